@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* commands.h - the subcommands of the stampkit command, one file each. */
+#ifndef STAMPKIT_TOOLS_COMMANDS_H
+#define STAMPKIT_TOOLS_COMMANDS_H
+
+/* Each returns the process exit status. argv[0] is the subcommand name. */
+int cmd_decode(int argc, char **argv);
+
+#endif
