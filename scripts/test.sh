@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Builds stampkit twice and runs every test:
+#   1. gcc, RelWithDebInfo: unit, golden-file, cross-check and example tests (CTest);
+#   2. clang, ASan+UBSan with the libFuzzer targets: the same tests again under the
+#      sanitizers, plus each fuzzer for a bounded time on its committed corpus;
+# then the banned-function check. Exit status is non-zero if anything failed.
+# FUZZ_SECONDS (default 20) bounds each fuzzer run.
+set -uo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+jobs=$(nproc)
+fail=0
+export FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "banned-function check"
+scripts/check-banned.sh || fail=1
+
+step "build (gcc)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
+cmake --build build -j"$jobs" || exit 1
+
+step "build (clang, ASan+UBSan, fuzzers)"
+CC=clang-14 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTAMPKIT_SANITIZE=ON \
+  -DSTAMPKIT_BUILD_FUZZERS=ON -DSTAMPKIT_BUILD_PLUGIN=OFF -DSTAMPKIT_BUILD_BENCH=OFF >/dev/null || exit 1
+cmake --build build-asan -j"$jobs" || exit 1
+
+step "tests under ASan+UBSan (and fuzzers, ${FUZZ_SECONDS}s each)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" || fail=1
+
+step "tests"
+ctest --test-dir build --output-on-failure -j"$jobs" || fail=1
+
+exit $fail
