@@ -429,6 +429,11 @@ enum sk_result sk_test_guess(const uint8_t *p, size_t len, struct sk_test_opts *
 			o->proto = SK_PROTO_STAMP;
 		return SK_OK;
 	}
+	/* TWAMP authenticated sender: MBZ 4..15 and 26..31 around a timestamp. */
+	if (len >= 48 && all_zero(p, 4, 16) && !all_zero(p, 16, 24) && all_zero(p, 26, 32)) {
+		o->sec = SK_SEC_AUTH;
+		return SK_OK;
+	}
 	if (len == 38) {
 		o->role = SK_ROLE_REFLECTOR;
 		return SK_OK;
