@@ -298,7 +298,7 @@ static void decode_round_trip(void **state)
 		assert_int_equal(d.flags, tc->flags_in);
 		assert_int_equal(d.tail_len, tc->len - tc->base);
 		assert_ptr_equal(d.tail, tc->bytes + tc->base);
-		assert_int_equal(d.hmac_status, tc->keyed ? SK_HMAC_OK : SK_HMAC_NOT_CHECKED);
+		assert_int_equal(d.hmac_status, tc->keyed ? SK_HMAC_ST_OK : SK_HMAC_ST_NOT_CHECKED);
 		uint8_t buf[256];
 		size_t n = 0;
 		struct sk_test_opts nokey;
@@ -357,7 +357,7 @@ static void hmac_status(void **state)
 		struct sk_test_pkt d;
 		struct sk_error err;
 		assert_int_equal(sk_test_decode(cp, tc->len, &o, &d, NULL, &err), SK_E_AUTH);
-		assert_int_equal(d.hmac_status, SK_HMAC_BAD);
+		assert_int_equal(d.hmac_status, SK_HMAC_ST_BAD);
 		assert_int_equal(d.seq, SEQ ^ 0x80000000u); /* still decoded */
 		assert_int_equal(err.offset, tc->base == 48 ? 32 : 96);
 	}
@@ -368,7 +368,7 @@ static void hmac_status(void **state)
 	struct sk_test_pkt d;
 	assert_int_equal(sk_test_decode(tw_r_a96_bytes, sizeof tw_r_a96_bytes, &o, &d, NULL, NULL),
 			 SK_OK);
-	assert_int_equal(d.hmac_status, SK_HMAC_OK);
+	assert_int_equal(d.hmac_status, SK_HMAC_ST_OK);
 	assert_true(d.flags & SK_TPF_HMAC_ALT);
 	/* Encrypted mode covers 96 octets for the reflector: the 16-octet HMAC is bad there. */
 	o.sec = SK_SEC_ENCRYPTED;
