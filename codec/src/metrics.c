@@ -276,6 +276,7 @@ struct sk_seqtrack {
 	int64_t first;
 	int64_t highest;   /* NextExp - 1 (RFC 4737: NextExp is always highest in-order + 1) */
 	uint64_t arrivals; /* unique arrivals so far = index of the next one */
+	int64_t evicted_max; /* largest number that has left the arrival ring */
 	uint64_t *seen;    /* bit (ext % window) for ext in (highest - window, highest] */
 	int64_t *ring;     /* ext of unique arrival i at [i % window] */
 	struct sk_seq_counts c;
@@ -324,6 +325,7 @@ void sk_seqtrack_reset(struct sk_seqtrack *t, uint32_t first_seq)
 	t->first = first_seq;
 	t->highest = t->first - 1;
 	t->arrivals = 0;
+	t->evicted_max = INT64_MIN;
 }
 
 static bool seen_get(const struct sk_seqtrack *t, int64_t ext)
@@ -366,14 +368,14 @@ static uint64_t extent_of(const struct sk_seqtrack *t, int64_t ext, bool *lower_
 {
 	uint64_t i = t->arrivals;
 	uint64_t oldest = i > t->window ? i - t->window : 0;
-	*lower_bound = false;
-	for (uint64_t j = oldest; j < i; j++) {
-		if (t->ring[j % t->window] > ext) {
-			*lower_bound = j == oldest && oldest > 0;
+	/* A larger number already evicted means j < oldest: all we know is a lower bound. */
+	*lower_bound = t->evicted_max > ext;
+	if (*lower_bound)
+		return i - oldest + 1;
+	for (uint64_t j = oldest; j < i; j++)
+		if (t->ring[j % t->window] > ext)
 			return i - j;
-		}
-	}
-	return 0; /* not reached: the ring always holds a larger number (see docs/metrics.md) */
+	return 0; /* not reached: the highest number is always in the ring (docs/metrics.md) */
 }
 
 enum sk_seq_class sk_seqtrack_add(struct sk_seqtrack *t, uint32_t seq, struct sk_seq_event *ev)
@@ -409,7 +411,10 @@ enum sk_seq_class sk_seqtrack_add(struct sk_seqtrack *t, uint32_t seq, struct sk
 	}
 	if (e.cls == SK_SEQ_IN_ORDER || e.cls == SK_SEQ_REORDERED) {
 		seen_set(t, ext, true);
-		t->ring[t->arrivals % t->window] = ext;
+		int64_t *slot = &t->ring[t->arrivals % t->window];
+		if (t->arrivals >= t->window && *slot > t->evicted_max)
+			t->evicted_max = *slot;
+		*slot = ext;
 		t->arrivals++;
 		t->c.received++;
 	}

@@ -312,6 +312,22 @@ static void reorder_rfc4737_examples(void **state)
 	assert_int_equal(sk_seqtrack_lost(t, 7), 1);
 	assert_int_equal(sk_seqtrack_lost(t, 5), 0); /* never negative */
 	sk_seqtrack_free(t);
+
+	/* Window 4 remembers 4 arrivals: 11, 8, 9, 12, 13, 10. The earliest larger than 10 is
+	 * 11, five arrivals back, already out of the ring (which holds 8 9 12 13): the extent is
+	 * reported as the smallest it can be, 5 (one before the oldest kept), flagged as a lower
+	 * bound; searching the ring alone would wrongly say 2 (from 12). */
+	t = tracker(4, 8);
+	const uint32_t c4[] = { 11, 8, 9, 12, 13 };
+	for (int i = 0; i < 5; i++)
+		assert_int_not_equal(sk_seqtrack_add(t, c4[i], NULL), SK_SEQ_TOO_OLD);
+	assert_int_equal(sk_seqtrack_add(t, 10, &ev), SK_SEQ_REORDERED);
+	assert_int_equal(ev.extent, 5);
+	assert_true(ev.extent_lower_bound);
+	sk_seqtrack_counts(t, &c);
+	assert_int_equal(c.extent_lower_bounds, 1);
+	assert_int_equal(c.reordered, 3);
+	sk_seqtrack_free(t);
 }
 
 static void duplicates_first_arrival_wins(void **state)

@@ -134,7 +134,9 @@ struct sk_seq_event {
 	enum sk_seq_class cls;
 	int64_t ext_seq;  /* the extended (64-bit) sequence number */
 	uint64_t extent;  /* RFC 4737 reordering extent when cls == SK_SEQ_REORDERED, else 0 */
-	bool extent_lower_bound; /* the earliest larger arrival may be older than the window */
+	/* A larger number has already left the window of remembered arrivals, so the RFC 4737
+	 * extent is at least `extent` (the smallest value consistent with what is kept). */
+	bool extent_lower_bound;
 };
 
 struct sk_seq_counts {
