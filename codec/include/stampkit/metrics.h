@@ -37,7 +37,8 @@ enum sk_result sk_delays_compute(int64_t t1_ns, int64_t t2_ns, int64_t t3_ns, in
  * SK_HIST_SUB equal sub-buckets, so a bucket is at most 1/SK_HIST_SUB of its lower bound wide.
  * A quantile is reported as the bucket's midpoint, clamped to the exact min/max:
  *   |reported - true| <= |true| / (2 * SK_HIST_SUB) = |true| / 128  (0.79 %).
- * Negative values have their own mirror array. sizeof(struct sk_hist) is about 59 KiB.
+ * Negative values have their own mirror array. sizeof(struct sk_hist) is about 59 KiB
+ * (sk_dstats about 60 KiB): allocate it or embed it, keep it off small stacks.
  */
 #define SK_HIST_SUB_BITS 6
 #define SK_HIST_SUB (1u << SK_HIST_SUB_BITS)
@@ -222,8 +223,8 @@ struct sk_session_summary {
 
 struct sk_session;
 
-/* Allocates once (about 4 * sizeof(struct sk_dstats) + 40 * window octets). *out is NULL on
- * failure; codes as sk_seqtrack_create, SK_E_ARG for a NULL cfg or an unknown mode. */
+/* Allocates once: 4 * sizeof(struct sk_dstats) (about 240 KiB) + 33 * window octets. *out is
+ * NULL on failure; codes as sk_seqtrack_create, SK_E_ARG for a NULL cfg or an unknown mode. */
 enum sk_result sk_session_create(struct sk_session **out, const struct sk_session_config *cfg);
 void sk_session_free(struct sk_session *s);
 /* One reply as it arrives. info may be NULL. SK_E_ARG for NULL s or r; otherwise SK_OK. */
