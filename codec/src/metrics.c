@@ -604,6 +604,7 @@ void sk_session_summary(const struct sk_session *s, uint64_t sent, struct sk_ses
 	out->reordered = rt.reordered;
 	out->max_extent = rt.max_extent;
 	out->too_old = rt.too_old;
+	out->before_start = rt.before_start;
 	out->bad_timestamps = s->bad_timestamps;
 	out->stateful = s->cfg.mode == SK_REFLECTOR_STATEFUL ||
 			(s->cfg.mode == SK_REFLECTOR_AUTO && s->seen_mismatch);
@@ -624,9 +625,15 @@ void sk_session_summary(const struct sk_session *s, uint64_t sent, struct sk_ses
 	 * split the loss; after it nothing tells the two directions apart. */
 	uint64_t horizon = rt.expected;
 	uint64_t reflector_got = sat_diff(in.expected, out->outbound_duplicates);
-	out->outbound_lost = sat_diff(horizon, reflector_got);
-	out->inbound_lost = sat_diff(in.expected, in.received);
-	out->unknown_lost = sat_diff(sent, horizon);
+	uint64_t outbound = sat_diff(horizon, reflector_got);
+	uint64_t inbound = sat_diff(in.expected, in.received);
+	/* Consistent input gives outbound + inbound + (sent - horizon) == lost exactly. Replies
+	 * numbered beyond `sent`, or outbound reordering next to inbound loss, can break that;
+	 * then the direct evidence (reflector-seq gaps) goes first and the split still adds up. */
+	out->inbound_lost = inbound < out->lost ? inbound : out->lost;
+	uint64_t rest = out->lost - out->inbound_lost;
+	out->outbound_lost = outbound < rest ? outbound : rest;
+	out->unknown_lost = rest - out->outbound_lost;
 }
 
 const struct sk_dstats *sk_session_dstats(const struct sk_session *s, enum sk_dir dir)

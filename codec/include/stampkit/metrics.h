@@ -218,6 +218,7 @@ struct sk_session_summary {
 	uint64_t inbound_reordered;   /* RFC 4737 on reflector seqs in arrival order */
 	uint64_t max_extent, outbound_max_extent, inbound_max_extent;
 	uint64_t too_old;        /* replies older than the window: not counted */
+	uint64_t before_start;   /* replies with a sender seq before the first one: never sent */
 	uint64_t bad_timestamps; /* first arrivals whose delays overflowed: no delay stats */
 };
 
