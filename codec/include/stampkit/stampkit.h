@@ -7,6 +7,10 @@
 #include "stampkit/cursor.h"
 #include "stampkit/timestamp.h"
 #include "stampkit/fields.h"
+#include "stampkit/crypto.h"
+#include "stampkit/metrics.h"
+#include "stampkit/testpkt.h"
+#include "stampkit/tlv.h"
 
 #define STAMPKIT_VERSION "0.1.0"
 
