@@ -253,12 +253,12 @@ static SK_LAYOUT(reflctl_l, "Reflected Test Packet Control", "stamp_tlv_reflctl"
 
 /* Location sub-TLV values. */
 static const struct sk_field mac_f[] = {
-	FB("MAC Address", "mac", 0, 6, V_OFF(u.hmac), "RFC 8972 §4.2"),
+	FB("MAC Address", "mac", 0, 6, V_OFF(u.mac), "RFC 8972 §4.2"),
 	FMBZ(6, 2, "RFC 8972 §4.2"),
 };
 static SK_LAYOUT(mac_l, "Source MAC / EUI-48", "stamp_loc_mac", mac_f, 8, "RFC 8972 §4.2");
 static const struct sk_field eui64_f[] = {
-	FB("EUI-64", "eui64", 0, 8, V_OFF(u.hmac), "RFC 8972 §4.2"),
+	FB("EUI-64", "eui64", 0, 8, V_OFF(u.mac), "RFC 8972 §4.2"),
 };
 static SK_LAYOUT(eui64_l, "Source EUI-64", "stamp_loc_eui64", eui64_f, 8, "RFC 8972 §4.2");
 static const struct sk_field locaddr_f[] = {
@@ -670,17 +670,27 @@ enum sk_result sk_tlv_end(struct sk_wbuf *w, size_t at)
 	return SK_OK;
 }
 
+static size_t addr_len_of(uint8_t parent, const struct sk_tlv_val *val)
+{
+	if ((parent == 0 && val->type == SK_TLV_DEST_NODE_ADDR) ||
+	    (parent == SK_TLV_RETURN_PATH && val->type == SK_RP_RETURN_ADDRESS))
+		return val->u.addr.len;
+	return 0;
+}
+
+enum sk_result sk_tlv_put_fixed(struct sk_wbuf *w, uint8_t parent, const struct sk_tlv_val *val)
+{
+	struct vdesc d = describe(parent, val->type, addr_len_of(parent, val));
+	if (d.L)
+		return sk_layout_encode(d.L, val, w);
+	return w->err;
+}
+
 enum sk_result sk_tlv_put_val(struct sk_wbuf *w, uint8_t flags, uint8_t parent,
 			      const struct sk_tlv_val *val)
 {
 	size_t at = sk_tlv_begin(w, flags, val->type);
-	size_t alen = val->type == SK_TLV_DEST_NODE_ADDR || (parent == SK_TLV_RETURN_PATH &&
-							       val->type == SK_RP_RETURN_ADDRESS)
-			      ? val->u.addr.len
-			      : 0;
-	struct vdesc d = describe(parent, val->type, alen);
-	if (d.L)
-		sk_layout_encode(d.L, val, w);
+	sk_tlv_put_fixed(w, parent, val);
 	if (val->sub_len)
 		sk_put_bytes(w, val->sub, val->sub_len);
 	return sk_tlv_end(w, at);

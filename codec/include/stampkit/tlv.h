@@ -105,7 +105,6 @@ struct sk_tlv_followup { uint32_t fu_seq; uint64_t fu_timestamp; uint8_t ts_mode
 struct sk_tlv_micro { uint16_t sender_msid, reflector_msid; };
 struct sk_tlv_reflctl { uint16_t reflected_length, reflected_count; uint32_t interval_ns; };
 struct sk_tlv_addr { uint8_t addr[16]; uint8_t len; }; /* 4 or 16 */
-struct sk_tlv_mac { uint8_t mac[8]; };                  /* MAC/EUI-48 in 0..5, EUI-64 0..7 */
 struct sk_tlv_label { uint32_t label, tc, s, ttl; }; /* 32-bit: one table entry of width 4 */
 
 struct sk_tlv_val {
@@ -118,6 +117,7 @@ struct sk_tlv_val {
 		struct sk_tlv_access access;
 		struct sk_tlv_followup followup;
 		uint8_t hmac[16];
+		uint8_t mac[8];              /* Location MAC / EUI-48 (0..5) / EUI-64 */
 		struct sk_tlv_addr addr;     /* Destination Node Address, Return Address */
 		struct sk_tlv_micro micro;
 		struct sk_tlv_reflctl reflctl;
@@ -170,6 +170,9 @@ enum sk_result sk_tlv_end(struct sk_wbuf *w, size_t at);
  * then appends val->sub/sub_len (sub-TLVs, label entries, opaque octets). */
 enum sk_result sk_tlv_put_val(struct sk_wbuf *w, uint8_t flags, uint8_t parent,
 			      const struct sk_tlv_val *val);
+/* Only the fixed part of val's value (no header), for building nested TLVs between
+ * sk_tlv_begin and sk_tlv_end. */
+enum sk_result sk_tlv_put_fixed(struct sk_wbuf *w, uint8_t parent, const struct sk_tlv_val *val);
 /* Extra Padding of n zero octets. */
 enum sk_result sk_tlv_put_padding(struct sk_wbuf *w, uint8_t flags, size_t n);
 /* HMAC TLV computed over w->base[0..4) (the Sequence Number of the packet being built in
