@@ -623,6 +623,34 @@ static void scapy_crosscheck(void **state)
 	assert_int_equal(sk_tlv_next(&it, &t), 0);
 }
 
+static void typed_decode_errors(void **state)
+{
+	(void)state;
+	static const uint8_t cos3[] = { 0, 4, 0, 3, 0xb8, 0, 0 };
+	struct sk_tlv_iter it;
+	struct sk_tlv t;
+	struct sk_tlv_val v;
+	struct sk_error err;
+	sk_tlv_iter_init(&it, cos3, sizeof cos3, 100);
+	assert_int_equal(sk_tlv_next(&it, &t), 1);
+	assert_int_equal(sk_tlv_value_decode(&t, 0, &v, &err), SK_E_INVALID);
+	assert_int_equal(err.offset, 100);
+	/* Unknown sub-TLV of a known parent: opaque, not an error. */
+	static const uint8_t unk[] = { 0, 77, 0, 2, 9, 9 };
+	sk_tlv_iter_init(&it, unk, sizeof unk, 0);
+	assert_int_equal(sk_tlv_next(&it, &t), 1);
+	assert_int_equal(sk_tlv_value_decode(&t, SK_TLV_LOCATION, &v, NULL), SK_OK);
+	assert_int_equal(v.sub_len, 2);
+	/* A 65536-octet value cannot be written; sk_tlv_end before its header is refused. */
+	uint8_t buf[8];
+	struct sk_wbuf w;
+	sk_wbuf_init(&w, buf, sizeof buf);
+	assert_int_equal(sk_tlv_put(&w, 0, 1, NULL, 0x10000), SK_E_ARG);
+	assert_int_equal(sk_tlv_end(&w, 6), SK_E_ARG);
+	/* sk_tlv_put_hmac needs the Sequence Number in front of the TLVs. */
+	assert_int_equal(sk_tlv_put_hmac(&w, 0, 2, key, KEYLEN), SK_E_ARG);
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -717,6 +745,7 @@ int main(void)
 		cmocka_unit_test(malformed_lists),
 		cmocka_unit_test(every_truncation),
 		cmocka_unit_test(scapy_crosscheck),
+		cmocka_unit_test(typed_decode_errors),
 		cmocka_unit_test(names),
 		cmocka_unit_test(visitor_covers_every_field),
 	};
