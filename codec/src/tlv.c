@@ -409,10 +409,12 @@ int sk_tlv_next(struct sk_tlv_iter *it, struct sk_tlv *t)
 	if (left == 0)
 		return 0;
 	size_t at = sk_cur_abs(&it->c);
-	if (it->check_hmac_last && it->after_hmac)
-		return iter_fail(it, SK_E_INVALID, at, "TLV after the HMAC TLV (it must be last)");
 	if (left < SK_TLV_HDR_LEN)
 		return iter_fail(it, SK_E_TRUNCATED, at, "TLV header truncated");
+	/* RFC 8972 §4.8 wants the HMAC TLV last. Extra Padding after it is tolerated, as
+	 * teaparty and stamp-suite do (a sender may pad after signing); it is not covered. */
+	if (it->check_hmac_last && it->after_hmac && it->c.base[it->c.off + 1] != SK_TLV_EXTRA_PADDING)
+		return iter_fail(it, SK_E_INVALID, at, "TLV after the HMAC TLV (it must be last)");
 	t->off = at;
 	t->flags = sk_get_u8(&it->c);
 	t->type = sk_get_u8(&it->c);

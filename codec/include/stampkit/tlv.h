@@ -73,13 +73,13 @@ struct sk_tlv_iter {
 };
 
 /* Top-level list of a STAMP packet: origin = absolute offset of p (44 or 112 usually).
- * Checks that the HMAC TLV is last. */
+ * Checks that the HMAC TLV is last (only Extra Padding may follow it). */
 void sk_tlv_iter_init(struct sk_tlv_iter *it, const uint8_t *p, size_t len, size_t origin);
 /* Sub-TLVs inside the value of t starting skip octets into it (e.g. 4 for Location). */
 void sk_tlv_iter_sub(struct sk_tlv_iter *it, const struct sk_tlv *t, size_t skip);
 /* 1 and *t filled: one more TLV. 0: end of list (it->err == SK_OK) or a malformed list
- * (it->err SK_E_TRUNCATED: header or value past the end; SK_E_INVALID: a TLV after the
- * HMAC TLV), with it->err_off the absolute offset of that TLV's header. */
+ * (it->err SK_E_TRUNCATED: header or value past the end; SK_E_INVALID: a TLV other than
+ * Extra Padding after the HMAC TLV), with it->err_off the absolute offset of that TLV's header. */
 int sk_tlv_next(struct sk_tlv_iter *it, struct sk_tlv *t);
 
 /* Name of a TLV type ("Extra Padding", ..., "Unassigned", "Experimental", "Private Use"). */
