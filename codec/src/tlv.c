@@ -146,12 +146,17 @@ static const struct sk_field sub_hdr_f[] = {
 };
 static SK_LAYOUT(sub_hdr_l, "Sub-TLV header", "stamp_sub_hdr", sub_hdr_f, 4, R8972);
 
+static const struct sk_vs hmac_st_vs[] = {
+	{ SK_HMAC_ST_NOT_CHECKED, "not checked" }, { SK_HMAC_ST_OK, "ok" }, { SK_HMAC_ST_BAD, "bad" },
+	{ 0, NULL },
+};
+
 /* Variable-length parts: width 0 here, the visitor gets the real length. */
 static const struct sk_field var_f[] = {
 	FB("Padding", "padding", 0, 0, SK_NOSTORE, "RFC 8972 §4.1"),
 	FB("Value", "value", 0, 0, SK_NOSTORE, R8972),
-	{ "TLV HMAC status", "tlv_hmac_status", 0, 0, SK_FK_UINT, 0, -1, 0, SK_NOSTORE, NULL, NULL,
-	  "RFC 8972 §4.8" },
+	{ "TLV HMAC status", "tlv_hmac_status", 0, 0, SK_FK_UINT, 0, -1, 0, SK_NOSTORE, hmac_st_vs,
+	  NULL, "RFC 8972 §4.8" },
 };
 static SK_LAYOUT(var_l, "STAMP TLV variable parts", "stamp_tlv_var", var_f, 0, R8972);
 #define VAR_PADDING (&var_f[0])
@@ -615,13 +620,12 @@ enum sk_result sk_tlv_walk(const uint8_t *p, size_t len, size_t origin, const ui
 			sum->hmac_off = t.off;
 		}
 		walk_one(&w, &t, 0, 0);
-		if (t.type == SK_TLV_HMAC && t.length == 16 && key && seq4) {
+		if (t.type == SK_TLV_HMAC && t.length == 16 && t.off == sum->hmac_off) {
 			uint8_t mac[16];
-			enum sk_result r = sk_tlv_hmac_compute(seq4, p, t.off - origin, key, key_len, mac);
-			if (r == SK_OK)
+			if (key && seq4 &&
+			    sk_tlv_hmac_compute(seq4, p, t.off - origin, key, key_len, mac) == SK_OK)
 				sum->hmac_status = sk_hmac_equal(mac, t.value) ? SK_HMAC_ST_OK : SK_HMAC_ST_BAD;
-			sk_visit_synth(v, VAR_HMAC_STATUS, sum->hmac_status,
-				       sum->hmac_status == SK_HMAC_ST_OK ? "ok" : "bad", t.off);
+			sk_visit_synth(v, VAR_HMAC_STATUS, sum->hmac_status, NULL, t.off);
 			if (sum->hmac_status == SK_HMAC_ST_BAD)
 				sk_visit_problem(v, SK_E_AUTH, t.off, "HMAC TLV does not match");
 		}
