@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "stampkit/crypto.h"
 #include "stampkit/result.h"
 #include "stampkit/twamp_control.h"
 
@@ -126,7 +127,6 @@ struct sk_twsm_rx {
 	uint8_t buf[SK_TWSM_MAX_MSG];
 	size_t have;      /* octets buffered */
 	size_t need;      /* octets the current message needs (0: not known yet) */
-	size_t plain;     /* octets already decrypted */
 	enum sk_twctl_type type; /* SK_TWCTL_NONE while a command's first block is awaited */
 	int sized;               /* need is final (the RFC 5938 length is known) */
 	uint64_t stream_off;
@@ -141,7 +141,7 @@ struct sk_twsm {
 	struct sk_twctl_greeting greeting;
 	uint8_t aes_key[16];
 	uint8_t hmac_key[32];
-	uint8_t iv[2][16];         /* running CBC chain per direction (index enum sk_twsm_dir) */
+	struct sk_twctl_cipher cipher[2]; /* per direction (index enum sk_twsm_dir): CBC chain, HMAC */
 	struct sk_twsm_rx rx[2];
 	uint8_t out[SK_TWSM_OUT_CAP];
 	size_t out_len;
