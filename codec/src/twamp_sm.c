@@ -534,6 +534,8 @@ enum sk_result sk_twsm_client_setup(struct sk_twsm *sm, uint32_t mode, const cha
 	uint32_t sec = mode & SK_TWMODE_SECURITY_MASK;
 	if (sec & (sec - 1))
 		return SK_E_ARG;
+	if (sec && !(sec & sm->greeting.modes))
+		return SK_E_UNSUPPORTED; /* the server did not offer it */
 	msg_u m;
 	memset(&m, 0, sizeof m);
 	m.setup.mode = mode;

@@ -419,11 +419,15 @@ static void wrong_secret(void **state)
 	pump(&p);
 	assert_int_equal(p.sev.e[0].err, SK_E_AUTH);
 	assert_int_equal(p.cli.state, SK_TWSM_CLOSED);
-	/* A mode the server did not offer: Accept 3, closed. */
+	/* A mode the server did not offer: the client API refuses it; forced onto the wire,
+	 * the server answers Accept 3 and closes. */
 	setup_pair(&p, "x", 4096, SK_TWMODE_UNAUTH);
 	pump(&p);
+	assert_int_equal(sk_twsm_client_setup(&p.cli, SK_TWMODE_AUTH, "alice", "x", 1), SK_E_UNSUPPORTED);
+	p.cli.greeting.modes |= SK_TWMODE_AUTH;
 	assert_int_equal(sk_twsm_client_setup(&p.cli, SK_TWMODE_AUTH, "alice", "x", 1), SK_OK);
 	pump(&p);
+	assert_int_equal(p.sev.e[0].kind, SK_TWSM_EV_MESSAGE);
 	assert_int_equal(p.cli.state, SK_TWSM_CLOSED);
 	assert_int_equal(p.cev.n, 2);
 }

@@ -158,7 +158,10 @@ enum sk_result sk_twsm_init(struct sk_twsm *sm, const struct sk_twsm_config *cfg
 /* Feeds octets received in direction dir (any split; one octet at a time works). Client:
  * dir must be S2C; server: C2S; observer: both, in capture order. Events are delivered
  * through cfg.on_event before this returns. Returns SK_OK, or the error of the first error
- * event (the machine is then SK_TWSM_FAILED or SK_TWSM_CLOSED and ignores further input). */
+ * event (the machine is then SK_TWSM_FAILED or SK_TWSM_CLOSED). Once FAILED or CLOSED every
+ * call returns SK_E_STATE without an event. SK_E_ARG for a direction the role cannot receive.
+ * The observer needs the connection from its first octet (Server-Greeting); for a capture
+ * that starts later, use sk_twctl_guess per message instead. */
 enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p, size_t len);
 
 /* Octets waiting to be sent (client/server), and how to drop those that were sent. */
