@@ -23,6 +23,7 @@ struct evrec {
 	enum sk_result err;
 	int session;
 	size_t len;
+	uint64_t start_time;
 };
 
 struct evlog {
@@ -40,6 +41,8 @@ static void log_event(struct evlog *l, const struct sk_twsm_event *ev)
 	r->err = ev->err;
 	r->session = ev->session;
 	r->len = ev->len;
+	if (ev->type == SK_TWCTL_SERVER_START)
+		r->start_time = ev->m.server_start.start_time;
 	if (ev->kind == SK_TWSM_EV_MESSAGE) {
 		/* The plaintext handed out decodes to the struct handed out. */
 		assert_non_null(ev->plain);
@@ -250,6 +253,31 @@ static void full_conversation(uint32_t mode, size_t chunk)
 	assert_int_equal(p.cli.state, SK_TWSM_WAIT_COMMAND);
 	assert_int_equal(p.cli.encrypted, mode != SK_TWMODE_UNAUTH);
 	assert_int_equal(p.srv.encrypted, mode != SK_TWMODE_UNAUTH);
+
+	/* What went on the wire, octet by octet where it is clear text. */
+	static const uint8_t greet_head[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x1f };
+	static const uint8_t zeros[80] = { 0 };
+	assert_memory_equal(p.stream[1], greet_head, 16);
+	assert_memory_equal(p.stream[1] + 48, "\x00\x00\x04\x00", 4);
+	assert_memory_equal(p.stream[1] + 52, zeros, 12);
+	assert_int_equal(sk_ld32(p.stream[0]), mode | SK_TWMODE_INDIVIDUAL);
+	if (mode == SK_TWMODE_UNAUTH)
+		assert_memory_equal(p.stream[0] + 4, zeros, 80); /* KeyID unused */
+	else
+		assert_memory_equal(p.stream[0] + 4, "alice", 5);
+	assert_memory_equal(p.stream[0] + 9, zeros, 75);
+	assert_memory_equal(p.stream[1] + 64, zeros, 16); /* Server-Start: MBZ, Accept 0 */
+	if (mode == SK_TWMODE_UNAUTH) {
+		assert_memory_equal(p.stream[1] + 96, "\xe8\xf0\xa1\xb2\x00\x00\x00\x00", 8);
+		assert_memory_equal(p.stream[1] + 104, zeros, 8);
+		assert_memory_equal(p.stream[0] + 84, zeros, 64); /* no Token */
+	} else {
+		/* RFC 4656 §3.1: Start-Time's block is encrypted; the client still read it. */
+		assert_memory_not_equal(p.stream[1] + 96, "\xe8\xf0\xa1\xb2\x00\x00\x00\x00", 8);
+		assert_memory_not_equal(p.stream[0] + 84, zeros, 64);
+	}
+	assert_true(p.cev.e[1].type == SK_TWCTL_SERVER_START);
+	assert_true(p.cev.e[1].start_time == 0xE8F0A1B200000000ull);
 
 	/* Three sessions. */
 	for (int i = 0; i < 3; i++) {
