@@ -83,7 +83,8 @@ struct sk_twsm_event {
 	enum sk_twsm_dir dir;
 	enum sk_result err;        /* SK_OK for EV_MESSAGE */
 	const char *msg;           /* error detail, or NULL */
-	const uint8_t *plain;      /* the message's plaintext octets (decrypted), valid in the callback */
+	const uint8_t *plain;      /* EV_MESSAGE: the message's plaintext (decrypted); EV_ERROR: the
+				      octets concerned (may be ciphertext or NULL). Valid in the callback */
 	size_t len;
 	uint64_t stream_off;       /* offset of the message in its direction's byte stream */
 	int session;               /* index of the session concerned (Request/Accept), else -1 */
