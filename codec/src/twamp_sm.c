@@ -255,9 +255,13 @@ static enum sk_result send_msg(struct sk_twsm *sm, enum sk_twctl_type t, msg_u *
 			return r;
 	}
 	sm->out_len += len;
+	uint64_t off = sm->tx_off;
+	sm->tx_off += len;
 	int i = apply(sm, t, &d);
 	if (idx)
 		*idx = i;
+	if (sm->cfg.report_sent)
+		emit(sm, SK_TWSM_EV_SENT, t, own_dir(sm), SK_OK, NULL, buf, len, off, i, &d);
 	return SK_OK;
 }
 

@@ -659,6 +659,37 @@ static void bounds(void **state)
 	assert_string_equal(sk_twsm_state_name((enum sk_twsm_state)77), "unknown");
 }
 
+/* report_sent: the client sees what it queued, in plaintext, with its stream offsets. */
+static void sent_events(void **state)
+{
+	(void)state;
+	static struct pair p;
+	setup_pair(&p, "k", 4096, 0x0f);
+	p.cli.cfg.report_sent = 1;
+	pump(&p);
+	assert_int_equal(sk_twsm_client_setup(&p.cli, SK_TWMODE_ENCRYPT, "alice", "k", 1), SK_OK);
+	pump(&p);
+	struct sk_twctl_request q;
+	memset(&q, 0, sizeof q);
+	q.ipvn = 4;
+	q.padding_length = 99;
+	int idx = -1;
+	assert_int_equal(sk_twsm_client_request(&p.cli, &q, &idx), SK_OK);
+	pump(&p);
+	/* greeting, sent setup, server-start, sent request, accept */
+	assert_int_equal(p.cev.n, 5);
+	assert_int_equal(p.cev.e[1].kind, SK_TWSM_EV_SENT);
+	assert_int_equal(p.cev.e[1].type, SK_TWCTL_SETUP_RESPONSE);
+	assert_int_equal(p.cev.e[1].dir, SK_TWSM_C2S);
+	assert_int_equal(p.cev.e[3].kind, SK_TWSM_EV_SENT);
+	assert_int_equal(p.cev.e[3].type, SK_TWCTL_REQUEST_TW_SESSION);
+	assert_int_equal(p.cev.e[3].session, 0);
+	assert_int_equal(p.cev.e[3].len, 112);
+	assert_int_equal(p.cev.e[4].kind, SK_TWSM_EV_MESSAGE);
+	assert_int_equal(p.cev.e[4].session, 0);
+	assert_int_equal(sk_twsm_session(&p.srv, 0)->padding_length, 99);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -668,7 +699,7 @@ int main(void)
 		cmocka_unit_test(mixed_one_chunk),  cmocka_unit_test(mixed_bytewise),
 		cmocka_unit_test(wrong_secret),     cmocka_unit_test(hmac_failure),
 		cmocka_unit_test(out_of_order),     cmocka_unit_test(owamp_captures),
-		cmocka_unit_test(bounds),
+		cmocka_unit_test(bounds),           cmocka_unit_test(sent_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

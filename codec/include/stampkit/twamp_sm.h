@@ -73,6 +73,8 @@ struct sk_twsm_session {
 
 enum sk_twsm_evkind {
 	SK_TWSM_EV_MESSAGE, /* a whole message arrived and was accepted */
+	SK_TWSM_EV_SENT,    /* this side queued a message (only with config.report_sent); plain
+			       is its plaintext with the HMAC field shown as zero */
 	SK_TWSM_EV_ERROR    /* err says what: SK_E_STATE, SK_E_INVALID, SK_E_AUTH, SK_E_UNSUPPORTED,
 			       SK_E_NOSPACE, SK_E_CRYPTO */
 };
@@ -122,6 +124,7 @@ struct sk_twsm_config {
 	void *random_ctx;
 	sk_twsm_event_fn on_event;
 	void *event_ctx;
+	int report_sent;            /* client/server: also an EV_SENT event per message queued */
 };
 
 struct sk_twsm_rx {
@@ -146,6 +149,7 @@ struct sk_twsm {
 	struct sk_twsm_rx rx[2];
 	uint8_t out[SK_TWSM_OUT_CAP];
 	size_t out_len;
+	uint64_t tx_off;           /* octets queued so far (stream offset of the next message) */
 	unsigned nsessions;
 	struct sk_twsm_session sessions[SK_TWSM_MAX_SESSIONS];
 	uint8_t pending_n[SK_TWSM_MAX_SESSIONS][16]; /* SIDs of the Start-N/Stop-N awaiting its ack */
