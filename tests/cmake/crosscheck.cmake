@@ -10,3 +10,7 @@ if(TSHARK)
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/crosscheck/tshark_twamp.py
             $<TARGET_FILE:mk_twamp_pcap> ${CMAKE_CURRENT_BINARY_DIR}/crosscheck)
 endif()
+if(EXISTS /usr/bin/python3)
+  add_test(NAME crosscheck.scapy_stamp
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/crosscheck/scapy_stamp.py)
+endif()

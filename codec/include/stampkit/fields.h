@@ -120,8 +120,10 @@ enum sk_result sk_layout_encode(const struct sk_layout *L, const void *in, struc
 const char *sk_vs_name(const struct sk_vs *vs, uint32_t value);
 
 /* Every layout the codec defines (for the plugin's field registration and the tests that
- * prove each field is encoded, decoded and printed). Terminated by NULL. */
-extern const struct sk_layout *const sk_all_layouts[];
+ * prove each field is encoded, decoded and printed): sk_layout_count() of them, the i-th
+ * from sk_layout_at(i) (NULL past the end). */
+size_t sk_layout_count(void);
+const struct sk_layout *sk_layout_at(size_t i);
 
 #define SK_NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 #define SK_LAYOUT(var, nm, k, tbl, sz, rf) \

@@ -11,6 +11,8 @@
 #include "stampkit/metrics.h"
 #include "stampkit/testpkt.h"
 #include "stampkit/tlv.h"
+#include "stampkit/twamp_control.h"
+#include "stampkit/twamp_sm.h"
 
 #define STAMPKIT_VERSION "0.1.0"
 
