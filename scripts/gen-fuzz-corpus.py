@@ -67,3 +67,24 @@ for dirpath, _, files in os.walk(pc):
             if len(data) <= 65536:
                 put("fuzz_capture", data)
 print("corpus written to", out)
+
+# TWAMP-Control: the owamp connections as [direction][length][octets] records (direction 1 =
+# server to client), as fuzz_twctl feeds them to its observer, plus each message alone.
+try:
+    from scapy.all import rdpcap, TCP
+except ImportError:
+    sys.exit("python3-scapy is needed for the capture-derived seeds")
+for name in ("twamp-owamp523-modeA.pcap", "twamp-owamp523-modeE.pcap"):
+    path = os.path.join(pc, "owamp", name)
+    if not os.path.exists(path):
+        continue
+    recs = b""
+    for pkt in rdpcap(path):
+        if TCP in pkt and bytes(pkt[TCP].payload):
+            data = bytes(pkt[TCP].payload)
+            d = 1 if pkt[TCP].sport == 18620 else 0
+            put("fuzz_twctl", data)
+            for i in range(0, len(data), 255):
+                chunk = data[i:i + 255]
+                recs += bytes([d, len(chunk)]) + chunk
+    put("fuzz_twctl", recs)

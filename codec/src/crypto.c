@@ -52,6 +52,9 @@ enum sk_result sk_twamp_kdf(const void *secret, size_t secret_len, const uint8_t
 {
 	if (!salt)
 		return SK_E_ARG;
+	/* Count comes from the peer's Server-Greeting: bound the work it can make us do. */
+	if (count > SK_TWAMP_COUNT_MAX)
+		return SK_E_UNSUPPORTED;
 	return sk_pbkdf2_sha1(secret, secret_len, salt, 16, count, dk, SK_AES_KEY_LEN);
 }
 

@@ -80,6 +80,9 @@ static void twamp_kdf_value(void **state)
 	assert_int_equal(sk_twamp_kdf("twamp-test-secret", 17, salt, 1024, dk), SK_OK);
 	assert_hex(dk, "6382b77f29bcd7206873887b64ad7736", 16);
 	assert_int_equal(sk_twamp_kdf("x", 1, salt, 0, dk), SK_E_ARG);
+	/* A hostile greeting's Count is refused before any work is done. */
+	assert_int_equal(sk_twamp_kdf("x", 1, salt, SK_TWAMP_COUNT_MAX + 1, dk), SK_E_UNSUPPORTED);
+	assert_int_equal(sk_twamp_kdf("x", 1, salt, UINT32_MAX, dk), SK_E_UNSUPPORTED);
 }
 
 /* RFC 2202 §3 cases 1-5. sk_twamp_hmac takes a 32-octet key; HMAC pads short keys with

@@ -26,7 +26,13 @@ enum sk_result sk_crypto_init(void);
 enum sk_result sk_pbkdf2_sha1(const void *secret, size_t secret_len, const void *salt,
 			      size_t salt_len, uint32_t count, uint8_t *dk, size_t dk_len);
 
-/* dk = PBKDF2-HMAC-SHA1(secret, salt, count, 16). */
+/* Largest PBKDF2 Count accepted from a Server-Greeting (RFC 4656 asks for a power of two of
+ * at least 1024; owamp sends 2048). A larger one would let a peer or a crafted capture make
+ * us spend seconds per connection, so it is refused. */
+#define SK_TWAMP_COUNT_MAX (1u << 20)
+
+/* dk = PBKDF2-HMAC-SHA1(secret, salt, count, 16). SK_E_ARG for count 0, SK_E_UNSUPPORTED
+ * above SK_TWAMP_COUNT_MAX. */
 enum sk_result sk_twamp_kdf(const void *secret, size_t secret_len, const uint8_t salt[16],
 			    uint32_t count, uint8_t dk[SK_AES_KEY_LEN]);
 
