@@ -21,6 +21,11 @@ extern "C" {
 /* Initialises libgcrypt once (safe to call repeatedly; thread-safe after the first call). */
 enum sk_result sk_crypto_init(void);
 
+/* PBKDF2-HMAC-SHA1 (RFC 8018 §5.2) with any salt and output length; sk_twamp_kdf is the
+ * TWAMP use of it. count must be at least 1. */
+enum sk_result sk_pbkdf2_sha1(const void *secret, size_t secret_len, const void *salt,
+			      size_t salt_len, uint32_t count, uint8_t *dk, size_t dk_len);
+
 /* dk = PBKDF2-HMAC-SHA1(secret, salt, count, 16). */
 enum sk_result sk_twamp_kdf(const void *secret, size_t secret_len, const uint8_t salt[16],
 			    uint32_t count, uint8_t dk[SK_AES_KEY_LEN]);
