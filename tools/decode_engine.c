@@ -70,6 +70,7 @@ void sk_dec_begin(struct sk_dec *e, const char *kind)
 	sk_net_addr_str(p->ipver, p->src, s, sizeof s);
 	sk_net_addr_str(p->ipver, p->dst, d, sizeof d);
 	e->pkt_errors = 0;
+	e->pkt_failed = 0;
 	e->mbz_pending = 0;
 	if (e->o->json) {
 		sk_json_begin(&e->json);
@@ -151,7 +152,7 @@ void sk_dec_error(struct sk_dec *e, enum sk_result r, size_t off, const char *ms
 
 void sk_dec_end(struct sk_dec *e, int with_tlvs)
 {
-	if (e->pkt_errors)
+	if (e->pkt_failed)
 		e->bad_packets++;
 	e->shown++;
 	if (e->o->json)

@@ -13,8 +13,8 @@
 #include "tcpstream.h"
 #include "stampkit/fields.h"
 #include "stampkit/net.h"
+#include "stampkit/testpkt.h"
 
-enum { SK_ROLE_SENDER = 0, SK_ROLE_REFLECTOR = 1 };
 
 #define SK_DEC_MAX_SESSIONS 256
 
@@ -48,7 +48,8 @@ struct sk_dec {
 	struct sk_tcpstream *tcp;
 	struct sk_twsess sess[SK_DEC_MAX_SESSIONS];
 	size_t nsess;
-	int pkt_errors;
+	int pkt_errors;  /* problems reported for the current packet */
+	int pkt_failed;  /* the decoder returned truncated/invalid/auth for it */
 	int mbz_pending;
 	size_t mbz_off;
 	uint64_t shown, bad_packets, short_frames, tcp_overflow;

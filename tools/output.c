@@ -66,6 +66,37 @@ void sk_sbuf_free(struct sk_sbuf *b)
 	memset(b, 0, sizeof *b);
 }
 
+/* Length of the well-formed UTF-8 sequence (RFC 3629 §4) starting at p, or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	if (p[0] < 0x80)
+		return 1;
+	size_t len;
+	unsigned lo = 0x80, hi = 0xbf;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;
+		if (p[0] == 0xed)
+			hi = 0x9f; /* no surrogates */
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		if (p[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
 void sk_json_str(struct sk_sbuf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -83,8 +114,15 @@ void sk_json_str(struct sk_sbuf *b, const char *s, size_t n)
 		case '\f': sk_sbuf_putn(b, "\\f", 2); continue;
 		default: break;
 		}
-		/* Control octets and anything outside ASCII are escaped: wire text is not known to
-		 * be UTF-8, and \u00XX keeps every output line valid JSON. */
+		/* Well-formed UTF-8 passes through; control octets, DEL and octets that are not
+		 * part of a well-formed sequence (wire text need not be UTF-8) become \u00XX, so
+		 * every line stays valid JSON. */
+		size_t ul = utf8_len((const unsigned char *)s + i, n - i);
+		if (ul > 1) {
+			sk_sbuf_putn(b, s + i, ul);
+			i += ul - 1;
+			continue;
+		}
 		if (ch < 0x20 || ch >= 0x7f) {
 			esc[0] = '\\', esc[1] = 'u', esc[2] = '0', esc[3] = '0';
 			esc[4] = hex[ch >> 4], esc[5] = hex[ch & 15], esc[6] = 0;
@@ -313,6 +351,10 @@ static void j_key(struct sk_json_level *L, const char *key)
 			dup++;
 	if (L->nkeys < SK_OUT_KEYS)
 		L->keys[L->nkeys++] = key;
+	if (L->arr_open) {
+		sk_sbuf_putn(L->buf, "]", 1);
+		L->arr_open = 0;
+	}
 	if (!L->first)
 		sk_sbuf_putn(L->buf, ",", 1);
 	L->first = 0;
@@ -347,7 +389,28 @@ static void j_open(void *ctx, const char *name, const char *key, size_t off, siz
 		sk_json_str(parent->buf, name, strlen(name));
 		return;
 	}
-	if (!strncmp(key, "tlv", 3)) {
+	if (!strcmp(key, "stamp_subtlv") && parent->is_tlv) {
+		/* Sub-TLVs: an array inside their parent TLV's object. */
+		if (!parent->arr_open) {
+			j_key(parent, "subtlvs");
+			sk_sbuf_putn(parent->buf, "[", 1);
+			parent->arr_open = 1;
+			parent->arr_n = 0;
+		}
+		if (parent->arr_n++)
+			sk_sbuf_putn(parent->buf, ",", 1);
+		L->buf = parent->buf;
+		sk_sbuf_putn(L->buf, "{", 1);
+		j_key(L, "name");
+		sk_json_str(L->buf, name, strlen(name));
+		j_key(L, "offset");
+		sk_sbuf_printf(L->buf, "%zu", off);
+		j_key(L, "length");
+		sk_sbuf_printf(L->buf, "%zu", len);
+		L->is_tlv = 2;
+		return;
+	}
+	if (!strcmp(key, "stamp_tlv") || !strncmp(key, "tlv", 3)) {
 		L->is_tlv = 1;
 		L->buf = &j->tlvtmp[j->depth];
 		L->buf->len = 0;
@@ -379,7 +442,11 @@ static void j_close(void *ctx)
 		return;
 	}
 	struct sk_json_level *L = &j->lv[j->depth];
-	if (L->is_tlv) {
+	if (L->arr_open)
+		sk_sbuf_putn(L->buf, "]", 1);
+	if (L->is_tlv == 2) {
+		sk_sbuf_putn(L->buf, "}", 1);
+	} else if (L->is_tlv) {
 		sk_sbuf_putn(L->buf, "}", 1);
 		if (j->ntlvs++)
 			sk_sbuf_putn(&j->tlvs, ",", 1);
@@ -422,6 +489,7 @@ static void j_errest(struct sk_sbuf *b, uint16_t raw)
 
 static void j_field(void *ctx, const struct sk_field *f, const struct sk_value *v, size_t off)
 {
+	(void)off;
 	struct sk_json_out *j = ctx;
 	if (j->depth > SK_OUT_DEPTH)
 		return;
@@ -488,8 +556,6 @@ static void j_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	case SK_FK_MBZ:
 		if (!v->mbz_nonzero)
 			return;
-		j->mbz_pending = 1;
-		j->mbz_off = off;
 		j_key(L, f->key);
 		sk_sbuf_putn(L->buf, "\"", 1);
 		for (size_t i = 0; i < v->len; i++)
@@ -518,16 +584,12 @@ static void j_field(void *ctx, const struct sk_field *f, const struct sk_value *
 static void j_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
 {
 	struct sk_json_out *j = ctx;
-	int warning = r == SK_E_INVALID && j->mbz_pending && off == j->mbz_off;
-	j->mbz_pending = 0;
 	if (j->nprobs++)
 		sk_sbuf_putn(&j->probs, ",", 1);
-	sk_sbuf_printf(&j->probs, "{\"code\":\"%s\",\"offset\":%zu,\"severity\":\"%s\",\"message\":",
-		       sk_strerror(r), off, warning ? "warning" : "error");
+	sk_sbuf_printf(&j->probs, "{\"code\":\"%s\",\"offset\":%zu,\"message\":",
+		       sk_strerror(r), off);
 	sk_json_str(&j->probs, msg, strlen(msg));
 	sk_sbuf_putn(&j->probs, "}", 1);
-	if (!warning && !j->error[0])
-		snprintf(j->error, sizeof j->error, "%s at offset %zu: %s", sk_strerror(r), off, msg);
 }
 
 void sk_json_visitor(struct sk_json_out *j, FILE *fp, struct sk_visitor *v)
@@ -558,7 +620,6 @@ void sk_json_begin(struct sk_json_out *j)
 	j->ntlvs = j->nprobs = j->seen_group = 0;
 	j->depth = 0;
 	j->error[0] = '\0';
-	j->mbz_pending = 0;
 	memset(&j->lv[0], 0, sizeof j->lv[0]);
 	j->lv[0].buf = &j->top;
 	j->lv[0].first = 1;
@@ -591,8 +652,6 @@ int sk_json_has(const struct sk_json_out *j, const char *key)
 			return 1;
 	return 0;
 }
-
-int sk_json_failed(const struct sk_json_out *j) { return j->error[0] != '\0'; }
 
 void sk_json_set_error(struct sk_json_out *j, const char *msg)
 {

@@ -44,11 +44,14 @@ void sk_text_line(struct sk_text_out *t, const char *fmt, ...)
 	;
 
 /* JSON: members of the packet object are collected, then written on one line by
- * sk_json_end. Groups whose key starts with "tlv" become elements of the "tlvs" array; other
+ * sk_json_end. "stamp_tlv" groups become elements of the "tlvs" array ("stamp_subtlv" ones
+ * elements of their parent's "subtlvs"); other
  * nested groups become nested objects; the outermost group's fields are members of the
  * packet object itself. */
 struct sk_json_level {
-	int is_tlv;
+	int is_tlv;   /* 1: element of tlvs, 2: element of its parent's subtlvs */
+	int arr_open; /* a subtlvs array is open in this object */
+	int arr_n;
 	int first;
 	unsigned nkeys;
 	const char *keys[SK_OUT_KEYS];
@@ -63,9 +66,7 @@ struct sk_json_out {
 	int depth;              /* open groups */
 	struct sk_json_level lv[SK_OUT_DEPTH + 1];
 	struct sk_sbuf tlvtmp[SK_OUT_DEPTH + 1];
-	char error[200];        /* first truncated/invalid problem, "" if none */
-	size_t mbz_off;         /* last non-zero MBZ field's offset, to tell MBZ warnings apart */
-	int mbz_pending;
+	char error[200];        /* the decoder's verdict (truncated/invalid/auth), "" if none */
 	int tai_utc;
 };
 void sk_json_visitor(struct sk_json_out *j, FILE *fp, struct sk_visitor *v);
@@ -78,9 +79,7 @@ void sk_json_member_int(struct sk_json_out *j, const char *key, long long v);
 void sk_json_member_null(struct sk_json_out *j, const char *key);
 /* 1 if the packet object already has a member named key. */
 int sk_json_has(const struct sk_json_out *j, const char *key);
-/* 1 if a truncated/invalid problem (not an MBZ warning) was recorded for this packet. */
-int sk_json_failed(const struct sk_json_out *j);
-/* Record an error not reported through the visitor (e.g. a truncated frame). */
+/* Record the packet's error (the decoder's result); the first one is kept. */
 void sk_json_set_error(struct sk_json_out *j, const char *msg);
 /* Write the object on one line (adds "tlvs", "problems", "error" members) and reset. */
 void sk_json_end(struct sk_json_out *j, int with_tlvs);

@@ -183,9 +183,11 @@ static void json_string_escaping(void **state)
 {
 	(void)state;
 	struct sk_sbuf b = { 0 };
-	const char in[] = "a\"b\\c\n\x01\x7f\xc3\xa9/";
+	/* Quote, backslash, newline, control, DEL, valid UTF-8 (é), a lone continuation octet,
+	 * a truncated sequence at the end. */
+	const char in[] = "a\"b\\c\n\x01\x7f\xc3\xa9\x80/\xe2\x82";
 	sk_json_str(&b, in, sizeof in - 1);
-	assert_string_equal(b.p, "\"a\\\"b\\\\c\\n\\u0001\\u007f\\u00c3\\u00a9/\"");
+	assert_string_equal(b.p, "\"a\\\"b\\\\c\\n\\u0001\\u007f\xc3\xa9\\u0080/\\u00e2\\u0082\"");
 	sk_sbuf_free(&b);
 }
 
