@@ -146,30 +146,31 @@ enum sk_result sk_twamp_token_decrypt(const uint8_t dk[16], const uint8_t token[
 	return r;
 }
 
-static enum sk_result sk_hmac(int algo, const void *key, size_t key_len, const void *msg,
-			      size_t len, uint8_t out[SK_HMAC_LEN])
+/* HMAC over the concatenation a || b (b may be empty), truncated to 16 octets. Two parts
+ * let the control HMAC cover a block carried over from an earlier message without copying. */
+static enum sk_result sk_hmac2(int algo, const void *key, size_t key_len, const void *a,
+			       size_t alen, const void *b, size_t blen, uint8_t out[SK_HMAC_LEN])
 {
+	static const uint8_t zero = 0;
 	gcry_md_hd_t h;
 	const unsigned char *d;
 
-	if ((!key && key_len) || (!msg && len) || !out)
+	if ((!key && key_len) || (!a && alen) || (!b && blen) || !out)
 		return SK_E_ARG;
 	if (sk_crypto_init() != SK_OK)
 		return SK_E_CRYPTO;
 	if (gcry_md_open(&h, algo, GCRY_MD_FLAG_HMAC))
 		return SK_E_CRYPTO;
-	/* libgcrypt rejects an empty HMAC key; RFC 2104 defines it as all zero, which a
-	 * one-octet zero key pads to identically. */
-	{
-		static const uint8_t zero = 0;
-		const void *k = key_len ? key : &zero;
-		if (gcry_md_setkey(h, k, key_len ? key_len : 1)) {
-			gcry_md_close(h);
-			return SK_E_CRYPTO;
-		}
+	/* libgcrypt rejects an empty HMAC key; RFC 2104 pads keys with zeros to the block
+	 * size, so a one-octet zero key is the same key. */
+	if (gcry_md_setkey(h, key_len ? key : &zero, key_len ? key_len : 1)) {
+		gcry_md_close(h);
+		return SK_E_CRYPTO;
 	}
-	if (len)
-		gcry_md_write(h, msg, len);
+	if (alen)
+		gcry_md_write(h, a, alen);
+	if (blen)
+		gcry_md_write(h, b, blen);
 	d = gcry_md_read(h, algo);
 	if (!d) {
 		gcry_md_close(h);
@@ -178,6 +179,12 @@ static enum sk_result sk_hmac(int algo, const void *key, size_t key_len, const v
 	memcpy(out, d, SK_HMAC_LEN);
 	gcry_md_close(h);
 	return SK_OK;
+}
+
+static enum sk_result sk_hmac(int algo, const void *key, size_t key_len, const void *msg,
+			      size_t len, uint8_t out[SK_HMAC_LEN])
+{
+	return sk_hmac2(algo, key, key_len, msg, len, NULL, 0, out);
 }
 
 enum sk_result sk_twamp_hmac(const uint8_t key[32], const void *msg, size_t len,
@@ -227,4 +234,232 @@ enum sk_result sk_twamp_test_keys(const uint8_t sid[16], const uint8_t aes_key[1
 	memset(a, 0, sizeof a);
 	memset(h, 0, sizeof h);
 	return r;
+}
+
+/* ---- TWAMP-Test packets ---- */
+
+size_t sk_twamp_test_cipher_len(enum sk_twamp_sec sec, int reflector)
+{
+	switch (sec) {
+	case SK_TWSEC_AUTH:
+		return 16;
+	case SK_TWSEC_ENC:
+		return reflector ? SK_TWAMP_REFLECTOR_HMAC_OFF : SK_TWAMP_SENDER_HMAC_OFF;
+	case SK_TWSEC_UNAUTH:
+		break;
+	}
+	return 0;
+}
+
+size_t sk_twamp_test_hmac_len(enum sk_twamp_sec sec, int reflector)
+{
+	/* Observed in owamp 5.2.3 captures: the HMAC covers exactly the encrypted octets. */
+	return sk_twamp_test_cipher_len(sec, reflector);
+}
+
+static enum sk_result sk_test_crypt(enum sk_twamp_sec sec, int enc, const uint8_t key[16],
+				    uint8_t *pkt, size_t clen)
+{
+	uint8_t iv[16] = { 0 };
+
+	if (sec == SK_TWSEC_AUTH)
+		return enc ? sk_aes_ecb_encrypt(key, pkt, 16) : sk_aes_ecb_decrypt(key, pkt, 16);
+	return enc ? sk_aes_cbc_encrypt(key, iv, pkt, clen) : sk_aes_cbc_decrypt(key, iv, pkt, clen);
+}
+
+enum sk_result sk_twamp_test_protect(enum sk_twamp_sec sec, int reflector,
+				     const uint8_t test_aes[16], const uint8_t test_hmac[32],
+				     uint8_t *pkt, size_t len)
+{
+	size_t off = reflector ? SK_TWAMP_REFLECTOR_HMAC_OFF : SK_TWAMP_SENDER_HMAC_OFF;
+	enum sk_result r;
+
+	if (sec != SK_TWSEC_UNAUTH && sec != SK_TWSEC_AUTH && sec != SK_TWSEC_ENC)
+		return SK_E_ARG;
+	if (sec == SK_TWSEC_UNAUTH)
+		return SK_OK;
+	if (!test_aes || !test_hmac || !pkt)
+		return SK_E_ARG;
+	if (len < off + SK_HMAC_LEN)
+		return SK_E_TRUNCATED;
+	r = sk_twamp_hmac(test_hmac, pkt, sk_twamp_test_hmac_len(sec, reflector), pkt + off);
+	if (r != SK_OK)
+		return r;
+	return sk_test_crypt(sec, 1, test_aes, pkt, sk_twamp_test_cipher_len(sec, reflector));
+}
+
+enum sk_result sk_twamp_test_unprotect(enum sk_twamp_sec sec, int reflector,
+				       const uint8_t test_aes[16], const uint8_t test_hmac[32],
+				       const uint8_t *in, size_t len, uint8_t *out,
+				       size_t out_cap, int *hmac_ok)
+{
+	size_t off = reflector ? SK_TWAMP_REFLECTOR_HMAC_OFF : SK_TWAMP_SENDER_HMAC_OFF;
+	uint8_t mac[SK_HMAC_LEN];
+	enum sk_result r;
+	int ok;
+
+	if (hmac_ok)
+		*hmac_ok = SK_HMAC_BAD;
+	if (sec != SK_TWSEC_UNAUTH && sec != SK_TWSEC_AUTH && sec != SK_TWSEC_ENC)
+		return SK_E_ARG;
+	if ((!in && len) || (!out && len))
+		return SK_E_ARG;
+	if (out_cap < len)
+		return SK_E_NOSPACE;
+	if (len && out != in)
+		memmove(out, in, len);
+	if (sec == SK_TWSEC_UNAUTH) {
+		if (hmac_ok)
+			*hmac_ok = SK_HMAC_OK;
+		return SK_OK;
+	}
+	if (!test_aes || !test_hmac)
+		return SK_E_ARG;
+	if (len < off + SK_HMAC_LEN)
+		return SK_E_TRUNCATED;
+	r = sk_test_crypt(sec, 0, test_aes, out, sk_twamp_test_cipher_len(sec, reflector));
+	if (r != SK_OK)
+		return r;
+	r = sk_twamp_hmac(test_hmac, out, sk_twamp_test_hmac_len(sec, reflector), mac);
+	if (r != SK_OK)
+		return r;
+	ok = sk_hmac_equal(mac, out + off) ? SK_HMAC_OK : SK_HMAC_BAD;
+	if (ok == SK_HMAC_BAD && sec == SK_TWSEC_AUTH) {
+		/* The other reading: the HMAC covers every octet before the HMAC field. */
+		r = sk_twamp_hmac(test_hmac, out, off, mac);
+		if (r != SK_OK)
+			return r;
+		if (sk_hmac_equal(mac, out + off))
+			ok = SK_HMAC_OK_ALT;
+	}
+	if (hmac_ok) {
+		*hmac_ok = ok;
+		return SK_OK;
+	}
+	return ok == SK_HMAC_BAD ? SK_E_AUTH : SK_OK;
+}
+
+/* ---- TWAMP-Control ---- */
+
+void sk_twctl_cipher_init(struct sk_twctl_cipher *c, const uint8_t aes_key[16],
+			  const uint8_t hmac_key[32], const uint8_t iv[16])
+{
+	memset(c, 0, sizeof *c);
+	memcpy(c->aes_key, aes_key, SK_AES_KEY_LEN);
+	memcpy(c->hmac_key, hmac_key, SK_HMAC_KEY_LEN);
+	memcpy(c->iv, iv, 16);
+}
+
+#define SK_SERVER_START_LEN 48
+
+static enum sk_result sk_server_start(struct sk_twctl_cipher *c, int enc,
+				      const uint8_t aes_key[16], const uint8_t hmac_key[32],
+				      uint8_t *msg, size_t len)
+{
+	enum sk_result r;
+
+	if (!c || !aes_key || !hmac_key || !msg)
+		return SK_E_ARG;
+	if (len < SK_SERVER_START_LEN)
+		return SK_E_TRUNCATED;
+	sk_twctl_cipher_init(c, aes_key, hmac_key, msg + 16);
+	if (!enc)
+		r = sk_aes_cbc_decrypt(c->aes_key, c->iv, msg + 32, 16);
+	else
+		r = SK_OK;
+	if (r != SK_OK)
+		return r;
+	/* Start-Time + MBZ has no HMAC of its own: owamp folds it into the next one. */
+	memcpy(c->carry, msg + 32, 16);
+	c->carry_len = 16;
+	if (enc)
+		r = sk_aes_cbc_encrypt(c->aes_key, c->iv, msg + 32, 16);
+	return r;
+}
+
+enum sk_result sk_twctl_server_start_encrypt(struct sk_twctl_cipher *c,
+					     const uint8_t aes_key[16],
+					     const uint8_t hmac_key[32], uint8_t *msg, size_t len)
+{
+	return sk_server_start(c, 1, aes_key, hmac_key, msg, len);
+}
+
+enum sk_result sk_twctl_server_start_decrypt(struct sk_twctl_cipher *c,
+					     const uint8_t aes_key[16],
+					     const uint8_t hmac_key[32], uint8_t *msg, size_t len)
+{
+	return sk_server_start(c, 0, aes_key, hmac_key, msg, len);
+}
+
+static enum sk_result sk_ctl_check_len(const struct sk_twctl_cipher *c, const uint8_t *msg,
+				       size_t len)
+{
+	if (!c || !msg)
+		return SK_E_ARG;
+	if (len < 2 * 16)
+		return SK_E_TRUNCATED;
+	if (len % 16 != 0)
+		return SK_E_ARG;
+	return SK_OK;
+}
+
+enum sk_result sk_twctl_encrypt_msg(struct sk_twctl_cipher *c, uint8_t *msg, size_t len)
+{
+	enum sk_result r = sk_ctl_check_len(c, msg, len);
+
+	if (r != SK_OK)
+		return r;
+	r = sk_hmac2(GCRY_MD_SHA1, c->hmac_key, SK_HMAC_KEY_LEN, c->carry, c->carry_len, msg,
+		     len - SK_HMAC_LEN, msg + len - SK_HMAC_LEN);
+	if (r != SK_OK)
+		return r;
+	c->carry_len = 0;
+	return sk_aes_cbc_encrypt(c->aes_key, c->iv, msg, len);
+}
+
+enum sk_result sk_twctl_decrypt_msg(struct sk_twctl_cipher *c, uint8_t *msg, size_t len,
+				    int *hmac_ok)
+{
+	uint8_t mac[SK_HMAC_LEN];
+	enum sk_result r = sk_ctl_check_len(c, msg, len);
+	int ok;
+
+	if (hmac_ok)
+		*hmac_ok = SK_HMAC_BAD;
+	if (r != SK_OK)
+		return r;
+	r = sk_aes_cbc_decrypt(c->aes_key, c->iv, msg, len);
+	if (r != SK_OK)
+		return r;
+	r = sk_hmac2(GCRY_MD_SHA1, c->hmac_key, SK_HMAC_KEY_LEN, c->carry, c->carry_len, msg,
+		     len - SK_HMAC_LEN, mac);
+	if (r != SK_OK)
+		return r;
+	ok = sk_hmac_equal(mac, msg + len - SK_HMAC_LEN) ? SK_HMAC_OK : SK_HMAC_BAD;
+	if (ok == SK_HMAC_BAD && c->carry_len) {
+		r = sk_twamp_hmac(c->hmac_key, msg, len - SK_HMAC_LEN, mac);
+		if (r != SK_OK)
+			return r;
+		if (sk_hmac_equal(mac, msg + len - SK_HMAC_LEN))
+			ok = SK_HMAC_OK_ALT;
+	}
+	c->carry_len = 0;
+	if (hmac_ok) {
+		*hmac_ok = ok;
+		return SK_OK;
+	}
+	return ok == SK_HMAC_BAD ? SK_E_AUTH : SK_OK;
+}
+
+enum sk_result sk_twctl_peek(const struct sk_twctl_cipher *c, const uint8_t in[16],
+			     uint8_t out[16])
+{
+	uint8_t iv[16];
+
+	if (!c || !in || !out)
+		return SK_E_ARG;
+	memcpy(iv, c->iv, 16);
+	if (out != in)
+		memmove(out, in, 16);
+	return sk_aes_cbc_decrypt(c->aes_key, iv, out, 16);
 }

@@ -617,10 +617,10 @@ enum sk_result sk_tlv_walk(const uint8_t *p, size_t len, size_t origin, const ui
 			uint8_t mac[16];
 			enum sk_result r = sk_tlv_hmac_compute(seq4, p, t.off - origin, key, key_len, mac);
 			if (r == SK_OK)
-				sum->hmac_status = sk_hmac_equal(mac, t.value) ? SK_HMAC_OK : SK_HMAC_BAD;
+				sum->hmac_status = sk_hmac_equal(mac, t.value) ? SK_HMAC_ST_OK : SK_HMAC_ST_BAD;
 			sk_visit_synth(v, VAR_HMAC_STATUS, sum->hmac_status,
-				       sum->hmac_status == SK_HMAC_OK ? "ok" : "bad", t.off);
-			if (sum->hmac_status == SK_HMAC_BAD)
+				       sum->hmac_status == SK_HMAC_ST_OK ? "ok" : "bad", t.off);
+			if (sum->hmac_status == SK_HMAC_ST_BAD)
 				sk_visit_problem(v, SK_E_AUTH, t.off, "HMAC TLV does not match");
 		}
 	}

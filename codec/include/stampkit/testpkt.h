@@ -41,7 +41,7 @@ struct sk_test_opts {
 #define SK_TPF_TWAMPY38 0x01      /* 38-octet reflector reply (twampy): no MBZ, no Sender TTL */
 #define SK_TPF_ERREST_ZERO 0x02   /* an Error Estimate has Multiplier 0 (RFC 4656 §4.1.2) */
 #define SK_TPF_MBZ_NONZERO 0x04   /* an MBZ field is not zero (ignored, as the RFCs say) */
-#define SK_TPF_HMAC_ALT 0x08      /* TWAMP HMAC matched only with the 96-octet coverage */
+#define SK_TPF_HMAC_ALT 0x08      /* TWAMP auth HMAC matched only over all 32/96 octets */
 
 struct sk_test_pkt {
 	uint32_t seq;

@@ -135,7 +135,7 @@ enum sk_result sk_tlv_value_decode(const struct sk_tlv *t, uint8_t parent, struc
 				   struct sk_error *err);
 
 /* Result of walking a whole TLV area (what sk_test_decode reports for STAMP). */
-enum sk_hmac_status { SK_HMAC_NOT_CHECKED = 0, SK_HMAC_OK = 1, SK_HMAC_BAD = 2 };
+enum sk_hmac_status { SK_HMAC_ST_NOT_CHECKED = 0, SK_HMAC_ST_OK = 1, SK_HMAC_ST_BAD = 2 };
 struct sk_tlv_summary {
 	unsigned count;        /* top-level TLVs */
 	int has_hmac;
