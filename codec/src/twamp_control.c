@@ -547,7 +547,7 @@ static enum sk_twctl_type guess_setup(const uint8_t *p, size_t len)
 	return SK_TWCTL_NONE;
 }
 
-static enum sk_twctl_type guess_s2c(const uint8_t *p, size_t len)
+static enum sk_twctl_type guess_s2c_setup(const uint8_t *p, size_t len)
 {
 	/* Server-Greeting: 12 unused zero octets, MBZ tail, Count a power of two. */
 	if (len >= SK_TWCTL_GREETING_LEN && all_zero(p, 12) && all_zero(p + 52, 12)) {
@@ -557,6 +557,11 @@ static enum sk_twctl_type guess_s2c(const uint8_t *p, size_t len)
 	}
 	if (len >= SK_TWCTL_SERVER_START_LEN && all_zero(p, 15) && p[15] <= 5 && all_zero(p + 40, 8))
 		return SK_TWCTL_SERVER_START;
+	return SK_TWCTL_NONE;
+}
+
+static enum sk_twctl_type guess_s2c_ack(const uint8_t *p, size_t len)
+{
 	if ((p[0] == SK_TWCMD_START_N_ACK || p[0] == SK_TWCMD_STOP_N_ACK) && len >= SK_TWCTL_N_HDR_LEN &&
 	    p[1] <= 5 && all_zero(p + 2, 10)) {
 		enum sk_twctl_type t = p[0] == SK_TWCMD_START_N_ACK ? SK_TWCTL_START_N_ACK : SK_TWCTL_STOP_N_ACK;
@@ -578,10 +583,13 @@ enum sk_twctl_type sk_twctl_guess(const uint8_t *p, size_t len, enum sk_twctl_di
 	enum sk_twctl_type t = SK_TWCTL_NONE;
 	if (dir != SK_TWCTL_DIR_S2C)
 		t = guess_cmd(p, len);
+	/* A greeting also has a zero first word, which would read as a refusing Mode; a
+	 * Set-Up-Response's zero-padded KeyID would read as Accept-Session MBZ octets. */
 	if (t == SK_TWCTL_NONE && dir != SK_TWCTL_DIR_C2S)
-		t = guess_s2c(p, len);
-	/* Last: a greeting also has a zero first word, which reads as a refusing Mode. */
+		t = guess_s2c_setup(p, len);
 	if (t == SK_TWCTL_NONE && dir != SK_TWCTL_DIR_S2C)
 		t = guess_setup(p, len);
+	if (t == SK_TWCTL_NONE && dir != SK_TWCTL_DIR_C2S)
+		t = guess_s2c_ack(p, len);
 	return t;
 }

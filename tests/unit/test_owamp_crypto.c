@@ -256,6 +256,7 @@ static void test_packets(void **state)
 	for (size_t i = 0; i < N_CAPS; i++) {
 		const struct owv_capture *cap = &owv_captures[i];
 		uint32_t next_seq[2] = { 0, 0 };
+		uint8_t last_sender[48] = { 0 };
 		session_keys(cap, &s);
 		assert_int_equal(cap->n_udp, 20);
 		for (size_t k = 0; k < cap->n_udp; k++) {
@@ -279,6 +280,16 @@ static void test_packets(void **state)
 				assert_true(all_zero(buf + 74, 6));
 				assert_int_equal(buf[80], 255); /* Sender TTL */
 				assert_true(all_zero(buf + 81, 15));
+				/* Blocks 2-6 decrypted right: the copied Sender Timestamp and Error
+				 * Estimate equal the previous sender packet's, and T1 <= T2 <= T3
+				 * (one host, one clock). Error Estimate 0x0001: unsynchronised. */
+				assert_memory_equal(buf + 64, last_sender + 16, 10);
+				assert_true(memcmp(buf + 64, buf + 32, 8) <= 0);
+				assert_true(memcmp(buf + 32, buf + 16, 8) <= 0);
+				assert_int_equal(buf[24] << 8 | buf[25], 0x0001);
+			} else {
+				memcpy(last_sender, buf, 48);
+				assert_int_equal(buf[24] << 8 | buf[25], 0x0001);
 			}
 			/* Our protect reproduces owamp's packet exactly. */
 			assert_int_equal(sk_twamp_test_protect(s.sec, refl, s.test_aes, s.test_hmac,
