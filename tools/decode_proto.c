@@ -15,7 +15,8 @@
 /* ---- computed fields shown with control messages ---- */
 
 static const struct sk_vs hmac_vs[] = {
-	{ 0, "not checked" }, { 1, "ok" }, { 2, "bad" }, { 0, NULL },
+	{ 0, "not checked" }, { 1, "ok" }, { 2, "bad" },
+	{ 3, "ok (covering this message only, not the Server-Start block)" }, { 0, NULL },
 };
 static const struct sk_field ctl_synth[] = {
 	{ "HMAC status", "hmac_status", 0, 0, SK_FK_UINT, 0, -1, 0, SK_NOSTORE, hmac_vs, NULL,
@@ -28,23 +29,6 @@ static const char *sec_key(uint8_t sec)
 {
 	return sec == SK_SEC_AUTH ? "authenticated" : sec == SK_SEC_ENCRYPTED ? "encrypted"
 									    : "unauthenticated";
-}
-
-/* Decrypt a TWAMP-Test packet in place (RFC 4656 §4.1.2, RFC 5357 §4.1.2/§4.2.1):
- * authenticated mode encrypts the first block with AES-ECB, encrypted mode the first 2
- * (sender) or 6 (reflector) blocks with AES-CBC and a zero IV. */
-static enum sk_result decrypt_test(uint8_t *p, size_t n, uint8_t sec, int role, const uint8_t aes[16])
-{
-	if (sec == SK_SEC_AUTH) {
-		if (n < 16)
-			return SK_E_TRUNCATED;
-		return sk_aes_ecb_decrypt(aes, p, 16);
-	}
-	size_t blocks = role == SK_ROLE_REFLECTOR ? 96 : 32;
-	if (n < blocks)
-		blocks = n / 16 * 16;
-	uint8_t iv[16] = { 0 };
-	return blocks ? sk_aes_cbc_decrypt(aes, iv, p, blocks) : SK_E_TRUNCATED;
 }
 
 static int64_t llabs64(int64_t x) { return x < 0 ? -x : x; }
@@ -126,13 +110,15 @@ void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct 
 			o.features |= SK_TF_DSCP_ECN;
 		if (o.sec != SK_SEC_UNAUTH) {
 			decrypted = 0;
-			if (s->have_keys && n <= sizeof buf) {
-				memcpy(buf, p, n);
-				if (decrypt_test(buf, n, o.sec, role, s->aes) == SK_OK) {
-					data = buf;
-					decrypted = 1;
-					o.twamp_hmac_key = s->hmac;
-				}
+			enum sk_twamp_sec ts = o.sec == SK_SEC_ENCRYPTED ? SK_TWSEC_ENC : SK_TWSEC_AUTH;
+			int hok;
+			if (s->have_keys &&
+			    sk_twamp_test_unprotect(ts, role == SK_ROLE_REFLECTOR, s->aes, s->hmac, p, n,
+						    buf, sizeof buf, &hok) == SK_OK) {
+				data = buf;
+				decrypted = 1;
+				/* The test decoder checks (and shows) the HMAC itself. */
+				o.twamp_hmac_key = s->hmac;
 			}
 		}
 	} else if (sk_test_guess(p, n, &o) != SK_OK) {
@@ -186,7 +172,6 @@ void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct 
 struct ctl_dir {
 	uint8_t buf[CTL_BUF];
 	size_t len;
-	uint8_t iv[16];
 	int lost;   /* a hole or an undecodable message: stop following this direction */
 	int nmsg;
 };
@@ -202,8 +187,7 @@ struct ctl {
 	uint8_t aes[16], hmac[32];
 	char keyid[SK_TWCTL_KEYID_LEN + 1];
 	struct ctl_dir d[2];
-	uint8_t ss_cover[CTL_BUF + 16]; /* Server-Start's last block, then the next message */
-	int ss_pending;
+	struct sk_twctl_cipher cc[2]; /* per side of the tcpconn: chain and HMAC carry */
 	/* Client commands waiting for their answer, oldest first. */
 	enum sk_twctl_type expect[CTL_PENDING];
 	unsigned nexpect;
@@ -290,7 +274,8 @@ static void learn_keys(struct sk_dec *e, struct ctl *k, const struct sk_twctl_se
 	if (ok && !match)
 		sk_dec_error(e, SK_E_AUTH, 0,
 			     "Token does not decrypt to the Server-Greeting's Challenge: wrong secret");
-	memcpy(k->d[!k->server].iv, su->client_iv, 16);
+	if (match)
+		sk_twctl_cipher_init(&k->cc[!k->server], k->aes, k->hmac, su->client_iv);
 }
 
 static void note_request(struct sk_dec *e, struct sk_tcpconn *c, struct ctl *k,
@@ -421,9 +406,7 @@ static int ctl_one(struct sk_dec *e, struct sk_tcpconn *c, struct ctl *k, int di
 	if (enc) {
 		if (d->len < 16)
 			return 0;
-		uint8_t iv[16];
-		memcpy(iv, d->iv, 16);
-		sk_aes_cbc_decrypt(k->aes, iv, first, 16);
+		sk_twctl_peek(&k->cc[dir], d->buf, first);
 	}
 	enum sk_twctl_type t = next_type(k, client, first, fl);
 	size_t need = 0;
@@ -459,20 +442,22 @@ static int ctl_one(struct sk_dec *e, struct sk_tcpconn *c, struct ctl *k, int di
 	memcpy(msg, d->buf, need);
 	memmove(d->buf, d->buf + need, d->len - need);
 	d->len -= need;
-	if (enc)
-		sk_aes_cbc_decrypt(k->aes, d->iv, msg, need / 16 * 16);
-	/* Server-Start: Server-IV travels in clear, but Start-Time and the MBZ after it (the
-	 * last block) are encrypted with it and so begin the server's CBC chain (RFC 4656
-	 * §3.1; owamp 5.2.3 does exactly this, and the MBZ octets only come out zero so). */
-	int ss_dec = 0;
-	if (t == SK_TWCTL_SERVER_START && k->encrypted && need == SK_TWCTL_SERVER_START_LEN &&
-	    k->have_keys) {
-		memcpy(k->d[dir].iv, msg + 16, 16);
-		sk_aes_cbc_decrypt(k->aes, k->d[dir].iv, msg + 32, 16);
-		ss_dec = 1;
-		memcpy(k->ss_cover, msg + 32, 16);
-		k->ss_pending = 1;
+	/* HMAC status shown: 0 not checked, 1 ok, 2 bad, 3 ok with the alternative coverage. */
+	int hst = 0;
+	if (enc) {
+		int hok = SK_HMAC_BAD;
+		if (need < 32 || need % 16 ||
+		    sk_twctl_decrypt_msg(&k->cc[dir], msg, need, &hok) != SK_OK)
+			hok = SK_HMAC_BAD;
+		hst = hok == SK_HMAC_OK ? 1 : hok == SK_HMAC_OK_ALT ? 3 : 2;
 	}
+	/* Server-Start: Server-IV is clear, Start-Time + MBZ (the last block) are encrypted
+	 * under it and open the server's chain (RFC 4656 §3.1; docs/crypto.md). */
+	int ss_dec = 0;
+	if (t == SK_TWCTL_SERVER_START && k->encrypted && k->have_keys &&
+	    need == SK_TWCTL_SERVER_START_LEN && msg[15] == 0 &&
+	    sk_twctl_server_start_decrypt(&k->cc[dir], k->aes, k->hmac, msg, need) == SK_OK)
+		ss_dec = 1;
 
 	ctl_begin(e, c, dir, sk_twctl_type_name(t), client);
 	if (enc || ss_dec)
@@ -490,25 +475,9 @@ static int ctl_one(struct sk_dec *e, struct sk_tcpconn *c, struct ctl *k, int di
 	struct sk_error err = { 0 };
 	enum sk_result r = sk_twctl_decode(t, msg, need, &u, &e->v, &err);
 	size_t hoff = hmac_at(t, need);
-	if (r == SK_OK && hoff && k->encrypted) {
-		int st = 0;
-		if (k->have_keys) {
-			uint8_t mac[16];
-			if (sk_twamp_hmac(k->hmac, msg, hoff, mac) == SK_OK)
-				st = sk_hmac_equal(mac, msg + hoff) ? 1 : 2;
-			/* owamp 5.2.3 carries the HMAC over from Server-Start: the first server
-			 * message after it also covers Start-Time and MBZ (its last block). */
-			if (st == 2 && !client && k->ss_pending && hoff + 16 <= sizeof k->ss_cover - 16) {
-				memcpy(k->ss_cover + 16, msg, hoff);
-				if (sk_twamp_hmac(k->hmac, k->ss_cover, 16 + hoff, mac) == SK_OK &&
-				    sk_hmac_equal(mac, msg + hoff))
-					st = 1;
-			}
-		}
-		if (!client)
-			k->ss_pending = 0;
-		sk_visit_synth(&e->v, &ctl_synth[0], (uint64_t)st, NULL, hoff);
-		if (st == 2)
+	if (r == SK_OK && hoff && enc) {
+		sk_visit_synth(&e->v, &ctl_synth[0], (uint64_t)hst, NULL, hoff);
+		if (hst == 2)
 			r = sk_error_set(&err, SK_E_AUTH, hoff, "HMAC does not match");
 	}
 	if (r == SK_OK || r == SK_E_AUTH) {
@@ -523,8 +492,6 @@ static int ctl_one(struct sk_dec *e, struct sk_tcpconn *c, struct ctl *k, int di
 			break;
 		case SK_TWCTL_SERVER_START:
 			k->started = 1;
-			if (!ss_dec)
-				memcpy(k->d[k->server].iv, u.ss.server_iv, 16);
 			if (u.ss.accept != 0)
 				k->encrypted = 0;
 			break;
