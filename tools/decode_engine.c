@@ -212,17 +212,17 @@ static void handle_udp(struct sk_dec *e)
 	/* Negotiated TWAMP sessions first: they know the mode and keys. */
 	struct sk_twsess *s = sk_dec_find_session(e, p, &role);
 	if (s) {
-		sk_dec_test(e, p->payload, p->payload_len, role, s);
+		sk_dec_test(e, p->payload, p->payload_len, role, s, "twamp-control");
 		return;
 	}
 	if (port_listed(e, p->dport) || port_listed(e, p->sport)) {
 		role = udp_role(e, p);
-		sk_dec_test(e, p->payload, p->payload_len, role, NULL);
+		sk_dec_test(e, p->payload, p->payload_len, role, NULL, "port");
 		return;
 	}
 	if (e->o->heuristic && sk_dec_test_plausible(e, p->payload, p->payload_len)) {
 		role = udp_role(e, p);
-		sk_dec_test(e, p->payload, p->payload_len, role, NULL);
+		sk_dec_test(e, p->payload, p->payload_len, role, NULL, "heuristic");
 	}
 }
 

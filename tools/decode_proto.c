@@ -41,9 +41,8 @@ int sk_dec_test_plausible(struct sk_dec *e, const uint8_t *p, size_t n)
 	struct sk_test_pkt t;
 	if (sk_test_decode(p, n, &o, &t, NULL, NULL) == SK_E_TRUNCATED)
 		return 0;
-	/* A timestamp within a day of the capture time, and a usable error estimate. */
-	if (!sk_errest_valid(t.error_estimate))
-		return 0;
+	/* A timestamp within a day of the capture time. The error estimate is not required to
+	 * be valid: real senders put 0x0000 there (pcaps/public/README.md). */
 	int64_t ns = sk_ts_to_ns(t.timestamp, sk_errest_fmt(t.error_estimate), SK_TAI_UTC_DEFAULT);
 	return llabs64(ns - e->frame.ts_ns) < 86400LL * 1000000000LL;
 }
@@ -92,7 +91,8 @@ static void set_result(struct sk_dec *e, enum sk_result r, const struct sk_error
 		sk_text_line(&e->text, "Error: %s", msg);
 }
 
-void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct sk_twsess *s)
+void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct sk_twsess *s,
+		 const char *how)
 {
 	struct sk_test_opts o;
 	memset(&o, 0, sizeof o);
@@ -124,6 +124,13 @@ void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct 
 	} else if (sk_test_guess(p, n, &o) != SK_OK) {
 		o.proto = SK_PROTO_STAMP;
 		o.sec = SK_SEC_UNAUTH;
+	} else if (o.proto == SK_PROTO_TWAMP && o.sec == SK_SEC_UNAUTH && n >= 48 &&
+		   p[45] != 0 && !(p[44] & SK_TLV_F_MBZ)) {
+		/* What follows octet 44 starts like a TLV header (non-zero Type, no unassigned
+		 * flag bits) but did not parse as a TLV list: a malformed STAMP packet is more
+		 * likely than TWAMP padding there, and showing it as STAMP says what is wrong. */
+		o.proto = SK_PROTO_STAMP;
+		o.features = 0;
 	}
 	o.role = role == SK_ROLE_REFLECTOR ? SK_ROLE_REFLECTOR : SK_ROLE_SENDER;
 
@@ -131,8 +138,7 @@ void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct 
 	sk_dec_member_str(e, "protocol", "Protocol", o.proto == SK_PROTO_TWAMP ? "twamp" : "stamp");
 	sk_dec_member_str(e, "role", "Role", o.role == SK_ROLE_REFLECTOR ? "reflector" : "sender");
 	sk_dec_member_str(e, "security", "Security", sec_key(o.sec));
-	sk_dec_member_str(e, "found_by", "Found by",
-			  s ? "twamp-control" : "port");
+	sk_dec_member_str(e, "found_by", "Found by", s ? "twamp-control" : how);
 	sk_dec_member_int(e, "length", "Payload length", (long long)n);
 	if (s) {
 		char sid[33];

@@ -68,7 +68,9 @@ void sk_dec_end(struct sk_dec *e, int with_tlvs);
 int sk_dec_proto_init(struct sk_dec *e);
 void sk_dec_proto_done(struct sk_dec *e);
 struct sk_twsess *sk_dec_find_session(struct sk_dec *e, const struct sk_pkt *p, int *role);
-void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct sk_twsess *s);
+/* how: "port" or "heuristic" (ignored when s, a negotiated session, is given). */
+void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct sk_twsess *s,
+		 const char *how);
 int sk_dec_test_plausible(struct sk_dec *e, const uint8_t *p, size_t n);
 void sk_dec_control_open(struct sk_dec *e, struct sk_tcpconn *c);
 void sk_dec_control_close(struct sk_dec *e, struct sk_tcpconn *c);

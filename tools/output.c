@@ -304,10 +304,12 @@ static void t_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	indent(t);
 	fprintf(t->fp, "%s: %s\n", f->name, buf);
 	if (f->kind == SK_FK_UINT && f->bits) {
+		/* Only the bits that are set: a 32-bit Modes word would drown the tree. */
 		for (const struct sk_bit *b = f->bits; b->name; b++) {
+			if (!(v->u & b->mask))
+				continue;
 			indent(t);
-			fprintf(t->fp, "    [%c] %s (0x%x)\n", (v->u & b->mask) ? 'x' : ' ', b->name,
-				(unsigned)b->mask);
+			fprintf(t->fp, "    [x] %s (0x%x)\n", b->name, (unsigned)b->mask);
 		}
 	}
 }
