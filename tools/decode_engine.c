@@ -249,7 +249,7 @@ int sk_decode_run(const struct sk_decode_opts *o, FILE *out, FILE *diag)
 	char errbuf[512];
 	struct sk_capture *cap = sk_capture_open(o->file, errbuf, sizeof errbuf);
 	if (!cap) {
-		fprintf(diag, "stampkit decode: %s: %s\n", o->file, errbuf);
+		fprintf(diag, "stampkit decode: %s\n", errbuf);
 		return 1;
 	}
 	int lt = sk_capture_linktype(cap);

@@ -407,7 +407,7 @@ static void j_open(void *ctx, const char *name, const char *key, size_t off, siz
 		sk_json_str(L->buf, name, strlen(name));
 		j_key(L, "offset");
 		sk_sbuf_printf(L->buf, "%zu", off);
-		j_key(L, "length");
+		j_key(L, "size");
 		sk_sbuf_printf(L->buf, "%zu", len);
 		L->is_tlv = 2;
 		return;
@@ -421,11 +421,9 @@ static void j_open(void *ctx, const char *name, const char *key, size_t off, siz
 		sk_sbuf_putn(L->buf, "{", 1);
 		j_key(L, "name");
 		sk_json_str(L->buf, name, strlen(name));
-		j_key(L, "key");
-		sk_json_str(L->buf, key, strlen(key));
 		j_key(L, "offset");
 		sk_sbuf_printf(L->buf, "%zu", off);
-		j_key(L, "length");
+		j_key(L, "size");
 		sk_sbuf_printf(L->buf, "%zu", len);
 		return;
 	}
@@ -489,6 +487,17 @@ static void j_errest(struct sk_sbuf *b, uint16_t raw)
 		sk_sbuf_printf(b, "\"error_ns\":%" PRIu64 ",\"valid\":true}", ns);
 }
 
+/* Inside a TLV object the header fields drop their "tlv_"/"sub_" prefix, so every TLV and
+ * sub-TLV has plain "flags", "type" and "length" members. */
+static const char *member_key(const struct sk_json_level *L, const char *key)
+{
+	if (L->is_tlv && !strncmp(key, "tlv_", 4))
+		return key + 4;
+	if (L->is_tlv && !strncmp(key, "sub_", 4))
+		return key + 4;
+	return key;
+}
+
 static void j_field(void *ctx, const struct sk_field *f, const struct sk_value *v, size_t off)
 {
 	(void)off;
@@ -499,13 +508,14 @@ static void j_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	if (!L->buf)
 		return;
 	char buf[400];
+	const char *fk = member_key(L, f->key);
 	switch (f->kind) {
 	case SK_FK_UINT:
-		j_key(L, f->key);
+		j_key(L, fk);
 		sk_sbuf_printf(L->buf, "%" PRIu64, v->u);
 		if (v->vname) {
 			char k[80];
-			snprintf(k, sizeof k, "%s_name", f->key);
+			snprintf(k, sizeof k, "%s_name", fk);
 			sk_sbuf_putn(L->buf, ",", 1);
 			sk_json_str(L->buf, k, strlen(k));
 			sk_sbuf_putn(L->buf, ":", 1);
@@ -513,7 +523,7 @@ static void j_field(void *ctx, const struct sk_field *f, const struct sk_value *
 		}
 		if (f->bits) {
 			char k[80];
-			snprintf(k, sizeof k, "%s_flags", f->key);
+			snprintf(k, sizeof k, "%s_bits", fk);
 			sk_sbuf_putn(L->buf, ",", 1);
 			sk_json_str(L->buf, k, strlen(k));
 			sk_sbuf_puts(L->buf, ":[");
@@ -529,20 +539,20 @@ static void j_field(void *ctx, const struct sk_field *f, const struct sk_value *
 		}
 		break;
 	case SK_FK_TS:
-		j_key(L, f->key);
+		j_key(L, fk);
 		j_ts(L->buf, v);
 		break;
 	case SK_FK_ERREST:
-		j_key(L, f->key);
+		j_key(L, fk);
 		j_errest(L->buf, (uint16_t)v->u);
 		break;
 	case SK_FK_BYTES:
-		j_key(L, f->key);
+		j_key(L, fk);
 		if (!v->p) {
 			sk_sbuf_printf(L->buf, "%" PRIu64, v->u);
 			if (v->vname) {
 				char k[80];
-				snprintf(k, sizeof k, "%s_name", f->key);
+				snprintf(k, sizeof k, "%s_name", fk);
 				sk_sbuf_putn(L->buf, ",", 1);
 				sk_json_str(L->buf, k, strlen(k));
 				sk_sbuf_putn(L->buf, ":", 1);
@@ -558,19 +568,19 @@ static void j_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	case SK_FK_MBZ:
 		if (!v->mbz_nonzero)
 			return;
-		j_key(L, f->key);
+		j_key(L, fk);
 		sk_sbuf_putn(L->buf, "\"", 1);
 		for (size_t i = 0; i < v->len; i++)
 			sk_sbuf_printf(L->buf, "%02x", v->p[i]);
 		sk_sbuf_putn(L->buf, "\"", 1);
 		break;
 	case SK_FK_ADDR:
-		j_key(L, f->key);
+		j_key(L, fk);
 		addr_into(v->p, v->len, buf, sizeof buf);
 		sk_json_str(L->buf, buf, strlen(buf));
 		break;
 	case SK_FK_TEXT:
-		j_key(L, f->key);
+		j_key(L, fk);
 		{
 			size_t n = v->len;
 			while (n && v->p[n - 1] == 0)

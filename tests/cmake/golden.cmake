@@ -38,3 +38,11 @@ if(TARGET stampkit_cli)
     endforeach()
   endforeach()
 endif()
+
+# Every golden JSON line against the documented schema (docs/json-schema.md).
+find_program(STAMPKIT_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(STAMPKIT_PYTHON3)
+  file(GLOB _golden_json ${CMAKE_CURRENT_SOURCE_DIR}/golden/*.json)
+  add_test(NAME golden.json-schema
+    COMMAND ${STAMPKIT_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/golden/check-json.py ${_golden_json})
+endif()
