@@ -241,15 +241,24 @@ static int has_key(const struct sk_test_opts *o)
 	return o->proto == SK_PROTO_STAMP ? o->stamp_key != NULL : o->twamp_hmac_key != NULL;
 }
 
-static void check_mbz(const struct sk_layout *L, const uint8_t *p, struct sk_test_pkt *out)
+static int all_zero(const struct sk_cur *c, size_t from, size_t to)
 {
+	uint8_t b;
+	for (size_t i = from; i < to; i++)
+		if (!sk_peek_u8(c, i, &b) || b)
+			return 0;
+	return 1;
+}
+
+static void check_mbz(const struct sk_layout *L, const uint8_t *p, size_t len,
+		      struct sk_test_pkt *out)
+{
+	struct sk_cur c;
+	sk_cur_init(&c, p, len);
 	for (size_t i = 0; i < L->nfields; i++) {
 		const struct sk_field *f = &L->fields[i];
-		if (f->kind != SK_FK_MBZ)
-			continue;
-		for (size_t k = 0; k < f->width; k++)
-			if (p[f->off + k])
-				out->flags |= SK_TPF_MBZ_NONZERO;
+		if (f->kind == SK_FK_MBZ && !all_zero(&c, f->off, (size_t)f->off + f->width))
+			out->flags |= SK_TPF_MBZ_NONZERO;
 	}
 }
 
@@ -293,7 +302,7 @@ enum sk_result sk_test_decode(const uint8_t *p, size_t len, const struct sk_test
 	}
 	if (out->flags & SK_TPF_TWAMPY38)
 		sk_visit_synth(v, SYN_VARIANT, 1, NULL, 0);
-	check_mbz(L, p, out);
+	check_mbz(L, p, len, out);
 	int refl = o->role == SK_ROLE_REFLECTOR;
 	if (!sk_errest_valid(out->error_estimate) ||
 	    (refl && !sk_errest_valid(out->sender_error_estimate))) {
@@ -387,14 +396,6 @@ enum sk_result sk_test_encode(const struct sk_test_pkt *in, const struct sk_test
 
 /* ---- context-free guess ---- */
 
-static int all_zero(const uint8_t *p, size_t from, size_t to)
-{
-	for (size_t i = from; i < to; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
-
 /* A clean TLV list without Reserved (type 0) TLVs: zero padding is not a TLV list. */
 static int looks_like_tlvs(const uint8_t *p, size_t len)
 {
@@ -414,23 +415,26 @@ enum sk_result sk_test_guess(const uint8_t *p, size_t len, struct sk_test_opts *
 	o->role = SK_ROLE_SENDER;
 	if (!p || len < 14)
 		return SK_E_TRUNCATED;
+	struct sk_cur c;
+	sk_cur_init(&c, p, len);
+	const struct sk_cur *k = &c;
 	/* Authenticated layouts: Sequence Number then 12 MBZ octets, timestamp at 16. */
-	if (len >= 112 && all_zero(p, 4, 16) && !all_zero(p, 16, 24) && all_zero(p, 40, 48) &&
-	    all_zero(p, 52, 64) && !all_zero(p, 64, 72) && all_zero(p, 81, 96)) {
+	if (len >= 112 && all_zero(k, 4, 16) && !all_zero(k, 16, 24) && all_zero(k, 40, 48) &&
+	    all_zero(k, 52, 64) && !all_zero(k, 64, 72) && all_zero(k, 81, 96)) {
 		o->role = SK_ROLE_REFLECTOR;
 		o->sec = SK_SEC_AUTH;
 		if (len == 112 || looks_like_tlvs(p + 112, len - 112))
 			o->proto = SK_PROTO_STAMP;
 		return SK_OK;
 	}
-	if (len >= 112 && all_zero(p, 4, 16) && !all_zero(p, 16, 24) && all_zero(p, 28, 96)) {
+	if (len >= 112 && all_zero(k, 4, 16) && !all_zero(k, 16, 24) && all_zero(k, 28, 96)) {
 		o->sec = SK_SEC_AUTH;
 		if (len == 112 || looks_like_tlvs(p + 112, len - 112))
 			o->proto = SK_PROTO_STAMP;
 		return SK_OK;
 	}
 	/* TWAMP authenticated sender: MBZ 4..15 and 26..31 around a timestamp. */
-	if (len >= 48 && all_zero(p, 4, 16) && !all_zero(p, 16, 24) && all_zero(p, 26, 32)) {
+	if (len >= 48 && all_zero(k, 4, 16) && !all_zero(k, 16, 24) && all_zero(k, 26, 32)) {
 		o->sec = SK_SEC_AUTH;
 		return SK_OK;
 	}
@@ -440,14 +444,14 @@ enum sk_result sk_test_guess(const uint8_t *p, size_t len, struct sk_test_opts *
 	}
 	if (len < 41)
 		return SK_OK;
-	int refl = !all_zero(p, 28, 36);
-	if (refl) {
+	/* A reflector always carries a copied sender timestamp. */
+	if (!all_zero(k, 28, 36)) {
 		o->role = SK_ROLE_REFLECTOR;
-		if (len >= 44 && all_zero(p, 41, 44) && (len == 44 || looks_like_tlvs(p + 44, len - 44)))
+		if (len >= 44 && all_zero(k, 41, 44) && (len == 44 || looks_like_tlvs(p + 44, len - 44)))
 			o->proto = SK_PROTO_STAMP;
 		return SK_OK;
 	}
-	if (len >= 44 && all_zero(p, 16, 44) && (len == 44 || looks_like_tlvs(p + 44, len - 44)))
+	if (len >= 44 && all_zero(k, 16, 44) && (len == 44 || looks_like_tlvs(p + 44, len - 44)))
 		o->proto = SK_PROTO_STAMP;
 	return SK_OK;
 }

@@ -146,12 +146,17 @@ static const struct sk_field sub_hdr_f[] = {
 };
 static SK_LAYOUT(sub_hdr_l, "Sub-TLV header", "stamp_sub_hdr", sub_hdr_f, 4, R8972);
 
+static const struct sk_vs hmac_st_vs[] = {
+	{ SK_HMAC_ST_NOT_CHECKED, "not checked" }, { SK_HMAC_ST_OK, "ok" }, { SK_HMAC_ST_BAD, "bad" },
+	{ 0, NULL },
+};
+
 /* Variable-length parts: width 0 here, the visitor gets the real length. */
 static const struct sk_field var_f[] = {
 	FB("Padding", "padding", 0, 0, SK_NOSTORE, "RFC 8972 §4.1"),
 	FB("Value", "value", 0, 0, SK_NOSTORE, R8972),
-	{ "TLV HMAC status", "tlv_hmac_status", 0, 0, SK_FK_UINT, 0, -1, 0, SK_NOSTORE, NULL, NULL,
-	  "RFC 8972 §4.8" },
+	{ "TLV HMAC status", "tlv_hmac_status", 0, 0, SK_FK_UINT, 0, -1, 0, SK_NOSTORE, hmac_st_vs,
+	  NULL, "RFC 8972 §4.8" },
 };
 static SK_LAYOUT(var_l, "STAMP TLV variable parts", "stamp_tlv_var", var_f, 0, R8972);
 #define VAR_PADDING (&var_f[0])
@@ -253,12 +258,12 @@ static SK_LAYOUT(reflctl_l, "Reflected Test Packet Control", "stamp_tlv_reflctl"
 
 /* Location sub-TLV values. */
 static const struct sk_field mac_f[] = {
-	FB("MAC Address", "mac", 0, 6, V_OFF(u.hmac), "RFC 8972 §4.2"),
+	FB("MAC Address", "mac", 0, 6, V_OFF(u.mac), "RFC 8972 §4.2"),
 	FMBZ(6, 2, "RFC 8972 §4.2"),
 };
 static SK_LAYOUT(mac_l, "Source MAC / EUI-48", "stamp_loc_mac", mac_f, 8, "RFC 8972 §4.2");
 static const struct sk_field eui64_f[] = {
-	FB("EUI-64", "eui64", 0, 8, V_OFF(u.hmac), "RFC 8972 §4.2"),
+	FB("EUI-64", "eui64", 0, 8, V_OFF(u.mac), "RFC 8972 §4.2"),
 };
 static SK_LAYOUT(eui64_l, "Source EUI-64", "stamp_loc_eui64", eui64_f, 8, "RFC 8972 §4.2");
 static const struct sk_field locaddr_f[] = {
@@ -409,10 +414,12 @@ int sk_tlv_next(struct sk_tlv_iter *it, struct sk_tlv *t)
 	if (left == 0)
 		return 0;
 	size_t at = sk_cur_abs(&it->c);
-	if (it->check_hmac_last && it->after_hmac)
-		return iter_fail(it, SK_E_INVALID, at, "TLV after the HMAC TLV (it must be last)");
 	if (left < SK_TLV_HDR_LEN)
 		return iter_fail(it, SK_E_TRUNCATED, at, "TLV header truncated");
+	/* RFC 8972 §4.8 wants the HMAC TLV last. Extra Padding after it is tolerated, as
+	 * teaparty and stamp-suite do (a sender may pad after signing); it is not covered. */
+	if (it->check_hmac_last && it->after_hmac && it->c.base[it->c.off + 1] != SK_TLV_EXTRA_PADDING)
+		return iter_fail(it, SK_E_INVALID, at, "TLV after the HMAC TLV (it must be last)");
 	t->off = at;
 	t->flags = sk_get_u8(&it->c);
 	t->type = sk_get_u8(&it->c);
@@ -613,13 +620,12 @@ enum sk_result sk_tlv_walk(const uint8_t *p, size_t len, size_t origin, const ui
 			sum->hmac_off = t.off;
 		}
 		walk_one(&w, &t, 0, 0);
-		if (t.type == SK_TLV_HMAC && t.length == 16 && key && seq4) {
+		if (t.type == SK_TLV_HMAC && t.length == 16 && t.off == sum->hmac_off) {
 			uint8_t mac[16];
-			enum sk_result r = sk_tlv_hmac_compute(seq4, p, t.off - origin, key, key_len, mac);
-			if (r == SK_OK)
+			if (key && seq4 &&
+			    sk_tlv_hmac_compute(seq4, p, t.off - origin, key, key_len, mac) == SK_OK)
 				sum->hmac_status = sk_hmac_equal(mac, t.value) ? SK_HMAC_ST_OK : SK_HMAC_ST_BAD;
-			sk_visit_synth(v, VAR_HMAC_STATUS, sum->hmac_status,
-				       sum->hmac_status == SK_HMAC_ST_OK ? "ok" : "bad", t.off);
+			sk_visit_synth(v, VAR_HMAC_STATUS, sum->hmac_status, NULL, t.off);
 			if (sum->hmac_status == SK_HMAC_ST_BAD)
 				sk_visit_problem(v, SK_E_AUTH, t.off, "HMAC TLV does not match");
 		}
@@ -670,17 +676,27 @@ enum sk_result sk_tlv_end(struct sk_wbuf *w, size_t at)
 	return SK_OK;
 }
 
+static size_t addr_len_of(uint8_t parent, const struct sk_tlv_val *val)
+{
+	if ((parent == 0 && val->type == SK_TLV_DEST_NODE_ADDR) ||
+	    (parent == SK_TLV_RETURN_PATH && val->type == SK_RP_RETURN_ADDRESS))
+		return val->u.addr.len;
+	return 0;
+}
+
+enum sk_result sk_tlv_put_fixed(struct sk_wbuf *w, uint8_t parent, const struct sk_tlv_val *val)
+{
+	struct vdesc d = describe(parent, val->type, addr_len_of(parent, val));
+	if (d.L)
+		return sk_layout_encode(d.L, val, w);
+	return w->err;
+}
+
 enum sk_result sk_tlv_put_val(struct sk_wbuf *w, uint8_t flags, uint8_t parent,
 			      const struct sk_tlv_val *val)
 {
 	size_t at = sk_tlv_begin(w, flags, val->type);
-	size_t alen = val->type == SK_TLV_DEST_NODE_ADDR || (parent == SK_TLV_RETURN_PATH &&
-							       val->type == SK_RP_RETURN_ADDRESS)
-			      ? val->u.addr.len
-			      : 0;
-	struct vdesc d = describe(parent, val->type, alen);
-	if (d.L)
-		sk_layout_encode(d.L, val, w);
+	sk_tlv_put_fixed(w, parent, val);
 	if (val->sub_len)
 		sk_put_bytes(w, val->sub, val->sub_len);
 	return sk_tlv_end(w, at);

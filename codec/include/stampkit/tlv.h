@@ -73,13 +73,13 @@ struct sk_tlv_iter {
 };
 
 /* Top-level list of a STAMP packet: origin = absolute offset of p (44 or 112 usually).
- * Checks that the HMAC TLV is last. */
+ * Checks that the HMAC TLV is last (only Extra Padding may follow it). */
 void sk_tlv_iter_init(struct sk_tlv_iter *it, const uint8_t *p, size_t len, size_t origin);
 /* Sub-TLVs inside the value of t starting skip octets into it (e.g. 4 for Location). */
 void sk_tlv_iter_sub(struct sk_tlv_iter *it, const struct sk_tlv *t, size_t skip);
 /* 1 and *t filled: one more TLV. 0: end of list (it->err == SK_OK) or a malformed list
- * (it->err SK_E_TRUNCATED: header or value past the end; SK_E_INVALID: a TLV after the
- * HMAC TLV), with it->err_off the absolute offset of that TLV's header. */
+ * (it->err SK_E_TRUNCATED: header or value past the end; SK_E_INVALID: a TLV other than
+ * Extra Padding after the HMAC TLV), with it->err_off the absolute offset of that TLV's header. */
 int sk_tlv_next(struct sk_tlv_iter *it, struct sk_tlv *t);
 
 /* Name of a TLV type ("Extra Padding", ..., "Unassigned", "Experimental", "Private Use"). */
@@ -105,7 +105,6 @@ struct sk_tlv_followup { uint32_t fu_seq; uint64_t fu_timestamp; uint8_t ts_mode
 struct sk_tlv_micro { uint16_t sender_msid, reflector_msid; };
 struct sk_tlv_reflctl { uint16_t reflected_length, reflected_count; uint32_t interval_ns; };
 struct sk_tlv_addr { uint8_t addr[16]; uint8_t len; }; /* 4 or 16 */
-struct sk_tlv_mac { uint8_t mac[8]; };                  /* MAC/EUI-48 in 0..5, EUI-64 0..7 */
 struct sk_tlv_label { uint32_t label, tc, s, ttl; }; /* 32-bit: one table entry of width 4 */
 
 struct sk_tlv_val {
@@ -118,6 +117,7 @@ struct sk_tlv_val {
 		struct sk_tlv_access access;
 		struct sk_tlv_followup followup;
 		uint8_t hmac[16];
+		uint8_t mac[8];              /* Location MAC / EUI-48 (0..5) / EUI-64 */
 		struct sk_tlv_addr addr;     /* Destination Node Address, Return Address */
 		struct sk_tlv_micro micro;
 		struct sk_tlv_reflctl reflctl;
@@ -170,6 +170,9 @@ enum sk_result sk_tlv_end(struct sk_wbuf *w, size_t at);
  * then appends val->sub/sub_len (sub-TLVs, label entries, opaque octets). */
 enum sk_result sk_tlv_put_val(struct sk_wbuf *w, uint8_t flags, uint8_t parent,
 			      const struct sk_tlv_val *val);
+/* Only the fixed part of val's value (no header), for building nested TLVs between
+ * sk_tlv_begin and sk_tlv_end. */
+enum sk_result sk_tlv_put_fixed(struct sk_wbuf *w, uint8_t parent, const struct sk_tlv_val *val);
 /* Extra Padding of n zero octets. */
 enum sk_result sk_tlv_put_padding(struct sk_wbuf *w, uint8_t flags, size_t n);
 /* HMAC TLV computed over w->base[0..4) (the Sequence Number of the packet being built in
