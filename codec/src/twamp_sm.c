@@ -81,10 +81,10 @@ static int expect(const struct sk_twsm *sm, enum sk_twsm_dir *dir, enum sk_twctl
 	case SK_TWSM_WAIT_STOP_N_ACK: *dir = SK_TWSM_S2C, *t = SK_TWCTL_STOP_N_ACK; break;
 	default: return 0;
 	}
-	size_t sz = sk_twctl_size(*t, 0);
-	*need = (*t == SK_TWCTL_NONE || sz == SK_TWCTL_N_BASE_LEN) ? SK_TWCTL_N_HDR_LEN : sz;
-	if (*t == SK_TWCTL_START_N_ACK || *t == SK_TWCTL_STOP_N_ACK)
+	if (*t == SK_TWCTL_NONE || *t == SK_TWCTL_START_N_ACK || *t == SK_TWCTL_STOP_N_ACK)
 		*need = SK_TWCTL_N_HDR_LEN;
+	else
+		*need = sk_twctl_size(*t, 0);
 	return 1;
 }
 
@@ -122,7 +122,9 @@ static int apply(struct sk_twsm *sm, enum sk_twctl_type t, const msg_u *m)
 		break;
 	case SK_TWCTL_SETUP_RESPONSE:
 		sm->mode = m->setup.mode;
-		memcpy(sm->iv[SK_TWSM_C2S], m->setup.client_iv, 16);
+		if (sm->keys)
+			sk_twctl_cipher_init(&sm->cipher[SK_TWSM_C2S], sm->aes_key, sm->hmac_key,
+					     m->setup.client_iv);
 		sm->state = m->setup.mode ? SK_TWSM_WAIT_SERVER_START : SK_TWSM_CLOSED;
 		break;
 	case SK_TWCTL_SERVER_START:
@@ -130,7 +132,6 @@ static int apply(struct sk_twsm *sm, enum sk_twctl_type t, const msg_u *m)
 			sm->state = SK_TWSM_CLOSED;
 			break;
 		}
-		memcpy(sm->iv[SK_TWSM_S2C], m->server_start.server_iv, 16);
 		sm->encrypted = (sm->mode & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED)) != 0;
 		sm->state = SK_TWSM_WAIT_COMMAND;
 		break;
@@ -228,38 +229,39 @@ static enum sk_result send_msg(struct sk_twsm *sm, enum sk_twctl_type t, msg_u *
 	uint8_t buf[SK_TWSM_MAX_MSG];
 	size_t len = 0;
 	enum sk_result r;
-	if (has_hmac(t) && sm->encrypted) {
-		/* Encode once to learn the plaintext, then again with the HMAC in place. */
-		if ((r = sk_twctl_encode(t, m, buf, sizeof buf, &len)) != SK_OK)
-			return r;
-		uint8_t mac[SK_HMAC_LEN];
-		if ((r = sk_twamp_hmac(sm->hmac_key, buf, len - 16, mac)) != SK_OK)
-			return r;
-		memcpy(buf + len - 16, mac, 16);
-	} else {
-		if ((r = sk_twctl_encode(t, m, buf, sizeof buf, &len)) != SK_OK)
-			return r;
-		if (has_hmac(t))
-			memset(buf + len - 16, 0, 16); /* unauthenticated: HMAC field is zero */
-	}
+	if ((r = sk_twctl_encode(t, m, buf, sizeof buf, &len)) != SK_OK)
+		return r;
+	if (has_hmac(t))
+		memset(buf + len - 16, 0, 16); /* unauthenticated: zero; otherwise written below */
 	if (SK_TWSM_OUT_CAP - sm->out_len < len)
 		return SK_E_NOSPACE;
-	/* Decode our own octets back so the bookkeeping sees exactly what goes on the wire
+	/* Decode our own plaintext back so the bookkeeping sees exactly what goes on the wire
 	 * (and sids point into a buffer that outlives this call). */
 	msg_u d;
 	memset(&d, 0, sizeof d);
 	if ((r = sk_twctl_decode(t, buf, len, &d, NULL, NULL)) != SK_OK)
 		return r;
-	memcpy(sm->out + sm->out_len, buf, len);
-	if (sm->encrypted && t != SK_TWCTL_SERVER_START) {
-		enum sk_twsm_dir dir = own_dir(sm);
-		if ((r = sk_aes_cbc_encrypt(sm->aes_key, sm->iv[dir], sm->out + sm->out_len, len)) != SK_OK)
+	uint8_t *o = sm->out + sm->out_len;
+	memcpy(o, buf, len);
+	if (sm->encrypted && has_hmac(t)) {
+		if ((r = sk_twctl_encrypt_msg(&sm->cipher[own_dir(sm)], o, len)) != SK_OK)
+			return r;
+	} else if (t == SK_TWCTL_SERVER_START && !d.server_start.accept && sm->keys &&
+		   (sm->mode & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED))) {
+		/* RFC 4656 §3.1: Start-Time and the MBZ after it are encrypted with Server-IV
+		 * and open the server->client chain. */
+		if ((r = sk_twctl_server_start_encrypt(&sm->cipher[SK_TWSM_S2C], sm->aes_key, sm->hmac_key,
+							o, len)) != SK_OK)
 			return r;
 	}
 	sm->out_len += len;
+	uint64_t off = sm->tx_off;
+	sm->tx_off += len;
 	int i = apply(sm, t, &d);
 	if (idx)
 		*idx = i;
+	if (sm->cfg.report_sent)
+		emit(sm, SK_TWSM_EV_SENT, t, own_dir(sm), SK_OK, NULL, buf, len, off, i, &d);
 	return SK_OK;
 }
 
@@ -327,15 +329,6 @@ static enum sk_result process(struct sk_twsm *sm, enum sk_twsm_dir dir)
 	memset(&e, 0, sizeof e);
 	if (sk_twctl_decode(t, rx->buf, rx->have, &m, NULL, &e) != SK_OK)
 		return fail(sm, SK_E_INVALID, t, dir, "malformed message", rx->buf, rx->have, rx->stream_off);
-	if (has_hmac(t) && sm->encrypted) {
-		uint8_t mac[SK_HMAC_LEN];
-		if (sk_twamp_hmac(sm->hmac_key, rx->buf, rx->have - 16, mac) != SK_OK)
-			return fail(sm, SK_E_CRYPTO, t, dir, "HMAC computation failed", rx->buf, rx->have,
-				    rx->stream_off);
-		if (!sk_hmac_equal(mac, rx->buf + rx->have - 16))
-			return fail(sm, SK_E_AUTH, t, dir, "HMAC check failed", rx->buf, rx->have,
-				    rx->stream_off);
-	}
 	if (t == SK_TWCTL_SETUP_RESPONSE) {
 		uint32_t sec = m.setup.mode & SK_TWMODE_SECURITY_MASK;
 		if (sec & (sec - 1))
@@ -368,15 +361,42 @@ static enum sk_result process(struct sk_twsm *sm, enum sk_twsm_dir dir)
 	return SK_OK;
 }
 
-static enum sk_result decrypt_blocks(struct sk_twsm *sm, enum sk_twsm_dir dir)
+/* The first block of the message in rx, in clear: peeked through the cipher when encrypted. */
+static enum sk_result header(struct sk_twsm *sm, enum sk_twsm_dir dir, uint8_t hdr[16])
 {
 	struct sk_twsm_rx *rx = &sm->rx[dir];
-	size_t full = rx->have & ~(size_t)15;
-	if (!sm->encrypted || full <= rx->plain)
+	if (!sm->encrypted) {
+		memcpy(hdr, rx->buf, 16);
 		return SK_OK;
-	enum sk_result r = sk_aes_cbc_decrypt(sm->aes_key, sm->iv[dir], rx->buf + rx->plain, full - rx->plain);
-	rx->plain = full;
-	return r;
+	}
+	return sk_twctl_peek(&sm->cipher[dir], rx->buf, hdr);
+}
+
+/* The whole message is in rx: make it plaintext and check its HMAC. */
+static enum sk_result unprotect(struct sk_twsm *sm, enum sk_twsm_dir dir, const char **why)
+{
+	struct sk_twsm_rx *rx = &sm->rx[dir];
+	if (sm->encrypted && has_hmac(rx->type)) {
+		int ok = SK_HMAC_BAD;
+		if (sk_twctl_decrypt_msg(&sm->cipher[dir], rx->buf, rx->have, &ok) != SK_OK) {
+			*why = "decryption failed";
+			return SK_E_CRYPTO;
+		}
+		/* SK_HMAC_OK_ALT (Accept-Session HMAC without the Server-Start block) is a
+		 * reading some peers may use: accepted. */
+		if (ok == SK_HMAC_BAD) {
+			*why = "HMAC check failed";
+			return SK_E_AUTH;
+		}
+	} else if (rx->type == SK_TWCTL_SERVER_START && rx->buf[15] == 0 && sm->keys &&
+		   (sm->mode & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED))) {
+		if (sk_twctl_server_start_decrypt(&sm->cipher[SK_TWSM_S2C], sm->aes_key, sm->hmac_key,
+						  rx->buf, rx->have) != SK_OK) {
+			*why = "Server-Start decryption failed";
+			return SK_E_CRYPTO;
+		}
+	}
+	return SK_OK;
 }
 
 enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p, size_t len)
@@ -406,7 +426,6 @@ enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint
 			rx->type = t;
 			rx->need = need;
 			rx->have = 0;
-			rx->plain = 0;
 			rx->sized = t != SK_TWCTL_NONE && t != SK_TWCTL_START_N_ACK && t != SK_TWCTL_STOP_N_ACK;
 		}
 		size_t n = rx->need - rx->have;
@@ -416,12 +435,13 @@ enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint
 		rx->have += n;
 		p += n;
 		len -= n;
-		if (decrypt_blocks(sm, dir) != SK_OK)
-			return fail(sm, SK_E_CRYPTO, rx->type, dir, "decryption failed", NULL, 0, rx->stream_off);
 		if (rx->have < rx->need)
 			continue;
+		uint8_t hdr[16];
+		if (!rx->sized && header(sm, dir, hdr) != SK_OK)
+			return fail(sm, SK_E_CRYPTO, rx->type, dir, "decryption failed", NULL, 0, rx->stream_off);
 		if (rx->type == SK_TWCTL_NONE) {
-			uint8_t cmd = rx->buf[0];
+			uint8_t cmd = hdr[0];
 			rx->type = command_type(cmd);
 			if (rx->type == SK_TWCTL_NONE) {
 				const char *why = sk_vs_name(sk_twamp_command_names, cmd) ? "command not supported"
@@ -436,11 +456,11 @@ enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint
 		}
 		if (!rx->sized) {
 			size_t need = 0;
-			if (rx->buf[0] != (rx->type == SK_TWCTL_START_N_ACK ? SK_TWCMD_START_N_ACK
-					   : rx->type == SK_TWCTL_STOP_N_ACK ? SK_TWCMD_STOP_N_ACK : rx->buf[0]))
+			if (hdr[0] != (rx->type == SK_TWCTL_START_N_ACK ? SK_TWCMD_START_N_ACK
+				       : rx->type == SK_TWCTL_STOP_N_ACK ? SK_TWCMD_STOP_N_ACK : hdr[0]))
 				return fail(sm, SK_E_INVALID, rx->type, dir, "wrong command number", rx->buf, rx->have,
 					    rx->stream_off);
-			if (sk_twctl_needed(rx->type, rx->buf, rx->have, &need) != SK_OK || need > SK_TWSM_MAX_MSG)
+			if (sk_twctl_needed(rx->type, hdr, 16, &need) != SK_OK || need > SK_TWSM_MAX_MSG)
 				return fail(sm, SK_E_NOSPACE, rx->type, dir, "more sessions than this connection holds",
 					    rx->buf, rx->have, rx->stream_off);
 			rx->need = need;
@@ -448,11 +468,14 @@ enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint
 		}
 		if (rx->have < rx->need)
 			continue;
-		enum sk_result r = process(sm, dir);
+		const char *why = NULL;
+		enum sk_result r = unprotect(sm, dir, &why);
+		if (r != SK_OK)
+			return fail(sm, r, rx->type, dir, why, rx->buf, rx->have, rx->stream_off);
+		r = process(sm, dir);
 		rx->stream_off += rx->have;
 		rx->need = 0;
 		rx->have = 0;
-		rx->plain = 0;
 		if (r != SK_OK)
 			return r;
 	}
@@ -515,6 +538,8 @@ enum sk_result sk_twsm_client_setup(struct sk_twsm *sm, uint32_t mode, const cha
 	uint32_t sec = mode & SK_TWMODE_SECURITY_MASK;
 	if (sec & (sec - 1))
 		return SK_E_ARG;
+	if (sec && !(sec & sm->greeting.modes))
+		return SK_E_UNSUPPORTED; /* the server did not offer it */
 	msg_u m;
 	memset(&m, 0, sizeof m);
 	m.setup.mode = mode;

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "stampkit/crypto.h"
 #include "stampkit/result.h"
 #include "stampkit/twamp_control.h"
 
@@ -72,6 +73,8 @@ struct sk_twsm_session {
 
 enum sk_twsm_evkind {
 	SK_TWSM_EV_MESSAGE, /* a whole message arrived and was accepted */
+	SK_TWSM_EV_SENT,    /* this side queued a message (only with config.report_sent); plain
+			       is its plaintext with the HMAC field shown as zero */
 	SK_TWSM_EV_ERROR    /* err says what: SK_E_STATE, SK_E_INVALID, SK_E_AUTH, SK_E_UNSUPPORTED,
 			       SK_E_NOSPACE, SK_E_CRYPTO */
 };
@@ -82,7 +85,8 @@ struct sk_twsm_event {
 	enum sk_twsm_dir dir;
 	enum sk_result err;        /* SK_OK for EV_MESSAGE */
 	const char *msg;           /* error detail, or NULL */
-	const uint8_t *plain;      /* the message's plaintext octets (decrypted), valid in the callback */
+	const uint8_t *plain;      /* EV_MESSAGE: the message's plaintext (decrypted); EV_ERROR: the
+				      octets concerned (may be ciphertext or NULL). Valid in the callback */
 	size_t len;
 	uint64_t stream_off;       /* offset of the message in its direction's byte stream */
 	int session;               /* index of the session concerned (Request/Accept), else -1 */
@@ -120,13 +124,13 @@ struct sk_twsm_config {
 	void *random_ctx;
 	sk_twsm_event_fn on_event;
 	void *event_ctx;
+	int report_sent;            /* client/server: also an EV_SENT event per message queued */
 };
 
 struct sk_twsm_rx {
 	uint8_t buf[SK_TWSM_MAX_MSG];
 	size_t have;      /* octets buffered */
 	size_t need;      /* octets the current message needs (0: not known yet) */
-	size_t plain;     /* octets already decrypted */
 	enum sk_twctl_type type; /* SK_TWCTL_NONE while a command's first block is awaited */
 	int sized;               /* need is final (the RFC 5938 length is known) */
 	uint64_t stream_off;
@@ -141,10 +145,11 @@ struct sk_twsm {
 	struct sk_twctl_greeting greeting;
 	uint8_t aes_key[16];
 	uint8_t hmac_key[32];
-	uint8_t iv[2][16];         /* running CBC chain per direction (index enum sk_twsm_dir) */
+	struct sk_twctl_cipher cipher[2]; /* per direction (index enum sk_twsm_dir): CBC chain, HMAC */
 	struct sk_twsm_rx rx[2];
 	uint8_t out[SK_TWSM_OUT_CAP];
 	size_t out_len;
+	uint64_t tx_off;           /* octets queued so far (stream offset of the next message) */
 	unsigned nsessions;
 	struct sk_twsm_session sessions[SK_TWSM_MAX_SESSIONS];
 	uint8_t pending_n[SK_TWSM_MAX_SESSIONS][16]; /* SIDs of the Start-N/Stop-N awaiting its ack */
@@ -158,7 +163,10 @@ enum sk_result sk_twsm_init(struct sk_twsm *sm, const struct sk_twsm_config *cfg
 /* Feeds octets received in direction dir (any split; one octet at a time works). Client:
  * dir must be S2C; server: C2S; observer: both, in capture order. Events are delivered
  * through cfg.on_event before this returns. Returns SK_OK, or the error of the first error
- * event (the machine is then SK_TWSM_FAILED or SK_TWSM_CLOSED and ignores further input). */
+ * event (the machine is then SK_TWSM_FAILED or SK_TWSM_CLOSED). Once FAILED or CLOSED every
+ * call returns SK_E_STATE without an event. SK_E_ARG for a direction the role cannot receive.
+ * The observer needs the connection from its first octet (Server-Greeting); for a capture
+ * that starts later, use sk_twctl_guess per message instead. */
 enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p, size_t len);
 
 /* Octets waiting to be sent (client/server), and how to drop those that were sent. */
