@@ -11,6 +11,7 @@
 #include "stampkit/crypto.h"
 #include "stampkit/testpkt.h"
 #include "stampkit/twamp_control.h"
+#include "stampkit/twamp_sm.h"
 
 /* ---- computed fields shown with control messages ---- */
 
@@ -170,53 +171,16 @@ void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct 
 	sk_dec_end(e, 1);
 }
 
-/* ---- TWAMP-Control follower ---- */
-
-#define CTL_BUF 4096
-#define CTL_PENDING 16
-
-struct ctl_dir {
-	uint8_t buf[CTL_BUF];
-	size_t len;
-	int lost;   /* a hole or an undecodable message: stop following this direction */
-	int nmsg;
-};
+/* ---- TWAMP-Control: the codec's observer state machine per connection ---- */
 
 struct ctl {
-	int server;            /* index (0/1) of the server side in the tcpconn */
-	int server_known;
-	int greeting, setup, started;
-	struct sk_twctl_greeting g;
-	uint32_t mode;
-	int encrypted;         /* control messages after Server-Start are AES-CBC */
-	int have_keys;
-	uint8_t aes[16], hmac[32];
-	char keyid[SK_TWCTL_KEYID_LEN + 1];
-	struct ctl_dir d[2];
-	struct sk_twctl_cipher cc[2]; /* per side of the tcpconn: chain and HMAC carry */
-	/* Client commands waiting for their answer, oldest first. */
-	enum sk_twctl_type expect[CTL_PENDING];
-	unsigned nexpect;
-	/* Request-TW-Session waiting for its Accept-Session (index into e->sess, or -1). */
-	int pending_req[CTL_PENDING];
-	unsigned npending;
+	struct sk_dec *e;
+	struct sk_tcpconn *c;
+	int server;          /* index (0/1) of the server side in the tcpconn */
+	int dead[2];         /* a note was printed: the machine stopped following */
+	int keys_note;       /* Set-Up-Response decoded: keys recovered or not */
+	struct sk_twsm sm;
 };
-
-void sk_dec_control_open(struct sk_dec *e, struct sk_tcpconn *c)
-{
-	struct ctl *k = calloc(1, sizeof *k);
-	c->user = k;
-	if (!k)
-		return;
-	/* The side on a control port is the server; a SYN sender is the client. */
-	int p0 = 0, p1 = 0;
-	for (int i = -1; i < e->o->nports; i++) {
-		uint16_t port = i < 0 ? 862 : e->o->ports[i];
-		p0 |= c->port[0] == port, p1 |= c->port[1] == port;
-	}
-	k->server = (p1 && !p0) ? 1 : (p0 && !p1) ? 0 : 1;
-	k->server_known = p0 != p1;
-}
 
 void sk_dec_control_close(struct sk_dec *e, struct sk_tcpconn *c)
 {
@@ -226,21 +190,21 @@ void sk_dec_control_close(struct sk_dec *e, struct sk_tcpconn *c)
 }
 
 /* Header of a control record: the current segment when it belongs to this direction,
- * else the connection's addresses. */
-static void ctl_begin(struct sk_dec *e, struct sk_tcpconn *c, int dir, const char *message,
+ * else the connection's addresses (records released at the end of the capture). */
+static void ctl_begin(struct sk_dec *e, struct sk_tcpconn *c, int side, const char *message,
 		      int client)
 {
 	struct sk_pkt save = e->pkt;
 	size_t al = c->ipver == 6 ? 16 : 4;
-	if (!(e->pkt.proto == 6 && e->pkt.sport == c->port[dir] && e->pkt.dport == c->port[!dir] &&
-	      !memcmp(e->pkt.src, c->addr[dir], al))) {
+	if (!(e->pkt.proto == 6 && e->pkt.sport == c->port[side] && e->pkt.dport == c->port[!side] &&
+	      !memcmp(e->pkt.src, c->addr[side], al))) {
 		memset(&e->pkt, 0, sizeof e->pkt);
 		e->pkt.ipver = c->ipver;
 		e->pkt.proto = 6;
-		memcpy(e->pkt.src, c->addr[dir], 16);
-		memcpy(e->pkt.dst, c->addr[!dir], 16);
-		e->pkt.sport = c->port[dir];
-		e->pkt.dport = c->port[!dir];
+		memcpy(e->pkt.src, c->addr[side], 16);
+		memcpy(e->pkt.dst, c->addr[!side], 16);
+		e->pkt.sport = c->port[side];
+		e->pkt.dport = c->port[!side];
 	}
 	sk_dec_begin(e, "control");
 	e->pkt = save;
@@ -248,285 +212,145 @@ static void ctl_begin(struct sk_dec *e, struct sk_tcpconn *c, int dir, const cha
 	sk_dec_member_str(e, "direction", "Direction", client ? "client-to-server" : "server-to-client");
 }
 
-static const struct sk_decode_secret *find_secret(struct sk_dec *e, const char *keyid)
+static int key_lookup(void *ctx, const uint8_t keyid[SK_TWCTL_KEYID_LEN], const uint8_t **secret,
+		      size_t *secret_len)
 {
-	for (int i = 0; i < e->o->nsecrets; i++)
-		if (!strcmp(e->o->secrets[i].keyid, keyid))
-			return &e->o->secrets[i];
-	return NULL;
+	struct ctl *k = ctx;
+	char id[SK_TWCTL_KEYID_LEN + 1];
+	memcpy(id, keyid, SK_TWCTL_KEYID_LEN);
+	id[SK_TWCTL_KEYID_LEN] = '\0';
+	for (int i = 0; i < k->e->o->nsecrets; i++)
+		if (!strcmp(k->e->o->secrets[i].keyid, id)) {
+			*secret = (const uint8_t *)k->e->o->secrets[i].pass;
+			*secret_len = k->e->o->secrets[i].pass_len;
+			return 0;
+		}
+	return -1;
 }
 
-/* Set-Up-Response: with the KeyID's secret, recover the session keys from the Token. */
-static void learn_keys(struct sk_dec *e, struct ctl *k, const struct sk_twctl_setup *su)
+/* An accepted session: remember its ports, addresses and test keys for the UDP side. */
+static void learn_session(struct sk_dec *e, struct ctl *k, int idx)
 {
-	memcpy(k->keyid, su->keyid, SK_TWCTL_KEYID_LEN);
-	k->keyid[SK_TWCTL_KEYID_LEN] = '\0';
-	k->mode = su->mode;
-	k->encrypted = (su->mode & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED)) != 0;
-	if (!k->encrypted)
+	const struct sk_twsm_session *ss = idx >= 0 ? sk_twsm_session(&k->sm, (unsigned)idx) : NULL;
+	if (!ss || ss->state != SK_TWSESS_ACCEPTED || e->nsess >= SK_DEC_MAX_SESSIONS)
 		return;
-	const struct sk_decode_secret *sec = find_secret(e, k->keyid);
-	sk_dec_member_str(e, "key_id", "KeyID", k->keyid);
-	if (!sec || !k->greeting) {
-		sk_dec_member_bool(e, "keys_recovered", "Session keys recovered", 0);
-		return;
-	}
-	uint8_t dk[16], challenge[16];
-	int ok = sk_twamp_kdf(sec->pass, sec->pass_len, k->g.salt, k->g.count, dk) == SK_OK &&
-		 sk_twamp_token_decrypt(dk, su->token, challenge, k->aes, k->hmac) == SK_OK;
-	int match = ok && !memcmp(challenge, k->g.challenge, 16);
-	k->have_keys = match;
-	sk_dec_member_bool(e, "keys_recovered", "Session keys recovered", match);
-	if (ok && !match)
-		sk_dec_error(e, SK_E_AUTH, 0,
-			     "Token does not decrypt to the Server-Greeting's Challenge: wrong secret");
-	if (match)
-		sk_twctl_cipher_init(&k->cc[!k->server], k->aes, k->hmac, su->client_iv);
-}
-
-static void note_request(struct sk_dec *e, struct sk_tcpconn *c, struct ctl *k,
-			 const struct sk_twctl_request *rq)
-{
-	if (k->npending >= CTL_PENDING || e->nsess >= SK_DEC_MAX_SESSIONS)
-		return;
-	struct sk_twsess *s = &e->sess[e->nsess];
+	struct sk_tcpconn *c = k->c;
+	struct sk_twsess *s = &e->sess[e->nsess++];
 	memset(s, 0, sizeof *s);
 	s->used = 1;
-	s->ipver = rq->ipvn == 6 ? 6 : 4;
+	s->accepted = 1;
+	s->ipver = ss->ipvn == 6 ? 6 : 4;
 	static const uint8_t zero[16];
 	size_t al = s->ipver == 6 ? 16 : 4;
-	int client = !k->server;
 	/* Zero addresses mean the control connection's own (RFC 5357 §3.5). */
-	memcpy(s->sender, memcmp(rq->sender_address, zero, al) ? rq->sender_address : c->addr[client], 16);
-	memcpy(s->reflector,
-	       memcmp(rq->receiver_address, zero, al) ? rq->receiver_address : c->addr[k->server], 16);
-	if (s->ipver != c->ipver) {
-		/* Addresses of another family than the connection: match on ports only. */
-		memset(s->sender, 0, 16), memset(s->reflector, 0, 16);
+	if (s->ipver == c->ipver) {
+		memcpy(s->sender, memcmp(ss->sender_address, zero, al) ? ss->sender_address
+								      : c->addr[!k->server], 16);
+		memcpy(s->reflector, memcmp(ss->receiver_address, zero, al) ? ss->receiver_address
+									   : c->addr[k->server], 16);
+	} else {
+		memcpy(s->sender, ss->sender_address, 16);
+		memcpy(s->reflector, ss->receiver_address, 16);
 	}
-	s->sport = rq->sender_port;
-	s->rport = rq->receiver_port;
-	s->mode = k->mode;
-	s->padding = rq->padding_length;
-	k->pending_req[k->npending++] = (int)e->nsess++;
-}
-
-static void note_accept(struct sk_dec *e, struct ctl *k, const struct sk_twctl_accept *ac)
-{
-	if (!k->npending)
-		return;
-	struct sk_twsess *s = &e->sess[k->pending_req[0]];
-	memmove(k->pending_req, k->pending_req + 1, --k->npending * sizeof k->pending_req[0]);
-	if (ac->accept != 0) {
-		s->used = 0;
-		return;
-	}
-	if (ac->port)
-		s->rport = ac->port;
-	memcpy(s->sid, ac->sid, 16);
-	s->accepted = 1;
+	s->sport = ss->sender_port;
+	s->rport = ss->reflector_port ? ss->reflector_port : ss->requested_port;
+	s->mode = k->sm.mode;
+	memcpy(s->sid, ss->sid, 16);
+	s->padding = ss->padding_length;
 	s->conn_frame = e->frame.index;
-	if (k->have_keys && sk_twamp_test_keys(s->sid, k->aes, k->hmac, s->aes, s->hmac) == SK_OK)
+	if (ss->has_keys) {
 		s->have_keys = 1;
-}
-
-static void expect_push(struct ctl *k, enum sk_twctl_type t)
-{
-	if (k->nexpect < CTL_PENDING)
-		k->expect[k->nexpect++] = t;
-}
-
-static enum sk_twctl_type cmd_type(uint8_t cmd)
-{
-	switch (cmd) {
-	case SK_TWCMD_REQUEST_TW_SESSION: return SK_TWCTL_REQUEST_TW_SESSION;
-	case SK_TWCMD_START_SESSIONS: return SK_TWCTL_START_SESSIONS;
-	case SK_TWCMD_STOP_SESSIONS: return SK_TWCTL_STOP_SESSIONS;
-	case SK_TWCMD_START_N_SESSIONS: return SK_TWCTL_START_N_SESSIONS;
-	case SK_TWCMD_STOP_N_SESSIONS: return SK_TWCTL_STOP_N_SESSIONS;
-	default: return SK_TWCTL_NONE;
+		memcpy(s->aes, ss->test_aes, 16);
+		memcpy(s->hmac, ss->test_hmac, 32);
 	}
 }
 
-/* Which message comes next in this direction; 0 when more octets are needed first. */
-static enum sk_twctl_type next_type(struct ctl *k, int client, const uint8_t *first, size_t have)
+static int has_hmac_field(enum sk_twctl_type t)
 {
-	if (!client) {
-		if (!k->greeting)
-			return SK_TWCTL_SERVER_GREETING;
-		if (!k->started)
-			return SK_TWCTL_SERVER_START;
-		if (k->nexpect)
-			return k->expect[0];
-		return have >= 16 ? sk_twctl_guess(first, have, SK_TWCTL_DIR_S2C) : SK_TWCTL_NONE;
-	}
-	if (!k->setup)
-		return SK_TWCTL_SETUP_RESPONSE;
-	return have >= 1 ? cmd_type(first[0]) : SK_TWCTL_NONE;
+	return t == SK_TWCTL_REQUEST_TW_SESSION || t == SK_TWCTL_ACCEPT_SESSION ||
+	       t == SK_TWCTL_START_SESSIONS || t == SK_TWCTL_START_ACK ||
+	       t == SK_TWCTL_STOP_SESSIONS || t == SK_TWCTL_START_N_SESSIONS ||
+	       t == SK_TWCTL_START_N_ACK || t == SK_TWCTL_STOP_N_SESSIONS || t == SK_TWCTL_STOP_N_ACK;
 }
 
-static size_t hmac_at(enum sk_twctl_type t, size_t size)
+static void on_event(void *ctx, const struct sk_twsm_event *ev)
 {
-	switch (t) {
-	case SK_TWCTL_REQUEST_TW_SESSION:
-	case SK_TWCTL_ACCEPT_SESSION:
-	case SK_TWCTL_START_SESSIONS:
-	case SK_TWCTL_START_ACK:
-	case SK_TWCTL_STOP_SESSIONS:
-	case SK_TWCTL_START_N_SESSIONS:
-	case SK_TWCTL_START_N_ACK:
-	case SK_TWCTL_STOP_N_SESSIONS:
-	case SK_TWCTL_STOP_N_ACK:
-		return size - 16;
-	default:
-		return 0;
-	}
-}
-
-/* Try to take one whole message from the front of the direction's buffer. 1 if one was
- * consumed, 0 if more octets are needed (or the direction is lost). */
-static int ctl_one(struct sk_dec *e, struct sk_tcpconn *c, struct ctl *k, int dir)
-{
-	struct ctl_dir *d = &k->d[dir];
-	int client = dir != k->server;
-	/* Messages after Server-Start are encrypted in both directions (RFC 4656 §3.4). */
-	int enc = k->encrypted && k->started;
-	if (d->lost || d->len == 0)
-		return 0;
-	if (enc && !k->have_keys) {
-		ctl_begin(e, c, dir, "encrypted", client);
-		sk_dec_member_bool(e, "decrypted", "Decrypted", 0);
-		struct sk_error err;
-		sk_error_set(&err, SK_E_UNSUPPORTED, 0,
-			     "control is encrypted and no --secret matches KeyID \"%s\": %zu octets not decoded",
-			     k->keyid, d->len);
-		sk_dec_error(e, err.code, 0, err.msg);
-		sk_dec_end(e, 0);
-		d->len = 0;
-		return 0;
-	}
-	/* Peek at the first block in clear to learn the command (and so the size). */
-	uint8_t first[16];
-	size_t fl = d->len < 16 ? d->len : 16;
-	memcpy(first, d->buf, fl);
-	if (enc) {
-		if (d->len < 16)
-			return 0;
-		sk_twctl_peek(&k->cc[dir], d->buf, first);
-	}
-	enum sk_twctl_type t = next_type(k, client, first, fl);
-	size_t need = 0;
-	if (t == SK_TWCTL_NONE) {
-		if (fl < 16 && !enc)
-			return 0;
-		ctl_begin(e, c, dir, "unknown", client);
-		struct sk_error err;
-		sk_error_set(&err, SK_E_INVALID, 0,
-			     "cannot tell the message type (first octet %u); %zu octets not decoded",
-			     first[0], d->len);
-		sk_dec_error(e, err.code, 0, err.msg);
-		if (!e->o->json)
-			sk_text_line(&e->text, "Error: %s", err.msg);
-		else
-			sk_json_set_error(&e->json, err.msg);
-		e->pkt_failed = 1;
-		sk_dec_end(e, 0);
-		d->lost = 1;
-		return 0;
-	}
-	if (sk_twctl_needed(t, first, fl, &need) != SK_OK) {
-		if (need == 0 || need > CTL_BUF)
-			need = CTL_BUF + 1;
-	}
-	if (need > CTL_BUF) {
-		d->lost = 1;
-		return 0;
-	}
-	if (d->len < need)
-		return 0;
-	uint8_t msg[CTL_BUF];
-	memcpy(msg, d->buf, need);
-	memmove(d->buf, d->buf + need, d->len - need);
-	d->len -= need;
-	/* HMAC status shown: 0 not checked, 1 ok, 2 bad, 3 ok with the alternative coverage. */
-	int hst = 0;
-	if (enc) {
-		int hok = SK_HMAC_BAD;
-		if (need < 32 || need % 16 ||
-		    sk_twctl_decrypt_msg(&k->cc[dir], msg, need, &hok) != SK_OK)
-			hok = SK_HMAC_BAD;
-		hst = hok == SK_HMAC_OK ? 1 : hok == SK_HMAC_OK_ALT ? 3 : 2;
-	}
-	/* Server-Start: Server-IV is clear, Start-Time + MBZ (the last block) are encrypted
-	 * under it and open the server's chain (RFC 4656 §3.1; docs/crypto.md). */
-	int ss_dec = 0;
-	if (t == SK_TWCTL_SERVER_START && k->encrypted && k->have_keys &&
-	    need == SK_TWCTL_SERVER_START_LEN && msg[15] == 0 &&
-	    sk_twctl_server_start_decrypt(&k->cc[dir], k->aes, k->hmac, msg, need) == SK_OK)
-		ss_dec = 1;
-
-	ctl_begin(e, c, dir, sk_twctl_type_name(t), client);
-	if (enc || ss_dec)
-		sk_dec_member_bool(e, "decrypted", "Decrypted", 1);
-	union {
-		struct sk_twctl_greeting g;
-		struct sk_twctl_setup su;
-		struct sk_twctl_server_start ss;
-		struct sk_twctl_request rq;
-		struct sk_twctl_accept ac;
-		struct sk_twctl_nsessions ns;
-		uint8_t raw[256];
-	} u;
-	memset(&u, 0, sizeof u);
+	struct ctl *k = ctx;
+	struct sk_dec *e = k->e;
+	int client = ev->dir == SK_TWSM_C2S;
+	int side = client ? !k->server : k->server;
+	const char *name = ev->type != SK_TWCTL_NONE ? sk_twctl_type_name(ev->type) : "unknown";
+	ctl_begin(e, k->c, side, name, client);
+	int enc = k->sm.encrypted && ev->type != SK_TWCTL_SERVER_GREETING &&
+		  ev->type != SK_TWCTL_SETUP_RESPONSE;
+	if (ev->kind == SK_TWSM_EV_MESSAGE && enc)
+		sk_dec_member_bool(e, "decrypted", "Decrypted", k->sm.keys);
+	sk_dec_member_int(e, "stream_offset", "Stream offset", (long long)ev->stream_off);
 	struct sk_error err = { 0 };
-	enum sk_result r = sk_twctl_decode(t, msg, need, &u, &e->v, &err);
-	size_t hoff = hmac_at(t, need);
-	if (r == SK_OK && hoff && enc) {
-		sk_visit_synth(&e->v, &ctl_synth[0], (uint64_t)hst, NULL, hoff);
-		if (hst == 2)
-			r = sk_error_set(&err, SK_E_AUTH, hoff, "HMAC does not match");
-	}
-	if (r == SK_OK || r == SK_E_AUTH) {
-		switch (t) {
-		case SK_TWCTL_SERVER_GREETING:
-			k->g = u.g;
-			k->greeting = 1;
-			break;
-		case SK_TWCTL_SETUP_RESPONSE:
-			k->setup = 1;
-			learn_keys(e, k, &u.su);
-			break;
-		case SK_TWCTL_SERVER_START:
-			k->started = 1;
-			if (u.ss.accept != 0)
-				k->encrypted = 0;
-			break;
-		case SK_TWCTL_REQUEST_TW_SESSION:
-			note_request(e, c, k, &u.rq);
-			expect_push(k, SK_TWCTL_ACCEPT_SESSION);
-			break;
-		case SK_TWCTL_ACCEPT_SESSION:
-			note_accept(e, k, &u.ac);
-			break;
-		case SK_TWCTL_START_SESSIONS:
-			expect_push(k, SK_TWCTL_START_ACK);
-			break;
-		case SK_TWCTL_START_N_SESSIONS:
-			expect_push(k, SK_TWCTL_START_N_ACK);
-			break;
-		case SK_TWCTL_STOP_N_SESSIONS:
-			expect_push(k, SK_TWCTL_STOP_N_ACK);
-			break;
-		default:
-			break;
+	enum sk_result r = SK_OK;
+	if (ev->plain && ev->len && ev->type != SK_TWCTL_NONE &&
+	    (ev->kind == SK_TWSM_EV_MESSAGE || !enc || ev->type == SK_TWCTL_SETUP_RESPONSE))
+		r = sk_twctl_decode(ev->type, ev->plain, ev->len, NULL, &e->v, &err);
+	if (ev->kind == SK_TWSM_EV_MESSAGE) {
+		/* The machine only accepts a protected message whose HMAC verified. */
+		if (enc && k->sm.keys && has_hmac_field(ev->type))
+			sk_visit_synth(&e->v, &ctl_synth[0], 1, NULL, ev->len - 16);
+		if (ev->type == SK_TWCTL_SETUP_RESPONSE && enc) {
+			sk_dec_member_bool(e, "keys_recovered", "Session keys recovered", k->sm.keys);
+		} else if (ev->type == SK_TWCTL_SETUP_RESPONSE &&
+			   (k->sm.mode & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED))) {
+			sk_dec_member_bool(e, "keys_recovered", "Session keys recovered", k->sm.keys);
 		}
+		if (ev->type == SK_TWCTL_ACCEPT_SESSION)
+			learn_session(e, k, ev->session);
+		set_result(e, r, &err);
+	} else {
+		/* The machine stopped: say why. A missing or wrong secret is not damage; a
+		 * protocol violation or a failed HMAC is. */
+		int setup = ev->type == SK_TWCTL_SETUP_RESPONSE;
+		if (setup && ev->err == SK_E_AUTH)
+			sk_dec_member_bool(e, "keys_recovered", "Session keys recovered", 0);
+		char msg[200];
+		snprintf(msg, sizeof msg, "%s%s; the rest of this connection is not decoded",
+			 ev->msg ? ev->msg : sk_strerror(ev->err),
+			 setup && ev->err == SK_E_AUTH ? " (give --secret KEYID=PASSPHRASE)" : "");
+		sk_dec_error(e, ev->err, 0, msg);
+		if (!(setup && ev->err == SK_E_AUTH)) {
+			struct sk_error se;
+			sk_error_set(&se, ev->err, 0, "%s", msg);
+			set_result(e, ev->err, &se);
+		}
+		k->dead[0] = k->dead[1] = 1;
 	}
-	if (!client && k->nexpect && t == k->expect[0] && k->started && t != SK_TWCTL_SERVER_START)
-		memmove(k->expect, k->expect + 1, --k->nexpect * sizeof k->expect[0]);
-	set_result(e, r, &err);
 	sk_dec_end(e, 0);
-	d->nmsg++;
-	return 1;
+}
+
+void sk_dec_control_open(struct sk_dec *e, struct sk_tcpconn *c)
+{
+	struct ctl *k = calloc(1, sizeof *k);
+	c->user = k;
+	if (!k)
+		return;
+	k->e = e;
+	k->c = c;
+	/* The side on a control port is the server; else the side that did not send the SYN. */
+	int p0 = 0, p1 = 0;
+	for (int i = -1; i < e->o->nports; i++) {
+		uint16_t port = i < 0 ? 862 : e->o->ports[i];
+		p0 |= c->port[0] == port, p1 |= c->port[1] == port;
+	}
+	k->server = (p0 && !p1) ? 0 : 1;
+	struct sk_twsm_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.role = SK_TWSM_OBSERVER;
+	cfg.key_lookup = key_lookup;
+	cfg.key_ctx = k;
+	cfg.on_event = on_event;
+	cfg.event_ctx = k;
+	if (sk_twsm_init(&k->sm, &cfg) != SK_OK) {
+		free(k);
+		c->user = NULL;
+	}
 }
 
 void sk_dec_control_data(struct sk_dec *e, struct sk_tcpconn *c, int dir, const uint8_t *p,
@@ -535,49 +359,39 @@ void sk_dec_control_data(struct sk_dec *e, struct sk_tcpconn *c, int dir, const 
 	struct ctl *k = c->user;
 	if (!k)
 		return;
-	struct ctl_dir *d = &k->d[dir];
-	if (!k->server_known && !d->nmsg && dir == 0 && !k->greeting && !c->syn_seen) {
-		/* Without ports or SYN to go by: the Server-Greeting comes first, from the server. */
-		k->server = 0;
-		k->server_known = 1;
-	} else if (!k->server_known && c->syn_seen) {
-		k->server = 1;
-		k->server_known = 1;
+	int client = dir != k->server;
+	if (k->dead[dir] == 1) {
+		/* After the machine stopped, say once per direction that octets go unread. */
+		k->dead[dir] = 2;
+		ctl_begin(e, c, dir, "not decoded", client);
+		char msg[160];
+		snprintf(msg, sizeof msg,
+			 "%zu octets (and any later ones) after the connection stopped being followed", n);
+		sk_dec_error(e, SK_E_UNSUPPORTED, 0, msg);
+		sk_dec_end(e, 0);
+		return;
 	}
-	while (n && !d->lost) {
-		size_t take = CTL_BUF - d->len < n ? CTL_BUF - d->len : n;
-		memcpy(d->buf + d->len, p, take);
-		d->len += take;
-		p += take, n -= take;
-		while (ctl_one(e, c, k, dir))
-			;
-		/* A message that cannot fit the buffer even when it is empty: give up. */
-		if (d->len == CTL_BUF)
-			d->lost = 1;
-	}
-	/* The other direction may have been waiting for this one (e.g. for keys). */
-	while (ctl_one(e, c, k, !dir))
-		;
+	if (k->dead[dir])
+		return;
+	(void)sk_twsm_feed(&k->sm, client ? SK_TWSM_C2S : SK_TWSM_S2C, p, n);
 }
 
 void sk_dec_control_gap(struct sk_dec *e, struct sk_tcpconn *c, int dir, uint32_t missing)
 {
 	struct ctl *k = c->user;
-	if (!k || k->d[dir].lost)
+	if (!k || k->dead[dir] == 2)
 		return;
-	k->d[dir].lost = 1;
+	k->dead[0] = k->dead[1] = 2;
 	ctl_begin(e, c, dir, "gap", dir != k->server);
 	char msg[160];
 	snprintf(msg, sizeof msg,
 		 "%" PRIu32 " octets of the control stream were not captured: the rest of this "
-		 "direction is not decoded",
+		 "connection is not decoded",
 		 missing);
 	sk_dec_error(e, SK_E_TRUNCATED, 0, msg);
-	e->pkt_failed = 1;
-	if (e->o->json)
-		sk_json_set_error(&e->json, msg);
-	else
-		sk_text_line(&e->text, "Error: %s", msg);
+	struct sk_error se;
+	sk_error_set(&se, SK_E_TRUNCATED, 0, "%s", msg);
+	set_result(e, SK_E_TRUNCATED, &se);
 	sk_dec_end(e, 0);
 }
 
