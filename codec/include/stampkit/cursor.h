@@ -26,7 +26,10 @@ struct sk_cur {
 
 static inline void sk_cur_init(struct sk_cur *c, const void *p, size_t len)
 {
-	c->base = (const uint8_t *)p;
+	/* An empty buffer may arrive as NULL (malloc(0), a zero-length payload); pointing at a
+	 * static octet instead keeps `base + off` defined for every caller. */
+	static const uint8_t empty[1];
+	c->base = p ? (const uint8_t *)p : empty;
 	c->len = p ? len : 0;
 	c->off = 0;
 	c->origin = 0;
