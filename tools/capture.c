@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* capture.c - pcap/pcapng reading through libpcap at nanosecond precision. */
 #include <pcap/pcap.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +56,16 @@ int sk_capture_next(struct sk_capture *cap, struct sk_frame *f)
 	int r = pcap_next_ex(cap->p, &h, &d);
 	if (r == 1) {
 		f->index = ++cap->n;
-		/* Opened at nanosecond precision: tv_usec holds nanoseconds. */
-		f->ts_ns = (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec;
+		/* Opened at nanosecond precision: tv_usec holds nanoseconds. pcapng timestamps are
+		 * 64-bit, so a crafted file can name a second beyond what int64 ns can hold:
+		 * saturate rather than overflow. */
+		const int64_t max_s = INT64_MAX / 1000000000LL - 1;
+		int64_t sec = (int64_t)h->ts.tv_sec;
+		if (sec > max_s)
+			sec = max_s;
+		else if (sec < -max_s)
+			sec = -max_s;
+		f->ts_ns = sec * 1000000000LL + (int64_t)h->ts.tv_usec;
 		f->data = d;
 		f->caplen = h->caplen;
 		f->wirelen = h->len;
