@@ -99,6 +99,18 @@ void sk_visit_field(const struct sk_visitor *v, const struct sk_field *f, const 
 	v->field(v->ctx, f, &val, off);
 }
 
+void sk_visit_bytes(const struct sk_visitor *v, const struct sk_field *f, const uint8_t *p,
+		    size_t len, size_t off)
+{
+	if (!v || !v->field)
+		return;
+	struct sk_value val;
+	memset(&val, 0, sizeof val);
+	val.p = p;
+	val.len = len;
+	v->field(v->ctx, f, &val, off);
+}
+
 void sk_visit_synth(const struct sk_visitor *v, const struct sk_field *f, uint64_t u,
 		    const char *vname, size_t off)
 {

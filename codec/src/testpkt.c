@@ -262,18 +262,6 @@ static void check_mbz(const struct sk_layout *L, const uint8_t *p, size_t len,
 	}
 }
 
-static void visit_bytes(const struct sk_visitor *v, const struct sk_field *f, const uint8_t *p,
-			size_t len, size_t off)
-{
-	if (!v || !v->field)
-		return;
-	struct sk_value val;
-	memset(&val, 0, sizeof val);
-	val.p = p;
-	val.len = len;
-	v->field(v->ctx, f, &val, off);
-}
-
 enum sk_result sk_test_decode(const uint8_t *p, size_t len, const struct sk_test_opts *o,
 			      struct sk_test_pkt *out, const struct sk_visitor *v,
 			      struct sk_error *err)
@@ -345,10 +333,10 @@ enum sk_result sk_test_decode(const uint8_t *p, size_t len, const struct sk_test
 		if (refl && (o->features & SK_TF_REFLECT_OCTETS)) {
 			out->reflected = out->tail;
 			out->reflected_len = o->reflect_len < out->tail_len ? o->reflect_len : out->tail_len;
-			visit_bytes(v, SYN_REFLECTED, out->reflected, out->reflected_len, poff);
+			sk_visit_bytes(v, SYN_REFLECTED, out->reflected, out->reflected_len, poff);
 			poff += out->reflected_len;
 		}
-		visit_bytes(v, SYN_PADDING, p + poff, len - poff, poff);
+		sk_visit_bytes(v, SYN_PADDING, p + poff, len - poff, poff);
 	} else {
 		struct sk_tlv_summary sum;
 		struct sk_error terr;

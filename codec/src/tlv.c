@@ -478,18 +478,6 @@ enum sk_result sk_tlv_value_decode(const struct sk_tlv *t, uint8_t parent, struc
 
 /* ---- walker with visitor ---- */
 
-static void visit_var(const struct sk_visitor *v, const struct sk_field *f, const uint8_t *p,
-		      size_t len, size_t off)
-{
-	if (!v || !v->field)
-		return;
-	struct sk_value val;
-	memset(&val, 0, sizeof val);
-	val.p = p;
-	val.len = len;
-	v->field(v->ctx, f, &val, off);
-}
-
 static void visit_table(const struct sk_layout *L, const uint8_t *p, size_t len, size_t origin,
 			const struct sk_visitor *v)
 {
@@ -548,7 +536,7 @@ static void walk_one(struct walkst *w, const struct sk_tlv *t, uint8_t parent, i
 	if (!d.ok || depth > 1) {
 		if (!d.ok)
 			note(w, SK_E_INVALID, t->off, "TLV value length is wrong for its type");
-		visit_var(v, VAR_VALUE, t->value, t->length, voff);
+		sk_visit_bytes(v, VAR_VALUE, t->value, t->length, voff);
 		sk_visit_close(v);
 		return;
 	}
@@ -575,10 +563,10 @@ static void walk_one(struct walkst *w, const struct sk_tlv *t, uint8_t parent, i
 			visit_table(&sid_l, rp + i, 16, voff + fixed + i, v);
 		break;
 	case REST_PADDING:
-		visit_var(v, VAR_PADDING, rp, rlen, voff + fixed);
+		sk_visit_bytes(v, VAR_PADDING, rp, rlen, voff + fixed);
 		break;
 	case REST_OPAQUE:
-		visit_var(v, VAR_VALUE, rp, rlen, voff + fixed);
+		sk_visit_bytes(v, VAR_VALUE, rp, rlen, voff + fixed);
 		break;
 	default:
 		break;

@@ -100,6 +100,9 @@ void sk_visit_problem(const struct sk_visitor *v, enum sk_result r, size_t off, 
 /* Emit one field whose octets are at p (width f->width) at absolute offset off. */
 void sk_visit_field(const struct sk_visitor *v, const struct sk_field *f, const uint8_t *p,
 		    size_t off, const uint8_t *layout_base, size_t layout_len);
+/* Emit a variable-length octet field (padding, an opaque TLV value) of len octets at p. */
+void sk_visit_bytes(const struct sk_visitor *v, const struct sk_field *f, const uint8_t *p,
+		    size_t len, size_t off);
 /* Emit a field that is computed rather than read (e.g. an HMAC status): integer u. */
 void sk_visit_synth(const struct sk_visitor *v, const struct sk_field *f, uint64_t u,
 		    const char *vname, size_t off);
