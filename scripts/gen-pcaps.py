@@ -234,7 +234,53 @@ def gen_twamp_control(out):
     write(os.path.join(out, "twamp-control-unauth.pcap"), pkts, linktype=1)
 
 
-GENERATORS = [gen_stamp_tlv, gen_twamp_light_vlan, gen_stamp_sll2_ipv6, gen_malformed, gen_twamp_control]
+
+def analyze_run(stateful):
+    """The exact-count scenario of `stampkit analyze` (docs/analyze.md): 60 STAMP packets,
+    sender packets 10 and 30 lost on the way out, the replies to 20 and 45 lost on the way
+    back, the reply to 50 duplicated, the reply to 41 overtaking that of 40. The reflector's
+    clock is 500 us ahead of the sender's. Returns (sender-side, reflector-side) packets."""
+    snd, rfl = "192.0.2.1", "198.51.100.1"
+    es = Ether(src="02:00:00:00:03:01", dst="02:00:00:00:03:02")
+    er = Ether(src="02:00:00:00:03:02", dst="02:00:00:00:03:01")
+    sport, ssid, off = 40001, 7, 0.0005
+    at_sender, at_reflector = [], []
+    rseq = 0
+    t0 = BASE + 100.0
+    for i in range(60):
+        t1 = t0 + i * 0.01
+        s = stamp_sender(i, t1, ssid)
+        at_sender.append((t1 + 0.000005, es / IP(src=snd, dst=rfl, ttl=64) / UDP(sport=sport, dport=862) / Raw(s)))
+        if i in (10, 30):
+            continue                               # lost on the way out
+        t2 = t1 + 0.001 + (i % 7) * 0.00001 + off  # reflector clock
+        t3 = t2 + 0.00002 + (i % 3) * 0.000005
+        at_reflector.append((t2 - 0.000003, es / IP(src=snd, dst=rfl, ttl=60) / UDP(sport=sport, dport=862) / Raw(s)))
+        r = stamp_reflector(rseq if stateful else i, t3, t2, i, t1, ssid, 60)
+        rseq += 1
+        reply = er / IP(src=rfl, dst=snd, ttl=64) / UDP(sport=862, dport=sport) / Raw(r)
+        at_reflector.append((t3 + 0.000003, reply))
+        if i in (20, 45):
+            continue                               # lost on the way back
+        t4 = t3 - off + 0.002 + (i % 5) * 0.000015 + (0.012 if i == 40 else 0.0)
+        at_sender.append((t4, reply))
+        if i == 50:
+            at_sender.append((t4 + 0.0002, reply))  # duplicated on the way back
+    at_sender.sort(key=lambda x: exact(x[0]))
+    at_reflector.sort(key=lambda x: exact(x[0]))
+    return at_sender, at_reflector
+
+
+def gen_analyze(out):
+    s, r = analyze_run(True)
+    write(os.path.join(out, "analyze-stateful-sender.pcap"), s, linktype=1)
+    write(os.path.join(out, "analyze-stateful-reflector.pcap"), r, linktype=1)
+    s, r = analyze_run(False)
+    write(os.path.join(out, "analyze-stateless-sender.pcap"), s, linktype=1)
+
+
+GENERATORS = [gen_stamp_tlv, gen_twamp_light_vlan, gen_stamp_sll2_ipv6, gen_malformed, gen_twamp_control,
+              gen_analyze]
 
 
 def main(argv):

@@ -31,7 +31,7 @@ static void usage(FILE *fp)
 	      "  -H, --heuristic      also find test packets on other UDP ports by their shape\n"
 	      "  -C, --capture-point sender|reflector\n"
 	      "                       where the capture was taken (default: detected); given\n"
-	      "                       once it applies to every file, else to the files in order\n"
+	      "                       once it applies to every file, else once per file\n"
 	      "  -h, --help           this text\n"
 	      "\n"
 	      "Exit status: 0 done; 1 an input cannot be read; 2 usage error; 3 an input is\n"
@@ -162,8 +162,13 @@ int cmd_analyze(int argc, char **argv)
 			ncp, o.nfiles);
 		return 2;
 	}
+	int nstdin = 0;
 	for (int f = 0; f < o.nfiles; f++) {
 		o.files[f] = argv[optind + f];
+		if (!strcmp(o.files[f], "-") && nstdin++) {
+			fprintf(stderr, "stampkit analyze: standard input (-) can be read only once\n");
+			return 2;
+		}
 		o.cp[f] = ncp == 1 ? cps[0] : ncp ? cps[f] : SK_AN_CP_AUTO;
 	}
 	return sk_analyze_run(&o, stdout, stderr);

@@ -491,7 +491,11 @@ static void result_of(const struct an *a, const struct an_sess *x, struct an_res
 		res->dir[2] = (struct an_dir){ 1, s->lost, 1, s->duplicates, s->reordered,
 					       sk_session_dstats(res->v, SK_DIR_RTT) };
 	} else {
-		/* At the reflector: what happens on the way back is not seen. */
+		/* At the reflector every reply is seen as it leaves: a sender packet that was
+		 * never answered did not arrive, so all loss, duplication and reordering seen here
+		 * happened on the way out; the way back is not seen. */
+		res->dir[0] = (struct an_dir){ 1, s->lost, 1, s->duplicates, s->reordered,
+					       sk_session_dstats(res->v, SK_DIR_OUTBOUND) };
 		res->dir[2] = (struct an_dir){ 0, 0, 0, 0, 0, NULL };
 	}
 	res->residence = sk_session_dstats(res->v, SK_DIR_RESIDENCE);
@@ -733,16 +737,18 @@ static void report_table(struct an *a)
 			fprintf(o, " (outbound %" PRIu64 ", inbound %" PRIu64 ", after the last reply %" PRIu64
 				   ")",
 				s->outbound_lost, s->inbound_lost, s->unknown_lost);
+		else if (res.v && !res.at_sender)
+			fprintf(o, " (on the way out; the way back is not seen at the reflector)");
 		else if (res.v)
-			fprintf(o, " (direction unknown)");
+			fprintf(o, " (direction unknown: the reflector copies the sender's numbers)");
 		fputc('\n', o);
 		if (res.v) {
 			fprintf(o, "  Duplicates %" PRIu64, s->duplicates);
-			if (!s->direction_unknown)
+			if (!s->direction_unknown && res.at_sender)
 				fprintf(o, " (outbound %" PRIu64 ", inbound %" PRIu64 ")",
 					s->outbound_duplicates, s->inbound_duplicates);
 			fprintf(o, ", reordered %" PRIu64, s->reordered);
-			if (!s->direction_unknown)
+			if (!s->direction_unknown && res.at_sender)
 				fprintf(o, " (outbound %" PRIu64 ", inbound %" PRIu64 ")", s->outbound_reordered,
 					s->inbound_reordered);
 			fprintf(o, ", max extent %" PRIu64 "\n", s->max_extent);
@@ -938,6 +944,10 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 			      " authenticated or encrypted test packets could not be decrypted (give "
 			      "--secret KEYID=PASSPHRASE)\n",
 			a->undecrypted);
+	if (a->nsess == 0)
+		fprintf(diag, "stampkit analyze: note: no test session found (test packets are looked "
+			      "for on UDP 862, on --port, on ports negotiated by TWAMP-Control; see "
+			      "also --heuristic and --secret)\n");
 	if (a->session_overflow)
 		fprintf(diag, "stampkit analyze: warning: more than %d sessions: %" PRIu64
 			      " test packets of further sessions left out\n",
