@@ -15,7 +15,26 @@ struct sk_disc_flow {
 	uint8_t ipver;
 	uint8_t a[16], b[16]; /* a = the Session-Sender */
 	uint16_t pa, pb;
+	int32_t next;         /* next flow in the same hash bucket, -1 at the end */
 };
+
+/* Buckets of the flow table (power of two); the index holds flow numbers + 1 (0: empty).
+ * Both directions of a flow hash alike: the endpoint hashes are added. */
+#define FLOW_BUCKETS (2 * SK_DISC_MAX_FLOWS)
+
+static uint32_t ep_hash(const uint8_t *addr, size_t al, uint16_t port)
+{
+	uint32_t h = 2166136261u ^ port;
+	for (size_t i = 0; i < al; i++)
+		h = (h ^ addr[i]) * 16777619u;
+	return (h ^ (h >> 15)) * 0x2c1b3c6du;
+}
+
+static uint32_t flow_bucket(const struct sk_pkt *p)
+{
+	size_t al = p->ipver == 6 ? 16 : 4;
+	return (ep_hash(p->src, al, p->sport) + ep_hash(p->dst, al, p->dport)) & (FLOW_BUCKETS - 1);
+}
 
 int sk_disc_init(struct sk_disc *d, const uint16_t *ports, int nports, int heuristic,
 		 const struct sk_disc_secret *secrets, int nsecrets)
@@ -27,13 +46,20 @@ int sk_disc_init(struct sk_disc *d, const uint16_t *ports, int nports, int heuri
 	d->secrets = secrets;
 	d->nsecrets = nsecrets;
 	d->flows = calloc(SK_DISC_MAX_FLOWS, sizeof *d->flows);
-	return d->flows ? 0 : -1;
+	d->flow_index = calloc(FLOW_BUCKETS, sizeof *d->flow_index);
+	if (!d->flows || !d->flow_index) {
+		sk_disc_free(d);
+		return -1;
+	}
+	return 0;
 }
 
 void sk_disc_free(struct sk_disc *d)
 {
 	free(d->flows);
+	free(d->flow_index);
 	d->flows = NULL;
+	d->flow_index = NULL;
 }
 
 int sk_disc_port_listed(const struct sk_disc *d, uint16_t port)
@@ -100,7 +126,8 @@ static struct sk_twsess *find_session(struct sk_disc *d, const struct sk_pkt *p,
 static int udp_role(struct sk_disc *d, const struct sk_pkt *p)
 {
 	size_t n = p->ipver == 6 ? 16 : 4;
-	for (size_t i = 0; i < d->nflows; i++) {
+	uint32_t bucket = flow_bucket(p);
+	for (int32_t i = (int32_t)d->flow_index[bucket] - 1; i >= 0; i = d->flows[i].next) {
 		struct sk_disc_flow *f = &d->flows[i];
 		if (f->ipver != p->ipver)
 			continue;
@@ -114,8 +141,10 @@ static int udp_role(struct sk_disc *d, const struct sk_pkt *p)
 	int to_refl = sk_disc_port_listed(d, p->dport), from_refl = sk_disc_port_listed(d, p->sport);
 	int role = (from_refl && !to_refl) ? SK_ROLE_REFLECTOR : SK_ROLE_SENDER;
 	if (d->nflows < SK_DISC_MAX_FLOWS) {
-		struct sk_disc_flow *f = &d->flows[d->nflows++];
+		struct sk_disc_flow *f = &d->flows[d->nflows];
 		f->ipver = p->ipver;
+		f->next = (int32_t)d->flow_index[bucket] - 1;
+		d->flow_index[bucket] = (uint32_t)++d->nflows;
 		if (role == SK_ROLE_SENDER) {
 			memcpy(f->a, p->src, 16), memcpy(f->b, p->dst, 16);
 			f->pa = p->sport, f->pb = p->dport;

@@ -15,7 +15,7 @@
 #include "stampkit/twamp_sm.h"
 
 #define SK_DISC_MAX_SESSIONS 256
-#define SK_DISC_MAX_FLOWS 1024
+#define SK_DISC_MAX_FLOWS 16384
 #define SK_DISC_KEYID_MAX 80
 
 struct sk_disc_secret {
@@ -48,6 +48,7 @@ struct sk_disc {
 	const struct sk_disc_secret *secrets;
 	int nsecrets;
 	struct sk_disc_flow *flows; /* SK_DISC_MAX_FLOWS, allocated once */
+	uint32_t *flow_index;       /* hash buckets over flows */
 	size_t nflows;
 	struct sk_twsess sess[SK_DISC_MAX_SESSIONS];
 	size_t nsess;
