@@ -235,7 +235,7 @@ def gen_twamp_control(out):
 
 
 
-def analyze_run(stateful):
+def analyze_run(stateful, out_lost=(10, 30), in_lost=(20, 45), dup=(50,), late=(40,)):
     """The exact-count scenario of `stampkit analyze` (docs/analyze.md): 60 STAMP packets,
     sender packets 10 and 30 lost on the way out, the replies to 20 and 45 lost on the way
     back, the reply to 50 duplicated, the reply to 41 overtaking that of 40. The reflector's
@@ -251,7 +251,7 @@ def analyze_run(stateful):
         t1 = t0 + i * 0.01
         s = stamp_sender(i, t1, ssid)
         at_sender.append((t1 + 0.000005, es / IP(src=snd, dst=rfl, ttl=64) / UDP(sport=sport, dport=862) / Raw(s)))
-        if i in (10, 30):
+        if i in out_lost:
             continue                               # lost on the way out
         t2 = t1 + 0.001 + (i % 7) * 0.00001 + off  # reflector clock
         t3 = t2 + 0.00002 + (i % 3) * 0.000005
@@ -260,11 +260,11 @@ def analyze_run(stateful):
         rseq += 1
         reply = er / IP(src=rfl, dst=snd, ttl=64) / UDP(sport=862, dport=sport) / Raw(r)
         at_reflector.append((t3 + 0.000003, reply))
-        if i in (20, 45):
+        if i in in_lost:
             continue                               # lost on the way back
-        t4 = t3 - off + 0.002 + (i % 5) * 0.000015 + (0.012 if i == 40 else 0.0)
+        t4 = t3 - off + 0.002 + (i % 5) * 0.000015 + (0.012 if i in late else 0.0)
         at_sender.append((t4, reply))
-        if i == 50:
+        if i in dup:
             at_sender.append((t4 + 0.0002, reply))  # duplicated on the way back
     at_sender.sort(key=lambda x: exact(x[0]))
     at_reflector.sort(key=lambda x: exact(x[0]))
@@ -277,6 +277,11 @@ def gen_analyze(out):
     write(os.path.join(out, "analyze-stateful-reflector.pcap"), r, linktype=1)
     s, r = analyze_run(False)
     write(os.path.join(out, "analyze-stateless-sender.pcap"), s, linktype=1)
+    # Losses after the last reply, stateless reflector: only the reflector-side capture
+    # tells their direction.
+    s, r = analyze_run(False, out_lost=(10, 58), in_lost=(20, 59), dup=(), late=())
+    write(os.path.join(out, "analyze-tail-sender.pcap"), s, linktype=1)
+    write(os.path.join(out, "analyze-tail-reflector.pcap"), r, linktype=1)
 
 
 GENERATORS = [gen_stamp_tlv, gen_twamp_light_vlan, gen_stamp_sll2_ipv6, gen_malformed, gen_twamp_control,

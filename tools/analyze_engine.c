@@ -440,7 +440,7 @@ static void tcp_dropped(void *ctx, struct sk_tcpconn *c)
 struct an_dir {
 	int have_lost;
 	uint64_t lost;
-	int have_counts;
+	int have_dups, have_reord;
 	uint64_t dups, reord;
 	const struct sk_dstats *ds; /* NULL: delays not computable */
 };
@@ -448,11 +448,22 @@ struct an_dir {
 struct an_result {
 	const struct sk_session *v; /* the view the counts come from */
 	int at_sender;              /* v is the sender's view (T4 known) */
+	int both;                   /* and a reflector-side capture splits the loss */
 	uint64_t sent;
+	uint64_t unknown_lost;      /* losses whose direction cannot be told */
 	struct sk_session_summary sum;
 	struct an_dir dir[3];       /* outbound, inbound, roundtrip */
 	const struct sk_dstats *residence;
 };
+
+static void set_dir(struct an_dir *d, int have_lost, uint64_t lost, int have_dups, uint64_t dups,
+		    int have_reord, uint64_t reord, const struct sk_dstats *ds)
+{
+	d->have_lost = have_lost, d->lost = lost;
+	d->have_dups = have_dups, d->dups = dups;
+	d->have_reord = have_reord, d->reord = reord;
+	d->ds = ds && ds->count ? ds : NULL;
+}
 
 static void result_of(const struct an *a, const struct an_sess *x, struct an_result *res)
 {
@@ -474,36 +485,50 @@ static void result_of(const struct an *a, const struct an_sess *x, struct an_res
 	if (!res->v) {
 		res->sum.sent = res->sent;
 		res->sum.lost = res->sent;
-		res->dir[2].have_lost = 1;
-		res->dir[2].lost = res->sent;
-		res->dir[2].have_counts = 1;
+		res->unknown_lost = res->sent;
+		set_dir(&res->dir[2], 1, res->sent, 1, 0, 1, 0, NULL);
 		return;
 	}
 	sk_session_summary(res->v, res->sent, &res->sum);
 	const struct sk_session_summary *s = &res->sum;
+	const struct sk_session *v = res->v;
 	int known = !s->direction_unknown;
-	res->dir[0] = (struct an_dir){ known, s->outbound_lost, known, s->outbound_duplicates,
-				       s->outbound_reordered, sk_session_dstats(res->v, SK_DIR_OUTBOUND) };
-	if (res->at_sender) {
-		res->dir[1] = (struct an_dir){ known, s->inbound_lost, known, s->inbound_duplicates,
-					       s->inbound_reordered,
-					       sk_session_dstats(res->v, SK_DIR_INBOUND) };
-		res->dir[2] = (struct an_dir){ 1, s->lost, 1, s->duplicates, s->reordered,
-					       sk_session_dstats(res->v, SK_DIR_RTT) };
-	} else {
+	res->residence = sk_session_dstats(v, SK_DIR_RESIDENCE);
+	if (res->residence && res->residence->count == 0)
+		res->residence = NULL;
+	if (!res->at_sender) {
 		/* At the reflector every reply is seen as it leaves: a sender packet that was
 		 * never answered did not arrive, so all loss, duplication and reordering seen here
 		 * happened on the way out; the way back is not seen. */
-		res->dir[0] = (struct an_dir){ 1, s->lost, 1, s->duplicates, s->reordered,
-					       sk_session_dstats(res->v, SK_DIR_OUTBOUND) };
-		res->dir[2] = (struct an_dir){ 0, 0, 0, 0, 0, NULL };
+		set_dir(&res->dir[0], 1, s->lost, 1, s->duplicates, 1, s->reordered,
+			sk_session_dstats(v, SK_DIR_OUTBOUND));
+		set_dir(&res->dir[1], 0, 0, 0, 0, 0, 0, NULL);
+		set_dir(&res->dir[2], 0, 0, 0, 0, 0, 0, NULL);
+		return;
 	}
-	res->residence = sk_session_dstats(res->v, SK_DIR_RESIDENCE);
-	for (int d = 0; d < 3; d++)
-		if (res->dir[d].ds && res->dir[d].ds->count == 0)
-			res->dir[d].ds = NULL;
-	if (res->residence && res->residence->count == 0)
-		res->residence = NULL;
+	set_dir(&res->dir[2], 1, s->lost, 1, s->duplicates, 1, s->reordered,
+		sk_session_dstats(v, SK_DIR_RTT));
+	if (x->rv) {
+		/* Captured at both ends: what reached the reflector is seen there, so the loss
+		 * splits by direction even after the last reply and with a stateless reflector.
+		 * The reflector's view (replies as they leave, in its arrival order) gives the
+		 * outbound loss, duplicates and reordering; the rest of the round trip is inbound. */
+		struct sk_session_summary r;
+		sk_session_summary(x->rv, res->sent, &r);
+		uint64_t out = r.lost < s->lost ? r.lost : s->lost;
+		uint64_t dup_in = s->duplicates > r.duplicates ? s->duplicates - r.duplicates : 0;
+		res->both = 1;
+		set_dir(&res->dir[0], 1, out, 1, r.duplicates, 1, r.reordered,
+			sk_session_dstats(v, SK_DIR_OUTBOUND));
+		set_dir(&res->dir[1], 1, s->lost - out, 1, dup_in, known, s->inbound_reordered,
+			sk_session_dstats(v, SK_DIR_INBOUND));
+		return;
+	}
+	res->unknown_lost = s->unknown_lost;
+	set_dir(&res->dir[0], known, s->outbound_lost, known, s->outbound_duplicates, known,
+		s->outbound_reordered, sk_session_dstats(v, SK_DIR_OUTBOUND));
+	set_dir(&res->dir[1], known, s->inbound_lost, known, s->inbound_duplicates, known,
+		s->inbound_reordered, sk_session_dstats(v, SK_DIR_INBOUND));
 }
 
 static const char *mode_name(int m)
@@ -559,10 +584,14 @@ static void json_dir(FILE *o, const char *name, const struct an_dir *d, uint64_t
 		fprintf(o, "\"lost\":%" PRIu64 ",\"loss_pct\":%.3f", d->lost, pct(d->lost, sent));
 	else
 		fprintf(o, "\"lost\":null,\"loss_pct\":null");
-	if (d->have_counts)
-		fprintf(o, ",\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64, d->dups, d->reord);
+	if (d->have_dups)
+		fprintf(o, ",\"duplicates\":%" PRIu64, d->dups);
 	else
-		fprintf(o, ",\"duplicates\":null,\"reordered\":null");
+		fprintf(o, ",\"duplicates\":null");
+	if (d->have_reord)
+		fprintf(o, ",\"reordered\":%" PRIu64, d->reord);
+	else
+		fprintf(o, ",\"reordered\":null");
 	json_delays(o, d->ds, 0);
 	fputc('}', o);
 }
@@ -615,7 +644,7 @@ static void report_json(struct an *a)
 			res.sent, res.sum.received);
 		fprintf(o, ",\"reflected\":%" PRIu64 ",\"unknown_lost\":%" PRIu64
 			   ",\"reflector_state\":\"%s\"",
-			res.sum.reflected, res.sum.unknown_lost,
+			res.sum.reflected, res.unknown_lost,
 			!res.v ? "unknown" : res.sum.stateful ? "stateful" : "stateless-or-unknown");
 		json_dir(o, "outbound", &res.dir[0], res.sent);
 		json_dir(o, "inbound", &res.dir[1], res.sent);
@@ -719,8 +748,9 @@ static void report_table(struct an *a)
 			fprintf(o, " SSID %u", (unsigned)x->ssid);
 		fprintf(o, ", %s reflector, %s\n",
 			!res.v ? "silent" : s->stateful ? "stateful" : "stateless or unknown",
-			res.at_sender ? "seen at the sender" : res.v ? "seen at the reflector only"
-								 : "no replies");
+			res.both ? "seen at the sender and at the reflector"
+			: res.at_sender ? "seen at the sender" : res.v ? "seen at the reflector only"
+								  : "no replies");
 		fprintf(o, "%s\nDirection         Min         Max         Avg          Jitter     Loss\n%s\n",
 			eq, dash);
 		if (!res.v) {
@@ -733,24 +763,29 @@ static void report_table(struct an *a)
 		fprintf(o, "%s\n%52sJitter Algorithm [RFC3550]\n%s\n", dash, "", eq);
 		fprintf(o, "  Sent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64, res.sent, s->received,
 			s->lost);
-		if (res.v && !s->direction_unknown && res.at_sender)
+		if (res.both)
+			fprintf(o, " (outbound %" PRIu64 ", inbound %" PRIu64
+				   ", told apart by the reflector-side capture)",
+				res.dir[0].lost, res.dir[1].lost);
+		else if (res.at_sender && res.dir[0].have_lost)
 			fprintf(o, " (outbound %" PRIu64 ", inbound %" PRIu64 ", after the last reply %" PRIu64
 				   ")",
-				s->outbound_lost, s->inbound_lost, s->unknown_lost);
+				res.dir[0].lost, res.dir[1].lost, res.unknown_lost);
 		else if (res.v && !res.at_sender)
 			fprintf(o, " (on the way out; the way back is not seen at the reflector)");
 		else if (res.v)
 			fprintf(o, " (direction unknown: the reflector copies the sender's numbers)");
 		fputc('\n', o);
 		if (res.v) {
+			const struct an_dir *ob = &res.dir[0], *ib = &res.dir[1];
 			fprintf(o, "  Duplicates %" PRIu64, s->duplicates);
-			if (!s->direction_unknown && res.at_sender)
-				fprintf(o, " (outbound %" PRIu64 ", inbound %" PRIu64 ")",
-					s->outbound_duplicates, s->inbound_duplicates);
+			if (res.at_sender && ob->have_dups && ib->have_dups)
+				fprintf(o, " (outbound %" PRIu64 ", inbound %" PRIu64 ")", ob->dups, ib->dups);
 			fprintf(o, ", reordered %" PRIu64, s->reordered);
-			if (!s->direction_unknown && res.at_sender)
-				fprintf(o, " (outbound %" PRIu64 ", inbound %" PRIu64 ")", s->outbound_reordered,
-					s->inbound_reordered);
+			if (res.at_sender && ob->have_reord && ib->have_reord)
+				fprintf(o, " (outbound %" PRIu64 ", inbound %" PRIu64 ")", ob->reord, ib->reord);
+			else if (res.at_sender && ob->have_reord)
+				fprintf(o, " (outbound %" PRIu64 ")", ob->reord);
 			fprintf(o, ", max extent %" PRIu64 "\n", s->max_extent);
 			pcts(o, "Outbound:", res.dir[0].ds);
 			pcts(o, "Inbound:", res.dir[1].ds);

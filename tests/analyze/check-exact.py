@@ -84,7 +84,7 @@ check("stateless unknown_lost", s["unknown_lost"], 4)
 check("stateless roundtrip.duplicates", s["roundtrip"]["duplicates"], 1)
 check("stateless roundtrip.reordered", s["roundtrip"]["reordered"], 1)
 
-# 3. Both captures merged by time: same counts, wire delays from the capture times
+# 3. Both captures merged by time: same counts (split by the reflector's capture), wire delays from the capture times
 #    (sender packet captured 5 us after T1, at the reflector 3 us before T2; the reply 3 us
 #    after T3 at the reflector and at T4 at the sender).
 j, s = session(SND, RFL)
@@ -92,6 +92,9 @@ check("merged capture points", j["capture_points"], ["sender", "reflector"])
 check("merged outbound.lost", s["outbound"]["lost"], 2)
 check("merged inbound.lost", s["inbound"]["lost"], 2)
 check("merged duplicates", s["roundtrip"]["duplicates"], 1)
+check("merged inbound.duplicates", s["inbound"]["duplicates"], 1)
+check("merged outbound.duplicates", s["outbound"]["duplicates"], 0)
+check("merged unknown_lost", s["unknown_lost"], 0)
 w = s["wire"] or {}
 near("wire outbound min", w.get("outbound", {}).get("min_us"), min(out_ans) - 8)
 near("wire outbound max", w.get("outbound", {}).get("max_us"), max(out_ans) - 8)
@@ -106,6 +109,22 @@ check("reflector outbound.lost", s["outbound"]["lost"], 2)
 check("reflector inbound.lost", s["inbound"]["lost"], None)
 check("reflector inbound.min_us", s["inbound"]["min_us"], None)
 near("reflector outbound.min_us", s["outbound"]["min_us"], min(out_d))
+
+# 4b. Losses after the last reply with a stateless reflector (sender packets 10 and 58 lost on
+#     the way out, replies to 20 and 59 on the way back): unknown from the sender's capture,
+#     told apart with the reflector's.
+TS = os.path.join(syn, "analyze-tail-sender.pcap")
+TR = os.path.join(syn, "analyze-tail-reflector.pcap")
+_, s = session(TS)
+check("tail sender-only received", s["received"], 56)
+check("tail sender-only unknown_lost", s["unknown_lost"], 4)
+check("tail sender-only outbound.lost", s["outbound"]["lost"], None)
+_, s = session(TS, TR)
+check("tail merged outbound.lost", s["outbound"]["lost"], 2)
+check("tail merged inbound.lost", s["inbound"]["lost"], 2)
+check("tail merged unknown_lost", s["unknown_lost"], 0)
+check("tail merged roundtrip.lost", s["roundtrip"]["lost"], 4)
+check("tail merged outbound.duplicates", s["outbound"]["duplicates"], 0)
 
 # 5. CSV: one row per reply arrival and one per sender packet never answered.
 path = os.path.join(work, "exact.csv")
