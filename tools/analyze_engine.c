@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "analyze_int.h"
 #include "capture.h"
@@ -80,6 +82,9 @@ struct an {
 	unsigned nsess;
 	uint64_t packets, test_packets, malformed, undecrypted, fragments, session_overflow;
 	uint64_t alloc_failures;
+	int progress;            /* stderr is a terminal */
+	int progress_shown;
+	double progress_last;
 };
 
 /* ---- sessions ---- */
@@ -842,6 +847,45 @@ static void cleanup(struct an *a)
 	free(a);
 }
 
+/* ---- progress on a terminal ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress(struct an *a, int final)
+{
+	if (final) {
+		if (a->progress_shown)
+			fputs("\r\033[K", a->diag);
+		return;
+	}
+	double t = now_s();
+	if (t - a->progress_last < 0.5)
+		return;
+	a->progress_last = t;
+	a->progress_shown = 1;
+	long long done = 0, total = 0;
+	for (int f = 0; f < a->nin; f++) {
+		long long pos, size;
+		sk_capture_progress(a->in[f].cap, &pos, &size);
+		if (size < 0) {
+			total = -1;
+			break;
+		}
+		done += pos, total += size;
+	}
+	fprintf(a->diag, "\rstampkit analyze: %.1f M packets, %" PRIu64 " test packets, %u sessions",
+		(double)a->packets / 1e6, a->test_packets, a->nsess);
+	if (total > 0)
+		fprintf(a->diag, ", %.0f %%", 100.0 * (double)done / (double)total);
+	fputs("\033[K", a->diag);
+	fflush(a->diag);
+}
+
 /* The input whose next frame is the earliest (files merged by capture time). */
 static int next_input(struct an *a)
 {
@@ -919,10 +963,15 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 		lts[f] = a->in[f].lt;
 	int f;
 	uint64_t last_frame = 0;
+	/* Only on a terminal, and not before the first second. */
+	a->progress = isatty(fileno(diag));
+	a->progress_last = now_s() + 0.5;
 	while ((f = next_input(a)) >= 0) {
 		struct an_input *in = &a->in[f];
 		in->have = 0;
 		a->packets++;
+		if (a->progress && (a->packets & 0xffff) == 0)
+			progress(a, 0);
 		last_frame = in->frame.index;
 		if (sk_net_dissect(lts[f], in->frame.data, in->frame.caplen, &a->pkt, NULL) != SK_OK ||
 		    !a->pkt.l4)
@@ -933,6 +982,7 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 					       sk_disc_port_listed(&a->disc, a->pkt.dport)))
 			(void)sk_tcpstream_segment(a->tcp, &a->pkt, in->frame.index);
 	}
+	progress(a, 1);
 	sk_tcpstream_flush(a->tcp, last_frame);
 	for (unsigned i = 0; i < a->nsess; i++) {
 		struct an_sess *x = a->list[i];
