@@ -12,8 +12,9 @@
 
 static void usage(FILE *fp)
 {
-	fputs("usage: stampkit analyze [--json] [--csv FILE] [--port N]... [--heuristic]\n"
-	      "                        [--secret KEYID=PASSPHRASE]... [--capture-point sender|reflector]...\n"
+	fputs("usage: stampkit analyze [--json] [--csv FILE] [--plot FILE.svg|.png] [--port N]...\n"
+	      "                        [--heuristic] [--secret KEYID=PASSPHRASE]...\n"
+	      "                        [--capture-point sender|reflector]...\n"
 	      "                        FILE... | -\n"
 	      "\n"
 	      "Per test session (sender address/port, reflector address/port, SSID) of the\n"
@@ -25,6 +26,8 @@ static void usage(FILE *fp)
 	      "\n"
 	      "  -j, --json           one JSON object (docs/analyze.md) instead of the tables\n"
 	      "  -c, --csv FILE       per-packet records to FILE\n"
+	      "  -P, --plot FILE.svg|FILE.png\n"
+	      "                       delay over time and delay histograms per session (gnuplot)\n"
 	      "  -p, --port N         also a test (UDP) and control (TCP) port; repeatable\n"
 	      "  -s, --secret KEYID=PASSPHRASE\n"
 	      "                       shared secret of TWAMP authenticated/encrypted mode\n"
@@ -61,6 +64,7 @@ int cmd_analyze(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", required_argument, NULL, 'c' },
+		{ "plot", required_argument, NULL, 'P' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "secret", required_argument, NULL, 's' },
 		{ "heuristic", no_argument, NULL, 'H' },
@@ -75,7 +79,7 @@ int cmd_analyze(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":jc:p:s:HC:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jc:P:p:s:HC:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = 1;
@@ -83,6 +87,16 @@ int cmd_analyze(int argc, char **argv)
 		case 'c':
 			o.csv = optarg;
 			break;
+		case 'P': {
+			size_t n = strlen(optarg);
+			if (n < 5 || (strcmp(optarg + n - 4, ".svg") && strcmp(optarg + n - 4, ".png"))) {
+				fprintf(stderr, "stampkit analyze: --plot '%s': a file name ending in .svg or .png\n",
+					optarg);
+				return 2;
+			}
+			o.plot = optarg;
+			break;
+		}
 		case 'p': {
 			uint16_t port;
 			if (parse_port(optarg, &port)) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "analyze_int.h"
+#include "analyze_plot.h"
 #include "capture.h"
 #include "discover.h"
 #include "tcpstream.h"
@@ -82,6 +83,8 @@ struct an {
 	unsigned nsess;
 	uint64_t packets, test_packets, malformed, undecrypted, fragments, session_overflow;
 	uint64_t alloc_failures;
+	struct sk_an_plot plot;
+	int plotting;
 	int progress;            /* stderr is a terminal */
 	int progress_shown;
 	double progress_last;
@@ -321,6 +324,8 @@ static void reply_packet(struct an *a, int f, const struct sk_test_pkt *t, int m
 			sl->have_rr = 1;
 			sl->rr_cap = cap;
 		}
+		if (a->plotting && v && !x->sv && info.counted)
+			sk_an_plot_point(&a->plot, x->index, cap, &info.delays, 0);
 		if (a->csv && v && !x->sv) {
 			int64_t tt[4] = { r.t1_ns, r.t2_ns, r.t3_ns, 0 };
 			int have_s = sl && (sl->capmask >> f & 1);
@@ -337,6 +342,8 @@ static void reply_packet(struct an *a, int f, const struct sk_test_pkt *t, int m
 		return;
 	struct sk_reply_info info;
 	sk_session_add(v, &r, &info);
+	if (a->plotting && info.counted)
+		sk_an_plot_point(&a->plot, x->index, cap, &info.delays, 1);
 	int64_t scap = 0;
 	int have_scap = 0;
 	int64_t rscap = 0;
@@ -821,6 +828,36 @@ static void report_table(struct an *a)
 		tdup == 1 ? "" : "s", treord, a->test_packets, a->malformed, a->packets);
 }
 
+/* ---- --plot ---- */
+
+static int draw_plot(struct an *a)
+{
+	char titles[SK_AN_PLOT_MAX][200];
+	const char *tp[SK_AN_PLOT_MAX];
+	double bw[SK_AN_PLOT_MAX];
+	unsigned n = a->nsess < SK_AN_PLOT_MAX ? a->nsess : SK_AN_PLOT_MAX;
+	for (unsigned i = 0; i < n; i++) {
+		const struct an_sess *x = a->list[i];
+		char s[80], r[80];
+		endpoint(x, 0, s, sizeof s);
+		endpoint(x, 1, r, sizeof r);
+		snprintf(titles[i], sizeof titles[i], "Session %u: %s -> %s", x->index, s, r);
+		tp[i] = titles[i];
+		/* About 40 bins over the widest series' range. */
+		const struct sk_session *v = x->sv ? x->sv : x->rv;
+		bw[i] = 0.001;
+		for (int d = 0; v && d < SK_DIR_RESIDENCE; d++) {
+			const struct sk_dstats *ds = sk_session_dstats(v, (enum sk_dir)d);
+			if (ds && ds->count && (double)(ds->max - ds->min) / 40e6 > bw[i])
+				bw[i] = (double)(ds->max - ds->min) / 40e6;
+		}
+	}
+	if (a->nsess > SK_AN_PLOT_MAX)
+		fprintf(a->diag, "stampkit analyze: note: --plot draws the first %d of %u sessions\n",
+			SK_AN_PLOT_MAX, a->nsess);
+	return sk_an_plot_draw(&a->plot, a->o->plot, tp, bw, n, a->diag);
+}
+
 /* ---- the run ---- */
 
 static const char csv_header[] =
@@ -844,6 +881,8 @@ static void cleanup(struct an *a)
 	sk_disc_free(&a->disc);
 	if (a->csv)
 		fclose(a->csv);
+	if (a->plotting)
+		sk_an_plot_close(&a->plot);
 	free(a);
 }
 
@@ -958,6 +997,13 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 		}
 		fputs(csv_header, a->csv);
 	}
+	if (o->plot) {
+		if (sk_an_plot_open(&a->plot, diag) != 0) {
+			cleanup(a);
+			return 1;
+		}
+		a->plotting = 1;
+	}
 	int lts[SK_AN_MAX_FILES];
 	for (int f = 0; f < a->nin; f++)
 		lts[f] = a->in[f].lt;
@@ -1000,6 +1046,8 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 	fflush(out);
 
 	int status = 0;
+	if (a->plotting && draw_plot(a) != 0)
+		status = 1;
 	for (int g = 0; g < a->nin; g++) {
 		const char *cerr = sk_capture_error(a->in[g].cap);
 		if (cerr) {

@@ -18,6 +18,7 @@ struct sk_analyze_opts {
 	int json;
 	int heuristic;
 	const char *csv;                   /* per-packet records, or NULL */
+	const char *plot;                  /* FILE.svg or FILE.png drawn by gnuplot, or NULL */
 	uint16_t ports[SK_AN_MAX_PORTS];
 	int nports;
 	struct sk_disc_secret secrets[SK_AN_MAX_SECRETS];

@@ -50,3 +50,10 @@ if(TARGET stampkit_cli)
   add_test(NAME analyze.damaged
     COMMAND sh ${_an_dir}/damaged.sh $<TARGET_FILE:stampkit_cli> ${PROJECT_SOURCE_DIR} ${_an_work})
 endif()
+
+if(TARGET stampkit_cli)
+  add_test(NAME analyze.plot
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/analyze/plot.sh $<TARGET_FILE:stampkit_cli>
+            ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/analyze-work)
+  set_tests_properties(analyze.plot PROPERTIES SKIP_RETURN_CODE 77)
+endif()
