@@ -16,7 +16,7 @@ import tempfile
 import filecmp
 from decimal import Decimal
 
-from scapy.all import Ether, Dot1Q, Dot1AD, IP, IPv6, IPv6ExtHdrHopByHop, UDP, TCP, Raw
+from scapy.all import fragment, Ether, Dot1Q, Dot1AD, IP, IPv6, IPv6ExtHdrHopByHop, UDP, TCP, Raw
 from scapy.layers.l2 import CookedLinuxV2
 from scapy.utils import PcapWriter, PcapNgWriter
 
@@ -284,8 +284,37 @@ def gen_analyze(out):
     write(os.path.join(out, "analyze-tail-reflector.pcap"), r, linktype=1)
 
 
+def gen_analyze_fragments(out):
+    """STAMP with 3000 octets of Extra Padding over a 1500-octet MTU: every packet in 3 IPv4
+    fragments. The fragments of the third reply arrive last-first; the reply to the fourth
+    packet lost its middle fragment (the datagram cannot be completed)."""
+    snd, rfl = "192.0.2.50", "198.51.100.50"
+    es = Ether(src="02:00:00:00:04:01", dst="02:00:00:00:04:02")
+    er = Ether(src="02:00:00:00:04:02", dst="02:00:00:00:04:01")
+    pad = tlv(1, bytes(3000))
+    pkts = []
+    t0 = BASE + 200.0
+    for i in range(4):
+        t1 = t0 + i * 0.1
+        s = stamp_sender(i, t1, 9, pad)
+        ip = IP(src=snd, dst=rfl, ttl=64, id=0x100 + i) / UDP(sport=40050, dport=862) / Raw(s)
+        for k, fr in enumerate(fragment(ip, fragsize=1480)):
+            pkts.append((t1 + k * 0.000001, es / fr))
+        t2, t3 = t1 + 0.0011, t1 + 0.00112
+        r = stamp_reflector(i, t3, t2, i, t1, 9, 64, pad)
+        ip = IP(src=rfl, dst=snd, ttl=64, id=0x200 + i) / UDP(sport=862, dport=40050) / Raw(r)
+        frs = fragment(ip, fragsize=1480)
+        if i == 2:
+            frs = frs[::-1]
+        if i == 3:
+            frs = [frs[0], frs[2]]
+        for k, fr in enumerate(frs):
+            pkts.append((t1 + 0.0023 + k * 0.000001, er / fr))
+    write(os.path.join(out, "analyze-fragments.pcap"), pkts, linktype=1)
+
+
 GENERATORS = [gen_stamp_tlv, gen_twamp_light_vlan, gen_stamp_sll2_ipv6, gen_malformed, gen_twamp_control,
-              gen_analyze]
+              gen_analyze, gen_analyze_fragments]
 
 
 def main(argv):

@@ -14,6 +14,7 @@
 #include "analyze_plot.h"
 #include "capture.h"
 #include "discover.h"
+#include "ipfrag.h"
 #include "tcpstream.h"
 #include "stampkit/crypto.h"
 #include "stampkit/metrics.h"
@@ -83,6 +84,7 @@ struct an {
 	unsigned nsess;
 	uint64_t packets, test_packets, malformed, undecrypted, fragments, session_overflow;
 	uint64_t alloc_failures;
+	struct sk_ipfrag *frag;
 	struct sk_an_plot plot;
 	int plotting;
 	int progress;            /* stderr is a terminal */
@@ -878,6 +880,7 @@ static void cleanup(struct an *a)
 	}
 	free(a->list);
 	sk_tcpstream_destroy(a->tcp);
+	sk_ipfrag_destroy(a->frag);
 	sk_disc_free(&a->disc);
 	if (a->csv)
 		fclose(a->csv);
@@ -955,7 +958,8 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 	struct sk_tcpstream_ops ops = { tcp_data, tcp_gap, tcp_opened, tcp_dropped, a };
 	a->tcp = sk_tcpstream_create(64, 16384, &ops);
 	a->list = calloc(AN_MAX_SESSIONS, sizeof *a->list);
-	if (!a->tcp || !a->list ||
+	a->frag = sk_ipfrag_create(16, 30LL * 1000000000LL);
+	if (!a->tcp || !a->list || !a->frag ||
 	    sk_disc_init(&a->disc, o->ports, o->nports, o->heuristic, o->secrets, o->nsecrets) != 0 ||
 	    sk_crypto_init() != SK_OK) {
 		fprintf(diag, "stampkit analyze: out of memory\n");
@@ -1019,8 +1023,19 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 		if (a->progress && (a->packets & 0xffff) == 0)
 			progress(a, 0);
 		last_frame = in->frame.index;
-		if (sk_net_dissect(lts[f], in->frame.data, in->frame.caplen, &a->pkt, NULL) != SK_OK ||
-		    !a->pkt.l4)
+		if (sk_net_dissect(lts[f], in->frame.data, in->frame.caplen, &a->pkt, NULL) != SK_OK)
+			continue;
+		if (a->pkt.ipver == 4 && a->pkt.fragment && a->pkt.proto == 17) {
+			/* Jumbo test packets over a smaller MTU: reassemble, then dissect the whole
+			 * datagram as raw IPv4. */
+			const uint8_t *dg;
+			size_t dglen;
+			if (sk_ipfrag_add(a->frag, &a->pkt, in->frame.data, in->frame.caplen,
+					  in->frame.ts_ns, &dg, &dglen) != 1 ||
+			    sk_net_dissect(SK_LINK_IPV4, dg, dglen, &a->pkt, NULL) != SK_OK)
+				continue;
+		}
+		if (!a->pkt.l4)
 			continue;
 		if (a->pkt.proto == 17)
 			handle_udp(a, f, &in->frame);
@@ -1029,6 +1044,7 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 			(void)sk_tcpstream_segment(a->tcp, &a->pkt, in->frame.index);
 	}
 	progress(a, 1);
+	sk_ipfrag_finish(a->frag);
 	sk_tcpstream_flush(a->tcp, last_frame);
 	for (unsigned i = 0; i < a->nsess; i++) {
 		struct an_sess *x = a->list[i];
@@ -1070,8 +1086,15 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 	}
 	if (a->fragments)
 		fprintf(diag, "stampkit analyze: warning: %" PRIu64
-			      " test packets are IP fragments, which are not reassembled (left out)\n",
+			      " test packets are IPv6 fragments, which are not reassembled (left out)\n",
 			a->fragments);
+	struct sk_ipfrag_stats fs;
+	sk_ipfrag_stats(a->frag, &fs);
+	if (fs.incomplete || fs.bad)
+		fprintf(diag, "stampkit analyze: warning: IPv4 fragments: %" PRIu64 " datagrams "
+			      "reassembled, %" PRIu64 " incomplete (fragments missing), %" PRIu64
+			      " fragments unusable (cut short or inconsistent)\n",
+			fs.reassembled, fs.incomplete, fs.bad);
 	if (a->undecrypted)
 		fprintf(diag, "stampkit analyze: warning: %" PRIu64
 			      " authenticated or encrypted test packets could not be decrypted (give "
