@@ -328,7 +328,12 @@ static void reply_packet(struct an *a, int f, const struct sk_test_pkt *t, int m
 		}
 		if (a->plotting && v && !x->sv && info.counted)
 			sk_an_plot_point(&a->plot, x->index, cap, &info.delays, 0);
-		if (a->csv && v && !x->sv) {
+		/* Rows come from the sender's side when a capture there may follow. */
+		int others_reflector = 1;
+		for (int g = 0; g < a->nin; g++)
+			if (g != f && a->in[g].cp != SK_AN_CP_REFLECTOR)
+				others_reflector = 0;
+		if (a->csv && v && !x->sv && others_reflector) {
 			int64_t tt[4] = { r.t1_ns, r.t2_ns, r.t3_ns, 0 };
 			int have_s = sl && (sl->capmask >> f & 1);
 			csv_row(a, x, r.sender_seq, 1, r.reflector_seq, tt, 7u, have_s ? sl->cap[f] : 0,

@@ -139,6 +139,11 @@ check("csv seq 5 reflector_seq", r5["reflector_seq"], "5")
 check("csv seq 5 outbound_ns", r5["outbound_ns"], str((1500 + 50) * 1000))
 check("csv seq 5 residence_ns", r5["residence_ns"], str((20 + 10) * 1000))
 check("csv seq 5 t4 = reply capture", r5["t4_ns"], r5["reply_capture_ns"])
+# Merged: the rows are the sender side's (the reflector's copies are not repeated).
+run("--csv", path, SND, RFL)
+rows = list(csv.DictReader(open(path)))
+check("merged csv rows", len(rows), 57 + 4)
+check("merged csv rows with t4", sum(1 for r in rows if r["t4_ns"]), 57)
 
 if fails:
     print("\n".join(fails))
