@@ -4,11 +4,12 @@
 # FORM json runs --json and compares with NAME.json. The exit status must be EXIT.
 separate_arguments(_opts UNIX_COMMAND "${OPTIONS}")
 separate_arguments(_caps UNIX_COMMAND "${CAPTURES}")
+# Only the txt form writes (and first removes) the CSV: the two forms may run in parallel.
 set(_csv ${WORK}/analyze-${NAME}.csv)
-file(REMOVE ${_csv})
 if(FORM STREQUAL "json")
   list(PREPEND _opts --json)
 else()
+  file(REMOVE ${_csv})
   list(PREPEND _opts --csv ${_csv})
 endif()
 set(_input "")
