@@ -578,7 +578,8 @@ static void json_delays(FILE *o, const struct sk_dstats *ds, int first)
 	if (!ds) {
 		for (int i = 0; i < 7; i++)
 			fprintf(o, "%s\"%s\":null", first && i == 0 ? "" : ",", keys[i]);
-		fprintf(o, ",\"negative\":null");
+		fprintf(o, ",\"negative\":null,\"ipdv_count\":0,\"ipdv_min_us\":null,"
+			   "\"ipdv_max_us\":null,\"ipdv_mean_us\":null,\"ipdv_abs_mean_us\":null");
 		return;
 	}
 	struct sk_dstats_summary s;
@@ -594,6 +595,18 @@ static void json_delays(FILE *o, const struct sk_dstats *ds, int first)
 	else
 		fprintf(o, ",\"jitter_us\":null");
 	fprintf(o, ",\"negative\":%" PRIu64, s.negative);
+	/* RFC 3393 / RFC 5481 IPDV over consecutive sequence numbers (metrics.md §2). */
+	fprintf(o, ",\"ipdv_count\":%" PRIu64, s.ipdv_count);
+	if (s.ipdv_count) {
+		json_us(o, "ipdv_min_us", (double)s.ipdv_min);
+		json_us(o, "ipdv_max_us", (double)s.ipdv_max);
+		json_us(o, "ipdv_mean_us", s.ipdv_mean);
+		json_us(o, "ipdv_abs_mean_us", s.ipdv_abs_mean);
+	} else {
+		fputs(",\"ipdv_min_us\":null,\"ipdv_max_us\":null,\"ipdv_mean_us\":null,"
+		      "\"ipdv_abs_mean_us\":null",
+		      o);
+	}
 }
 
 static void json_dir(FILE *o, const char *name, const struct an_dir *d, uint64_t sent)
@@ -743,6 +756,13 @@ static void pcts(FILE *o, const char *label, const struct sk_dstats *ds)
 	fmt10(b, sizeof b, (double)s.p90);
 	fmt10(c, sizeof c, (double)s.p99);
 	fprintf(o, "  %-11s p50 %s, p90 %s, p99 %s", label, trim(a), trim(b), trim(c));
+	if (s.ipdv_count) {
+		char m[32], lo[32], hi[32];
+		fmt10(m, sizeof m, s.ipdv_abs_mean);
+		fmt10(lo, sizeof lo, (double)s.ipdv_min);
+		fmt10(hi, sizeof hi, (double)s.ipdv_max);
+		fprintf(o, "; IPDV mean abs %s, min %s, max %s", trim(m), trim(lo), trim(hi));
+	}
 	if (s.negative)
 		fprintf(o, "; %" PRIu64 " negative (clock offset)", s.negative);
 	fputc('\n', o);

@@ -70,6 +70,11 @@ for d, series in (("outbound", out_ans), ("inbound", in_d), ("roundtrip", rtt)):
     near(f"{d}.max_us", s[d]["max_us"], max(series))
     near(f"{d}.avg_us", s[d]["avg_us"], sum(series) / len(series))
     check(f"{d}.negative", s[d]["negative"], 0)
+# IPDV over consecutive numbers both answered: 59 pairs, less 2 for each of 10, 20, 30, 45;
+# the outbound delay steps +10 us, and -60 us from 6 to 0 mod 7.
+check("outbound.ipdv_count", s["outbound"]["ipdv_count"], 51)
+near("outbound.ipdv_min_us", s["outbound"]["ipdv_min_us"], -60)
+near("outbound.ipdv_max_us", s["outbound"]["ipdv_max_us"], 10)
 near("residence.min_us", s["residence"]["min_us"], min(res))
 near("residence.max_us", s["residence"]["max_us"], max(res))
 check("wire", s["wire"], None)
