@@ -26,6 +26,7 @@
 #define AN_HASH 8192      /* session hash buckets (power of two) */
 #define AN_RING 256       /* sender packets remembered per session for pairing */
 #define AN_WINDOW 1024    /* sequence window of the metrics (reordering tolerance) */
+#define AN_PENDING 256    /* replies held per file until its capture point is known */
 
 enum { MODE_TWAMP_LIGHT = 0, MODE_STAMP, MODE_TWAMP };
 
@@ -60,6 +61,12 @@ struct an_sess {
 	struct an_slot ring[AN_RING];
 };
 
+struct an_pending {
+	struct an_sess *x;
+	struct sk_test_pkt t;
+	int64_t cap;
+};
+
 struct an_input {
 	const char *name;
 	struct sk_capture *cap;
@@ -69,6 +76,8 @@ struct an_input {
 	struct sk_frame frame;
 	enum sk_an_cp cp;       /* decided capture point */
 	int assumed;            /* decided without evidence */
+	struct an_pending *pending; /* AN_PENDING replies awaiting the capture point */
+	unsigned npending;
 };
 
 struct an {
@@ -278,21 +287,42 @@ static void sender_packet(struct an *a, int f, const struct sk_test_pkt *t, int 
 	}
 }
 
-/* Decides where file f was captured from the first reply whose sender packet it also holds:
- * the capture clock is the clock of the host it ran on, so the sender packet's capture time
- * lies next to T1 at the sender and next to T2 at the reflector (whatever the clock offset). */
-static void decide_cp(struct an *a, int f, const struct an_slot *sl, int64_t t1, int64_t t2)
+/* Decides where file f was captured from a reply whose sender packet it also holds: the
+ * capture clock is the clock of the host it ran on, so the sender packet's capture time lies
+ * next to T1 at the sender and next to T2 at the reflector (whatever the clock offset).
+ * 1: decided; 0: this reply gives no evidence. */
+static int decide_cp(struct an *a, int f, const struct an_slot *sl, int64_t t1, int64_t t2)
 {
 	struct an_input *in = &a->in[f];
 	if (in->cp != SK_AN_CP_AUTO)
-		return;
-	if (sl && (sl->capmask >> f & 1)) {
-		int64_t c = sl->cap[f];
-		in->cp = abs64(c - t2) < abs64(c - t1) / 4 ? SK_AN_CP_REFLECTOR : SK_AN_CP_SENDER;
-	} else {
-		in->cp = SK_AN_CP_SENDER;
-		in->assumed = 1;
+		return 1;
+	if (!sl || !(sl->capmask >> f & 1))
+		return 0;
+	int64_t c = sl->cap[f];
+	in->cp = abs64(c - t2) < abs64(c - t1) / 4 ? SK_AN_CP_REFLECTOR : SK_AN_CP_SENDER;
+	return 1;
+}
+
+static void reply_process(struct an *a, int f, struct an_sess *x, const struct sk_test_pkt *t,
+			  int64_t cap);
+
+/* Replies of a file held until its capture point is known (a capture that starts after
+ * the first sender packets has replies without their sender packet first). */
+static void flush_pending(struct an *a, int f)
+{
+	struct an_input *in = &a->in[f];
+	for (unsigned i = 0; i < in->npending; i++)
+		reply_process(a, f, in->pending[i].x, &in->pending[i].t, in->pending[i].cap);
+	in->npending = 0;
+}
+
+static void assume_sender(struct an *a, int f)
+{
+	if (a->in[f].cp == SK_AN_CP_AUTO) {
+		a->in[f].cp = SK_AN_CP_SENDER;
+		a->in[f].assumed = 1;
 	}
+	flush_pending(a, f);
 }
 
 static void reply_packet(struct an *a, int f, const struct sk_test_pkt *t, int mode, int64_t cap)
@@ -306,6 +336,30 @@ static void reply_packet(struct an *a, int f, const struct sk_test_pkt *t, int m
 	}
 	x->replies++;
 	seq_max(&x->hi_any, t->sender_seq);
+	struct an_input *in = &a->in[f];
+	if (in->cp == SK_AN_CP_AUTO) {
+		struct an_slot *sl = slot_for(a, x, t->sender_seq, 0);
+		if (decide_cp(a, f, sl, ts_ns(t->sender_timestamp, t->sender_error_estimate),
+			      ts_ns(t->rx_timestamp, t->error_estimate))) {
+			flush_pending(a, f);
+		} else if (in->npending < AN_PENDING) {
+			struct an_pending *q = &in->pending[in->npending++];
+			q->x = x;
+			q->t = *t;
+			q->t.tail = q->t.reflected = NULL;
+			q->t.tail_len = q->t.reflected_len = 0;
+			q->cap = cap;
+			return;
+		} else {
+			assume_sender(a, f);
+		}
+	}
+	reply_process(a, f, x, t, cap);
+}
+
+static void reply_process(struct an *a, int f, struct an_sess *x, const struct sk_test_pkt *t,
+			  int64_t cap)
+{
 	struct sk_reply r;
 	r.sender_seq = t->sender_seq;
 	r.reflector_seq = t->seq;
@@ -313,7 +367,6 @@ static void reply_packet(struct an *a, int f, const struct sk_test_pkt *t, int m
 	r.t2_ns = ts_ns(t->rx_timestamp, t->error_estimate);
 	r.t3_ns = ts_ns(t->timestamp, t->error_estimate);
 	struct an_slot *sl = slot_for(a, x, t->sender_seq, 1);
-	decide_cp(a, f, sl, r.t1_ns, r.t2_ns);
 	if (a->in[f].cp == SK_AN_CP_REFLECTOR) {
 		/* No T4 here: the reflector's view gives the outbound side and the residence. */
 		r.t4_ns = r.t3_ns;
@@ -894,8 +947,10 @@ static const char csv_header[] =
 
 static void cleanup(struct an *a)
 {
-	for (int f = 0; f < a->nin; f++)
+	for (int f = 0; f < a->nin; f++) {
 		sk_capture_close(a->in[f].cap);
+		free(a->in[f].pending);
+	}
 	for (unsigned i = 0; a->list && i < a->nsess; i++) {
 		struct an_sess *x = a->list[i];
 		sk_session_free(x->sv);
@@ -1004,6 +1059,12 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 		}
 		in->cap = sk_capture_open(in->name, errbuf, sizeof errbuf);
 		a->nin = f + 1;
+		in->pending = calloc(AN_PENDING, sizeof *in->pending);
+		if (!in->pending) {
+			fprintf(diag, "stampkit analyze: out of memory\n");
+			cleanup(a);
+			return 1;
+		}
 		if (!in->cap) {
 			fprintf(diag, "stampkit analyze: %s: %s\n", in->name, errbuf);
 			cleanup(a);
@@ -1069,6 +1130,9 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 			(void)sk_tcpstream_segment(a->tcp, &a->pkt, in->frame.index);
 	}
 	progress(a, 1);
+	for (int g = 0; g < a->nin; g++)
+		if (a->in[g].npending)
+			assume_sender(a, g);
 	sk_ipfrag_finish(a->frag);
 	sk_tcpstream_flush(a->tcp, last_frame);
 	for (unsigned i = 0; i < a->nsess; i++) {

@@ -8,6 +8,7 @@
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -114,6 +115,20 @@ check("reflector outbound.lost", s["outbound"]["lost"], 2)
 check("reflector inbound.lost", s["inbound"]["lost"], None)
 check("reflector inbound.min_us", s["inbound"]["min_us"], None)
 near("reflector outbound.min_us", s["outbound"]["min_us"], min(out_d))
+
+# 4a. A reflector-side capture that starts late (its first frame is the reply to 5, whose
+#     sender packet it missed): replies are held until a pair shows where it was taken.
+if shutil.which("editcap"):
+    late = os.path.join(work, "late-reflector.pcap")
+    subprocess.run(["editcap", RFL, late, "1-11"], check=True)
+    j, s = session(late)
+    check("late capture point", j["capture_points"], ["reflector"])
+    check("late sent", s["sent"], 55)
+    check("late received", s["received"], 53)
+    check("late outbound.lost", s["outbound"]["lost"], 2)
+    check("late inbound.lost", s["inbound"]["lost"], None)
+else:
+    print("editcap not found: late-start check skipped")
 
 # 4b. Losses after the last reply with a stateless reflector (sender packets 10 and 58 lost on
 #     the way out, replies to 20 and 59 on the way back): unknown from the sender's capture,
