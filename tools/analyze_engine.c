@@ -514,6 +514,7 @@ struct an_dir {
 	uint64_t lost;
 	int have_dups, have_reord;
 	uint64_t dups, reord;
+	uint64_t extent;            /* RFC 4737 largest reordering extent */
 	const struct sk_dstats *ds; /* NULL: delays not computable */
 };
 
@@ -574,12 +575,14 @@ static void result_of(const struct an *a, const struct an_sess *x, struct an_res
 		 * happened on the way out; the way back is not seen. */
 		set_dir(&res->dir[0], 1, s->lost, 1, s->duplicates, 1, s->reordered,
 			sk_session_dstats(v, SK_DIR_OUTBOUND));
+		res->dir[0].extent = s->max_extent;
 		set_dir(&res->dir[1], 0, 0, 0, 0, 0, 0, NULL);
 		set_dir(&res->dir[2], 0, 0, 0, 0, 0, 0, NULL);
 		return;
 	}
 	set_dir(&res->dir[2], 1, s->lost, 1, s->duplicates, 1, s->reordered,
 		sk_session_dstats(v, SK_DIR_RTT));
+	res->dir[2].extent = s->max_extent;
 	if (x->rv) {
 		/* Captured at both ends: what reached the reflector is seen there, so the loss
 		 * splits by direction even after the last reply and with a stateless reflector.
@@ -594,6 +597,8 @@ static void result_of(const struct an *a, const struct an_sess *x, struct an_res
 			sk_session_dstats(v, SK_DIR_OUTBOUND));
 		set_dir(&res->dir[1], 1, s->lost - out, 1, dup_in, known, s->inbound_reordered,
 			sk_session_dstats(v, SK_DIR_INBOUND));
+		res->dir[0].extent = r.max_extent;
+		res->dir[1].extent = s->inbound_max_extent;
 		return;
 	}
 	res->unknown_lost = s->unknown_lost;
@@ -601,6 +606,8 @@ static void result_of(const struct an *a, const struct an_sess *x, struct an_res
 		s->outbound_reordered, sk_session_dstats(v, SK_DIR_OUTBOUND));
 	set_dir(&res->dir[1], known, s->inbound_lost, known, s->inbound_duplicates, known,
 		s->inbound_reordered, sk_session_dstats(v, SK_DIR_INBOUND));
+	res->dir[0].extent = s->outbound_max_extent;
+	res->dir[1].extent = s->inbound_max_extent;
 }
 
 static const char *mode_name(int m)
@@ -674,9 +681,9 @@ static void json_dir(FILE *o, const char *name, const struct an_dir *d, uint64_t
 	else
 		fprintf(o, ",\"duplicates\":null");
 	if (d->have_reord)
-		fprintf(o, ",\"reordered\":%" PRIu64, d->reord);
+		fprintf(o, ",\"reordered\":%" PRIu64 ",\"max_extent\":%" PRIu64, d->reord, d->extent);
 	else
-		fprintf(o, ",\"reordered\":null");
+		fprintf(o, ",\"reordered\":null,\"max_extent\":null");
 	json_delays(o, d->ds, 0);
 	fputc('}', o);
 }

@@ -66,6 +66,7 @@ for d, lost, dup, reo in (("outbound", 2, 0, 0), ("inbound", 2, 1, 1), ("roundtr
     check(f"{d}.duplicates", s[d]["duplicates"], dup)
     check(f"{d}.reordered", s[d]["reordered"], reo)
     near(f"{d}.loss_pct", s[d]["loss_pct"], lost * 100 / 60, 0.001)
+    check(f"{d}.max_extent", s[d]["max_extent"], reo)
 for d, series in (("outbound", out_ans), ("inbound", in_d), ("roundtrip", rtt)):
     near(f"{d}.min_us", s[d]["min_us"], min(series))
     near(f"{d}.max_us", s[d]["max_us"], max(series))
