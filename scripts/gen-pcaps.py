@@ -16,7 +16,7 @@ import tempfile
 import filecmp
 from decimal import Decimal
 
-from scapy.all import Ether, Dot1Q, Dot1AD, IP, IPv6, IPv6ExtHdrHopByHop, UDP, TCP, Raw
+from scapy.all import fragment, Ether, Dot1Q, Dot1AD, IP, IPv6, IPv6ExtHdrHopByHop, UDP, TCP, Raw
 from scapy.layers.l2 import CookedLinuxV2
 from scapy.utils import PcapWriter, PcapNgWriter
 
@@ -234,7 +234,87 @@ def gen_twamp_control(out):
     write(os.path.join(out, "twamp-control-unauth.pcap"), pkts, linktype=1)
 
 
-GENERATORS = [gen_stamp_tlv, gen_twamp_light_vlan, gen_stamp_sll2_ipv6, gen_malformed, gen_twamp_control]
+
+def analyze_run(stateful, out_lost=(10, 30), in_lost=(20, 45), dup=(50,), late=(40,)):
+    """The exact-count scenario of `stampkit analyze` (docs/analyze.md): 60 STAMP packets,
+    sender packets 10 and 30 lost on the way out, the replies to 20 and 45 lost on the way
+    back, the reply to 50 duplicated, the reply to 41 overtaking that of 40. The reflector's
+    clock is 500 us ahead of the sender's. Returns (sender-side, reflector-side) packets."""
+    snd, rfl = "192.0.2.1", "198.51.100.1"
+    es = Ether(src="02:00:00:00:03:01", dst="02:00:00:00:03:02")
+    er = Ether(src="02:00:00:00:03:02", dst="02:00:00:00:03:01")
+    sport, ssid, off = 40001, 7, 0.0005
+    at_sender, at_reflector = [], []
+    rseq = 0
+    t0 = BASE + 100.0
+    for i in range(60):
+        t1 = t0 + i * 0.01
+        s = stamp_sender(i, t1, ssid)
+        at_sender.append((t1 + 0.000005, es / IP(src=snd, dst=rfl, ttl=64) / UDP(sport=sport, dport=862) / Raw(s)))
+        if i in out_lost:
+            continue                               # lost on the way out
+        t2 = t1 + 0.001 + (i % 7) * 0.00001 + off  # reflector clock
+        t3 = t2 + 0.00002 + (i % 3) * 0.000005
+        at_reflector.append((t2 - 0.000003, es / IP(src=snd, dst=rfl, ttl=60) / UDP(sport=sport, dport=862) / Raw(s)))
+        r = stamp_reflector(rseq if stateful else i, t3, t2, i, t1, ssid, 60)
+        rseq += 1
+        reply = er / IP(src=rfl, dst=snd, ttl=64) / UDP(sport=862, dport=sport) / Raw(r)
+        at_reflector.append((t3 + 0.000003, reply))
+        if i in in_lost:
+            continue                               # lost on the way back
+        t4 = t3 - off + 0.002 + (i % 5) * 0.000015 + (0.012 if i in late else 0.0)
+        at_sender.append((t4, reply))
+        if i in dup:
+            at_sender.append((t4 + 0.0002, reply))  # duplicated on the way back
+    at_sender.sort(key=lambda x: exact(x[0]))
+    at_reflector.sort(key=lambda x: exact(x[0]))
+    return at_sender, at_reflector
+
+
+def gen_analyze(out):
+    s, r = analyze_run(True)
+    write(os.path.join(out, "analyze-stateful-sender.pcap"), s, linktype=1)
+    write(os.path.join(out, "analyze-stateful-reflector.pcap"), r, linktype=1)
+    s, r = analyze_run(False)
+    write(os.path.join(out, "analyze-stateless-sender.pcap"), s, linktype=1)
+    # Losses after the last reply, stateless reflector: only the reflector-side capture
+    # tells their direction.
+    s, r = analyze_run(False, out_lost=(10, 58), in_lost=(20, 59), dup=(), late=())
+    write(os.path.join(out, "analyze-tail-sender.pcap"), s, linktype=1)
+    write(os.path.join(out, "analyze-tail-reflector.pcap"), r, linktype=1)
+
+
+def gen_analyze_fragments(out):
+    """STAMP with 3000 octets of Extra Padding over a 1500-octet MTU: every packet in 3 IPv4
+    fragments. The fragments of the third reply arrive last-first; the reply to the fourth
+    packet lost its middle fragment (the datagram cannot be completed)."""
+    snd, rfl = "192.0.2.50", "198.51.100.50"
+    es = Ether(src="02:00:00:00:04:01", dst="02:00:00:00:04:02")
+    er = Ether(src="02:00:00:00:04:02", dst="02:00:00:00:04:01")
+    pad = tlv(1, bytes(3000))
+    pkts = []
+    t0 = BASE + 200.0
+    for i in range(4):
+        t1 = t0 + i * 0.1
+        s = stamp_sender(i, t1, 9, pad)
+        ip = IP(src=snd, dst=rfl, ttl=64, id=0x100 + i) / UDP(sport=40050, dport=862) / Raw(s)
+        for k, fr in enumerate(fragment(ip, fragsize=1480)):
+            pkts.append((t1 + k * 0.000001, es / fr))
+        t2, t3 = t1 + 0.0011, t1 + 0.00112
+        r = stamp_reflector(i, t3, t2, i, t1, 9, 64, pad)
+        ip = IP(src=rfl, dst=snd, ttl=64, id=0x200 + i) / UDP(sport=862, dport=40050) / Raw(r)
+        frs = fragment(ip, fragsize=1480)
+        if i == 2:
+            frs = frs[::-1]
+        if i == 3:
+            frs = [frs[0], frs[2]]
+        for k, fr in enumerate(frs):
+            pkts.append((t1 + 0.0023 + k * 0.000001, er / fr))
+    write(os.path.join(out, "analyze-fragments.pcap"), pkts, linktype=1)
+
+
+GENERATORS = [gen_stamp_tlv, gen_twamp_light_vlan, gen_stamp_sll2_ipv6, gen_malformed, gen_twamp_control,
+              gen_analyze, gen_analyze_fragments]
 
 
 def main(argv):

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "capture.h"
 
@@ -80,3 +81,14 @@ int sk_capture_next(struct sk_capture *cap, struct sk_frame *f)
 }
 
 const char *sk_capture_error(const struct sk_capture *cap) { return cap->damaged ? cap->err : NULL; }
+
+void sk_capture_progress(const struct sk_capture *cap, long long *pos, long long *size)
+{
+	*pos = *size = -1;
+	FILE *fp = pcap_file(cap->p);
+	struct stat st;
+	if (!fp || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
+		return;
+	*size = (long long)st.st_size;
+	*pos = (long long)ftello(fp);
+}

@@ -26,5 +26,7 @@ int sk_capture_linktype(const struct sk_capture *cap);
 int sk_capture_next(struct sk_capture *cap, struct sk_frame *f);
 /* Non-NULL once reading stopped because the input was damaged. */
 const char *sk_capture_error(const struct sk_capture *cap);
+/* Octets of the file read so far and its size; -1 each when not known (a pipe). */
+void sk_capture_progress(const struct sk_capture *cap, long long *pos, long long *size);
 
 #endif

@@ -5,5 +5,6 @@
 
 /* Each returns the process exit status. argv[0] is the subcommand name. */
 int cmd_decode(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
 
 #endif

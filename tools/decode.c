@@ -114,7 +114,7 @@ int cmd_decode(int argc, char **argv)
 					SK_DECODE_MAX_SECRETS);
 				return 2;
 			}
-			struct sk_decode_secret *sec = &o.secrets[o.nsecrets++];
+			struct sk_disc_secret *sec = &o.secrets[o.nsecrets++];
 			memset(sec, 0, sizeof *sec);
 			memcpy(sec->keyid, optarg, kl);
 			memcpy(sec->pass, eq + 1, pl);

@@ -14,16 +14,9 @@
 #include "tcpstream.h"
 #include "stampkit/net.h"
 
-#define MAX_FLOWS 1024
-
 static int port_listed(const struct sk_dec *e, uint16_t port)
 {
-	if (port == 862)
-		return 1;
-	for (int i = 0; i < e->o->nports; i++)
-		if (e->o->ports[i] == port)
-			return 1;
-	return 0;
+	return sk_disc_port_listed(&e->disc, port);
 }
 
 /* ---- a visitor that forwards to the output and counts real problems ---- */
@@ -168,67 +161,14 @@ void sk_dec_end(struct sk_dec *e, int with_tlvs)
 
 /* ---- UDP test flows ---- */
 
-struct flow {
-	int used;
-	uint8_t ipver;
-	uint8_t a[16], b[16]; /* a = the Session-Sender */
-	uint16_t pa, pb;
-};
-
-static size_t alen(uint8_t ipver) { return ipver == 6 ? 16 : 4; }
-
-/* Role of the packet in a flow first seen now: the side sending to a reflector port is the
- * sender; when both or neither port says so, the first packet seen is the sender's. */
-static int udp_role(struct sk_dec *e, const struct sk_pkt *p)
-{
-	size_t n = alen(p->ipver);
-	for (size_t i = 0; i < e->nflows; i++) {
-		struct flow *f = &((struct flow *)e->flows)[i];
-		if (f->ipver != p->ipver)
-			continue;
-		if (f->pa == p->sport && f->pb == p->dport && !memcmp(f->a, p->src, n) &&
-		    !memcmp(f->b, p->dst, n))
-			return SK_ROLE_SENDER;
-		if (f->pb == p->sport && f->pa == p->dport && !memcmp(f->b, p->src, n) &&
-		    !memcmp(f->a, p->dst, n))
-			return SK_ROLE_REFLECTOR;
-	}
-	int to_refl = port_listed(e, p->dport), from_refl = port_listed(e, p->sport);
-	int role = (from_refl && !to_refl) ? SK_ROLE_REFLECTOR : SK_ROLE_SENDER;
-	if (e->nflows < MAX_FLOWS) {
-		struct flow *f = &((struct flow *)e->flows)[e->nflows++];
-		f->used = 1;
-		f->ipver = p->ipver;
-		if (role == SK_ROLE_SENDER) {
-			memcpy(f->a, p->src, 16), memcpy(f->b, p->dst, 16);
-			f->pa = p->sport, f->pb = p->dport;
-		} else {
-			memcpy(f->a, p->dst, 16), memcpy(f->b, p->src, 16);
-			f->pa = p->dport, f->pb = p->sport;
-		}
-	}
-	return role;
-}
-
 static void handle_udp(struct sk_dec *e)
 {
 	const struct sk_pkt *p = &e->pkt;
 	int role;
-	/* Negotiated TWAMP sessions first: they know the mode and keys. */
-	struct sk_twsess *s = sk_dec_find_session(e, p, &role);
-	if (s) {
-		sk_dec_test(e, p->payload, p->payload_len, role, s, "twamp-control");
-		return;
-	}
-	if (port_listed(e, p->dport) || port_listed(e, p->sport)) {
-		role = udp_role(e, p);
-		sk_dec_test(e, p->payload, p->payload_len, role, NULL, "port");
-		return;
-	}
-	if (e->o->heuristic && sk_dec_test_plausible(e, p->payload, p->payload_len)) {
-		role = udp_role(e, p);
-		sk_dec_test(e, p->payload, p->payload_len, role, NULL, "heuristic");
-	}
+	struct sk_twsess *s;
+	enum sk_disc_how how = sk_disc_udp(&e->disc, p, e->frame.ts_ns, &role, &s);
+	if (how != SK_DISC_NOT_TEST)
+		sk_dec_test(e, p->payload, p->payload_len, role, s, sk_disc_how_name(how));
 }
 
 /* ---- TCP control streams ---- */
@@ -264,18 +204,19 @@ int sk_decode_run(const struct sk_decode_opts *o, FILE *out, FILE *diag)
 		return 1;
 	}
 	struct sk_dec *e = calloc(1, sizeof *e);
-	struct flow *flows = calloc(MAX_FLOWS, sizeof *flows);
 	struct sk_tcpstream_ops ops = { tcp_data, tcp_gap, tcp_opened, tcp_dropped, e };
 	struct sk_tcpstream *tcp = sk_tcpstream_create(64, 16384, &ops);
-	if (!e || !flows || !tcp) {
+	if (!e || !tcp || sk_disc_init(&e->disc, o->ports, o->nports, o->heuristic, o->secrets,
+				       o->nsecrets) != 0) {
 		fprintf(diag, "stampkit decode: out of memory\n");
-		free(e), free(flows), sk_tcpstream_destroy(tcp), sk_capture_close(cap);
+		if (e)
+			sk_disc_free(&e->disc);
+		free(e), sk_tcpstream_destroy(tcp), sk_capture_close(cap);
 		return 1;
 	}
 	e->o = o;
 	e->out = out;
 	e->diag = diag;
-	e->flows = flows;
 	e->tcp = tcp;
 	if (o->json)
 		sk_json_visitor(&e->json, out, &e->outv);
@@ -288,7 +229,7 @@ int sk_decode_run(const struct sk_decode_opts *o, FILE *out, FILE *diag)
 	e->v.ctx = e;
 	if (sk_dec_proto_init(e) != 0) {
 		fprintf(diag, "stampkit decode: cannot initialise the crypto library\n");
-		sk_tcpstream_destroy(tcp), free(flows), free(e), sk_capture_close(cap);
+		sk_tcpstream_destroy(tcp), sk_disc_free(&e->disc), free(e), sk_capture_close(cap);
 		return 1;
 	}
 
@@ -337,7 +278,7 @@ int sk_decode_run(const struct sk_decode_opts *o, FILE *out, FILE *diag)
 	if (o->json)
 		sk_json_free(&e->json);
 	sk_capture_close(cap);
-	free(flows);
+	sk_disc_free(&e->disc);
 	free(e);
 	return status;
 }

@@ -7,22 +7,18 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "discover.h"
+
 #define SK_DECODE_MAX_PORTS 32
 #define SK_DECODE_MAX_SECRETS 8
-#define SK_DECODE_KEYID_MAX 80
-
-struct sk_decode_secret {
-	char keyid[SK_DECODE_KEYID_MAX + 1];
-	char pass[256];
-	size_t pass_len;
-};
+#define SK_DECODE_KEYID_MAX SK_DISC_KEYID_MAX
 
 struct sk_decode_opts {
 	int json;
 	int heuristic;
 	uint16_t ports[SK_DECODE_MAX_PORTS];
 	int nports;
-	struct sk_decode_secret secrets[SK_DECODE_MAX_SECRETS];
+	struct sk_disc_secret secrets[SK_DECODE_MAX_SECRETS];
 	int nsecrets;
 	const char *file;
 };

@@ -32,45 +32,6 @@ static const char *sec_key(uint8_t sec)
 									    : "unauthenticated";
 }
 
-static int64_t llabs64(int64_t x) { return x < 0 ? -x : x; }
-
-int sk_dec_test_plausible(struct sk_dec *e, const uint8_t *p, size_t n)
-{
-	struct sk_test_opts o;
-	if (sk_test_guess(p, n, &o) != SK_OK)
-		return 0;
-	struct sk_test_pkt t;
-	if (sk_test_decode(p, n, &o, &t, NULL, NULL) == SK_E_TRUNCATED)
-		return 0;
-	/* A timestamp within a day of the capture time. The error estimate is not required to
-	 * be valid: real senders put 0x0000 there (pcaps/public/README.md). */
-	int64_t ns = sk_ts_to_ns(t.timestamp, sk_errest_fmt(t.error_estimate), SK_TAI_UTC_DEFAULT);
-	return llabs64(ns - e->frame.ts_ns) < 86400LL * 1000000000LL;
-}
-
-struct sk_twsess *sk_dec_find_session(struct sk_dec *e, const struct sk_pkt *p, int *role)
-{
-	size_t al = p->ipver == 6 ? 16 : 4;
-	static const uint8_t zero[16];
-	for (size_t i = e->nsess; i-- > 0;) {
-		struct sk_twsess *s = &e->sess[i];
-		if (!s->used || !s->accepted || s->ipver != p->ipver)
-			continue;
-		int sz = !memcmp(s->sender, zero, al), rz = !memcmp(s->reflector, zero, al);
-		if (p->sport == s->sport && p->dport == s->rport &&
-		    (sz || !memcmp(p->src, s->sender, al)) && (rz || !memcmp(p->dst, s->reflector, al))) {
-			*role = SK_ROLE_SENDER;
-			return s;
-		}
-		if (p->sport == s->rport && p->dport == s->sport &&
-		    (rz || !memcmp(p->src, s->reflector, al)) && (sz || !memcmp(p->dst, s->sender, al))) {
-			*role = SK_ROLE_REFLECTOR;
-			return s;
-		}
-	}
-	return NULL;
-}
-
 static void hexstr(const uint8_t *p, size_t n, char *buf)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -95,45 +56,12 @@ static void set_result(struct sk_dec *e, enum sk_result r, const struct sk_error
 void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct sk_twsess *s,
 		 const char *how)
 {
-	struct sk_test_opts o;
-	memset(&o, 0, sizeof o);
 	uint8_t buf[2048];
-	const uint8_t *data = p;
-	int decrypted = -1; /* -1 clear text, 0 could not, 1 done */
-	if (s) {
-		uint32_t m = s->mode & SK_TWMODE_SECURITY_MASK;
-		o.proto = SK_PROTO_TWAMP;
-		o.sec = (m & SK_TWMODE_ENCRYPT) ? SK_SEC_ENCRYPTED
-			: (m & SK_TWMODE_AUTH) ? SK_SEC_AUTH : SK_SEC_UNAUTH;
-		if (s->mode & SK_TWMODE_SYMMETRICAL)
-			o.features |= SK_TF_SYMMETRICAL;
-		if (s->mode & SK_TWMODE_DSCP_ECN)
-			o.features |= SK_TF_DSCP_ECN;
-		if (o.sec != SK_SEC_UNAUTH) {
-			decrypted = 0;
-			enum sk_twamp_sec ts = o.sec == SK_SEC_ENCRYPTED ? SK_TWSEC_ENC : SK_TWSEC_AUTH;
-			int hok;
-			if (s->have_keys &&
-			    sk_twamp_test_unprotect(ts, role == SK_ROLE_REFLECTOR, s->aes, s->hmac, p, n,
-						    buf, sizeof buf, &hok) == SK_OK) {
-				data = buf;
-				decrypted = 1;
-				/* The test decoder checks (and shows) the HMAC itself. */
-				o.twamp_hmac_key = s->hmac;
-			}
-		}
-	} else if (sk_test_guess(p, n, &o) != SK_OK) {
-		o.proto = SK_PROTO_STAMP;
-		o.sec = SK_SEC_UNAUTH;
-	} else if (o.proto == SK_PROTO_TWAMP && o.sec == SK_SEC_UNAUTH && n >= 48 &&
-		   p[45] != 0 && !(p[44] & SK_TLV_F_MBZ)) {
-		/* What follows octet 44 starts like a TLV header (non-zero Type, no unassigned
-		 * flag bits) but did not parse as a TLV list: a malformed STAMP packet is more
-		 * likely than TWAMP padding there, and showing it as STAMP says what is wrong. */
-		o.proto = SK_PROTO_STAMP;
-		o.features = 0;
-	}
-	o.role = role == SK_ROLE_REFLECTOR ? SK_ROLE_REFLECTOR : SK_ROLE_SENDER;
+	struct sk_disc_prep prep;
+	sk_disc_prepare(p, n, role, s, buf, sizeof buf, &prep);
+	struct sk_test_opts o = prep.o;
+	const uint8_t *data = prep.data;
+	int decrypted = prep.decrypted; /* -1 clear text, 0 could not, 1 done */
 
 	sk_dec_begin(e, "test");
 	sk_dec_member_str(e, "protocol", "Protocol", o.proto == SK_PROTO_TWAMP ? "twamp" : "stamp");
@@ -173,20 +101,10 @@ void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct 
 
 /* ---- TWAMP-Control: the codec's observer state machine per connection ---- */
 
-struct ctl {
-	struct sk_dec *e;
-	struct sk_tcpconn *c;
-	int server;          /* index (0/1) of the server side in the tcpconn */
-	int dead[2];         /* a note was printed: the machine stopped following */
-	int keys_note;       /* Set-Up-Response decoded: keys recovered or not */
-	struct sk_twsm sm;
-};
-
 void sk_dec_control_close(struct sk_dec *e, struct sk_tcpconn *c)
 {
 	(void)e;
-	free(c->user);
-	c->user = NULL;
+	sk_disc_ctl_close(c);
 }
 
 /* Header of a control record: the current segment when it belongs to this direction,
@@ -212,59 +130,6 @@ static void ctl_begin(struct sk_dec *e, struct sk_tcpconn *c, int side, const ch
 	sk_dec_member_str(e, "direction", "Direction", client ? "client-to-server" : "server-to-client");
 }
 
-static int key_lookup(void *ctx, const uint8_t keyid[SK_TWCTL_KEYID_LEN], const uint8_t **secret,
-		      size_t *secret_len)
-{
-	struct ctl *k = ctx;
-	char id[SK_TWCTL_KEYID_LEN + 1];
-	memcpy(id, keyid, SK_TWCTL_KEYID_LEN);
-	id[SK_TWCTL_KEYID_LEN] = '\0';
-	for (int i = 0; i < k->e->o->nsecrets; i++)
-		if (!strcmp(k->e->o->secrets[i].keyid, id)) {
-			*secret = (const uint8_t *)k->e->o->secrets[i].pass;
-			*secret_len = k->e->o->secrets[i].pass_len;
-			return 0;
-		}
-	return -1;
-}
-
-/* An accepted session: remember its ports, addresses and test keys for the UDP side. */
-static void learn_session(struct sk_dec *e, struct ctl *k, int idx)
-{
-	const struct sk_twsm_session *ss = idx >= 0 ? sk_twsm_session(&k->sm, (unsigned)idx) : NULL;
-	if (!ss || ss->state != SK_TWSESS_ACCEPTED || e->nsess >= SK_DEC_MAX_SESSIONS)
-		return;
-	struct sk_tcpconn *c = k->c;
-	struct sk_twsess *s = &e->sess[e->nsess++];
-	memset(s, 0, sizeof *s);
-	s->used = 1;
-	s->accepted = 1;
-	s->ipver = ss->ipvn == 6 ? 6 : 4;
-	static const uint8_t zero[16];
-	size_t al = s->ipver == 6 ? 16 : 4;
-	/* Zero addresses mean the control connection's own (RFC 5357 §3.5). */
-	if (s->ipver == c->ipver) {
-		memcpy(s->sender, memcmp(ss->sender_address, zero, al) ? ss->sender_address
-								      : c->addr[!k->server], 16);
-		memcpy(s->reflector, memcmp(ss->receiver_address, zero, al) ? ss->receiver_address
-									   : c->addr[k->server], 16);
-	} else {
-		memcpy(s->sender, ss->sender_address, 16);
-		memcpy(s->reflector, ss->receiver_address, 16);
-	}
-	s->sport = ss->sender_port;
-	s->rport = ss->reflector_port ? ss->reflector_port : ss->requested_port;
-	s->mode = k->sm.mode;
-	memcpy(s->sid, ss->sid, 16);
-	s->padding = ss->padding_length;
-	s->conn_frame = e->frame.index;
-	if (ss->has_keys) {
-		s->have_keys = 1;
-		memcpy(s->aes, ss->test_aes, 16);
-		memcpy(s->hmac, ss->test_hmac, 32);
-	}
-}
-
 static int has_hmac_field(enum sk_twctl_type t)
 {
 	return t == SK_TWCTL_REQUEST_TW_SESSION || t == SK_TWCTL_ACCEPT_SESSION ||
@@ -275,8 +140,8 @@ static int has_hmac_field(enum sk_twctl_type t)
 
 static void on_event(void *ctx, const struct sk_twsm_event *ev)
 {
-	struct ctl *k = ctx;
-	struct sk_dec *e = k->e;
+	struct sk_disc_ctl *k = ctx;
+	struct sk_dec *e = k->owner;
 	int client = ev->dir == SK_TWSM_C2S;
 	int side = client ? !k->server : k->server;
 	const char *name = ev->type != SK_TWCTL_NONE ? sk_twctl_type_name(ev->type) : "unknown";
@@ -301,8 +166,6 @@ static void on_event(void *ctx, const struct sk_twsm_event *ev)
 			   (k->sm.mode & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED))) {
 			sk_dec_member_bool(e, "keys_recovered", "Session keys recovered", k->sm.keys);
 		}
-		if (ev->type == SK_TWCTL_ACCEPT_SESSION)
-			learn_session(e, k, ev->session);
 		set_result(e, r, &err);
 	} else {
 		/* The machine stopped: say why. A missing or wrong secret is not damage; a
@@ -327,36 +190,13 @@ static void on_event(void *ctx, const struct sk_twsm_event *ev)
 
 void sk_dec_control_open(struct sk_dec *e, struct sk_tcpconn *c)
 {
-	struct ctl *k = calloc(1, sizeof *k);
-	c->user = k;
-	if (!k)
-		return;
-	k->e = e;
-	k->c = c;
-	/* The side on a control port is the server; else the side that did not send the SYN. */
-	int p0 = 0, p1 = 0;
-	for (int i = -1; i < e->o->nports; i++) {
-		uint16_t port = i < 0 ? 862 : e->o->ports[i];
-		p0 |= c->port[0] == port, p1 |= c->port[1] == port;
-	}
-	k->server = (p0 && !p1) ? 0 : 1;
-	struct sk_twsm_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.role = SK_TWSM_OBSERVER;
-	cfg.key_lookup = key_lookup;
-	cfg.key_ctx = k;
-	cfg.on_event = on_event;
-	cfg.event_ctx = k;
-	if (sk_twsm_init(&k->sm, &cfg) != SK_OK) {
-		free(k);
-		c->user = NULL;
-	}
+	(void)sk_disc_ctl_open(&e->disc, c, on_event, e);
 }
 
 void sk_dec_control_data(struct sk_dec *e, struct sk_tcpconn *c, int dir, const uint8_t *p,
 			 size_t n)
 {
-	struct ctl *k = c->user;
+	struct sk_disc_ctl *k = c->user;
 	if (!k)
 		return;
 	int client = dir != k->server;
@@ -371,14 +211,12 @@ void sk_dec_control_data(struct sk_dec *e, struct sk_tcpconn *c, int dir, const 
 		sk_dec_end(e, 0);
 		return;
 	}
-	if (k->dead[dir])
-		return;
-	(void)sk_twsm_feed(&k->sm, client ? SK_TWSM_C2S : SK_TWSM_S2C, p, n);
+	sk_disc_ctl_feed(k, dir, p, n, e->frame.index);
 }
 
 void sk_dec_control_gap(struct sk_dec *e, struct sk_tcpconn *c, int dir, uint32_t missing)
 {
-	struct ctl *k = c->user;
+	struct sk_disc_ctl *k = c->user;
 	if (!k || k->dead[dir] == 2)
 		return;
 	k->dead[0] = k->dead[1] = 2;

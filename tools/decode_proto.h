@@ -9,29 +9,13 @@
 
 #include "capture.h"
 #include "decode_int.h"
+#include "discover.h"
 #include "output.h"
 #include "tcpstream.h"
 #include "stampkit/fields.h"
 #include "stampkit/net.h"
 #include "stampkit/testpkt.h"
 
-
-#define SK_DEC_MAX_SESSIONS 256
-
-/* A test session negotiated by TWAMP-Control (Request-TW-Session + Accept-Session). */
-struct sk_twsess {
-	int used;
-	int accepted;
-	uint8_t ipver;
-	uint8_t sender[16], reflector[16]; /* all zero: any address */
-	uint16_t sport, rport;             /* Sender Port, Receiver (reflector) Port */
-	uint32_t mode;                     /* TWAMP-Modes value chosen in Set-Up-Response */
-	uint8_t sid[16];
-	uint32_t padding;
-	int have_keys;                     /* secret known: test keys derived */
-	uint8_t aes[16], hmac[32];         /* TWAMP-Test keys */
-	uint64_t conn_frame;               /* frame that accepted it */
-};
 
 struct sk_dec {
 	const struct sk_decode_opts *o;
@@ -43,11 +27,8 @@ struct sk_dec {
 	struct sk_frame frame;
 	struct sk_pkt pkt;
 	uint64_t cur_frame;
-	void *flows;
-	size_t nflows;
+	struct sk_disc disc;
 	struct sk_tcpstream *tcp;
-	struct sk_twsess sess[SK_DEC_MAX_SESSIONS];
-	size_t nsess;
 	int pkt_errors;  /* problems reported for the current packet */
 	int pkt_failed;  /* the decoder returned truncated/invalid/auth for it */
 	int mbz_pending;
@@ -67,11 +48,9 @@ void sk_dec_end(struct sk_dec *e, int with_tlvs);
 /* Protocol glue (decode_proto.c). */
 int sk_dec_proto_init(struct sk_dec *e);
 void sk_dec_proto_done(struct sk_dec *e);
-struct sk_twsess *sk_dec_find_session(struct sk_dec *e, const struct sk_pkt *p, int *role);
 /* how: "port" or "heuristic" (ignored when s, a negotiated session, is given). */
 void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct sk_twsess *s,
 		 const char *how);
-int sk_dec_test_plausible(struct sk_dec *e, const uint8_t *p, size_t n);
 void sk_dec_control_open(struct sk_dec *e, struct sk_tcpconn *c);
 void sk_dec_control_close(struct sk_dec *e, struct sk_tcpconn *c);
 void sk_dec_control_data(struct sk_dec *e, struct sk_tcpconn *c, int dir, const uint8_t *p,

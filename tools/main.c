@@ -14,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "decode", cmd_decode, "print every TWAMP/STAMP packet of a capture as a tree or JSON" },
+	{ "analyze", cmd_analyze, "per-session latency, jitter, loss, duplicates and reordering from captures" },
 };
 
 static void usage(FILE *out)

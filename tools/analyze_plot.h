@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* analyze_plot.h - `stampkit analyze --plot`: per-session delay series streamed to temporary
+ * files while the capture is read, then drawn by gnuplot (delay over time, histograms). */
+#ifndef STAMPKIT_TOOLS_ANALYZE_PLOT_H
+#define STAMPKIT_TOOLS_ANALYZE_PLOT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stampkit/metrics.h"
+
+#define SK_AN_PLOT_MAX 8 /* sessions drawn (the first ones found) */
+
+struct sk_an_plot {
+	char dir[256];                /* temporary directory holding the series */
+	FILE *fp[SK_AN_PLOT_MAX];
+	int64_t t0;
+	int have_t0;
+	int failed;                   /* a series could not be written */
+};
+
+/* 0, or -1 (with a message on diag) when no temporary directory can be made. */
+int sk_an_plot_open(struct sk_an_plot *p, FILE *diag);
+/* One first arrival of session `index` (1-based) captured at t_ns; inbound and round trip
+ * only when have_back. Sessions beyond SK_AN_PLOT_MAX are not drawn. */
+void sk_an_plot_point(struct sk_an_plot *p, unsigned index, int64_t t_ns, const struct sk_delays *d,
+		      int have_back);
+/* Draws sessions 1..n (n <= SK_AN_PLOT_MAX) into out (.svg or .png) with gnuplot. title[i]
+ * names session i + 1, binw_ms[i] is its histogram bin width. 0, or -1 with a message. */
+int sk_an_plot_draw(struct sk_an_plot *p, const char *out, const char *const *title,
+		    const double *binw_ms, unsigned n, FILE *diag);
+/* Removes the temporary files. */
+void sk_an_plot_close(struct sk_an_plot *p);
+
+#endif
