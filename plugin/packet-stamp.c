@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* packet-stamp.c - the `stamp` dissector: STAMP (RFC 8762, 8972, 9503, 9534) and TWAMP-Test
+ * (RFC 5357 §4, RFC 6038, RFC 7750) packets, decoded and decrypted by the stampkit codec. */
+#define WS_BUILD_DLL
+#include <string.h>
+
+#include <wireshark.h>
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/prefs.h>
+#include <epan/conversation.h>
+
+#include "skw.h"
+#include "stamp_plugin.h"
+
+#define STAMP_UDP_PORT 862
+
+static int proto_stamp = -1;
+static struct skw_proto P_stamp = { .abbrev = "stamp" };
+
+static int hf_role = -1;
+static int hf_protocol = -1;
+static int hf_security = -1;
+static int hf_guessed = -1;
+static int hf_session_setup = -1;
+static int hf_encrypted = -1;
+static gint ett_stamp = -1;
+static expert_field ei_no_key = EI_INIT;
+
+static dissector_handle_t stamp_handle;
+
+static const char *pref_hmac_key_hex = "";
+static guint8 stamp_key[256];
+static size_t stamp_key_len;
+
+static const value_string role_vals[] = {
+	{ SK_ROLE_SENDER, "Session-Sender" }, { SK_ROLE_REFLECTOR, "Session-Reflector" }, { 0, NULL },
+};
+static const value_string proto_vals[] = {
+	{ SK_PROTO_TWAMP, "TWAMP-Test" }, { SK_PROTO_STAMP, "STAMP" }, { 0, NULL },
+};
+static const value_string sec_vals[] = {
+	{ SK_SEC_UNAUTH, "unauthenticated" }, { SK_SEC_AUTH, "authenticated" },
+	{ SK_SEC_ENCRYPTED, "encrypted" }, { 0, NULL },
+};
+
+static int hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* The key preference is hex, with optional ':', '-' or blank separators. A malformed
+ * value leaves no key (HMACs then show as not checked). */
+static void apply_prefs(void)
+{
+	stamp_key_len = 0;
+	const char *s = pref_hmac_key_hex ? pref_hmac_key_hex : "";
+	size_t n = 0;
+	int hi = -1;
+	for (; *s; s++) {
+		if (*s == ':' || *s == '-' || *s == ' ')
+			continue;
+		int x = hexval((unsigned char)*s);
+		if (x < 0 || n >= sizeof stamp_key)
+			return;
+		if (hi < 0) {
+			hi = x;
+		} else {
+			stamp_key[n++] = (guint8)(hi << 4 | x);
+			hi = -1;
+		}
+	}
+	if (hi < 0)
+		stamp_key_len = n;
+}
+
+static const struct stamp_twsess *find_session(packet_info *pinfo)
+{
+	conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+	return conv ? conversation_get_proto_data(conv, proto_stamp) : NULL;
+}
+
+static guint8 session_role(packet_info *pinfo, const struct stamp_twsess *s)
+{
+	if (s->sender_port != s->reflector_port)
+		return pinfo->srcport == s->sender_port ? SK_ROLE_SENDER : SK_ROLE_REFLECTOR;
+	return addresses_equal(&pinfo->src, &s->sender_addr) ? SK_ROLE_SENDER : SK_ROLE_REFLECTOR;
+}
+
+static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+	guint len = tvb_captured_length(tvb);
+	const guint8 *p = tvb_get_ptr(tvb, 0, len);
+	const struct stamp_twsess *s = find_session(pinfo);
+	struct sk_test_opts o;
+	memset(&o, 0, sizeof o);
+	gboolean guessed = FALSE;
+	if (s) {
+		o.proto = SK_PROTO_TWAMP;
+		o.role = session_role(pinfo, s);
+		o.sec = s->sec;
+		o.features = s->features;
+		o.reflect_len = s->reflect_len;
+		if (s->has_keys)
+			o.twamp_hmac_key = s->test_hmac;
+	} else {
+		guessed = TRUE;
+		if (sk_test_guess(p, len, &o) != SK_OK) {
+			/* too short to be any test packet: still claim it on our port */
+			o.proto = SK_PROTO_TWAMP;
+			o.role = SK_ROLE_SENDER;
+		}
+	}
+	if (o.proto == SK_PROTO_STAMP && stamp_key_len) {
+		o.stamp_key = stamp_key;
+		o.stamp_key_len = stamp_key_len;
+	}
+
+	col_set_str(pinfo->cinfo, COL_PROTOCOL, o.proto == SK_PROTO_STAMP ? "STAMP" : "TWAMP-Test");
+	col_clear(pinfo->cinfo, COL_INFO);
+	proto_item *ti = proto_tree_add_item(tree, proto_stamp, tvb, 0, -1, ENC_NA);
+	proto_tree *st = proto_item_add_subtree(ti, ett_stamp);
+	proto_item *gi = proto_tree_add_uint(st, hf_protocol, tvb, 0, 0, o.proto);
+	proto_item_set_generated(gi);
+	gi = proto_tree_add_uint(st, hf_role, tvb, 0, 0, o.role);
+	proto_item_set_generated(gi);
+	gi = proto_tree_add_uint(st, hf_security, tvb, 0, 0, o.sec);
+	proto_item_set_generated(gi);
+	gi = proto_tree_add_boolean(st, hf_guessed, tvb, 0, 0, guessed);
+	proto_item_set_generated(gi);
+	if (s) {
+		gi = proto_tree_add_uint(st, hf_session_setup, tvb, 0, 0, s->setup_frame);
+		proto_item_set_generated(gi);
+	} else if (len < 14) {
+		expert_add_info_format(pinfo, ti, &P_stamp.ei_truncated,
+				       "%u octets: shorter than any test packet (14)", len);
+		col_add_fstr(pinfo->cinfo, COL_INFO, "Short packet (%u octets)", len);
+		return (int)len;
+	}
+
+	tvbuff_t *dtvb = tvb;
+	const guint8 *dp = p;
+	int refl = o.role == SK_ROLE_REFLECTOR;
+	if (o.proto == SK_PROTO_TWAMP && o.sec != SK_SEC_UNAUTH) {
+		enum sk_twamp_sec tsec = o.sec == SK_SEC_AUTH ? SK_TWSEC_AUTH : SK_TWSEC_ENC;
+		gi = proto_tree_add_boolean(st, hf_encrypted, tvb, 0, 0, TRUE);
+		proto_item_set_generated(gi);
+		if (!s || !s->has_keys) {
+			expert_add_info(pinfo, ti, &ei_no_key);
+			col_add_fstr(pinfo->cinfo, COL_INFO, "%s (%s, no key)", val_to_str_const(o.role, role_vals, "?"),
+				     val_to_str_const(o.sec, sec_vals, "?"));
+			call_data_dissector(tvb, pinfo, st);
+			return (int)len;
+		}
+		guint8 *buf = (guint8 *)wmem_alloc(pinfo->pool, len ? len : 1);
+		int hok = SK_HMAC_BAD;
+		if (sk_twamp_test_unprotect(tsec, refl, s->test_aes, s->test_hmac, p, len, buf, len,
+					    &hok) == SK_OK) {
+			dtvb = tvb_new_child_real_data(tvb, buf, len, len);
+			add_new_data_source(pinfo, dtvb, "Decrypted TWAMP-Test");
+			dp = buf;
+		}
+	}
+
+	struct sk_visitor v;
+	struct skw_ctx c;
+	skw_visitor(&v, &c, &P_stamp, pinfo, dtvb, st);
+	struct sk_test_pkt pkt;
+	struct sk_error err;
+	memset(&err, 0, sizeof err);
+	enum sk_result r = sk_test_decode(dp, len, &o, &pkt, &v, &err);
+
+	const char *rn = val_to_str_const(o.role, role_vals, "?");
+	if (r == SK_E_TRUNCATED && len < sk_test_layout(&o)->size)
+		col_add_fstr(pinfo->cinfo, COL_INFO, "%s (truncated)", rn);
+	else if (refl)
+		col_add_fstr(pinfo->cinfo, COL_INFO, "%s Seq=%u Sender-Seq=%u", rn, pkt.seq, pkt.sender_seq);
+	else
+		col_add_fstr(pinfo->cinfo, COL_INFO, "%s Seq=%u", rn, pkt.seq);
+	if (o.proto == SK_PROTO_STAMP && pkt.ssid)
+		col_append_fstr(pinfo->cinfo, COL_INFO, " SSID=0x%04x", pkt.ssid);
+	if (o.proto == SK_PROTO_STAMP && pkt.tlv_count)
+		col_append_fstr(pinfo->cinfo, COL_INFO, " TLVs=%u", pkt.tlv_count);
+	if (pkt.hmac_status == SK_HMAC_ST_BAD || pkt.tlv_hmac_status == SK_HMAC_ST_BAD)
+		col_append_str(pinfo->cinfo, COL_INFO, " [HMAC bad]");
+	return (int)len;
+}
+
+/* Strict: only what decodes as a clean STAMP packet with plausible times (2000..2100),
+ * valid Error Estimates, zero MBZ and a well-formed TLV list. Off by default. */
+static gboolean ts_plausible(uint64_t wire, uint16_t ee)
+{
+	int64_t ns = sk_ts_to_ns(wire, sk_errest_fmt(ee), SK_TAI_UTC_DEFAULT);
+	return ns >= INT64_C(946684800) * 1000000000 && ns < INT64_C(4102444800) * 1000000000;
+}
+
+static gboolean dissect_stamp_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+	guint len = tvb_captured_length(tvb);
+	if (len < 44 || len != tvb_reported_length(tvb))
+		return FALSE;
+	const guint8 *p = tvb_get_ptr(tvb, 0, len);
+	struct sk_test_opts o;
+	if (sk_test_guess(p, len, &o) != SK_OK || o.proto != SK_PROTO_STAMP)
+		return FALSE;
+	struct sk_test_pkt pkt;
+	enum sk_result r = sk_test_decode(p, len, &o, &pkt, NULL, NULL);
+	if (r != SK_OK || (pkt.flags & (SK_TPF_MBZ_NONZERO | SK_TPF_ERREST_ZERO)))
+		return FALSE;
+	if (!ts_plausible(pkt.timestamp, pkt.error_estimate))
+		return FALSE;
+	if (o.role == SK_ROLE_REFLECTOR &&
+	    (!ts_plausible(pkt.rx_timestamp, pkt.error_estimate) ||
+	     !ts_plausible(pkt.sender_timestamp, pkt.sender_error_estimate)))
+		return FALSE;
+	conversation_t *conv = find_or_create_conversation(pinfo);
+	conversation_set_dissector(conv, stamp_handle);
+	dissect_stamp(tvb, pinfo, tree, data);
+	return TRUE;
+}
+
+void stamp_register_twamp_session(packet_info *pinfo, const address *sender, const address *reflector,
+				  const struct stamp_twsess *s)
+{
+	conversation_t *conv = find_conversation(pinfo->num, sender, reflector, CONVERSATION_UDP,
+						 s->sender_port, s->reflector_port, 0);
+	if (!conv || conv->setup_frame != pinfo->num)
+		conv = conversation_new(pinfo->num, sender, reflector, CONVERSATION_UDP, s->sender_port,
+					s->reflector_port, 0);
+	struct stamp_twsess *c = wmem_new(wmem_file_scope(), struct stamp_twsess);
+	*c = *s;
+	copy_address_wmem(wmem_file_scope(), &c->sender_addr, sender);
+	conversation_add_proto_data(conv, proto_stamp, c);
+	conversation_set_dissector(conv, stamp_handle);
+}
+
+void proto_register_stamp(void)
+{
+	static hf_register_info hf[] = {
+		{ &hf_role, { "Role", "stamp.role", FT_UINT8, BASE_DEC, VALS(role_vals), 0,
+			      "Who sent the packet (from the control session, else guessed)", HFILL } },
+		{ &hf_protocol, { "Protocol", "stamp.protocol", FT_UINT8, BASE_DEC, VALS(proto_vals), 0,
+				  NULL, HFILL } },
+		{ &hf_security, { "Security mode", "stamp.security", FT_UINT8, BASE_DEC, VALS(sec_vals), 0,
+				  NULL, HFILL } },
+		{ &hf_guessed, { "Guessed from content", "stamp.guessed", FT_BOOLEAN, BASE_NONE, NULL, 0,
+				 "No TWAMP-Control session describes this flow: protocol and role guessed",
+				 HFILL } },
+		{ &hf_session_setup, { "Session set up in", "stamp.session_setup", FT_FRAMENUM, BASE_NONE,
+				       FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0,
+				       "Frame of the Accept-Session that negotiated this test session", HFILL } },
+		{ &hf_encrypted, { "Protected", "stamp.protected", FT_BOOLEAN, BASE_NONE, NULL, 0,
+				   "Authenticated or encrypted TWAMP-Test packet", HFILL } },
+	};
+	static gint *ett[] = { &ett_stamp };
+	static ei_register_info ei[] = {
+		{ &ei_no_key, { "stamp.no_key", PI_DECRYPTION, PI_WARN,
+				"Protected test packet and no key: add the KeyID/passphrase to the twamp_keys table",
+				EXPFILL } },
+	};
+	proto_stamp = proto_register_protocol("STAMP / TWAMP-Test (stampkit)", "STAMP", "stamp");
+	P_stamp.proto = proto_stamp;
+	const struct sk_layout *const *groups[] = { sk_testpkt_layouts, sk_tlv_layouts };
+	static const char *const group_keys[] = { "stamp_tlv", "stamp_subtlv", NULL };
+	skw_register(&P_stamp, groups, G_N_ELEMENTS(groups), group_keys, hf, G_N_ELEMENTS(hf));
+	proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
+	expert_module_t *em = expert_register_protocol(proto_stamp);
+	expert_register_field_array(em, ei, G_N_ELEMENTS(ei));
+
+	module_t *m = prefs_register_protocol(proto_stamp, apply_prefs);
+	prefs_register_string_preference(m, "hmac_key", "STAMP HMAC key (hex)",
+		"Shared key of authenticated STAMP (RFC 8762 §4.4) and of the HMAC TLV (RFC 8972 §4.8), "
+		"as hex octets; empty: HMACs are shown but not checked",
+		&pref_hmac_key_hex);
+	stamp_handle = register_dissector("stamp", dissect_stamp, proto_stamp);
+}
+
+void proto_reg_handoff_stamp(void)
+{
+	dissector_add_uint_with_preference("udp.port", STAMP_UDP_PORT, stamp_handle);
+	heur_dissector_add("udp", dissect_stamp_heur, "STAMP over UDP (any port)", "stamp_udp",
+			   proto_stamp, HEURISTIC_DISABLE);
+	apply_prefs();
+}
