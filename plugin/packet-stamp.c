@@ -116,6 +116,19 @@ static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 			o.proto = SK_PROTO_TWAMP;
 			o.role = SK_ROLE_SENDER;
 		}
+		/* A short snaplen cuts the TLV list, which the guess then does not accept as
+		 * STAMP: guess again on the fixed part alone. */
+		if (o.proto == SK_PROTO_TWAMP && len < tvb_reported_length(tvb)) {
+			static const guint cuts[] = { 112, 44 };
+			for (size_t i = 0; i < G_N_ELEMENTS(cuts); i++) {
+				struct sk_test_opts o2;
+				if (len >= cuts[i] && sk_test_guess(p, cuts[i], &o2) == SK_OK &&
+				    o2.proto == SK_PROTO_STAMP) {
+					o = o2;
+					break;
+				}
+			}
+		}
 	}
 	if (o.proto == SK_PROTO_STAMP && stamp_key_len) {
 		o.stamp_key = stamp_key;

@@ -129,6 +129,9 @@ struct twc_conv {
 	guint32 next_seq[2];
 	guint64 fed[2];
 	guint32 dead_frame;
+	/* guess mode: the last Request-TW-Session, waiting for its Accept-Session */
+	gboolean have_req;
+	struct sk_twctl_request req;
 	/* the segment being fed (first pass) */
 	packet_info *pinfo;
 	struct twc_frame *cur;
@@ -146,6 +149,48 @@ static const value_string hmac_vals[] = {
 	{ 0, "not protected" }, { 1, "ok" }, { 2, "bad" }, { 0, NULL },
 };
 static value_string *state_vals;
+
+/* Registers a negotiated test session with `stamp` on its UDP ports. Addresses are those of
+ * the request, or (all zero) the control connection's. */
+static void session_from(struct twc_conv *cv, packet_info *pinfo, guint32 mode, guint8 sec, guint8 ipvn,
+			 const guint8 *saddr, const guint8 *raddr, guint16 sport, guint16 rport,
+			 guint16 reflect_len, const guint8 *sid, const guint8 *test_aes,
+			 const guint8 *test_hmac, struct stamp_twsess *t)
+{
+	memset(t, 0, sizeof *t);
+	t->setup_frame = pinfo->num;
+	t->sender_port = sport;
+	t->reflector_port = rport;
+	t->sec = sec;
+	t->mode = mode;
+	if (mode & SK_TWMODE_REFLECT_OCTETS)
+		t->features |= SK_TF_REFLECT_OCTETS;
+	if (mode & SK_TWMODE_SYMMETRICAL)
+		t->features |= SK_TF_SYMMETRICAL;
+	if (mode & SK_TWMODE_DSCP_ECN)
+		t->features |= SK_TF_DSCP_ECN;
+	t->reflect_len = reflect_len;
+	if (sid)
+		memcpy(t->sid, sid, 16);
+	if (test_aes) {
+		t->has_keys = TRUE;
+		memcpy(t->test_aes, test_aes, 16);
+		memcpy(t->test_hmac, test_hmac, 32);
+	}
+	address sa, ra;
+	int alen = ipvn == 6 ? 16 : 4;
+	int atype = ipvn == 6 ? AT_IPv6 : AT_IPv4;
+	static const guint8 zero[16];
+	if (memcmp(saddr, zero, (size_t)alen) && cv->client.type == atype)
+		set_address(&sa, atype, alen, saddr);
+	else
+		copy_address_shallow(&sa, &cv->client);
+	if (memcmp(raddr, zero, (size_t)alen) && cv->server.type == atype)
+		set_address(&ra, atype, alen, raddr);
+	else
+		copy_address_shallow(&ra, &cv->server);
+	stamp_register_twamp_session(pinfo, &sa, &ra, t);
+}
 
 static void on_event(void *ctx, const struct sk_twsm_event *ev)
 {
@@ -173,40 +218,15 @@ static void on_event(void *ctx, const struct sk_twsm_event *ev)
 	if (m->kind == MK_MESSAGE && ev->type == SK_TWCTL_ACCEPT_SESSION && ev->session >= 0) {
 		const struct sk_twsm_session *s = sk_twsm_session(&cv->sm, (unsigned)ev->session);
 		if (s && s->state == SK_TWSESS_ACCEPTED) {
-			struct stamp_twsess t;
-			memset(&t, 0, sizeof t);
-			t.setup_frame = cv->pinfo->num;
-			t.sender_port = s->sender_port;
-			t.reflector_port = s->reflector_port ? s->reflector_port : s->requested_port;
 			guint32 sec = s->mode & SK_TWMODE_SECURITY_MASK;
-			t.sec = sec == SK_TWMODE_AUTH ? SK_SEC_AUTH : sec == SK_TWMODE_ENCRYPT ? SK_SEC_ENCRYPTED
-											   : SK_SEC_UNAUTH;
-			t.mode = cv->sm.mode;
-			if (cv->sm.mode & SK_TWMODE_REFLECT_OCTETS)
-				t.features |= SK_TF_REFLECT_OCTETS;
-			if (cv->sm.mode & SK_TWMODE_SYMMETRICAL)
-				t.features |= SK_TF_SYMMETRICAL;
-			if (cv->sm.mode & SK_TWMODE_DSCP_ECN)
-				t.features |= SK_TF_DSCP_ECN;
-			t.reflect_len = s->padding_reflected;
-			memcpy(t.sid, s->sid, 16);
-			t.has_keys = s->has_keys;
-			memcpy(t.test_aes, s->test_aes, 16);
-			memcpy(t.test_hmac, s->test_hmac, 32);
-			/* Addresses in the request, or (all zero) the control connection's. */
-			address sa, ra;
-			int alen = s->ipvn == 6 ? 16 : 4;
-			int atype = s->ipvn == 6 ? AT_IPv6 : AT_IPv4;
-			static const guint8 zero[16];
-			if (memcmp(s->sender_address, zero, (size_t)alen) && cv->client.type == atype)
-				set_address(&sa, atype, alen, s->sender_address);
-			else
-				copy_address_shallow(&sa, &cv->client);
-			if (memcmp(s->receiver_address, zero, (size_t)alen) && cv->server.type == atype)
-				set_address(&ra, atype, alen, s->receiver_address);
-			else
-				copy_address_shallow(&ra, &cv->server);
-			stamp_register_twamp_session(cv->pinfo, &sa, &ra, &t);
+			struct stamp_twsess t;
+			session_from(cv, cv->pinfo, cv->sm.mode,
+				     sec == SK_TWMODE_AUTH ? SK_SEC_AUTH
+				     : sec == SK_TWMODE_ENCRYPT ? SK_SEC_ENCRYPTED : SK_SEC_UNAUTH,
+				     s->ipvn, s->sender_address, s->receiver_address, s->sender_port,
+				     s->reflector_port ? s->reflector_port : s->requested_port,
+				     s->padding_reflected, s->sid, s->has_keys ? s->test_aes : NULL,
+				     s->test_hmac, &t);
 			m->sender_port = t.sender_port;
 			m->reflector_port = t.reflector_port;
 		}
@@ -383,8 +403,29 @@ static void show_message(tvbuff_t *mtvb, packet_info *pinfo, proto_tree *tree, p
 	(void)pi;
 }
 
-static void dissect_guessing(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_item *pi,
-			     enum sk_twsm_dir dir)
+/* Guess mode, first pass: a Request-TW-Session then its Accept-Session (Accept 0) still set
+ * up a test session; what was negotiated before the capture started stays unknown, so the
+ * session is taken as unauthenticated with no RFC 6038/7750 features. */
+static void guess_track(struct twc_conv *cv, packet_info *pinfo, enum sk_twctl_type t, const guint8 *p,
+			size_t len)
+{
+	if (t == SK_TWCTL_REQUEST_TW_SESSION) {
+		cv->have_req = sk_twctl_decode(t, p, len, &cv->req, NULL, NULL) == SK_OK;
+	} else if (t == SK_TWCTL_ACCEPT_SESSION && cv->have_req) {
+		struct sk_twctl_accept a;
+		cv->have_req = FALSE;
+		if (sk_twctl_decode(t, p, len, &a, NULL, NULL) != SK_OK || a.accept != 0)
+			return;
+		struct stamp_twsess ts;
+		session_from(cv, pinfo, 0, SK_SEC_UNAUTH, cv->req.ipvn, cv->req.sender_address,
+			     cv->req.receiver_address, cv->req.sender_port,
+			     a.port ? a.port : cv->req.receiver_port, cv->req.padding_reflected, a.sid, NULL,
+			     NULL, &ts);
+	}
+}
+
+static void dissect_guessing(struct twc_conv *cv, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+			     proto_item *pi, enum sk_twsm_dir dir)
 {
 	guint32 len = tvb_captured_length(tvb);
 	guint32 off = 0;
@@ -403,6 +444,8 @@ static void dissect_guessing(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
 			return;
 		}
 		tvbuff_t *mtvb = tvb_new_subset_length(tvb, (gint)off, (gint)need);
+		if (!PINFO_FD_VISITED(pinfo))
+			guess_track(cv, pinfo, t, p, need);
 		show_message(mtvb, pinfo, tree, pi, t, dir, TRUE, 0, FALSE);
 		off += (guint32)need;
 	}
@@ -425,7 +468,7 @@ static int dissect_twampctl(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 	proto_tree *pt = proto_item_add_subtree(pi, ett_twampctl);
 
 	if (cv->mode != CM_MACHINE || !fr) {
-		dissect_guessing(tvb, pinfo, pt, pi, dir);
+		dissect_guessing(cv, tvb, pinfo, pt, pi, dir);
 		return (int)len;
 	}
 	if (fr->notes & FN_RETRANS) {
@@ -452,8 +495,10 @@ static int dissect_twampctl(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 				     FALSE, m->hmac, decrypted);
 			if (m->sender_port) {
 				proto_item *gi = proto_tree_add_string_format_value(
-					pt, hf_session_ports, mtvb, 0, 0, NULL, "UDP %u -> %u",
-					m->sender_port, m->reflector_port);
+					pt, hf_session_ports, mtvb, 0, 0,
+					wmem_strdup_printf(pinfo->pool, "%u-%u", m->sender_port, m->reflector_port),
+					"UDP %u (Session-Sender) -> %u (Session-Reflector)", m->sender_port,
+					m->reflector_port);
 				proto_item_set_generated(gi);
 			}
 		} else {

@@ -333,9 +333,7 @@ static void v_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	default:
 		if (v->p && w)
 			it = proto_tree_add_bytes(t, e->hf, c->tvb, (gint)off, (gint)w, v->p);
-		else
-			it = proto_tree_add_bytes_format_value(t, e->hf, c->tvb, (gint)off, 0, NULL,
-							       "(none)");
+		/* an empty variable part (no padding) adds nothing */
 		break;
 	}
 	if (synth && it)
