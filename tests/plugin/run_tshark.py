@@ -8,7 +8,8 @@
 #
 # CHECK is one of: load owamp stamp twamp heuristic nokia fuzz all. tshark run as root
 # ignores WIRESHARK_PLUGIN_DIR, so as root it runs as nobody (setpriv) over a world-readable
-# copy of the plugin (<tmp>/4.0/epan/stampkit.so) and of the captures.
+# copy of the plugin (<tmp>/4.0/epan/stampkit.so) and of the captures. STAMPKIT_PRELOAD (set
+# by CMake for a sanitizer build) lists the runtimes to LD_PRELOAD into tshark.
 import os
 import shutil
 import subprocess
@@ -58,6 +59,11 @@ class Env:
 
     def cmd(self, prog, args, extra_env=None):
         env = ["env", "HOME=" + self.dir, "WIRESHARK_PLUGIN_DIR=" + self.dir]
+        # A sanitizer build of the plugin needs its runtimes loaded before tshark starts.
+        if os.environ.get("STAMPKIT_PRELOAD"):
+            env += ["LD_PRELOAD=" + os.environ["STAMPKIT_PRELOAD"],
+                    "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1",
+                    "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"]
         for k, v in (extra_env or {}).items():
             env.append("%s=%s" % (k, v))
         pre = []
@@ -94,8 +100,10 @@ class Env:
 
 # ---------------------------------------------------------------------------------------
 def check_load(e):
-    p = e.tshark(["-G", "plugins"])
-    expect("plugin listed by tshark -G plugins", "stampkit.so" in p.stdout, True)
+    if not os.environ.get("STAMPKIT_PRELOAD"):
+        # -G plugins also runs the extcap helpers, which hang with sanitizer runtimes preloaded.
+        p = e.tshark(["-G", "plugins"])
+        expect("plugin listed by tshark -G plugins", "stampkit.so" in p.stdout, True)
     p = e.tshark(["-G", "fields"], check=False)
     expect("tshark -G fields exits 0 (no name collision with built-ins)", p.returncode, 0)
     expect("no registration warning on stderr", p.stderr.strip(), "")
@@ -291,7 +299,8 @@ def check_fuzz(e, seeds=8):
             os.chmod(out, 0o755)
             p = e.tshark(["-nVxr", out] + opts, {"WIRESHARK_ABORT_ON_DISSECTOR_BUG": "1"}, check=False)
             runs += 1
-            if p.returncode != 0 or "Dissector bug" in p.stdout or "Dissector bug" in p.stderr:
+            if (p.returncode != 0 or "Dissector bug" in p.stdout or "Dissector bug" in p.stderr
+                    or "runtime error" in p.stderr or "AddressSanitizer" in p.stderr):
                 bugs += 1
                 fail("fuzz %s seed %d: exit %d %s" % (name, seed, p.returncode,
                                                      (p.stderr or "")[-300:]))
