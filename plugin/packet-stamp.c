@@ -9,6 +9,8 @@
 #include <epan/expert.h>
 #include <epan/prefs.h>
 #include <epan/conversation.h>
+#include <epan/proto_data.h>
+#include <epan/tap.h>
 
 #include "skw.h"
 #include "stamp_plugin.h"
@@ -24,8 +26,134 @@ static int hf_security = -1;
 static int hf_guessed = -1;
 static int hf_session_setup = -1;
 static int hf_encrypted = -1;
+static int hf_response_in = -1;
+static int hf_response_to = -1;
+static int hf_rtt = -1;
+static int hf_delay_fwd = -1;
+static int hf_delay_bwd = -1;
+static int hf_reflector_time = -1;
 static gint ett_stamp = -1;
 static expert_field ei_no_key = EI_INIT;
+static expert_field ei_negative_delay = EI_INIT;
+static expert_field ei_no_request = EI_INIT;
+static int stamp_tap = -1;
+
+/* ---- pairing: each reflector packet with the sender packet it answers ----
+ * A session is the UDP conversation (both directions) plus the SSID; within it a sender
+ * packet is found by its Sequence Number, which the reflector copies. */
+struct pair_tx {
+	guint32 frame;       /* the sender packet */
+	guint32 reply_frame; /* first reflector packet answering it, 0 none */
+};
+
+struct pair_sess {
+	guint32 no;          /* 1, 2, ... */
+	wmem_map_t *tx;      /* seq -> struct pair_tx */
+};
+
+struct stamp_frame {
+	struct pair_sess *sess;
+	struct pair_tx *tx;   /* sender: its entry; reflector: the entry it answers, or NULL */
+	gboolean have_delays;
+	struct sk_delays d;
+	gint64 t1, t2, t3, t4;
+};
+
+static wmem_map_t *pair_sessions; /* guint64 (conversation index << 16 | SSID) -> pair_sess */
+static guint32 pair_session_count;
+
+static void pair_init(void)
+{
+	pair_session_count = 0;
+}
+
+static struct pair_sess *pair_session(packet_info *pinfo, guint16 ssid)
+{
+	conversation_t *conv = find_or_create_conversation(pinfo);
+	guint64 k = (guint64)conv->conv_index << 16 | ssid;
+	struct pair_sess *ps = wmem_map_lookup(pair_sessions, &k);
+	if (!ps) {
+		guint64 *key = wmem_new(wmem_file_scope(), guint64);
+		*key = k;
+		ps = wmem_new0(wmem_file_scope(), struct pair_sess);
+		ps->no = ++pair_session_count;
+		ps->tx = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+		wmem_map_insert(pair_sessions, key, ps);
+	}
+	return ps;
+}
+
+static gint64 capture_ns(packet_info *pinfo)
+{
+	return (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+}
+
+/* First pass: remember sender packets, pair reflector packets, compute their delays. */
+static struct stamp_frame *pair_first_pass(packet_info *pinfo, const struct sk_test_opts *o,
+					   const struct sk_test_pkt *pkt)
+{
+	struct stamp_frame *sf = wmem_new0(wmem_file_scope(), struct stamp_frame);
+	sf->sess = pair_session(pinfo, o->proto == SK_PROTO_STAMP ? pkt->ssid : 0);
+	if (o->role == SK_ROLE_SENDER) {
+		struct pair_tx *tx = wmem_map_lookup(sf->sess->tx, GUINT_TO_POINTER(pkt->seq));
+		if (!tx) {
+			tx = wmem_new0(wmem_file_scope(), struct pair_tx);
+			tx->frame = pinfo->num;
+			wmem_map_insert(sf->sess->tx, GUINT_TO_POINTER(pkt->seq), tx);
+			sf->tx = tx;
+		}
+	} else {
+		sf->tx = wmem_map_lookup(sf->sess->tx, GUINT_TO_POINTER(pkt->sender_seq));
+		if (sf->tx && !sf->tx->reply_frame)
+			sf->tx->reply_frame = pinfo->num;
+		sf->t1 = sk_ts_to_ns(pkt->sender_timestamp, sk_errest_fmt(pkt->sender_error_estimate),
+				     SK_TAI_UTC_DEFAULT);
+		sf->t2 = sk_ts_to_ns(pkt->rx_timestamp, sk_errest_fmt(pkt->error_estimate), SK_TAI_UTC_DEFAULT);
+		sf->t3 = sk_ts_to_ns(pkt->timestamp, sk_errest_fmt(pkt->error_estimate), SK_TAI_UTC_DEFAULT);
+		sf->t4 = capture_ns(pinfo);
+		sf->have_delays = sk_delays_compute(sf->t1, sf->t2, sf->t3, sf->t4, &sf->d) == SK_OK;
+	}
+	p_add_proto_data(wmem_file_scope(), pinfo, proto_stamp, 0, sf);
+	return sf;
+}
+
+static proto_item *add_reltime(proto_tree *t, int hf, tvbuff_t *tvb, gint64 ns)
+{
+	nstime_t d;
+	skw_ns_to_nstime(ns, &d);
+	proto_item *it = proto_tree_add_time(t, hf, tvb, 0, 0, &d);
+	proto_item_set_generated(it);
+	return it;
+}
+
+static void pair_show(packet_info *pinfo, tvbuff_t *tvb, proto_tree *st, const struct sk_test_opts *o,
+		      const struct stamp_frame *sf)
+{
+	proto_item *it;
+	if (o->role == SK_ROLE_SENDER) {
+		if (sf->tx && sf->tx->frame == pinfo->num && sf->tx->reply_frame) {
+			it = proto_tree_add_uint(st, hf_response_in, tvb, 0, 0, sf->tx->reply_frame);
+			proto_item_set_generated(it);
+		}
+		return;
+	}
+	if (sf->tx) {
+		it = proto_tree_add_uint(st, hf_response_to, tvb, 0, 0, sf->tx->frame);
+		proto_item_set_generated(it);
+	} else {
+		proto_tree_add_expert(st, pinfo, &ei_no_request, tvb, 0, 0);
+	}
+	if (!sf->have_delays)
+		return;
+	add_reltime(st, hf_rtt, tvb, sf->d.rtt_ns);
+	it = add_reltime(st, hf_delay_fwd, tvb, sf->d.outbound_ns);
+	if (sf->d.outbound_ns < 0)
+		expert_add_info(pinfo, it, &ei_negative_delay);
+	it = add_reltime(st, hf_delay_bwd, tvb, sf->d.inbound_ns);
+	if (sf->d.inbound_ns < 0)
+		expert_add_info(pinfo, it, &ei_negative_delay);
+	add_reltime(st, hf_reflector_time, tvb, sf->d.residence_ns);
+}
 
 static dissector_handle_t stamp_handle;
 
@@ -189,6 +317,30 @@ static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 	memset(&err, 0, sizeof err);
 	enum sk_result r = sk_test_decode(dp, len, &o, &pkt, &v, &err);
 
+	if (len >= sk_test_layout(&o)->size) {
+		struct stamp_frame *sf = p_get_proto_data(wmem_file_scope(), pinfo, proto_stamp, 0);
+		if (!sf && !PINFO_FD_VISITED(pinfo))
+			sf = pair_first_pass(pinfo, &o, &pkt);
+		if (sf) {
+			pair_show(pinfo, tvb, st, &o, sf);
+			struct stamp_tap_info *ti2 = wmem_new0(pinfo->pool, struct stamp_tap_info);
+			ti2->session = sf->sess;
+			ti2->session_no = sf->sess->no;
+			ti2->proto = o.proto;
+			ti2->role = o.role;
+			ti2->ssid = pkt.ssid;
+			ti2->seq = pkt.seq;
+			ti2->sender_seq = pkt.sender_seq;
+			ti2->have_times = refl && sf->have_delays;
+			ti2->t1 = sf->t1, ti2->t2 = sf->t2, ti2->t3 = sf->t3, ti2->t4 = sf->t4;
+			ti2->src = &pinfo->src;
+			ti2->dst = &pinfo->dst;
+			ti2->srcport = pinfo->srcport;
+			ti2->dstport = pinfo->destport;
+			tap_queue_packet(stamp_tap, pinfo, ti2);
+		}
+	}
+
 	const char *rn = val_to_str_const(o.role, role_vals, "?");
 	if (r == SK_E_TRUNCATED && len < sk_test_layout(&o)->size)
 		col_add_fstr(pinfo->cinfo, COL_INFO, "%s (truncated)", rn);
@@ -270,12 +422,32 @@ void proto_register_stamp(void)
 				       "Frame of the Accept-Session that negotiated this test session", HFILL } },
 		{ &hf_encrypted, { "Protected", "stamp.protected", FT_BOOLEAN, BASE_NONE, NULL, 0,
 				   "Authenticated or encrypted TWAMP-Test packet", HFILL } },
+		{ &hf_response_in, { "Response in", "stamp.response_in", FT_FRAMENUM, BASE_NONE,
+				     FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0,
+				     "First reflector packet answering this sender packet", HFILL } },
+		{ &hf_response_to, { "Response to", "stamp.response_to", FT_FRAMENUM, BASE_NONE,
+				     FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0,
+				     "Sender packet (same session, Sequence Number = Sender Sequence Number)",
+				     HFILL } },
+		{ &hf_rtt, { "Round-trip time", "stamp.rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+			     "T4 - T1 - (T3 - T2); T4 = capture time of this packet", HFILL } },
+		{ &hf_delay_fwd, { "Forward delay", "stamp.delay.forward", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+				   "T2 - T1 (Receive Timestamp - Sender Timestamp)", HFILL } },
+		{ &hf_delay_bwd, { "Backward delay", "stamp.delay.backward", FT_RELATIVE_TIME, BASE_NONE, NULL,
+				   0, "T4 - T3 (capture time - Timestamp)", HFILL } },
+		{ &hf_reflector_time, { "Reflector time", "stamp.reflector_time", FT_RELATIVE_TIME, BASE_NONE,
+					NULL, 0, "T3 - T2 (time spent in the reflector)", HFILL } },
 	};
 	static gint *ett[] = { &ett_stamp };
 	static ei_register_info ei[] = {
 		{ &ei_no_key, { "stamp.no_key", PI_DECRYPTION, PI_WARN,
 				"Protected test packet and no key: add the KeyID/passphrase to the twamp_keys table",
 				EXPFILL } },
+		{ &ei_negative_delay, { "stamp.negative_delay", PI_SEQUENCE, PI_WARN,
+					"Negative one-way delay: the clocks are not synchronised", EXPFILL } },
+		{ &ei_no_request, { "stamp.no_request", PI_SEQUENCE, PI_NOTE,
+				    "The sender packet this reflector packet answers is not in the capture",
+				    EXPFILL } },
 	};
 	proto_stamp = proto_register_protocol("STAMP / TWAMP-Test (stampkit)", "STAMP", "stamp");
 	P_stamp.proto = proto_stamp;
@@ -292,6 +464,11 @@ void proto_register_stamp(void)
 		"as hex octets; empty: HMACs are shown but not checked",
 		&pref_hmac_key_hex);
 	stamp_handle = register_dissector("stamp", dissect_stamp, proto_stamp);
+	pair_sessions = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash,
+					       g_int64_equal);
+	register_init_routine(pair_init);
+	stamp_tap = register_tap("stamp");
+	register_stamp_stat();
 }
 
 void proto_reg_handoff_stamp(void)

@@ -26,7 +26,21 @@ struct stamp_twsess {
 	guint8 test_hmac[32];
 };
 
+/* What the `stamp` tap carries for each decoded test packet (fixed part complete). */
+struct stamp_tap_info {
+	const void *session;      /* identity of the session: same pointer for both directions */
+	guint32 session_no;       /* 1, 2, ... in order of first appearance */
+	guint8 proto, role;       /* enum sk_test_proto, enum sk_test_role */
+	guint16 ssid;
+	guint32 seq, sender_seq;
+	gboolean have_times;      /* reflector: t1..t4 filled */
+	gint64 t1, t2, t3, t4;    /* Unix ns; t4 is the capture time of the reflector packet */
+	const address *src, *dst;
+	guint32 srcport, dstport;
+};
+
 void proto_register_stamp(void);
+void register_stamp_stat(void);
 void proto_reg_handoff_stamp(void);
 void proto_register_twampctl(void);
 void proto_reg_handoff_twampctl(void);

@@ -6,7 +6,7 @@
 #
 #   /usr/bin/python3 tests/plugin/run_tshark.py PLUGIN.so PCAPDIR CHECK
 #
-# CHECK is one of: load owamp stamp twamp heuristic nokia fuzz all. tshark run as root
+# CHECK is one of: load owamp stamp twamp heuristic nokia stats fuzz all. tshark run as root
 # ignores WIRESHARK_PLUGIN_DIR, so as root it runs as nobody (setpriv) over a world-readable
 # copy of the plugin (<tmp>/4.0/epan/stampkit.so) and of the captures. STAMPKIT_PRELOAD (set
 # by CMake for a sanitizer build) lists the runtimes to LD_PRELOAD into tshark.
@@ -172,6 +172,18 @@ def check_owamp(e):
         expect("%s: session set up by frame 10" % pcap, {t[k][5] for k in t}, {"10"})
         expect("%s: reflector Sender TTL 255" % pcap, {t[k][6] for k in t if k % 2 == 1}, {"255"})
         expect("%s: Error Estimate 0x0001" % pcap, {t[k][7] for k in t}, {"0x0001"})
+        # Pairing (two passes, so sender packets learn their reply too).
+        pr = e.fields(pcap, ["stamp.response_in", "stamp.response_to", "stamp.reflector_time"],
+                      ["-2"] + opts, "stamp")
+        expect("%s: each sender packet answered by the next frame" % pcap,
+               {k: v[0] for k, v in pr.items() if k % 2 == 0}, {k: str(k + 1) for k in range(14, 34, 2)})
+        expect("%s: each reflector packet answers the previous frame" % pcap,
+               {k: v[1] for k, v in pr.items() if k % 2 == 1}, {k: str(k - 1) for k in range(15, 34, 2)})
+        if mode == "A":
+            # twping: "reflector processing time min/max = 0.01/0.0801 ms"
+            rt = sorted(float(v[2]) for k, v in pr.items() if k % 2 == 1)
+            expect("%s: reflector time min/max as twping printed (0.010/0.080 ms)" % pcap,
+                   (round(rt[0] * 1e3, 3), round(rt[-1] * 1e3, 3)), (0.010, 0.080))
         bad = e.col(pcap, "frame.protocols", opts,
                     "_ws.expert.severity >= \"warning\" || _ws.malformed || stamp.truncated")
         expect("%s: no warning, error or malformed anywhere" % pcap, bad, {})
@@ -307,8 +319,54 @@ def check_fuzz(e, seeds=8):
     expect("fuzz: %d corrupted captures without a dissector bug" % runs, bugs, 0)
 
 
+def stat_rows(text):
+    """{session number: {"summary": line, row name: [numbers]}} from -z stamp,stat output."""
+    out, cur = {}, None
+    for ln in text.splitlines():
+        if ln.startswith("Session "):
+            cur = out.setdefault(int(ln.split()[1].rstrip(":")), {"desc": ln})
+        elif cur is not None and ln.startswith("  sent "):
+            cur["summary"] = ln.strip()
+        elif cur is not None and ln.startswith("  ") and ln.split()[0] in ("outbound", "inbound",
+                                                                          "round", "reflector"):
+            parts = ln.split()
+            name = "round trip" if parts[0] == "round" else parts[0]
+            cur[name] = parts[2:] if parts[0] == "round" else parts[1:]
+    return out
+
+
+def check_stats(e):
+    opts = ["-d", "tcp.port==18620,twampctl", "-o", KEYS, "-q", "-z", "stamp,stat"]
+    p = e.tshark(["-n", "-r", e.pcaps["twamp-owamp523-modeA.pcap"]] + opts)
+    st = stat_rows(p.stdout)
+    expect("owamp A: one session", sorted(st), [1])
+    expect("owamp A: 10 sent, 10 received, 0 lost (twping: 10 sent, 0 lost)",
+           st[1]["summary"].startswith("sent 10, received 10, lost 0 (0.000%)"), True)
+    # twping: "send time min/median/max = 0.0529/0.1/0.308 ms",
+    # "reflector processing time min/max = 0.01/0.0801 ms"
+    expect("owamp A: outbound count/min/max as twping printed",
+           (st[1]["outbound"][0], st[1]["outbound"][1], st[1]["outbound"][3]), ("10", "0.053", "0.308"))
+    expect("owamp A: reflector time min/max as twping printed",
+           (st[1]["reflector"][1], st[1]["reflector"][3]), ("0.010", "0.080"))
+    p = e.tshark(["-n", "-r", e.pcaps["twamp-unauth.pcap"], "-q", "-z", "stamp,stat"])
+    st = stat_rows(p.stdout)
+    expect("two sessions on one control connection", sorted(st), [1, 2])
+    expect("session 1: stateful reflector, loss split by direction",
+           st[1]["summary"], "sent 3, received 3, lost 0 (0.000%), outbound lost 0, inbound lost 0, "
+           "after last reply 0")
+    # T1, T2, T3 at .0625, .125, .1875 s past the second (mkpcaps.py): 62.5 ms each way
+    expect("session 2: outbound delay and reflector time 62.5 ms (from the timestamps)",
+           (st[2]["outbound"][1], st[2]["outbound"][3], st[2]["reflector"][1]),
+           ("62.500", "62.500", "62.500"))
+    p = e.tshark(["-n", "-r", e.pcaps["twamp-unauth.pcap"], "-q", "-z", "stamp,stat,udp.port==20002"])
+    expect("stamp,stat with a filter keeps only the matching session",
+           [v["desc"].split(":")[1].strip() for v in stat_rows(p.stdout).values()],
+           ["TWAMP-Test 198.51.100.1"])
+
+
 CHECKS = {"load": check_load, "owamp": check_owamp, "stamp": check_stamp, "twamp": check_twamp,
-          "heuristic": check_heuristic, "nokia": check_nokia, "fuzz": check_fuzz}
+          "heuristic": check_heuristic, "nokia": check_nokia, "stats": check_stats,
+          "fuzz": check_fuzz}
 
 
 def main(argv):
