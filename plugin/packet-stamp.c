@@ -36,6 +36,11 @@ static gint ett_stamp = -1;
 static expert_field ei_no_key = EI_INIT;
 static expert_field ei_negative_delay = EI_INIT;
 static expert_field ei_no_request = EI_INIT;
+static expert_field ei_seq_gap = EI_INIT;
+static expert_field ei_seq_reordered = EI_INIT;
+static expert_field ei_seq_duplicate = EI_INIT;
+static expert_field ei_size_asym = EI_INIT;
+static expert_field ei_unsync = EI_INIT;
 static int stamp_tap = -1;
 
 /* ---- pairing: each reflector packet with the sender packet it answers ----
@@ -44,15 +49,22 @@ static int stamp_tap = -1;
 struct pair_tx {
 	guint32 frame;       /* the sender packet */
 	guint32 reply_frame; /* first reflector packet answering it, 0 none */
+	guint32 len;         /* its length */
 };
 
 struct pair_sess {
 	guint32 no;          /* 1, 2, ... */
 	wmem_map_t *tx;      /* seq -> struct pair_tx */
+	struct sk_seqtrack *trk[2]; /* per direction (role - 1): the sender's own numbers */
 };
+
+#define PAIR_SEQ_WINDOW 1024
 
 struct stamp_frame {
 	struct pair_sess *sess;
+	guint8 seq_cls;       /* enum sk_seq_class of this packet's own Sequence Number */
+	guint32 gap;          /* in order, but this many numbers skipped before it */
+	guint32 asym_len;     /* STAMP reflector: length of the sender packet when it differs */
 	struct pair_tx *tx;   /* sender: its entry; reflector: the entry it answers, or NULL */
 	gboolean have_delays;
 	struct sk_delays d;
@@ -61,10 +73,39 @@ struct stamp_frame {
 
 static wmem_map_t *pair_sessions; /* guint64 (conversation index << 16 | SSID) -> pair_sess */
 static guint32 pair_session_count;
+static GPtrArray *pair_trackers;  /* sequence trackers of the open file, freed at its close */
 
 static void pair_init(void)
 {
 	pair_session_count = 0;
+}
+
+static void pair_cleanup(void)
+{
+	if (pair_trackers)
+		g_ptr_array_set_size(pair_trackers, 0);
+}
+
+static void tracker_free(gpointer p)
+{
+	sk_seqtrack_free(p);
+}
+
+/* Loss, duplicates and reordering of one direction's own Sequence Numbers (RFC 4737, 5560). */
+static void pair_track(struct stamp_frame *sf, int dir, guint32 seq)
+{
+	struct pair_sess *ps = sf->sess;
+	if (!ps->trk[dir]) {
+		if (sk_seqtrack_create(&ps->trk[dir], PAIR_SEQ_WINDOW, seq) != SK_OK)
+			return;
+		g_ptr_array_add(pair_trackers, ps->trk[dir]);
+	}
+	struct sk_seq_counts before;
+	sk_seqtrack_counts(ps->trk[dir], &before);
+	struct sk_seq_event ev;
+	sf->seq_cls = (guint8)sk_seqtrack_add(ps->trk[dir], seq, &ev);
+	if (sf->seq_cls == SK_SEQ_IN_ORDER && ev.ext_seq > before.highest + 1 && before.received)
+		sf->gap = (guint32)MIN(ev.ext_seq - before.highest - 1, G_MAXUINT32);
 }
 
 static struct pair_sess *pair_session(packet_info *pinfo, guint16 ssid)
@@ -90,7 +131,7 @@ static gint64 capture_ns(packet_info *pinfo)
 
 /* First pass: remember sender packets, pair reflector packets, compute their delays. */
 static struct stamp_frame *pair_first_pass(packet_info *pinfo, const struct sk_test_opts *o,
-					   const struct sk_test_pkt *pkt)
+					   const struct sk_test_pkt *pkt, guint32 len)
 {
 	struct stamp_frame *sf = wmem_new0(wmem_file_scope(), struct stamp_frame);
 	sf->sess = pair_session(pinfo, o->proto == SK_PROTO_STAMP ? pkt->ssid : 0);
@@ -99,6 +140,7 @@ static struct stamp_frame *pair_first_pass(packet_info *pinfo, const struct sk_t
 		if (!tx) {
 			tx = wmem_new0(wmem_file_scope(), struct pair_tx);
 			tx->frame = pinfo->num;
+			tx->len = len;
 			wmem_map_insert(sf->sess->tx, GUINT_TO_POINTER(pkt->seq), tx);
 			sf->tx = tx;
 		}
@@ -106,6 +148,8 @@ static struct stamp_frame *pair_first_pass(packet_info *pinfo, const struct sk_t
 		sf->tx = wmem_map_lookup(sf->sess->tx, GUINT_TO_POINTER(pkt->sender_seq));
 		if (sf->tx && !sf->tx->reply_frame)
 			sf->tx->reply_frame = pinfo->num;
+		if (sf->tx && o->proto == SK_PROTO_STAMP && sf->tx->len != len)
+			sf->asym_len = sf->tx->len;
 		sf->t1 = sk_ts_to_ns(pkt->sender_timestamp, sk_errest_fmt(pkt->sender_error_estimate),
 				     SK_TAI_UTC_DEFAULT);
 		sf->t2 = sk_ts_to_ns(pkt->rx_timestamp, sk_errest_fmt(pkt->error_estimate), SK_TAI_UTC_DEFAULT);
@@ -113,6 +157,7 @@ static struct stamp_frame *pair_first_pass(packet_info *pinfo, const struct sk_t
 		sf->t4 = capture_ns(pinfo);
 		sf->have_delays = sk_delays_compute(sf->t1, sf->t2, sf->t3, sf->t4, &sf->d) == SK_OK;
 	}
+	pair_track(sf, o->role == SK_ROLE_REFLECTOR, pkt->seq);
 	p_add_proto_data(wmem_file_scope(), pinfo, proto_stamp, 0, sf);
 	return sf;
 }
@@ -130,6 +175,17 @@ static void pair_show(packet_info *pinfo, tvbuff_t *tvb, proto_tree *st, const s
 		      const struct stamp_frame *sf)
 {
 	proto_item *it;
+	if (sf->gap)
+		proto_tree_add_expert_format(st, pinfo, &ei_seq_gap, tvb, 0, 0,
+					     "%u packet(s) missing before this one (Sequence Number gap)", sf->gap);
+	else if (sf->seq_cls == SK_SEQ_REORDERED)
+		proto_tree_add_expert(st, pinfo, &ei_seq_reordered, tvb, 0, 0);
+	else if (sf->seq_cls == SK_SEQ_DUPLICATE)
+		proto_tree_add_expert(st, pinfo, &ei_seq_duplicate, tvb, 0, 0);
+	if (sf->asym_len)
+		proto_tree_add_expert_format(st, pinfo, &ei_size_asym, tvb, 0, 0,
+					     "Reflector packet of %u octets answers a %u-octet sender packet",
+					     tvb_reported_length(tvb), sf->asym_len);
 	if (o->role == SK_ROLE_SENDER) {
 		if (sf->tx && sf->tx->frame == pinfo->num && sf->tx->reply_frame) {
 			it = proto_tree_add_uint(st, hf_response_in, tvb, 0, 0, sf->tx->reply_frame);
@@ -318,9 +374,11 @@ static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 	enum sk_result r = sk_test_decode(dp, len, &o, &pkt, &v, &err);
 
 	if (len >= sk_test_layout(&o)->size) {
+		if (!(pkt.error_estimate & 0x8000) || (refl && !(pkt.sender_error_estimate & 0x8000)))
+			proto_tree_add_expert(st, pinfo, &ei_unsync, dtvb, 0, 0);
 		struct stamp_frame *sf = p_get_proto_data(wmem_file_scope(), pinfo, proto_stamp, 0);
 		if (!sf && !PINFO_FD_VISITED(pinfo))
-			sf = pair_first_pass(pinfo, &o, &pkt);
+			sf = pair_first_pass(pinfo, &o, &pkt, tvb_reported_length(tvb));
 		if (sf) {
 			pair_show(pinfo, tvb, st, &o, sf);
 			struct stamp_tap_info *ti2 = wmem_new0(pinfo->pool, struct stamp_tap_info);
@@ -445,6 +503,18 @@ void proto_register_stamp(void)
 				EXPFILL } },
 		{ &ei_negative_delay, { "stamp.negative_delay", PI_SEQUENCE, PI_WARN,
 					"Negative one-way delay: the clocks are not synchronised", EXPFILL } },
+		{ &ei_seq_gap, { "stamp.lost", PI_SEQUENCE, PI_WARN,
+				 "Sequence Number gap: packets lost (or not captured) before this one", EXPFILL } },
+		{ &ei_seq_reordered, { "stamp.reordered", PI_SEQUENCE, PI_WARN,
+				       "Reordered: a higher Sequence Number arrived before this one (RFC 4737)",
+				       EXPFILL } },
+		{ &ei_seq_duplicate, { "stamp.duplicate", PI_SEQUENCE, PI_WARN,
+				       "Duplicate Sequence Number (RFC 5560)", EXPFILL } },
+		{ &ei_size_asym, { "stamp.size_asymmetry", PI_PROTOCOL, PI_NOTE,
+				   "Reflector packet size differs from the sender packet's (RFC 8762 §4.3)",
+				   EXPFILL } },
+		{ &ei_unsync, { "stamp.clock_unsynchronized", PI_ASSUMPTION, PI_CHAT,
+				"Error Estimate S bit 0: the clock is not synchronised to UTC", EXPFILL } },
 		{ &ei_no_request, { "stamp.no_request", PI_SEQUENCE, PI_NOTE,
 				    "The sender packet this reflector packet answers is not in the capture",
 				    EXPFILL } },
@@ -467,6 +537,8 @@ void proto_register_stamp(void)
 	pair_sessions = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash,
 					       g_int64_equal);
 	register_init_routine(pair_init);
+	register_cleanup_routine(pair_cleanup);
+	pair_trackers = g_ptr_array_new_with_free_func(tracker_free);
 	stamp_tap = register_tap("stamp");
 	register_stamp_stat();
 }

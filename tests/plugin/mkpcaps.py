@@ -76,7 +76,8 @@ def twamp_reflector(seq, ts, ee, rx, sseq, sts, see, ttl, pad):
 
 def stamp_pcap(path):
     """Frame: 1 TLV sender, 2 reflector, 3 authenticated sender, 4 PTP sender, 5 41-octet
-    TWAMP-light sender, 6 truncated STAMP (20 octets), 7 reflector with PTP timestamps."""
+    TWAMP-light sender, 6 a 20-octet packet (a TWAMP sender by its size), 7 reflector with
+    PTP timestamps, 8..14 sequence anomalies (below)."""
     pk = [
         udp(50000, 862, TLV_SENDER),
         udp(862, 50000, REFLECTOR, src="192.0.2.2", dst="192.0.2.1"),
@@ -88,6 +89,15 @@ def stamp_pcap(path):
             ptp(T0, 250) + struct.pack("!I", 3) + ptp(T0, 100) + struct.pack("!H", 0xC001) +
             bytes(2) + bytes([63]) + bytes(3), src="192.0.2.2", dst="192.0.2.1"),
     ]
+    # 8..13: a session on port 50010 with sender numbers 0 1 2 4 3 3 (one gap, then the
+    # late packet reordered, then a duplicate); 14: reply to 0 with 8 octets of Extra Padding
+    # (size asymmetry) whose Receive Timestamp is before the Sender Timestamp (negative delay).
+    for n in (0, 1, 2, 4, 3, 3):
+        pk.append(udp(50010, 862, stamp_sender(n, ntp(T0 + n), 0x8001, 0x0042)))
+    pk.append(udp(862, 50010, struct.pack("!I", 0) + ntp(T0, 0x40000000) + struct.pack("!HH", 0x8001, 0x0042) +
+                  ntp(T0 - 1) + struct.pack("!I", 0) + ntp(T0) + struct.pack("!H", 0x8001) + bytes(2) +
+                  bytes([64]) + bytes(3) + struct.pack("!BBH", 0, 1, 4) + bytes(4),
+                  src="192.0.2.2", dst="192.0.2.1"))
     wrpcap(path, pk)
 
 

@@ -221,6 +221,17 @@ def check_stamp(e):
     expect("frame 1: no M or I flag", ({*tl[3].split(",")}, {*tl[4].split(",")}), ({"0"}, {"0"}))
     expect("frame 1: sub-TLVs of Location, Timestamp Information, Return Path x3, "
            "Reflected Test Packet Control", tl[5], "1,5,240,1,2,3,4,2,1")
+    # Analysis of the session on port 50010 (frames 8..14).
+    an = e.fields(pcap, ["stamp.lost", "stamp.reordered", "stamp.duplicate", "stamp.size_asymmetry",
+                         "stamp.negative_delay", "stamp.response_to", "stamp.delay.forward"],
+                  (), "frame.number >= 8")
+    flags = {k: [i for i, n in enumerate(("lost", "reordered", "duplicate", "asym", "negative"))
+                 if v[i] != ""] for k, v in an.items()}
+    expect("sequence anomalies: gap before 4, 3 reordered, 3 duplicated; reply asymmetric, "
+           "negative forward delay",
+           flags, {8: [], 9: [], 10: [], 11: [0], 12: [1], 13: [2], 14: [3, 4]})
+    expect("reply on port 50010 paired with frame 8, forward delay -1 s",
+           (an[14][5], an[14][6]), ("8", "-1.000000000"))
     # Wrong key: HMAC status bad and expert info; no key: not checked.
     w = e.fields(pcap, ["stamp.tlv.hmac.status", "stamp.hmac.status", "stamp.hmac_bad"],
                  ["-o", "stamp.hmac_key:00112233"], "frame.number==1 || frame.number==3")
