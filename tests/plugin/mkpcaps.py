@@ -199,6 +199,38 @@ def twamp_pcaps(path_full, path_mid):
     wrpcap(path_mid, frames[mid:])
 
 
+def random_pcap(path, seed=862, count=3000):
+    """Random octets: UDP to port 862 (decoded as test packets whatever they hold) and to
+    random ports (for the heuristic), half of them behind a plausible STAMP header so the
+    TLV walker sees random lists; and TCP 862 segments after a real greeting and without
+    one (control state machine and guessing fed garbage)."""
+    import random
+    rnd = random.Random(seed)
+    pk = []
+    for i in range(count):
+        n = rnd.choice((rnd.randrange(0, 48), rnd.randrange(44, 400)))
+        body = bytes(rnd.getrandbits(8) for _ in range(n))
+        if i % 2 and n >= 44:
+            head = stamp_sender(i, ntp(T0 + i), 0x8001, i & 0xffff)[:44]
+            body = head + body[44:]
+        dport = 862 if i % 3 == 0 else rnd.randrange(1024, 65535)
+        pk.append(udp(rnd.randrange(1024, 65535), dport, body))
+    for greet in (True, False):
+        t = Tcp(cport=42000 + greet)
+        t.handshake()
+        if greet:
+            t.send(False, bytes(12) + struct.pack("!I", 0xf) + bytes(32) + struct.pack("!I", 1024) +
+                   bytes(12))
+        for i in range(200):
+            n = rnd.choice((16, 32, 48, 64, 112, 164, rnd.randrange(1, 600)))
+            body = bytes(rnd.getrandbits(8) for _ in range(n))
+            if rnd.random() < 0.5:
+                body = bytes([rnd.choice((2, 3, 5, 7, 8, 9, 10))]) + bytes(15) + body[16:]
+            t.send(rnd.random() < 0.5, body)
+        pk += t.frames
+    wrpcap(path, pk)
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: mkpcaps.py OUTDIR", file=sys.stderr)
@@ -208,6 +240,7 @@ def main(argv):
     stamp_pcap(os.path.join(out, "stamp.pcap"))
     heuristic_pcap(os.path.join(out, "heuristic.pcap"))
     twamp_pcaps(os.path.join(out, "twamp-unauth.pcap"), os.path.join(out, "twamp-midconn.pcap"))
+    random_pcap(os.path.join(out, "random.pcap"))
     return 0
 
 
