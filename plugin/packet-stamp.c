@@ -358,11 +358,19 @@ static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 		guint8 *buf = (guint8 *)wmem_alloc(pinfo->pool, len ? len : 1);
 		int hok = SK_HMAC_BAD;
 		if (sk_twamp_test_unprotect(tsec, refl, s->test_aes, s->test_hmac, p, len, buf, len,
-					    &hok) == SK_OK) {
-			dtvb = tvb_new_child_real_data(tvb, buf, len, len);
-			add_new_data_source(pinfo, dtvb, "Decrypted TWAMP-Test");
-			dp = buf;
+					    &hok) != SK_OK) {
+			/* shorter than the protected blocks: nothing can be decrypted */
+			expert_add_info_format(pinfo, ti, &P_stamp.ei_truncated,
+					       "%u octets: too short to decrypt (%u needed)", len,
+					       (unsigned)sk_test_layout(&o)->size);
+			col_add_fstr(pinfo->cinfo, COL_INFO, "%s (truncated)",
+				     val_to_str_const(o.role, role_vals, "?"));
+			call_data_dissector(tvb, pinfo, st);
+			return (int)len;
 		}
+		dtvb = tvb_new_child_real_data(tvb, buf, len, len);
+		add_new_data_source(pinfo, dtvb, "Decrypted TWAMP-Test");
+		dp = buf;
 	}
 
 	struct sk_visitor v;

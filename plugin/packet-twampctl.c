@@ -129,6 +129,7 @@ struct twc_conv {
 	guint32 next_seq[2];
 	guint64 fed[2];
 	guint32 dead_frame;
+	gboolean broken;       /* octets missing from the stream (short snaplen): cannot follow */
 	/* guess mode: the last Request-TW-Session, waiting for its Accept-Session */
 	gboolean have_req;
 	struct sk_twctl_request req;
@@ -311,8 +312,12 @@ static struct twc_frame *first_pass(struct twc_conv *cv, packet_info *pinfo, tvb
 			copy_address_wmem(wmem_file_scope(), &cv->client, &pinfo->src);
 		}
 	}
+	if (cv->mode == CM_MACHINE && !cv->broken && len < tvb_reported_length(tvb)) {
+		cv->broken = TRUE;
+		cv->dead_frame = pinfo->num;
+	}
 	if (cv->mode == CM_MACHINE) {
-		if (cv->sm.state == SK_TWSM_FAILED || cv->sm.state == SK_TWSM_CLOSED) {
+		if (cv->broken || cv->sm.state == SK_TWSM_FAILED || cv->sm.state == SK_TWSM_CLOSED) {
 			fr->notes |= FN_DEAD;
 			fr->dead_frame = cv->dead_frame;
 		} else {
@@ -517,9 +522,14 @@ static int dissect_twampctl(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 	}
 	if (!fr->first) {
 		if (fr->notes & FN_DEAD) {
-			proto_tree_add_expert_format(pt, pinfo, &ei_undecoded, tvb, 0, (gint)len,
-						     "Not decoded: the connection could not be followed "
-						     "after frame %u", fr->dead_frame);
+			if (fr->dead_frame == pinfo->num)
+				proto_tree_add_expert_format(pt, pinfo, &ei_undecoded, tvb, 0, (gint)len,
+							     "Not decoded: the capture cut this segment short "
+							     "(snaplen), the connection cannot be followed");
+			else
+				proto_tree_add_expert_format(pt, pinfo, &ei_undecoded, tvb, 0, (gint)len,
+							     "Not decoded: the connection could not be followed "
+							     "after frame %u", fr->dead_frame);
 			col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "TWAMP-Control (not decoded)");
 		} else {
 			col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "TWAMP-Control segment of a message");
