@@ -199,6 +199,29 @@ def twamp_pcaps(path_full, path_mid):
     wrpcap(path_mid, frames[mid:])
 
 
+def twamp_5938_pcap(path):
+    """RFC 5938 Individual Session Control, unauthenticated: Modes and Mode 0x11, two
+    sessions, Start-N-Sessions / Start-N-Ack for both, Stop-N-Sessions / Stop-N-Ack for the
+    second, then Stop-Sessions. Control frames: 4 greeting, 5 set-up, 6 start, 7..10 two
+    request/accept pairs, 11 Start-N-Sessions, 12 Start-N-Ack, 13 Stop-N-Sessions,
+    14 Stop-N-Ack, 15 Stop-Sessions."""
+    t = Tcp(cport=41500)
+    t.handshake()
+    t.send(False, bytes(12) + struct.pack("!I", 0x11) + bytes(32) + struct.pack("!I", 1024) + bytes(12))
+    t.send(True, struct.pack("!I", 0x11) + bytes(80) + bytes(64) + bytes(16))
+    t.send(False, bytes(16) + bytes(16) + ntp(T0) + bytes(8))
+    t.send(True, request(21000, 21001, 0))
+    t.send(False, accept(21001, SID1))
+    t.send(True, request(21002, 21003, 0))
+    t.send(False, accept(21003, SID2))
+    t.send(True, bytes([7]) + bytes(11) + struct.pack("!I", 2) + SID1 + SID2 + bytes(16))
+    t.send(False, bytes([8, 0]) + bytes(10) + struct.pack("!I", 2) + SID1 + SID2 + bytes(16))
+    t.send(True, bytes([9, 0]) + bytes(10) + struct.pack("!I", 1) + SID2 + bytes(16))
+    t.send(False, bytes([10, 0]) + bytes(10) + struct.pack("!I", 1) + SID2 + bytes(16))
+    t.send(True, bytes([3, 0, 0, 0]) + struct.pack("!I", 1) + bytes(8) + bytes(16))
+    wrpcap(path, t.frames)
+
+
 def random_pcap(path, seed=862, count=3000):
     """Random octets: UDP to port 862 (decoded as test packets whatever they hold) and to
     random ports (for the heuristic), half of them behind a plausible STAMP header so the
@@ -240,6 +263,7 @@ def main(argv):
     stamp_pcap(os.path.join(out, "stamp.pcap"))
     heuristic_pcap(os.path.join(out, "heuristic.pcap"))
     twamp_pcaps(os.path.join(out, "twamp-unauth.pcap"), os.path.join(out, "twamp-midconn.pcap"))
+    twamp_5938_pcap(os.path.join(out, "twamp-5938.pcap"))
     random_pcap(os.path.join(out, "random.pcap"))
     return 0
 

@@ -275,6 +275,17 @@ def check_twamp(e):
     expect("stateful reflector of session 1 (own numbers 100..)",
            [t[k][2] for k in sorted(t) if t[k][4] == "9" and t[k][1] == "2"], ["100", "101", "102"])
     expect("nothing guessed", {t[k][6] for k in t}, {"0"})
+    n = e.fields("twamp-5938.pcap", ["twampctl.message", "twampctl.nsessions", "twampctl.sid",
+                                     "twampctl.mode.individual_session_control"], (), "twampctl")
+    expect("RFC 5938: Start-N/Stop-N and their acks named",
+           {k: v[0] for k, v in n.items()},
+           {4: "1", 5: "2", 6: "3", 7: "4", 8: "5", 9: "4", 10: "5", 11: "9", 12: "10", 13: "11",
+            14: "12", 15: "8"})
+    expect("RFC 5938: Number of Sessions and the SIDs listed",
+           (n[11][1], n[11][2], n[13][1], n[13][2]),
+           ("2", "c6336401eeb4819a0000000100000001,c6336401eeb4819a0000000200000002", "1",
+            "c6336401eeb4819a0000000200000002"))
+    expect("RFC 5938: Individual Session Control mode bit", n[5][3], "1")
     m = e.fields("twamp-midconn.pcap", ["twampctl.message", "twampctl.guessed"], (), "twampctl")
     expect("capture starting mid-connection: messages named by content",
            {k: v[0] for k, v in m.items()}, {1: "4", 2: "5", 3: "6", 4: "7", 17: "8"})
