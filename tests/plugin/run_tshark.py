@@ -383,6 +383,13 @@ def check_stats(e):
            (st[1]["outbound"][0], st[1]["outbound"][1], st[1]["outbound"][3]), ("10", "0.053", "0.308"))
     expect("owamp A: reflector time min/max as twping printed",
            (st[1]["reflector"][1], st[1]["reflector"][3]), ("0.010", "0.080"))
+    # The same numbers as a table (the GUI's Statistics menu entry), from tshark.
+    p = e.tshark(["-n", "-r", e.pcaps["twamp-owamp523-modeA.pcap"]] + opts[:-2] +
+                 ["-z", "stamp,sessions"])
+    rows = [[c.strip() for c in ln.split("|")] for ln in p.stdout.splitlines() if ln.startswith("1 |")]
+    expect("stamp,sessions table: session 1, sent, received, lost, outbound max, RTT max",
+           [(r[0], r[2], r[3], r[4], r[8], r[15]) for r in rows],
+           [("1", "10", "10", "0", "0.308", "0.321")])
     p = e.tshark(["-n", "-r", e.pcaps["twamp-unauth.pcap"], "-q", "-z", "stamp,stat"])
     st = stat_rows(p.stdout)
     expect("two sessions on one control connection", sorted(st), [1, 2])
