@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* stamp-stat.c - `-z stamp,stat[,filter]`: per test session loss, duplicates, reordering,
+ * delay and RFC 3550 jitter per direction and round trip, computed by the codec's metrics
+ * (RFC 5357 §4, RFC 8762 §4, RFC 3550 §6.4.1, RFC 4737, RFC 5560). */
+#define WS_BUILD_DLL
+#include <stdio.h>
+#include <string.h>
+
+#include <wireshark.h>
+#include <epan/packet.h>
+#include <epan/tap.h>
+#include <epan/stat_tap_ui.h>
+#include <epan/addr_resolv.h>
+
+#include "stamp_plugin.h"
+
+#define STAT_WINDOW 4096
+
+struct stat_sess {
+	guint32 no;
+	const void *key;       /* stamp_tap_info.session */
+	char *desc;            /* sender -> reflector, SSID */
+	struct sk_session *s;  /* created at the first reply */
+	guint64 senders;       /* sender packets seen */
+	gboolean have_first;
+	guint32 first_sender_seq, max_sender_seq;
+	guint64 replies;
+};
+
+struct stat_ctx {
+	char *filter;
+	GHashTable *sess;      /* session pointer -> struct stat_sess */
+	GPtrArray *order;
+};
+
+static void sess_free(gpointer p)
+{
+	struct stat_sess *ss = p;
+	if (ss->s)
+		sk_session_free(ss->s);
+	g_free(ss->desc);
+	g_free(ss);
+}
+
+static void stat_reset(void *tapdata)
+{
+	struct stat_ctx *c = tapdata;
+	g_ptr_array_set_size(c->order, 0);
+	g_hash_table_remove_all(c->sess);
+}
+
+static struct stat_sess *sess_new(const struct stamp_tap_info *ti)
+{
+	struct stat_sess *ss = g_new0(struct stat_sess, 1);
+	ss->no = ti->session_no;
+	ss->key = ti->session;
+	char *a = address_to_str(NULL, ti->role == SK_ROLE_SENDER ? ti->src : ti->dst);
+	char *b = address_to_str(NULL, ti->role == SK_ROLE_SENDER ? ti->dst : ti->src);
+	guint32 ap = ti->role == SK_ROLE_SENDER ? ti->srcport : ti->dstport;
+	guint32 bp = ti->role == SK_ROLE_SENDER ? ti->dstport : ti->srcport;
+	ss->desc = g_strdup_printf("%s %s:%u -> %s:%u SSID %u", ti->proto == SK_PROTO_STAMP ? "STAMP"
+				   : "TWAMP-Test", a, ap, b, bp, ti->ssid);
+	wmem_free(NULL, a);
+	wmem_free(NULL, b);
+	return ss;
+}
+
+/* One packet of the session: senders are counted, replies fed to the codec's sk_session. */
+static gboolean sess_add(struct stat_sess *ss, const struct stamp_tap_info *ti)
+{
+	guint32 sseq = ti->role == SK_ROLE_SENDER ? ti->seq : ti->sender_seq;
+	if (!ss->have_first) {
+		ss->have_first = TRUE;
+		ss->first_sender_seq = ss->max_sender_seq = sseq;
+	} else if ((gint32)(sseq - ss->max_sender_seq) > 0) {
+		ss->max_sender_seq = sseq;
+	}
+	if (ti->role == SK_ROLE_SENDER) {
+		ss->senders++;
+		return TRUE;
+	}
+	if (!ti->have_times)
+		return FALSE;
+	if (!ss->s) {
+		struct sk_session_config cfg;
+		memset(&cfg, 0, sizeof cfg);
+		cfg.window = STAT_WINDOW;
+		cfg.first_sender_seq = ss->first_sender_seq;
+		cfg.first_reflector_seq = ti->seq;
+		cfg.mode = SK_REFLECTOR_AUTO;
+		if (sk_session_create(&ss->s, &cfg) != SK_OK)
+			return FALSE;
+	}
+	struct sk_reply r = { ti->sender_seq, ti->seq, ti->t1, ti->t2, ti->t3, ti->t4 };
+	(void)sk_session_add(ss->s, &r, NULL);
+	ss->replies++;
+	return TRUE;
+}
+
+static guint64 sess_sent(const struct stat_sess *ss)
+{
+	return ss->senders ? ss->senders : (guint64)(guint32)(ss->max_sender_seq - ss->first_sender_seq) + 1;
+}
+
+static tap_packet_status stat_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+				     const void *data, tap_flags_t flags _U_)
+{
+	struct stat_ctx *c = tapdata;
+	const struct stamp_tap_info *ti = data;
+	struct stat_sess *ss = g_hash_table_lookup(c->sess, ti->session);
+	if (!ss) {
+		ss = sess_new(ti);
+		g_hash_table_insert(c->sess, (gpointer)ti->session, ss);
+		g_ptr_array_add(c->order, ss);
+	}
+	return sess_add(ss, ti) ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
+}
+
+static double ms(double ns) { return ns / 1e6; }
+
+static void print_dir(const char *name, const struct sk_dstats *d)
+{
+	struct sk_dstats_summary s;
+	sk_dstats_summarize(d, &s);
+	if (!s.count) {
+		printf("  %-11s %8s\n", name, "0");
+		return;
+	}
+	int64_t p99 = 0;
+	(void)sk_dstats_quantile(d, 99.0, &p99);
+	printf("  %-11s %8" PRIu64 " %11.3f %11.3f %11.3f %11.3f %11.3f\n", name, s.count, ms((double)s.min),
+	       s.mean / 1e6, ms((double)s.max), ms((double)p99), ms(s.jitter_ns));
+}
+
+static void stat_draw(void *tapdata)
+{
+	struct stat_ctx *c = tapdata;
+	printf("\n==================================================================================\n");
+	printf("STAMP / TWAMP-Test session statistics (stampkit)\n");
+	printf("Filter: %s\n", c->filter ? c->filter : "<none>");
+	printf("Delays in ms. outbound = T2-T1, inbound = T4-T3 (T4: capture time of the reply),\n"
+	       "round trip = (T4-T1)-(T3-T2); jitter: RFC 3550 over consecutive arrivals.\n");
+	for (guint i = 0; i < c->order->len; i++) {
+		struct stat_sess *ss = g_ptr_array_index(c->order, i);
+		guint64 sent = sess_sent(ss);
+		printf("\nSession %u: %s\n", ss->no, ss->desc);
+		if (!ss->s) {
+			printf("  sent %" PRIu64 ", received 0 (no reply in the capture)\n", sent);
+			continue;
+		}
+		sk_session_finish(ss->s);
+		struct sk_session_summary sm;
+		sk_session_summary(ss->s, sent, &sm);
+		printf("  sent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64 " (%.3f%%)", sm.sent,
+		       sm.received, sm.lost, sm.sent ? 100.0 * (double)sm.lost / (double)sm.sent : 0.0);
+		if (sm.direction_unknown)
+			printf(", direction unknown (stateless reflector)\n");
+		else
+			printf(", outbound lost %" PRIu64 ", inbound lost %" PRIu64 ", after last reply %" PRIu64 "\n",
+			       sm.outbound_lost, sm.inbound_lost, sm.unknown_lost);
+		printf("  duplicates %" PRIu64 " (outbound %" PRIu64 ", inbound %" PRIu64 "), reordered %" PRIu64
+		       " (outbound %" PRIu64 ", inbound %" PRIu64 ")\n",
+		       sm.duplicates, sm.outbound_duplicates, sm.inbound_duplicates, sm.reordered,
+		       sm.outbound_reordered, sm.inbound_reordered);
+		printf("  %-11s %8s %11s %11s %11s %11s %11s\n", "", "count", "min", "avg", "max", "p99", "jitter");
+		print_dir("outbound", sk_session_dstats(ss->s, SK_DIR_OUTBOUND));
+		print_dir("inbound", sk_session_dstats(ss->s, SK_DIR_INBOUND));
+		print_dir("round trip", sk_session_dstats(ss->s, SK_DIR_RTT));
+		print_dir("reflector", sk_session_dstats(ss->s, SK_DIR_RESIDENCE));
+	}
+	printf("==================================================================================\n");
+}
+
+static void stat_finish(void *tapdata)
+{
+	struct stat_ctx *c = tapdata;
+	g_ptr_array_free(c->order, TRUE);
+	g_hash_table_destroy(c->sess);
+	g_free(c->filter);
+	g_free(c);
+}
+
+static void stat_init(const char *opt_arg, void *userdata _U_)
+{
+	struct stat_ctx *c = g_new0(struct stat_ctx, 1);
+	const char *filter = NULL;
+	if (opt_arg && strncmp(opt_arg, "stamp,stat,", 11) == 0)
+		filter = opt_arg + 11;
+	c->filter = g_strdup(filter);
+	c->sess = g_hash_table_new(g_direct_hash, g_direct_equal);
+	c->order = g_ptr_array_new_with_free_func(sess_free);
+	GString *err = register_tap_listener("stamp", c, filter, 0, stat_reset, stat_packet, stat_draw,
+					     stat_finish);
+	if (err) {
+		fprintf(stderr, "tshark: couldn't register stamp,stat tap: %s\n", err->str);
+		g_string_free(err, TRUE);
+		stat_finish(c);
+	}
+}
+
+/* ---- the same numbers as a table: Statistics menu in the GUI, `-z stamp,sessions` ---- */
+enum {
+	C_NO, C_FLOW, C_SENT, C_RECV, C_LOST, C_DUP, C_REORD, C_OUT_AVG, C_OUT_MAX, C_OUT_JIT,
+	C_IN_AVG, C_IN_MAX, C_IN_JIT, C_RTT_MIN, C_RTT_AVG, C_RTT_MAX, C_RTT_P99, C_RTT_JIT, C_COUNT
+};
+
+static stat_tap_table_item table_fields[C_COUNT] = {
+	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Session", "%u" },
+	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Flow", "%s" },
+	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Sent", "%u" },
+	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Received", "%u" },
+	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Lost", "%u" },
+	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Duplicates", "%u" },
+	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Reordered", "%u" },
+	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Out avg (ms)", "%.3f" },
+	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Out max (ms)", "%.3f" },
+	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Out jitter (ms)", "%.3f" },
+	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "In avg (ms)", "%.3f" },
+	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "In max (ms)", "%.3f" },
+	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "In jitter (ms)", "%.3f" },
+	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT min (ms)", "%.3f" },
+	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT avg (ms)", "%.3f" },
+	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT max (ms)", "%.3f" },
+	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT p99 (ms)", "%.3f" },
+	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT jitter (ms)", "%.3f" },
+};
+
+static const char table_name[] = "STAMP/TWAMP-Test sessions";
+
+static void table_init(stat_tap_table_ui *ui)
+{
+	stat_tap_table *t = stat_tap_find_table(ui, table_name);
+	if (t) {
+		if (ui->stat_tap_reset_table_cb)
+			ui->stat_tap_reset_table_cb(t);
+		return;
+	}
+	t = stat_tap_init_table(table_name, C_COUNT, 0, NULL);
+	stat_tap_add_table(ui, t);
+}
+
+static void set_f(stat_tap_table *t, guint row, guint col, double v)
+{
+	stat_tap_table_item_type *it = stat_tap_get_field_data(t, row, col);
+	it->value.float_value = v;
+	stat_tap_set_field_data(t, row, col, it);
+}
+
+static void set_u(stat_tap_table *t, guint row, guint col, guint64 v)
+{
+	stat_tap_table_item_type *it = stat_tap_get_field_data(t, row, col);
+	it->value.uint_value = (guint)MIN(v, G_MAXUINT);
+	stat_tap_set_field_data(t, row, col, it);
+}
+
+static void row_update(stat_tap_table *t, guint row, struct stat_sess *ss)
+{
+	set_u(t, row, C_SENT, sess_sent(ss));
+	if (!ss->s)
+		return;
+	struct sk_session_summary sm;
+	sk_session_summary(ss->s, sess_sent(ss), &sm);
+	set_u(t, row, C_RECV, sm.received);
+	set_u(t, row, C_LOST, sm.lost);
+	set_u(t, row, C_DUP, sm.duplicates);
+	set_u(t, row, C_REORD, sm.reordered);
+	struct sk_dstats_summary o, i, r;
+	sk_dstats_summarize(sk_session_dstats(ss->s, SK_DIR_OUTBOUND), &o);
+	sk_dstats_summarize(sk_session_dstats(ss->s, SK_DIR_INBOUND), &i);
+	sk_dstats_summarize(sk_session_dstats(ss->s, SK_DIR_RTT), &r);
+	int64_t p99 = 0;
+	(void)sk_dstats_quantile(sk_session_dstats(ss->s, SK_DIR_RTT), 99.0, &p99);
+	set_f(t, row, C_OUT_AVG, o.mean / 1e6);
+	set_f(t, row, C_OUT_MAX, ms((double)o.max));
+	set_f(t, row, C_OUT_JIT, ms(o.jitter_ns));
+	set_f(t, row, C_IN_AVG, i.mean / 1e6);
+	set_f(t, row, C_IN_MAX, ms((double)i.max));
+	set_f(t, row, C_IN_JIT, ms(i.jitter_ns));
+	set_f(t, row, C_RTT_MIN, ms((double)r.min));
+	set_f(t, row, C_RTT_AVG, r.mean / 1e6);
+	set_f(t, row, C_RTT_MAX, ms((double)r.max));
+	set_f(t, row, C_RTT_P99, ms((double)p99));
+	set_f(t, row, C_RTT_JIT, ms(r.jitter_ns));
+}
+
+static tap_packet_status table_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+				      const void *data, tap_flags_t flags _U_)
+{
+	stat_data_t *sd = tapdata;
+	const struct stamp_tap_info *ti = data;
+	stat_tap_table *t = g_array_index(sd->stat_tap_data->tables, stat_tap_table *, 0);
+	guint row;
+	struct stat_sess *ss = NULL;
+	for (row = 0; row < t->num_elements; row++) {
+		ss = stat_tap_get_field_data(t, row, C_NO)->user_data.ptr_value;
+		if (ss && ss->key == ti->session)
+			break;
+	}
+	if (row == t->num_elements) {
+		ss = sess_new(ti);
+		stat_tap_table_item_type items[C_COUNT];
+		memset(items, 0, sizeof items);
+		for (int k = 0; k < C_COUNT; k++)
+			items[k].type = table_fields[k].type;
+		items[C_NO].value.uint_value = ss->no;
+		items[C_NO].user_data.ptr_value = ss;
+		items[C_FLOW].value.string_value = g_strdup(ss->desc);
+		stat_tap_init_table_row(t, row, C_COUNT, items);
+	}
+	if (!sess_add(ss, ti))
+		return TAP_PACKET_DONT_REDRAW;
+	row_update(t, row, ss);
+	return TAP_PACKET_REDRAW;
+}
+
+static void table_reset(stat_tap_table *t)
+{
+	for (guint row = 0; row < t->num_elements; row++) {
+		stat_tap_table_item_type *it = stat_tap_get_field_data(t, row, C_NO);
+		struct stat_sess *ss = it->user_data.ptr_value;
+		if (ss) {
+			sess_free(ss);
+			it->user_data.ptr_value = NULL;
+		}
+		for (guint col = C_SENT; col < C_COUNT; col++) {
+			stat_tap_table_item_type *f = stat_tap_get_field_data(t, row, col);
+			memset(&f->value, 0, sizeof f->value);
+		}
+	}
+}
+
+static void table_free_item(stat_tap_table *t _U_, guint row _U_, guint col,
+			    stat_tap_table_item_type *field)
+{
+	if (col == C_FLOW) {
+		g_free((char *)field->value.string_value);
+		field->value.string_value = NULL;
+	} else if (col == C_NO && field->user_data.ptr_value) {
+		sess_free(field->user_data.ptr_value);
+		field->user_data.ptr_value = NULL;
+	}
+}
+
+void register_stamp_stat(void)
+{
+	static stat_tap_table_ui table_ui = {
+		REGISTER_STAT_GROUP_GENERIC, "STAMP/TWAMP-Test Sessions", "stamp", "stamp,sessions",
+		table_init, table_packet, table_reset, table_free_item, NULL,
+		G_N_ELEMENTS(table_fields), table_fields, 0, NULL, NULL, 0
+	};
+	register_stat_tap_table_ui(&table_ui);
+
+	static stat_tap_ui ui = { REGISTER_STAT_GROUP_GENERIC, "STAMP/TWAMP-Test sessions", "stamp,stat",
+				  stat_init, 0, NULL };
+	register_stat_tap_ui(&ui, NULL);
+}

@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Wireshark plugin tests: tshark (Debian's 4.0) loads the built plugin and its output is checked.
+if(TARGET stampkit_plugin AND EXISTS /usr/bin/python3)
+  find_program(STAMPKIT_TSHARK tshark)
+  find_program(STAMPKIT_EDITCAP editcap)
+  if(STAMPKIT_TSHARK AND STAMPKIT_EDITCAP)
+    # A sanitizer build of the plugin loads into the stock tshark with its runtimes preloaded.
+    set(STAMPKIT_PLUGIN_PRELOAD "")
+    if(STAMPKIT_SANITIZE)
+      execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libasan.so
+                      OUTPUT_VARIABLE _asan OUTPUT_STRIP_TRAILING_WHITESPACE)
+      execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libubsan.so
+                      OUTPUT_VARIABLE _ubsan OUTPUT_STRIP_TRAILING_WHITESPACE)
+      set(STAMPKIT_PLUGIN_PRELOAD "${_asan}:${_ubsan}")
+    endif()
+    foreach(check load owamp stamp twamp heuristic nokia stats fuzz)
+      add_test(NAME plugin.${check}
+        COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/plugin/run_tshark.py
+                $<TARGET_FILE:stampkit_plugin> ${CMAKE_SOURCE_DIR}/pcaps ${check})
+      if(STAMPKIT_PLUGIN_PRELOAD)
+        set_tests_properties(plugin.${check} PROPERTIES
+          ENVIRONMENT "STAMPKIT_PRELOAD=${STAMPKIT_PLUGIN_PRELOAD}")
+      endif()
+    endforeach()
+  endif()
+endif()
