@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* capture.h - reading pcap and pcapng files (or stdin) through libpcap, with nanosecond times. */
+#ifndef STAMPKIT_TOOLS_CAPTURE_H
+#define STAMPKIT_TOOLS_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sk_capture;
+
+struct sk_frame {
+	uint64_t index;       /* 1-based frame number */
+	int64_t ts_ns;        /* capture time, Unix ns */
+	const uint8_t *data;  /* valid until the next sk_capture_next */
+	uint32_t caplen;      /* octets captured */
+	uint32_t wirelen;     /* octets on the wire */
+};
+
+/* Opens path ("-" for stdin). Returns NULL with a message in errbuf on failure. */
+struct sk_capture *sk_capture_open(const char *path, char *errbuf, size_t errlen);
+void sk_capture_close(struct sk_capture *cap);
+int sk_capture_linktype(const struct sk_capture *cap);
+
+/* 1: a frame in *f; 0: end of input; -1: the file is damaged (truncated record or bad
+ * header): frames read so far stay valid, sk_capture_error says why. */
+int sk_capture_next(struct sk_capture *cap, struct sk_frame *f);
+/* Non-NULL once reading stopped because the input was damaged. */
+const char *sk_capture_error(const struct sk_capture *cap);
+
+#endif

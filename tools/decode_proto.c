@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* decode_proto.c - protocol glue of `stampkit decode`: test packets (RFC 5357 §4, RFC 8762 §4),
+ * a passive follower of TWAMP-Control connections (RFC 5357 §3, RFC 4656 §3.1 keys and
+ * encryption) that learns test sessions, and test-packet decryption (RFC 4656 §4.1.2). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode_proto.h"
+#include "stampkit/crypto.h"
+#include "stampkit/testpkt.h"
+#include "stampkit/twamp_control.h"
+#include "stampkit/twamp_sm.h"
+
+/* ---- computed fields shown with control messages ---- */
+
+static const struct sk_vs hmac_vs[] = {
+	{ 0, "not checked" }, { 1, "ok" }, { 2, "bad" },
+	{ 3, "ok (covering this message only, not the Server-Start block)" }, { 0, NULL },
+};
+static const struct sk_field ctl_synth[] = {
+	{ "HMAC status", "hmac_status", 0, 0, SK_FK_UINT, 0, -1, 0, SK_NOSTORE, hmac_vs, NULL,
+	  "RFC 4656 §3.1, RFC 5357 §3.5" },
+};
+
+/* ---- test packets ---- */
+
+static const char *sec_key(uint8_t sec)
+{
+	return sec == SK_SEC_AUTH ? "authenticated" : sec == SK_SEC_ENCRYPTED ? "encrypted"
+									    : "unauthenticated";
+}
+
+static int64_t llabs64(int64_t x) { return x < 0 ? -x : x; }
+
+int sk_dec_test_plausible(struct sk_dec *e, const uint8_t *p, size_t n)
+{
+	struct sk_test_opts o;
+	if (sk_test_guess(p, n, &o) != SK_OK)
+		return 0;
+	struct sk_test_pkt t;
+	if (sk_test_decode(p, n, &o, &t, NULL, NULL) == SK_E_TRUNCATED)
+		return 0;
+	/* A timestamp within a day of the capture time. The error estimate is not required to
+	 * be valid: real senders put 0x0000 there (pcaps/public/README.md). */
+	int64_t ns = sk_ts_to_ns(t.timestamp, sk_errest_fmt(t.error_estimate), SK_TAI_UTC_DEFAULT);
+	return llabs64(ns - e->frame.ts_ns) < 86400LL * 1000000000LL;
+}
+
+struct sk_twsess *sk_dec_find_session(struct sk_dec *e, const struct sk_pkt *p, int *role)
+{
+	size_t al = p->ipver == 6 ? 16 : 4;
+	static const uint8_t zero[16];
+	for (size_t i = e->nsess; i-- > 0;) {
+		struct sk_twsess *s = &e->sess[i];
+		if (!s->used || !s->accepted || s->ipver != p->ipver)
+			continue;
+		int sz = !memcmp(s->sender, zero, al), rz = !memcmp(s->reflector, zero, al);
+		if (p->sport == s->sport && p->dport == s->rport &&
+		    (sz || !memcmp(p->src, s->sender, al)) && (rz || !memcmp(p->dst, s->reflector, al))) {
+			*role = SK_ROLE_SENDER;
+			return s;
+		}
+		if (p->sport == s->rport && p->dport == s->sport &&
+		    (rz || !memcmp(p->src, s->reflector, al)) && (sz || !memcmp(p->dst, s->sender, al))) {
+			*role = SK_ROLE_REFLECTOR;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static void hexstr(const uint8_t *p, size_t n, char *buf)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++)
+		buf[2 * i] = hx[p[i] >> 4], buf[2 * i + 1] = hx[p[i] & 15];
+	buf[2 * n] = '\0';
+}
+
+static void set_result(struct sk_dec *e, enum sk_result r, const struct sk_error *err)
+{
+	if (r == SK_OK)
+		return;
+	char msg[200];
+	snprintf(msg, sizeof msg, "%s at offset %zu: %s", sk_strerror(r), err->offset, err->msg);
+	e->pkt_failed = 1;
+	if (e->o->json)
+		sk_json_set_error(&e->json, msg);
+	else
+		sk_text_line(&e->text, "Error: %s", msg);
+}
+
+void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct sk_twsess *s,
+		 const char *how)
+{
+	struct sk_test_opts o;
+	memset(&o, 0, sizeof o);
+	uint8_t buf[2048];
+	const uint8_t *data = p;
+	int decrypted = -1; /* -1 clear text, 0 could not, 1 done */
+	if (s) {
+		uint32_t m = s->mode & SK_TWMODE_SECURITY_MASK;
+		o.proto = SK_PROTO_TWAMP;
+		o.sec = (m & SK_TWMODE_ENCRYPT) ? SK_SEC_ENCRYPTED
+			: (m & SK_TWMODE_AUTH) ? SK_SEC_AUTH : SK_SEC_UNAUTH;
+		if (s->mode & SK_TWMODE_SYMMETRICAL)
+			o.features |= SK_TF_SYMMETRICAL;
+		if (s->mode & SK_TWMODE_DSCP_ECN)
+			o.features |= SK_TF_DSCP_ECN;
+		if (o.sec != SK_SEC_UNAUTH) {
+			decrypted = 0;
+			enum sk_twamp_sec ts = o.sec == SK_SEC_ENCRYPTED ? SK_TWSEC_ENC : SK_TWSEC_AUTH;
+			int hok;
+			if (s->have_keys &&
+			    sk_twamp_test_unprotect(ts, role == SK_ROLE_REFLECTOR, s->aes, s->hmac, p, n,
+						    buf, sizeof buf, &hok) == SK_OK) {
+				data = buf;
+				decrypted = 1;
+				/* The test decoder checks (and shows) the HMAC itself. */
+				o.twamp_hmac_key = s->hmac;
+			}
+		}
+	} else if (sk_test_guess(p, n, &o) != SK_OK) {
+		o.proto = SK_PROTO_STAMP;
+		o.sec = SK_SEC_UNAUTH;
+	} else if (o.proto == SK_PROTO_TWAMP && o.sec == SK_SEC_UNAUTH && n >= 48 &&
+		   p[45] != 0 && !(p[44] & SK_TLV_F_MBZ)) {
+		/* What follows octet 44 starts like a TLV header (non-zero Type, no unassigned
+		 * flag bits) but did not parse as a TLV list: a malformed STAMP packet is more
+		 * likely than TWAMP padding there, and showing it as STAMP says what is wrong. */
+		o.proto = SK_PROTO_STAMP;
+		o.features = 0;
+	}
+	o.role = role == SK_ROLE_REFLECTOR ? SK_ROLE_REFLECTOR : SK_ROLE_SENDER;
+
+	sk_dec_begin(e, "test");
+	sk_dec_member_str(e, "protocol", "Protocol", o.proto == SK_PROTO_TWAMP ? "twamp" : "stamp");
+	sk_dec_member_str(e, "role", "Role", o.role == SK_ROLE_REFLECTOR ? "reflector" : "sender");
+	sk_dec_member_str(e, "security", "Security", sec_key(o.sec));
+	sk_dec_member_str(e, "found_by", "Found by", s ? "twamp-control" : how);
+	sk_dec_member_int(e, "length", "Payload length", (long long)n);
+	if (s) {
+		char sid[33];
+		hexstr(s->sid, 16, sid);
+		sk_dec_member_str(e, "sid", "Session (SID)", sid);
+	}
+	if (decrypted >= 0)
+		sk_dec_member_bool(e, "decrypted", "Decrypted", decrypted);
+	struct sk_test_pkt t;
+	struct sk_error err = { 0 };
+	enum sk_result r;
+	if (decrypted == 0) {
+		r = sk_error_set(&err, SK_E_UNSUPPORTED, 0,
+				 "%s test packet and no --secret for its session: not decrypted",
+				 sec_key(o.sec));
+		sk_dec_error(e, r, 0, err.msg);
+		/* Still walk the layout: sequence numbers of authenticated packets stay hidden,
+		 * but timestamps are readable in authenticated mode. */
+		(void)sk_test_decode(data, n, &o, &t, &e->v, NULL);
+		r = SK_OK;
+	} else {
+		r = sk_test_decode(data, n, &o, &t, &e->v, &err);
+	}
+	if (o.proto == SK_PROTO_TWAMP || !e->o->json)
+		sk_dec_member_null(e, "ssid");
+	else if (!sk_json_has(&e->json, "ssid"))
+		sk_dec_member_null(e, "ssid");
+	set_result(e, r, &err);
+	sk_dec_end(e, 1);
+}
+
+/* ---- TWAMP-Control: the codec's observer state machine per connection ---- */
+
+struct ctl {
+	struct sk_dec *e;
+	struct sk_tcpconn *c;
+	int server;          /* index (0/1) of the server side in the tcpconn */
+	int dead[2];         /* a note was printed: the machine stopped following */
+	int keys_note;       /* Set-Up-Response decoded: keys recovered or not */
+	struct sk_twsm sm;
+};
+
+void sk_dec_control_close(struct sk_dec *e, struct sk_tcpconn *c)
+{
+	(void)e;
+	free(c->user);
+	c->user = NULL;
+}
+
+/* Header of a control record: the current segment when it belongs to this direction,
+ * else the connection's addresses (records released at the end of the capture). */
+static void ctl_begin(struct sk_dec *e, struct sk_tcpconn *c, int side, const char *message,
+		      int client)
+{
+	struct sk_pkt save = e->pkt;
+	size_t al = c->ipver == 6 ? 16 : 4;
+	if (!(e->pkt.proto == 6 && e->pkt.sport == c->port[side] && e->pkt.dport == c->port[!side] &&
+	      !memcmp(e->pkt.src, c->addr[side], al))) {
+		memset(&e->pkt, 0, sizeof e->pkt);
+		e->pkt.ipver = c->ipver;
+		e->pkt.proto = 6;
+		memcpy(e->pkt.src, c->addr[side], 16);
+		memcpy(e->pkt.dst, c->addr[!side], 16);
+		e->pkt.sport = c->port[side];
+		e->pkt.dport = c->port[!side];
+	}
+	sk_dec_begin(e, "control");
+	e->pkt = save;
+	sk_dec_member_str(e, "message", "Message", message);
+	sk_dec_member_str(e, "direction", "Direction", client ? "client-to-server" : "server-to-client");
+}
+
+static int key_lookup(void *ctx, const uint8_t keyid[SK_TWCTL_KEYID_LEN], const uint8_t **secret,
+		      size_t *secret_len)
+{
+	struct ctl *k = ctx;
+	char id[SK_TWCTL_KEYID_LEN + 1];
+	memcpy(id, keyid, SK_TWCTL_KEYID_LEN);
+	id[SK_TWCTL_KEYID_LEN] = '\0';
+	for (int i = 0; i < k->e->o->nsecrets; i++)
+		if (!strcmp(k->e->o->secrets[i].keyid, id)) {
+			*secret = (const uint8_t *)k->e->o->secrets[i].pass;
+			*secret_len = k->e->o->secrets[i].pass_len;
+			return 0;
+		}
+	return -1;
+}
+
+/* An accepted session: remember its ports, addresses and test keys for the UDP side. */
+static void learn_session(struct sk_dec *e, struct ctl *k, int idx)
+{
+	const struct sk_twsm_session *ss = idx >= 0 ? sk_twsm_session(&k->sm, (unsigned)idx) : NULL;
+	if (!ss || ss->state != SK_TWSESS_ACCEPTED || e->nsess >= SK_DEC_MAX_SESSIONS)
+		return;
+	struct sk_tcpconn *c = k->c;
+	struct sk_twsess *s = &e->sess[e->nsess++];
+	memset(s, 0, sizeof *s);
+	s->used = 1;
+	s->accepted = 1;
+	s->ipver = ss->ipvn == 6 ? 6 : 4;
+	static const uint8_t zero[16];
+	size_t al = s->ipver == 6 ? 16 : 4;
+	/* Zero addresses mean the control connection's own (RFC 5357 §3.5). */
+	if (s->ipver == c->ipver) {
+		memcpy(s->sender, memcmp(ss->sender_address, zero, al) ? ss->sender_address
+								      : c->addr[!k->server], 16);
+		memcpy(s->reflector, memcmp(ss->receiver_address, zero, al) ? ss->receiver_address
+									   : c->addr[k->server], 16);
+	} else {
+		memcpy(s->sender, ss->sender_address, 16);
+		memcpy(s->reflector, ss->receiver_address, 16);
+	}
+	s->sport = ss->sender_port;
+	s->rport = ss->reflector_port ? ss->reflector_port : ss->requested_port;
+	s->mode = k->sm.mode;
+	memcpy(s->sid, ss->sid, 16);
+	s->padding = ss->padding_length;
+	s->conn_frame = e->frame.index;
+	if (ss->has_keys) {
+		s->have_keys = 1;
+		memcpy(s->aes, ss->test_aes, 16);
+		memcpy(s->hmac, ss->test_hmac, 32);
+	}
+}
+
+static int has_hmac_field(enum sk_twctl_type t)
+{
+	return t == SK_TWCTL_REQUEST_TW_SESSION || t == SK_TWCTL_ACCEPT_SESSION ||
+	       t == SK_TWCTL_START_SESSIONS || t == SK_TWCTL_START_ACK ||
+	       t == SK_TWCTL_STOP_SESSIONS || t == SK_TWCTL_START_N_SESSIONS ||
+	       t == SK_TWCTL_START_N_ACK || t == SK_TWCTL_STOP_N_SESSIONS || t == SK_TWCTL_STOP_N_ACK;
+}
+
+static void on_event(void *ctx, const struct sk_twsm_event *ev)
+{
+	struct ctl *k = ctx;
+	struct sk_dec *e = k->e;
+	int client = ev->dir == SK_TWSM_C2S;
+	int side = client ? !k->server : k->server;
+	const char *name = ev->type != SK_TWCTL_NONE ? sk_twctl_type_name(ev->type) : "unknown";
+	ctl_begin(e, k->c, side, name, client);
+	int enc = k->sm.encrypted && ev->type != SK_TWCTL_SERVER_GREETING &&
+		  ev->type != SK_TWCTL_SETUP_RESPONSE;
+	if (ev->kind == SK_TWSM_EV_MESSAGE && enc)
+		sk_dec_member_bool(e, "decrypted", "Decrypted", k->sm.keys);
+	sk_dec_member_int(e, "stream_offset", "Stream offset", (long long)ev->stream_off);
+	struct sk_error err = { 0 };
+	enum sk_result r = SK_OK;
+	if (ev->plain && ev->len && ev->type != SK_TWCTL_NONE &&
+	    (ev->kind == SK_TWSM_EV_MESSAGE || !enc || ev->type == SK_TWCTL_SETUP_RESPONSE))
+		r = sk_twctl_decode(ev->type, ev->plain, ev->len, NULL, &e->v, &err);
+	if (ev->kind == SK_TWSM_EV_MESSAGE) {
+		/* The machine only accepts a protected message whose HMAC verified. */
+		if (enc && k->sm.keys && has_hmac_field(ev->type))
+			sk_visit_synth(&e->v, &ctl_synth[0], 1, NULL, ev->len - 16);
+		if (ev->type == SK_TWCTL_SETUP_RESPONSE && enc) {
+			sk_dec_member_bool(e, "keys_recovered", "Session keys recovered", k->sm.keys);
+		} else if (ev->type == SK_TWCTL_SETUP_RESPONSE &&
+			   (k->sm.mode & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED))) {
+			sk_dec_member_bool(e, "keys_recovered", "Session keys recovered", k->sm.keys);
+		}
+		if (ev->type == SK_TWCTL_ACCEPT_SESSION)
+			learn_session(e, k, ev->session);
+		set_result(e, r, &err);
+	} else {
+		/* The machine stopped: say why. A missing or wrong secret is not damage; a
+		 * protocol violation or a failed HMAC is. */
+		int setup = ev->type == SK_TWCTL_SETUP_RESPONSE;
+		if (setup && ev->err == SK_E_AUTH)
+			sk_dec_member_bool(e, "keys_recovered", "Session keys recovered", 0);
+		char msg[200];
+		snprintf(msg, sizeof msg, "%s%s; the rest of this connection is not decoded",
+			 ev->msg ? ev->msg : sk_strerror(ev->err),
+			 setup && ev->err == SK_E_AUTH ? " (give --secret KEYID=PASSPHRASE)" : "");
+		sk_dec_error(e, ev->err, 0, msg);
+		if (!(setup && ev->err == SK_E_AUTH)) {
+			struct sk_error se;
+			sk_error_set(&se, ev->err, 0, "%s", msg);
+			set_result(e, ev->err, &se);
+		}
+		k->dead[0] = k->dead[1] = 1;
+	}
+	sk_dec_end(e, 0);
+}
+
+void sk_dec_control_open(struct sk_dec *e, struct sk_tcpconn *c)
+{
+	struct ctl *k = calloc(1, sizeof *k);
+	c->user = k;
+	if (!k)
+		return;
+	k->e = e;
+	k->c = c;
+	/* The side on a control port is the server; else the side that did not send the SYN. */
+	int p0 = 0, p1 = 0;
+	for (int i = -1; i < e->o->nports; i++) {
+		uint16_t port = i < 0 ? 862 : e->o->ports[i];
+		p0 |= c->port[0] == port, p1 |= c->port[1] == port;
+	}
+	k->server = (p0 && !p1) ? 0 : 1;
+	struct sk_twsm_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.role = SK_TWSM_OBSERVER;
+	cfg.key_lookup = key_lookup;
+	cfg.key_ctx = k;
+	cfg.on_event = on_event;
+	cfg.event_ctx = k;
+	if (sk_twsm_init(&k->sm, &cfg) != SK_OK) {
+		free(k);
+		c->user = NULL;
+	}
+}
+
+void sk_dec_control_data(struct sk_dec *e, struct sk_tcpconn *c, int dir, const uint8_t *p,
+			 size_t n)
+{
+	struct ctl *k = c->user;
+	if (!k)
+		return;
+	int client = dir != k->server;
+	if (k->dead[dir] == 1) {
+		/* After the machine stopped, say once per direction that octets go unread. */
+		k->dead[dir] = 2;
+		ctl_begin(e, c, dir, "not decoded", client);
+		char msg[160];
+		snprintf(msg, sizeof msg,
+			 "%zu octets (and any later ones) after the connection stopped being followed", n);
+		sk_dec_error(e, SK_E_UNSUPPORTED, 0, msg);
+		sk_dec_end(e, 0);
+		return;
+	}
+	if (k->dead[dir])
+		return;
+	(void)sk_twsm_feed(&k->sm, client ? SK_TWSM_C2S : SK_TWSM_S2C, p, n);
+}
+
+void sk_dec_control_gap(struct sk_dec *e, struct sk_tcpconn *c, int dir, uint32_t missing)
+{
+	struct ctl *k = c->user;
+	if (!k || k->dead[dir] == 2)
+		return;
+	k->dead[0] = k->dead[1] = 2;
+	ctl_begin(e, c, dir, "gap", dir != k->server);
+	char msg[160];
+	snprintf(msg, sizeof msg,
+		 "%" PRIu32 " octets of the control stream were not captured: the rest of this "
+		 "connection is not decoded",
+		 missing);
+	sk_dec_error(e, SK_E_TRUNCATED, 0, msg);
+	struct sk_error se;
+	sk_error_set(&se, SK_E_TRUNCATED, 0, "%s", msg);
+	set_result(e, SK_E_TRUNCATED, &se);
+	sk_dec_end(e, 0);
+}
+
+int sk_dec_proto_init(struct sk_dec *e)
+{
+	(void)e;
+	return sk_crypto_init() == SK_OK ? 0 : -1;
+}
+
+void sk_dec_proto_done(struct sk_dec *e) { (void)e; }
