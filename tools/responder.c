@@ -269,7 +269,7 @@ opened:;
 		.proto = (uint8_t)lo.proto, .sec = lo.key_len ? SK_SEC_AUTH : SK_SEC_UNAUTH,
 		.stateful = stateful, .allow_short = allow_short,
 		.key = lo.key_len ? lo.key : NULL, .key_len = lo.key_len,
-		.ts_fmt = (uint8_t)lo.ts_fmt, .ts_method_in = io.rx_ts ? 2 : 3, .ts_method_out = 3,
+		.ts_fmt = (uint8_t)lo.ts_fmt, .ts_method_in = 2, .ts_method_out = 2, /* SW local: kernel or clock read */
 	};
 	struct table tab = { .cap = (size_t)max_sessions, .idle_ns = (int64_t)timer * 1000000000LL };
 	tab.s = calloc(tab.cap, sizeof *tab.s);
@@ -446,7 +446,7 @@ opened:;
 					ts->id = first_id + (uint32_t)j;
 					ts->seq = txseq[q];
 				} else {
-					sk_reflect_note_tx(&txs[q]->st, txseq[q], after, 3);
+					sk_reflect_note_tx(&txs[q]->st, txseq[q], after, 2);
 				}
 			}
 			done += (unsigned)k;

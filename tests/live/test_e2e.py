@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+# End to end over loopback: sender and responder in both modes, IPv4 and IPv6, padding,
+# IMIX, stateful numbering, authenticated mode (good and wrong key), twampy's table.
+#   usage: test_e2e.py STAMPKIT
+import os, socket, subprocess, tempfile
+from livelib import Responder, check, free_port, run, sender
+
+
+def main(bin):
+    for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "[::1]")):
+        for mode in ("stamp", "twamp-light"):
+            port = free_port(fam)
+            r = Responder(bin, "%s:%d" % (host, port), "--mode", mode)
+            try:
+                s = sender(bin, "%s:%d" % (host, port), "-c", "20", "-i", "1.5", "--mode", mode)
+                check(s["sent"] == 20 and s["received"] == 20 and s["lost"] == 0,
+                      "%s %s: %r" % (host, mode, s))
+                check(s["delay"]["roundtrip"]["count"] == 20, "20 round-trip samples")
+                check(s["t4"] == "kernel", "T4 from the kernel receive timestamp")
+                check(s["delay"]["roundtrip"]["min_ns"] > 0, "positive round trip")
+                # TWAMP-light replies carry the reflector's own numbers: direction known.
+                check(s["direction_known"] == (mode == "twamp-light"), "direction %r" % s)
+                # Padding: a bigger request still gets its reply.
+                s = sender(bin, "%s:%d" % (host, port), "-c", "5", "-i", "1", "--mode", mode,
+                           "--padding", "1000")
+                check(s["received"] == 5, "padding 1000: %r" % s)
+                s = sender(bin, "%s:%d" % (host, port), "-c", "30", "-i", "0.5", "--mode", mode,
+                           "--padding", "-1")
+                check(s["received"] == 30, "IMIX: %r" % s)
+            finally:
+                c = r.stop()
+            check(c["reflected"] == 55 and c["received"] == 55 and c["malformed"] == 0,
+                  "responder counters %r" % c)
+
+    # Stateful STAMP: the reflector numbers its replies, so the sender knows directions.
+    port = free_port()
+    r = Responder(bin, "127.0.0.1:%d" % port, "--stateful")
+    try:
+        s = sender(bin, "127.0.0.1:%d" % port, "-c", "10", "-i", "1", "--ssid", "4660",
+                   "--reflector", "stateful")
+        check(s["received"] == 10 and s["direction_known"] and s["ssid"] == 4660, repr(s))
+        check(s["loss"] == {"outbound": 0, "inbound": 0, "unknown": 0, "roundtrip": 0}, repr(s))
+    finally:
+        r.stop()
+
+    # Authenticated STAMP: the right key is answered, a wrong key is refused and counted.
+    d = tempfile.mkdtemp(prefix="sk-live-")
+    good, bad = os.path.join(d, "good.key"), os.path.join(d, "bad.key")
+    open(good, "w").write("correct horse battery staple\n")
+    open(bad, "w").write("wrong key\n")
+    port = free_port()
+    r = Responder(bin, "127.0.0.1:%d" % port, "--auth", good)
+    try:
+        s = sender(bin, "127.0.0.1:%d" % port, "-c", "10", "-i", "1", "--auth", good)
+        check(s["received"] == 10 and s["auth"], "auth good key: %r" % s)
+        s = sender(bin, "127.0.0.1:%d" % port, "-c", "10", "-i", "1", "--auth", bad,
+                   "--timeout", "0.5")
+        check(s["received"] == 0, "auth wrong key answered: %r" % s)
+        s = sender(bin, "127.0.0.1:%d" % port, "-c", "4", "-i", "1", "--timeout", "0.5")
+        check(s["received"] == 0, "unauthenticated packets answered by an auth responder")
+    finally:
+        c = r.stop()
+    check(c["reflected"] == 10 and c["refused"]["auth"] == 10 and c["malformed"] == 4,
+          "auth counters %r" % c)
+
+    # twampy's table: exact rules, header and footer; 100% loss line when nothing answers.
+    port = free_port()
+    out = subprocess.run([bin, "sender", "127.0.0.1:%d" % port, "-c", "3", "-i", "1",
+                          "--timeout", "0.3"], capture_output=True, text=True, timeout=30).stdout
+    lines = out.splitlines()
+    check(lines[0] == "=" * 79 and lines[2] == "-" * 79, "table rules: %r" % lines[:3])
+    check(lines[1] == "Direction         Min         Max         Avg          Jitter     Loss",
+          "table header %r" % lines[1])
+    check(lines[3] == "  NO STATS AVAILABLE (100% loss)", "100%% loss line: %r" % lines[3])
+    check(lines[5] == " " * 52 + "Jitter Algorithm [RFC3550]", "footer %r" % lines[5])
+
+    # Privileged port without the right: an error that says what to do.
+    r2 = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin,
+                         "responder", "127.0.0.1:862"], capture_output=True, text=True, timeout=10)
+    check(r2.returncode == 1 and "cap_net_bind_service" in r2.stderr and "privileged" in r2.stderr,
+          "privileged port error: %r" % r2.stderr)
+
+
+run(main)

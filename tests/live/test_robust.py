@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Robustness: a responder under garbage, short, oversized and random UDP keeps reflecting
+# good packets, counts the rest, never answers with more octets than it got, never dies;
+# a sender facing a peer that answers with junk finishes and counts the junk.
+#   usage: test_robust.py STAMPKIT
+import os, random, socket, struct, subprocess, threading, time
+from livelib import Responder, check, free_port, run, sender
+
+
+def good(seq):
+    return struct.pack("!IQHH", seq, 0xE93C7F0080000000, 0x8001, 7) + bytes(28)
+
+
+def drain(sock, sizes):
+    """Replies to the junk socket: each exactly as long as some request (never larger)."""
+    got = 0
+    while True:
+        try:
+            d = sock.recv(65535, 0 if sock.gettimeout() else socket.MSG_DONTWAIT)
+        except (socket.timeout, BlockingIOError):
+            return got
+        got += 1
+        check(len(d) in sizes and len(d) >= 44, "reply of %d octets to junk" % len(d))
+
+
+def main(bin):
+    rnd = random.Random(8762)
+    port = free_port()
+    r = Responder(bin, "127.0.0.1:%d" % port, "--max-size", "9216")
+    junk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    junk.bind(("127.0.0.1", 0))
+    junk.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+    ok = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ok.bind(("127.0.0.1", 0))
+    ok.settimeout(2)
+    short = oversized = long_random = got = 0
+    sizes = {}
+    try:
+        for i in range(400):
+            kind = i % 4
+            if kind == 0:
+                n = rnd.randrange(0, 44)
+                short += 1
+            elif kind == 1:
+                n = rnd.randrange(9217, 20000)
+                oversized += 1
+            else:
+                n = rnd.randrange(44, 3000)
+                long_random += 1
+            payload = os.urandom(n)
+            sizes.setdefault(n, 0)
+            sizes[n] += 1
+            junk.sendto(payload, ("127.0.0.1", port))
+            if i % 5 == 4:
+                # The good reply comes after everything sent before it was handled, so
+                # both socket buffers stay small (they are capped by net.core.rmem_max).
+                ok.sendto(good(i), ("127.0.0.1", port))
+                data = ok.recv(4096)
+                check(len(data) == 44 and struct.unpack("!I", data[24:28])[0] == i,
+                      "good packet %d not reflected among garbage" % i)
+                got += drain(junk, sizes)
+        junk.settimeout(0.5)
+        got += drain(junk, sizes)
+        check(got == long_random, "junk replies %d, want %d (random >= 44 octets)" % (got, long_random))
+        check(r.p.poll() is None, "responder died")
+    finally:
+        c = r.stop()
+    check(c["malformed"] == short and c["oversized"] == oversized,
+          "counters %r, want malformed %d oversized %d" % (c, short, oversized))
+    check(c["reflected"] == long_random + 80, "reflected %d" % c["reflected"])
+
+    # A peer that answers with junk: short packets, random octets, replies to numbers never
+    # sent, and a few true replies; the sender ends normally and counts them apart.
+    port = free_port()
+    peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    peer.bind(("127.0.0.1", port))
+    peer.settimeout(0.2)
+
+    def answer():
+        end = time.time() + 10
+        while time.time() < end:
+            try:
+                data, addr = peer.recvfrom(4096)
+            except socket.timeout:
+                continue
+            seq = struct.unpack("!I", data[:4])[0]
+            peer.sendto(os.urandom(rnd.randrange(0, 44)), addr)
+            bogus = bytearray(os.urandom(44))
+            bogus[14:16] = b"\0\0"
+            bogus[24:28] = struct.pack("!I", 1000000 + seq)
+            peer.sendto(bytes(bogus), addr)
+            if seq % 2 == 0:
+                rep = bytearray(44)
+                rep[0:4] = data[0:4]
+                rep[4:14] = data[4:14]
+                rep[16:24] = data[4:12]
+                rep[24:38] = data[0:14]
+                peer.sendto(bytes(rep), addr)
+    t = threading.Thread(target=answer, daemon=True)
+    t.start()
+    s = sender(bin, "127.0.0.1:%d" % port, "-c", "10", "-i", "2", "--timeout", "0.5")
+    check(s["sent"] == 10 and s["received"] == 5, "junk peer: %r" % s)
+    check(s["bad_replies"] == 10 and s["never_sent"] == 10, "junk counted: %r" % s)
+
+
+run(main)
