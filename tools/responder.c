@@ -241,7 +241,7 @@ int cmd_responder(int argc, char **argv)
 	struct sk_io io = { .ops = &sk_io_udp, .fd = -1 };
 	struct sk_io_opts io_opts = {
 		.tos = lo.tos, .ttl = lo.ttl, .dont_fragment = lo.dont_fragment,
-		.rx_timestamps = true, .tx_timestamps = lo.proto == SK_PROTO_STAMP,
+		.rx_timestamps = true,
 		.dual_stack = true, .bufsize = 4 << 20,
 	};
 	if (io.ops->open(&io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err)) {
@@ -300,6 +300,7 @@ opened:;
 	struct counters cnt;
 	memset(&cnt, 0, sizeof cnt);
 	struct session scratch;
+	bool tx_ts_failed = false;
 	int64_t next_clock = 0;
 	int status = 0;
 	while (!stop_flag) {
@@ -403,6 +404,10 @@ opened:;
 			cnt.tlv_unknown += info.unknown;
 			cnt.tlv_malformed += info.tlv_malformed;
 			cnt.tlv_hmac_bad += info.tlv_hmac_bad;
+			/* Kernel transmit timestamps only once a sender asks for Follow-Up
+			 * Telemetry: they cost a system call per reply. */
+			if (info.followup && !io.tx_ts && !tx_ts_failed)
+				tx_ts_failed = io.ops->enable_tx_timestamps(&io) != 0;
 			if (sk_log_enabled(SK_LOG_INFO)) {
 				char hs[64];
 				sk_sockaddr_host((struct sockaddr *)&m->peer, hs, sizeof hs);

@@ -291,6 +291,7 @@ static int udp_open(struct sk_io *io, const struct sockaddr *local, socklen_t le
 		setint(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
 		setint(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
 	}
+	io->rx_ts_wanted = o->rx_timestamps;
 	if (o->rx_timestamps || o->tx_timestamps) {
 		int flags = SOF_TIMESTAMPING_SOFTWARE;
 		if (o->rx_timestamps)
@@ -433,24 +434,52 @@ static int udp_send_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
 	return r;
 }
 
+static int udp_enable_tx_timestamps(struct sk_io *io)
+{
+	if (io->tx_ts)
+		return 0;
+	int flags = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_TX_SOFTWARE |
+		    SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+	if (io->rx_ts_wanted)
+		flags |= SOF_TIMESTAMPING_RX_SOFTWARE;
+	if (setint(io->fd, SOL_SOCKET, SO_TIMESTAMPING, flags) < 0)
+		return -1;
+	io->tx_ts = true;
+	io->tx_next_id = 0; /* setting OPT_ID restarts the kernel's counter */
+	return 0;
+}
+
+/* Error-queue messages are read in batches (one recvmmsg for up to SK_IO_BATCH), then
+ * handed out one at a time. */
+static struct mmsghdr eq_hdrs[SK_IO_BATCH];
+static union {
+	char buf[CTRL_LEN];
+	struct cmsghdr align;
+} eq_ctrls[SK_IO_BATCH];
+static int eq_n, eq_i;
+
 static int udp_tx_timestamp(struct sk_io *io, uint32_t *id, int64_t *ns)
 {
 	if (!io->tx_ts)
 		return 0;
-	union {
-		char buf[CTRL_LEN];
-		struct cmsghdr align;
-	} ctrl;
-	struct msghdr mh;
-	memset(&mh, 0, sizeof mh);
-	mh.msg_control = ctrl.buf;
-	mh.msg_controllen = sizeof ctrl.buf;
 	for (;;) {
-		if (recvmsg(io->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-			return 0;
+		if (eq_i >= eq_n) {
+			for (int i = 0; i < SK_IO_BATCH; i++) {
+				memset(&eq_hdrs[i], 0, sizeof eq_hdrs[i]);
+				eq_hdrs[i].msg_hdr.msg_control = eq_ctrls[i].buf;
+				eq_hdrs[i].msg_hdr.msg_controllen = CTRL_LEN;
+			}
+			eq_i = 0;
+			eq_n = recvmmsg(io->fd, eq_hdrs, SK_IO_BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
+			if (eq_n <= 0) {
+				eq_n = 0;
+				return 0;
+			}
+		}
+		struct msghdr *mh = &eq_hdrs[eq_i++].msg_hdr;
 		int64_t t = 0;
 		bool have_id = false;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING) {
 				struct scm_timestamping ts;
 				memcpy(&ts, CMSG_DATA(c), sizeof ts);
@@ -469,7 +498,6 @@ static int udp_tx_timestamp(struct sk_io *io, uint32_t *id, int64_t *ns)
 			*ns = t;
 			return 1;
 		}
-		mh.msg_controllen = sizeof ctrl.buf;
 	}
 }
 
@@ -481,7 +509,8 @@ static void udp_close(struct sk_io *io)
 }
 
 const struct sk_io_ops sk_io_udp = {
-	"udp", udp_open, udp_send_batch, udp_recv_batch, udp_tx_timestamp, udp_close,
+	"udp", udp_open, udp_send_batch, udp_recv_batch, udp_tx_timestamp, udp_enable_tx_timestamps,
+	udp_close,
 };
 
 int sk_io_wait(struct sk_io *io, const struct timespec *deadline)

@@ -35,7 +35,8 @@ struct sk_io_opts {
 	int ttl;            /* TTL / unicast hop limit; -1 leaves the default */
 	bool dont_fragment; /* IPv4 DF (IP_PMTUDISC_DO); false clears it (IP_PMTUDISC_DONT) */
 	bool rx_timestamps; /* ask for SO_TIMESTAMPING software receive timestamps */
-	bool tx_timestamps; /* and software transmit timestamps (error queue) */
+	bool tx_timestamps; /* software transmit timestamps (error queue) from the start; they
+			     * can also be switched on later with enable_tx_timestamps */
 	bool dual_stack;    /* an IPv6 wildcard socket also takes IPv4 (IPV6_V6ONLY 0) */
 	int bufsize;        /* SO_RCVBUF/SO_SNDBUF wanted, 0 = default */
 };
@@ -53,6 +54,9 @@ struct sk_io_ops {
 	/* One transmit timestamp from the error queue: 1 and *id (the socket's datagram
 	 * counter, from 0) and *ns; 0 when none is queued. */
 	int (*tx_timestamp)(struct sk_io *io, uint32_t *id, int64_t *ns);
+	/* Switch transmit timestamps on (they cost a system call per datagram, so only when
+	 * needed); the datagram counter restarts at 0. 0 ok, -1 not possible. */
+	int (*enable_tx_timestamps)(struct sk_io *io);
 	void (*close)(struct sk_io *io);
 };
 
@@ -64,6 +68,7 @@ struct sk_io {
 	socklen_t boundlen;
 	bool rx_ts, tx_ts;             /* timestamping granted by the kernel */
 	uint32_t tx_next_id;           /* counter of datagrams sent (SOF_TIMESTAMPING_OPT_ID) */
+	bool rx_ts_wanted;
 };
 
 extern const struct sk_io_ops sk_io_udp;

@@ -34,6 +34,28 @@ enum sk_result sk_reflect_request_len(uint8_t proto, uint8_t sec, size_t padding
 	return SK_OK;
 }
 
+enum sk_result sk_reflect_peek(const uint8_t *req, size_t len, const struct sk_reflect_cfg *cfg,
+			       uint32_t *sender_seq, uint16_t *ssid)
+{
+	if (!cfg || !sender_seq || !ssid)
+		return SK_E_ARG;
+	size_t base = sender_fixed_len(cfg->proto, cfg->sec);
+	if (!base)
+		return SK_E_ARG;
+	struct sk_cur c;
+	sk_cur_init(&c, req, len);
+	if (len < base)
+		return SK_E_TRUNCATED;
+	*sender_seq = sk_get_u32(&c);
+	*ssid = 0;
+	if (cfg->proto == SK_PROTO_STAMP) {
+		/* SSID follows the timestamp and error estimate (RFC 8972 §3). */
+		sk_cur_skip(&c, cfg->sec == SK_SEC_AUTH ? 22 : 10);
+		*ssid = sk_get_u16(&c);
+	}
+	return c.err;
+}
+
 void sk_reflect_note_tx(struct sk_reflect_state *st, uint32_t seq, int64_t tx_ns, uint8_t mode)
 {
 	if (!st)
@@ -239,6 +261,7 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 				fl = SK_TLV_F_M;
 				break;
 			}
+			info->followup = true;
 			memset(&val.u.followup, 0, sizeof val.u.followup);
 			if (st->have_prev) {
 				val.u.followup.fu_seq = st->prev_seq;

@@ -70,6 +70,23 @@ def main(bin):
         check(dm[0] == 7 and dm[1] >= 1 and dm[2] >= 1, "Direct Measurement %r" % (dm,))
         check(t[60] == 0x80 and t[61] == 200 and t[64:68] == bytes([9, 9, 9, 9]),
               "unknown TLV flags 0x%02x" % t[60])
+        # Follow-Up Telemetry (RFC 8972 §4.7): the second reply names the first reply and
+        # its true transmit time (kernel TX timestamp): after its T3, before we got it.
+        fu = struct.pack("!IQHH", 1, 0xE93C7F0080000000, 0x8001, 0xABCD) + bytes(28) + \
+            bytes([0, 7, 0, 16]) + bytes(16)
+        ntp = lambda v: (v >> 32) - 2208988800 + (v & 0xffffffff) / 2 ** 32
+        seen = []
+        for i in range(3):
+            c.sendto(fu, ("127.0.0.1", port))
+            d = c.recv(2048)
+            seen.append((struct.unpack("!I", d[0:4])[0], ntp(struct.unpack("!Q", d[4:12])[0]),
+                         time.time(), struct.unpack("!I", d[48:52])[0],
+                         ntp(struct.unpack("!Q", d[52:60])[0]), d[60]))
+            time.sleep(0.05)
+        for prev, cur in zip(seen, seen[1:]):
+            check(cur[3] == prev[0], "Follow-Up seq %d, previous reply %d" % (cur[3], prev[0]))
+            check(prev[1] <= cur[4] <= prev[2] + 0.001 and cur[5] == 2,
+                  "Follow-Up time %.6f not between T3 %.6f and arrival %.6f" % (cur[4], prev[1], prev[2]))
         # A TLV whose length runs past the packet: answered, same size, M flag.
         bad = req[:44] + bytes([0, 1, 0, 40, 0, 0, 0, 0])
         c.sendto(bad, ("127.0.0.1", port))

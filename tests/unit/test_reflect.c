@@ -87,6 +87,12 @@ static void test_stamp_stateless(void **state)
 	size_t n = mk_req(req, sizeof req, SK_PROTO_STAMP, SK_SEC_UNAUTH, 77, NULL, 0);
 	assert_int_equal(n, 44);
 	struct sk_reflect_cfg c = cfg_stamp();
+	uint32_t pseq = 0;
+	uint16_t pssid = 0;
+	assert_int_equal(sk_reflect_peek(req, n, &c, &pseq, &pssid), SK_OK);
+	assert_int_equal(pseq, 77);
+	assert_int_equal(pssid, 0x1234);
+	assert_int_equal(sk_reflect_peek(req, 43, &c, &pseq, &pssid), SK_E_TRUNCATED);
 	struct sk_reflect_rx rx = rx4();
 	struct sk_reflect_state st;
 	memset(&st, 0, sizeof st);
@@ -98,6 +104,7 @@ static void test_stamp_stateless(void **state)
 	assert_int_equal(info.sender_seq, 77);
 	assert_int_equal(info.ssid, 0x1234);
 	assert_int_equal(info.reply_tos, -1);
+	assert_false(info.followup);
 	struct sk_test_pkt p;
 	decode_reply(out, info.len, SK_PROTO_STAMP, SK_SEC_UNAUTH, NULL, &p, SK_OK);
 	assert_int_equal(p.seq, 77);
@@ -275,6 +282,7 @@ static void test_tlvs_answered(void **state)
 	assert_int_equal(info.reply_tos, 46 << 2);
 	assert_false(info.tlv_malformed);
 	assert_false(info.tlv_hmac_bad);
+	assert_true(info.followup);
 
 	/* The reply decodes with a good HMAC TLV under the same key. */
 	struct sk_test_pkt p;
@@ -386,6 +394,11 @@ static void test_auth(void **state)
 	c.sec = SK_SEC_AUTH;
 	c.key = key;
 	c.key_len = strlen(key);
+	uint32_t pseq = 0;
+	uint16_t pssid = 0;
+	assert_int_equal(sk_reflect_peek(req, n, &c, &pseq, &pssid), SK_OK);
+	assert_int_equal(pseq, 12);
+	assert_int_equal(pssid, 0x1234);
 	struct sk_reflect_rx rx = rx4();
 	struct sk_reflect_state st;
 	memset(&st, 0, sizeof st);

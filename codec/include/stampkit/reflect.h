@@ -73,6 +73,8 @@ struct sk_reflect_info {
 	unsigned unknown;     /* TLVs or sub-TLVs answered with the U flag */
 	bool tlv_malformed;   /* the TLV area was malformed: copied with the M flag */
 	bool tlv_hmac_bad;    /* the HMAC TLV did not verify: I flag set */
+	bool followup;        /* a Follow-Up Telemetry TLV was answered: the caller should
+			       * take the reply's true transmit time (sk_reflect_note_tx) */
 };
 
 /* Build the reply to request req[0..len) into out (cap octets) with T3 = t3_ns.
@@ -89,6 +91,11 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 				const struct sk_reflect_rx *rx, struct sk_reflect_state *st,
 				int64_t t3_ns, uint8_t *out, size_t cap,
 				struct sk_reflect_info *info, struct sk_error *err);
+
+/* The session key of a request without building anything: its Sender Sequence Number and
+ * SSID (0 for TWAMP-light). SK_E_TRUNCATED when shorter than the sender's fixed part. */
+enum sk_result sk_reflect_peek(const uint8_t *req, size_t len, const struct sk_reflect_cfg *cfg,
+			       uint32_t *sender_seq, uint16_t *ssid);
 
 /* Record the true transmit time of the reply with reflector seq `seq` (Follow-Up Telemetry
  * of the next reply, RFC 8972 §4.7). mode: 1 HW assist, 2 SW local, 3 control plane. */
