@@ -86,6 +86,8 @@ void sk_dec_begin(struct sk_dec *e, const char *kind)
 		sk_json_member_str(&e->json, "transport", p->proto == 6 ? "tcp" : "udp");
 		sk_json_member_int(&e->json, "ttl", p->ttl);
 		sk_json_member_int(&e->json, "tos", p->tos);
+		if (p->fragment)
+			sk_json_member_raw(&e->json, "ip_fragment", "true");
 		if (p->nvlan) {
 			char v[64];
 			int o = snprintf(v, sizeof v, "[");
@@ -111,6 +113,9 @@ void sk_dec_begin(struct sk_dec *e, const char *kind)
 				fprintf(e->out, " %u", (unsigned)p->vlan[i]);
 			fputc('\n', e->out);
 		}
+		if (p->fragment)
+			fputs("    IP fragment: the payload continues in fragments that are not reassembled\n",
+			      e->out);
 		e->text.depth = 1;
 	}
 }
