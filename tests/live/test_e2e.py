@@ -64,6 +64,28 @@ def main(bin):
     check(c["reflected"] == 10 and c["refused"]["auth"] == 10 and c["malformed"] == 4,
           "auth counters %r" % c)
 
+    # Dual stack: ':port' takes IPv4 and IPv6 on one socket; host names resolve.
+    port = free_port(socket.AF_INET6)
+    r = Responder(bin, ":%d" % port)
+    try:
+        for remote in ("127.0.0.1", "[::1]", "localhost"):
+            s = sender(bin, "%s:%d" % (remote, port), "-c", "3", "-i", "1", "--timeout", "2")
+            check(s["received"] == 3, "dual stack %s: %r" % (remote, s))
+    finally:
+        c = r.stop()
+    check(c["reflected"] == 9, "dual stack counters %r" % c)
+
+    # dscptable: twampy's table (64 rows, names, TOS binary and hex), exit status 0.
+    t = subprocess.run([bin, "dscptable"], capture_output=True, text=True, timeout=10)
+    rows = t.stdout.splitlines()
+    check(t.returncode == 0 and len(rows) == 71, "dscptable: %d lines, status %d" %
+          (len(rows), t.returncode))
+    check(rows[4] == "DSCP Name      DSCP Value     TOS (bin)      TOS (hex)", rows[4])
+    check(rows[6] == "be             0              0000 0000      00", rows[6])
+    check(rows[6 + 46] == "ef             46             1011 1000      B8", rows[6 + 46])
+    check(rows[6 + 56] == "nc2            56             1110 0000      E0", rows[6 + 56])
+    check(rows[6 + 63] == "cp63           63             1111 1100      FC", rows[6 + 63])
+
     # twampy's table: exact rules, header and footer; 100% loss line when nothing answers.
     port = free_port()
     out = subprocess.run([bin, "sender", "127.0.0.1:%d" % port, "-c", "3", "-i", "1",
