@@ -245,6 +245,11 @@ bool sk_log_enabled(int level)
 	return level <= log_level && log_level != SK_LOG_QUIET;
 }
 
+FILE *sk_log_file(void)
+{
+	return log_fp ? log_fp : stdout;
+}
+
 void sk_log(int level, const char *fmt, ...)
 {
 	if (!sk_log_enabled(level))

@@ -76,6 +76,8 @@ void sk_log(int level, const char *fmt, ...)
 #endif
 	;
 bool sk_log_enabled(int level);
+/* Where log lines go (for multi-line dumps). */
+FILE *sk_log_file(void);
 void sk_log_hex(const char *what, const uint8_t *p, size_t n);
 
 /* One pick from twampy's IMIX padding list of the IP version. */

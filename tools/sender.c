@@ -13,6 +13,8 @@
 
 #include "commands.h"
 #include "liveopt.h"
+#include "output.h"
+#include "tlvopt.h"
 #include "udpio.h"
 #include "stampkit/metrics.h"
 #include "stampkit/reflect.h"
@@ -50,6 +52,8 @@ static void usage(FILE *out)
 		"      --reflector auto|stateful|stateless   how the reflector numbers its replies\n"
 		"                        (per-direction loss needs stateful; default auto for\n"
 		"                        STAMP, stateful for TWAMP-light)\n\n");
+	fputs(sk_tlvopt_help, out);
+	fputc('\n', out);
 	sk_liveopt_help(out);
 }
 
@@ -102,6 +106,7 @@ struct run {
 	uint64_t sent, send_errors, bad_replies, foreign, beyond, replies;
 	int64_t first_send_mono, last_send_mono;
 	struct sk_hist *send_err; /* actual send time - scheduled time */
+	uint64_t tlv_replies, tlv_u, tlv_m, tlv_i, tlv_c, tlv_hmac_bad;
 	bool kernel_t4;
 	bool interrupted;
 };
@@ -113,7 +118,11 @@ int cmd_sender(int argc, char **argv)
 	long count = 100, ssid = 0;
 	double interval_ms = 100, rate = 0, duration = 0, timeout_s = 5;
 	int refl_mode = -1;
-	enum { O_RATE = SK_OPT_LOCAL_BASE, O_DURATION, O_SSID, O_TIMEOUT, O_REFLECTOR };
+	enum { O_RATE = SK_OPT_LOCAL_BASE, O_DURATION, O_SSID, O_TIMEOUT, O_REFLECTOR, O_TLV };
+	struct sk_tlvopt tlvs[SK_TLVOPT_MAX];
+	unsigned ntlv = 0;
+	bool want_hmac_tlv = false;
+	char terr[200];
 	static const struct option longopts[] = {
 		SK_LIVEOPT_LONG,
 		{ "count", required_argument, NULL, 'c' },
@@ -123,6 +132,7 @@ int cmd_sender(int argc, char **argv)
 		{ "ssid", required_argument, NULL, O_SSID },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "reflector", required_argument, NULL, O_REFLECTOR },
+		{ "tlv", required_argument, NULL, O_TLV },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -184,6 +194,20 @@ int cmd_sender(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case O_TLV:
+			if (ntlv == SK_TLVOPT_MAX) {
+				fprintf(stderr, "stampkit %s: at most %d --tlv\n", cmd, SK_TLVOPT_MAX);
+				return 2;
+			}
+			if (sk_tlvopt_parse(optarg, &tlvs[ntlv], terr, sizeof terr)) {
+				fprintf(stderr, "stampkit %s: %s\n", cmd, terr);
+				return 2;
+			}
+			if (tlvs[ntlv].type == SK_TLV_HMAC)
+				want_hmac_tlv = true; /* always the last TLV (RFC 8972 §4.8) */
+			else
+				ntlv++;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -204,6 +228,14 @@ int cmd_sender(int argc, char **argv)
 			return 2;
 		}
 		count = (long)n;
+	}
+	if ((ntlv || want_hmac_tlv) && lo.proto != SK_PROTO_STAMP) {
+		fprintf(stderr, "stampkit %s: --tlv needs --mode stamp\n", cmd);
+		return 2;
+	}
+	if (want_hmac_tlv && !lo.key_len) {
+		fprintf(stderr, "stampkit %s: --tlv hmac needs --auth KEYFILE\n", cmd);
+		return 2;
 	}
 	if (lo.ts_fmt == SK_TS_PTP && lo.proto != SK_PROTO_STAMP) {
 		fprintf(stderr, "stampkit %s: --timestamp ptp needs --mode stamp\n", cmd);
@@ -353,11 +385,21 @@ int cmd_sender(int argc, char **argv)
 				status = 1;
 				goto done;
 			}
-			if (lo.proto == SK_PROTO_STAMP && pad > 0) {
+			if (lo.proto == SK_PROTO_STAMP && (pad > 0 || ntlv || want_hmac_tlv)) {
 				struct sk_wbuf w;
 				sk_wbuf_init(&w, m->buf, m->cap);
 				w.off = n;
-				sk_tlv_put_padding(&w, 0, (size_t)pad - SK_TLV_HDR_LEN);
+				for (unsigned t = 0; t < ntlv; t++)
+					sk_tlvopt_put(&w, &tlvs[t], p.seq + 1);
+				if (pad > 0)
+					sk_tlv_put_padding(&w, 0, (size_t)pad - SK_TLV_HDR_LEN);
+				if (want_hmac_tlv)
+					sk_tlv_put_hmac(&w, 0, fixed, lo.key, lo.key_len);
+				if (w.err) {
+					fprintf(stderr, "stampkit %s: TLVs do not fit in a packet\n", cmd);
+					status = 1;
+					goto done;
+				}
 				n = w.off;
 			}
 			m->len = n;
@@ -420,6 +462,27 @@ int cmd_sender(int argc, char **argv)
 					continue;
 				}
 				run.replies++;
+				if (lo.proto == SK_PROTO_STAMP && p.tail_len) {
+					/* What the reflector said about our TLVs (RFC 8972 §4 flags). */
+					struct sk_tlv_iter it;
+					struct sk_tlv tv;
+					sk_tlv_iter_init(&it, p.tail, p.tail_len, fixed);
+					run.tlv_replies++;
+					while (sk_tlv_next(&it, &tv)) {
+						run.tlv_u += (tv.flags & SK_TLV_F_U) != 0;
+						run.tlv_m += (tv.flags & SK_TLV_F_M) != 0;
+						run.tlv_i += (tv.flags & SK_TLV_F_I) != 0;
+						run.tlv_c += (tv.flags & SK_TLV_F_C) != 0;
+					}
+					if (p.tlv_hmac_status == SK_HMAC_ST_BAD)
+						run.tlv_hmac_bad++;
+				}
+				if (sk_log_enabled(SK_LOG_DEBUG)) {
+					struct sk_text_out to;
+					struct sk_visitor vis;
+					sk_text_visitor(&to, sk_log_file(), &vis);
+					sk_test_decode(m->buf, m->len, &ro, &p, &vis, NULL);
+				}
 				int64_t t4 = m->rx_ns ? m->rx_ns : user_t4;
 				struct sk_reply rep = {
 					.sender_seq = p.sender_seq, .reflector_seq = p.seq,
@@ -518,7 +581,12 @@ done:
 		json_dir("inbound", &ib, false);
 		json_dir("roundtrip", &rt, false);
 		json_dir("residence", &rs_, true);
-		printf("},\"send\":{\"interval_ns\":%.1f,\"achieved_pps\":%.1f,\"send_errors\":%llu,"
+		printf("},\"tlv\":{\"replies\":%llu,\"u\":%llu,\"m\":%llu,\"i\":%llu,\"c\":%llu,"
+		       "\"hmac_bad\":%llu}", (unsigned long long)run.tlv_replies,
+		       (unsigned long long)run.tlv_u, (unsigned long long)run.tlv_m,
+		       (unsigned long long)run.tlv_i, (unsigned long long)run.tlv_c,
+		       (unsigned long long)run.tlv_hmac_bad);
+		printf(",\"send\":{\"interval_ns\":%.1f,\"achieved_pps\":%.1f,\"send_errors\":%llu,"
 		       "\"late_p50_ns\":%lld,\"late_p99_ns\":%lld}}\n",
 		       interval_ns, achieved, (unsigned long long)run.send_errors, (long long)e50,
 		       (long long)e99);

@@ -59,10 +59,22 @@ def main(bin):
         check(s["received"] == 0, "auth wrong key answered: %r" % s)
         s = sender(bin, "127.0.0.1:%d" % port, "-c", "4", "-i", "1", "--timeout", "0.5")
         check(s["received"] == 0, "unauthenticated packets answered by an auth responder")
+        # Every --tlv the sender knows, HMAC TLV last: answered, two with U (Return Path,
+        # type 200), the HMAC TLV of each reply verifies.
+        tl = ["location", "class-of-service:dscp1=af41", "timestamp-info", "direct-measurement",
+              "access-report:id=2,code=1", "follow-up-telemetry",
+              "destination-address:addr=127.0.0.1", "return-path:code=1",
+              "micro-session:sender=5", "raw:type=200,len=8", "padding:len=10", "hmac"]
+        args = sum((["--tlv", t] for t in tl), [])
+        s = sender(bin, "127.0.0.1:%d" % port, "-c", "5", "-i", "1", "--auth", good, *args)
+        check(s["received"] == 5, "TLVs: %r" % s)
+        check(s["tlv"] == {"replies": 5, "u": 10, "m": 0, "i": 0, "c": 0, "hmac_bad": 0},
+              "TLV answers %r" % s["tlv"])
     finally:
         c = r.stop()
-    check(c["reflected"] == 10 and c["refused"]["auth"] == 10 and c["malformed"] == 4,
+    check(c["reflected"] == 15 and c["refused"]["auth"] == 10 and c["malformed"] == 4,
           "auth counters %r" % c)
+    check(c["tlv"]["unknown"] == 10 and c["tlv"]["hmac_bad"] == 0, "TLV counters %r" % c)
 
     # Dual stack: ':port' takes IPv4 and IPv6 on one socket; host names resolve.
     port = free_port(socket.AF_INET6)
