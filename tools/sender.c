@@ -376,7 +376,8 @@ int cmd_sender(int argc, char **argv)
 				p.tail_len = (size_t)pad;
 			}
 			/* T1 as late as possible: read right before encoding this batch entry. */
-			p.timestamp = sk_ts_from_ns(sk_now_real_ns(), (enum sk_ts_fmt)lo.ts_fmt, 0);
+			p.timestamp = sk_ts_from_ns(sk_now_real_ns(), (enum sk_ts_fmt)lo.ts_fmt,
+						    SK_TAI_UTC_DEFAULT);
 			if (lo.ts_fmt == SK_TS_PTP)
 				p.error_estimate |= 0x4000;
 			size_t n = 0;
@@ -484,12 +485,14 @@ int cmd_sender(int argc, char **argv)
 					sk_test_decode(m->buf, m->len, &ro, &p, &vis, NULL);
 				}
 				int64_t t4 = m->rx_ns ? m->rx_ns : user_t4;
+				/* Each timestamp in the format its own Error Estimate's Z bit says. */
+				enum sk_ts_fmt sf = sk_errest_fmt(p.sender_error_estimate);
+				enum sk_ts_fmt rf = sk_errest_fmt(p.error_estimate);
 				struct sk_reply rep = {
 					.sender_seq = p.sender_seq, .reflector_seq = p.seq,
-					.t1_ns = sk_ts_to_ns(p.sender_timestamp,
-							     sk_errest_fmt(p.sender_error_estimate), 0),
-					.t2_ns = sk_ts_to_ns(p.rx_timestamp, sk_errest_fmt(p.error_estimate), 0),
-					.t3_ns = sk_ts_to_ns(p.timestamp, sk_errest_fmt(p.error_estimate), 0),
+					.t1_ns = sk_ts_to_ns(p.sender_timestamp, sf, SK_TAI_UTC_DEFAULT),
+					.t2_ns = sk_ts_to_ns(p.rx_timestamp, rf, SK_TAI_UTC_DEFAULT),
+					.t3_ns = sk_ts_to_ns(p.timestamp, rf, SK_TAI_UTC_DEFAULT),
 					.t4_ns = t4,
 				};
 				struct sk_reply_info info;

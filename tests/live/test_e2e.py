@@ -87,6 +87,20 @@ def main(bin):
         c = r.stop()
     check(c["reflected"] == 9, "dual stack counters %r" % c)
 
+    # PTP timestamps (Z bit) on either side: every timestamp read in its own format, so
+    # one-way delays stay small and positive (a TAI-UTC slip would show as 37 s).
+    port = free_port()
+    r = Responder(bin, "127.0.0.1:%d" % port, "--timestamp", "ptp")
+    try:
+        for ts in ("ptp", "ntp"):
+            s = sender(bin, "127.0.0.1:%d" % port, "-c", "3", "-i", "1", "--timestamp", ts)
+            for d in ("outbound", "inbound"):
+                v = s["delay"][d]
+                check(s["received"] == 3 and v["negative"] == 0 and 0 <= v["max_ns"] < 100e6,
+                      "PTP/%s %s delay %r" % (ts, d, v))
+    finally:
+        r.stop()
+
     # dscptable: twampy's table (64 rows, names, TOS binary and hex), exit status 0.
     t = subprocess.run([bin, "dscptable"], capture_output=True, text=True, timeout=10)
     rows = t.stdout.splitlines()
