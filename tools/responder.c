@@ -3,6 +3,7 @@
  * and TWAMP-light (RFC 5357 §4.2) Session-Reflector over the I/O layer; the replies are
  * built by the codec (reflect.h). */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,8 +33,82 @@ struct session {
 
 struct counters {
 	uint64_t received, reflected, malformed, oversized, refused_short, refused_auth,
-		refused_self, send_errors, tlv_unknown, tlv_malformed, tlv_hmac_bad, sessions_full;
+		refused_self, refused_allow, refused_rate, send_errors, tlv_unknown, tlv_malformed,
+		tlv_hmac_bad, sessions_full;
 };
+
+/* --allow: address prefixes whose requests are answered (none given: everyone). */
+#define MAX_ALLOW 32
+struct prefix {
+	uint8_t family, len;
+	uint8_t addr[16];
+};
+
+static int parse_prefix(const char *s, struct prefix *p)
+{
+	char buf[80];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	if (n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	memset(p, 0, sizeof *p);
+	if (inet_pton(AF_INET, buf, p->addr) == 1)
+		p->family = 4;
+	else if (inet_pton(AF_INET6, buf, p->addr) == 1)
+		p->family = 6;
+	else
+		return -1;
+	long len = p->family == 4 ? 32 : 128;
+	if (slash && sk_parse_long(slash + 1, 0, len, &len))
+		return -1;
+	p->len = (uint8_t)len;
+	return 0;
+}
+
+static bool prefix_match(const struct prefix *p, uint8_t family, const uint8_t *a)
+{
+	if (p->family != family)
+		return false;
+	unsigned full = p->len / 8, rest = p->len % 8;
+	if (memcmp(p->addr, a, full))
+		return false;
+	return !rest || ((p->addr[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+/* --rate-limit: a token bucket per source address in a fixed table (a new source takes
+ * the slot of the oldest it collides with), so a flood from one address cannot take the
+ * reflector from the others. */
+#define RL_SLOTS 4096
+struct bucket {
+	uint8_t family;
+	uint8_t addr[16];
+	double tokens;
+	int64_t last_ns;
+};
+
+static bool rate_ok(struct bucket *t, double pps, uint8_t family, const uint8_t *a, int64_t now)
+{
+	uint32_t h = 2166136261u ^ family;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a[i]) * 16777619u;
+	struct bucket *b = &t[h % RL_SLOTS];
+	if (b->family != family || memcmp(b->addr, a, 16)) {
+		b->family = family;
+		memcpy(b->addr, a, 16);
+		b->tokens = pps; /* one second of burst */
+		b->last_ns = now;
+	}
+	b->tokens += (double)(now - b->last_ns) * 1e-9 * pps;
+	if (b->tokens > pps)
+		b->tokens = pps;
+	b->last_ns = now;
+	if (b->tokens < 1)
+		return false;
+	b->tokens -= 1;
+	return true;
+}
 
 static volatile sig_atomic_t stop_flag, dump_flag;
 
@@ -65,7 +140,9 @@ static void usage(FILE *out)
 		"  --allow-short         answer TWAMP-light requests shorter than 41 octets with a\n"
 		"                        41-octet reply (larger than the request: off by default)\n"
 		"  --max-size N          largest request accepted (default 9216 octets)\n"
-		"  --max-sessions N      sessions remembered at once (default 4096)\n\n");
+		"  --max-sessions N      sessions remembered at once (default 4096)\n"
+		"  --allow PREFIX        answer only these sources (repeatable; 192.0.2.0/24, ::1)\n"
+		"  --rate-limit PPS      answer at most PPS requests per second per source address\n\n");
 	sk_liveopt_help(out);
 	fprintf(out, "\nCounters go to standard output at exit (SIGINT/SIGTERM) and on SIGUSR1.\n");
 }
@@ -74,24 +151,28 @@ static void print_counters(const struct counters *c, bool json)
 {
 	if (json)
 		printf("{\"type\":\"responder\",\"received\":%llu,\"reflected\":%llu,\"malformed\":%llu,"
-		       "\"oversized\":%llu,\"refused\":{\"short\":%llu,\"auth\":%llu,\"self\":%llu},"
+		       "\"oversized\":%llu,\"refused\":{\"short\":%llu,\"auth\":%llu,\"self\":%llu,"
+		       "\"allow\":%llu,\"rate\":%llu},"
 		       "\"send_errors\":%llu,\"tlv\":{\"unknown\":%llu,\"malformed\":%llu,"
 		       "\"hmac_bad\":%llu},\"sessions_full\":%llu}\n",
 		       (unsigned long long)c->received, (unsigned long long)c->reflected,
 		       (unsigned long long)c->malformed, (unsigned long long)c->oversized,
 		       (unsigned long long)c->refused_short, (unsigned long long)c->refused_auth,
-		       (unsigned long long)c->refused_self, (unsigned long long)c->send_errors,
+		       (unsigned long long)c->refused_self, (unsigned long long)c->refused_allow,
+		       (unsigned long long)c->refused_rate, (unsigned long long)c->send_errors,
 		       (unsigned long long)c->tlv_unknown, (unsigned long long)c->tlv_malformed,
 		       (unsigned long long)c->tlv_hmac_bad, (unsigned long long)c->sessions_full);
 	else
 		printf("received %llu reflected %llu malformed %llu oversized %llu refused %llu "
-		       "(short %llu, auth %llu, self %llu) send-errors %llu tlv-unknown %llu "
-		       "tlv-malformed %llu tlv-hmac-bad %llu\n",
+		       "(short %llu, auth %llu, self %llu, allow %llu, rate %llu) send-errors %llu "
+		       "tlv-unknown %llu tlv-malformed %llu tlv-hmac-bad %llu\n",
 		       (unsigned long long)c->received, (unsigned long long)c->reflected,
 		       (unsigned long long)c->malformed, (unsigned long long)c->oversized,
-		       (unsigned long long)(c->refused_short + c->refused_auth + c->refused_self),
+		       (unsigned long long)(c->refused_short + c->refused_auth + c->refused_self +
+					    c->refused_allow + c->refused_rate),
 		       (unsigned long long)c->refused_short, (unsigned long long)c->refused_auth,
-		       (unsigned long long)c->refused_self, (unsigned long long)c->send_errors,
+		       (unsigned long long)c->refused_self, (unsigned long long)c->refused_allow,
+		       (unsigned long long)c->refused_rate, (unsigned long long)c->send_errors,
 		       (unsigned long long)c->tlv_unknown, (unsigned long long)c->tlv_malformed,
 		       (unsigned long long)c->tlv_hmac_bad);
 	fflush(stdout);
@@ -173,7 +254,11 @@ int cmd_responder(int argc, char **argv)
 	sk_liveopt_init(&lo);
 	bool stateful = false, allow_short = false;
 	long timer = 30, max_size = 9216, max_sessions = 4096;
-	enum { O_STATEFUL = SK_OPT_LOCAL_BASE, O_TIMER, O_SHORT, O_MAXSIZE, O_MAXSESS, O_HELP };
+	enum { O_STATEFUL = SK_OPT_LOCAL_BASE, O_TIMER, O_SHORT, O_MAXSIZE, O_MAXSESS, O_ALLOW,
+	       O_RATE };
+	struct prefix allow[MAX_ALLOW];
+	unsigned nallow = 0;
+	double rate_limit = 0;
 	static const struct option longopts[] = {
 		SK_LIVEOPT_LONG,
 		{ "stateful", no_argument, NULL, O_STATEFUL },
@@ -181,6 +266,8 @@ int cmd_responder(int argc, char **argv)
 		{ "allow-short", no_argument, NULL, O_SHORT },
 		{ "max-size", required_argument, NULL, O_MAXSIZE },
 		{ "max-sessions", required_argument, NULL, O_MAXSESS },
+		{ "allow", required_argument, NULL, O_ALLOW },
+		{ "rate-limit", required_argument, NULL, O_RATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -213,6 +300,21 @@ int cmd_responder(int argc, char **argv)
 		case O_MAXSESS:
 			if (sk_parse_long(optarg, 1, 1 << 22, &max_sessions)) {
 				fprintf(stderr, "stampkit %s: --max-sessions: expected 1..4194304\n", cmd);
+				return 2;
+			}
+			break;
+		case O_ALLOW:
+			if (nallow == MAX_ALLOW || parse_prefix(optarg, &allow[nallow])) {
+				fprintf(stderr, "stampkit %s: --allow %s: expected ADDRESS[/LEN] "
+					"(at most %d)\n", cmd, optarg, MAX_ALLOW);
+				return 2;
+			}
+			nallow++;
+			break;
+		case O_RATE:
+			if (sk_parse_double(optarg, 1e9, &rate_limit) || rate_limit < 1) {
+				fprintf(stderr, "stampkit %s: --rate-limit: expected packets per second >= 1\n",
+					cmd);
 				return 2;
 			}
 			break;
@@ -276,7 +378,8 @@ opened:;
 	size_t bufsz = (size_t)max_size + 1;
 	uint8_t *rxbuf = malloc(SK_IO_BATCH * bufsz), *txbuf = malloc(SK_IO_BATCH * bufsz);
 	struct txslot *ring = calloc(TXRING, sizeof *ring);
-	if (!tab.s || !rxbuf || !txbuf || !ring) {
+	struct bucket *buckets = rate_limit > 0 ? calloc(RL_SLOTS, sizeof *buckets) : NULL;
+	if (!tab.s || !rxbuf || !txbuf || !ring || (rate_limit > 0 && !buckets)) {
 		fprintf(stderr, "stampkit %s: out of memory\n", cmd);
 		return 1;
 	}
@@ -360,6 +463,19 @@ opened:;
 						  sk_sockaddr_equal((struct sockaddr *)&m->peer,
 								    (struct sockaddr *)&io.bound)))) {
 				cnt.refused_self++;
+				continue;
+			}
+			if (nallow) {
+				bool ok = false;
+				for (unsigned a = 0; a < nallow && !ok; a++)
+					ok = prefix_match(&allow[a], r.family, r.src);
+				if (!ok) {
+					cnt.refused_allow++;
+					continue;
+				}
+			}
+			if (buckets && !rate_ok(buckets, rate_limit, r.family, r.src, sk_now_mono_ns())) {
+				cnt.refused_rate++;
 				continue;
 			}
 			sk_log_hex("received", m->buf, m->len);
@@ -466,5 +582,6 @@ opened:;
 	free(rxbuf);
 	free(txbuf);
 	free(ring);
+	free(buckets);
 	return status;
 }

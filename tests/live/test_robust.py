@@ -70,6 +70,28 @@ def main(bin):
           "counters %r, want malformed %d oversized %d" % (c, short, oversized))
     check(c["reflected"] == long_random + 80, "reflected %d" % c["reflected"])
 
+    # --allow: only listed prefixes are answered; --rate-limit: a token bucket per source
+    # (burst of one second's worth, then the rate).
+    port = free_port(socket.AF_INET6)
+    r = Responder(bin, ":%d" % port, "--allow", "10.0.0.0/8", "--allow", "::1")
+    try:
+        s = sender(bin, "127.0.0.1:%d" % port, "-c", "5", "-i", "1", "--timeout", "0.3")
+        check(s["received"] == 0, "--allow let 127.0.0.1 through")
+        s = sender(bin, "[::1]:%d" % port, "-c", "5", "-i", "1")
+        check(s["received"] == 5, "--allow ::1 refused: %r" % s)
+    finally:
+        c = r.stop()
+    check(c["refused"]["allow"] == 5 and c["reflected"] == 5, "allow counters %r" % c)
+    port = free_port()
+    r = Responder(bin, "127.0.0.1:%d" % port, "--rate-limit", "20")
+    try:
+        s = sender(bin, "127.0.0.1:%d" % port, "-c", "300", "--rate", "1000", "--timeout", "0.5")
+    finally:
+        c = r.stop()
+    # 20 of burst + 20/s over the 0.3 s of sending; generous bounds for a loaded machine.
+    check(20 <= s["received"] <= 40, "rate limit let %d of 300 through" % s["received"])
+    check(c["refused"]["rate"] == 300 - s["received"], "rate counters %r" % c)
+
     # A peer that answers with junk: short packets, random octets, replies to numbers never
     # sent, and a few true replies; the sender ends normally and counts them apart.
     port = free_port()
