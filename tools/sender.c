@@ -412,7 +412,12 @@ int cmd_sender(int argc, char **argv)
 				int k = io.ops->send_batch(&io, tx + done, nb - done);
 				int64_t after = sk_now_mono_ns();
 				if (k <= 0) {
-					if (run.send_errors++ == 0)
+					if (run.send_errors++ == 0 && errno == EMSGSIZE)
+						fprintf(stderr, "stampkit %s: a packet of %zu octets does not fit "
+							"the path MTU%s: lower --padding%s\n", cmd,
+							tx[done].len, lo.dont_fragment ? " with DF set" : "",
+							lo.dont_fragment ? " or drop --do-not-fragment" : "");
+					else if (run.send_errors == 1)
 						fprintf(stderr, "stampkit %s: send to %s: %s\n", cmd, rs,
 							strerror(errno));
 					k = 1; /* that packet is lost: counted as sent, never answered */

@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Over a veth pair between two network namespaces that the test creates and removes:
+# IPv4 and IPv6 sessions, the Sender TTL seen across a real link, replies the size of
+# requests that need fragmenting, and a clear error for a packet past the MTU with DF.
+#   usage: test_netns.py STAMPKIT   (needs root and iproute2; exit 77 otherwise)
+import json, os, shutil, subprocess, sys, tempfile, time
+from livelib import Fail, Responder, check, run, SKIP
+
+if os.geteuid() != 0 or not shutil.which("ip"):
+    sys.exit(SKIP)
+tag = "sk%d" % os.getpid()
+NS_S, NS_R = tag + "s", tag + "r"
+A4, B4, A6, B6 = "10.254.77.1", "10.254.77.2", "fd00:5354:414d::1", "fd00:5354:414d::2"
+
+
+def ip(*args):
+    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
+
+
+def setup():
+    ip("netns", "add", NS_S)
+    ip("netns", "add", NS_R)
+    ip("link", "add", tag + "a", "netns", NS_S, "type", "veth", "peer", "name", tag + "b",
+       "netns", NS_R)
+    for ns, dev, a4, a6 in ((NS_S, tag + "a", A4, A6), (NS_R, tag + "b", B4, B6)):
+        ip("-n", ns, "link", "set", "lo", "up")
+        ip("-n", ns, "link", "set", dev, "mtu", "1500", "up")
+        ip("-n", ns, "addr", "add", a4 + "/24", "dev", dev)
+        ip("-n", ns, "addr", "add", a6 + "/64", "dev", dev, "nodad")
+
+
+def teardown():
+    for ns in (NS_S, NS_R):
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
+
+
+def main(bin):
+    try:
+        setup()
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        teardown()
+        sys.exit(SKIP)
+    try:
+        inr = ["ip", "netns", "exec", NS_R, bin]
+        ins = ["ip", "netns", "exec", NS_S, bin]
+        r = NsResponder(inr, ":8620", "--stateful")
+        try:
+            for remote in (B4, "[%s]" % B6):
+                s = nssender(ins, "%s:8620" % remote, "-c", "10", "-i", "2", "--ttl", "9",
+                             "--reflector", "stateful")
+                check(s["received"] == 10 and s["loss"]["roundtrip"] == 0, "%s: %r" % (remote, s))
+            # 3000 octets of padding need fragments on a 1500 MTU link: still answered.
+            s = nssender(ins, "%s:8620" % B4, "-c", "5", "-i", "2", "--padding", "3000")
+            check(s["received"] == 5, "fragmented requests: %r" % s)
+            # With DF the same packet cannot leave: a clear error, not a silent loss.
+            res = subprocess.run(ins + ["sender", "%s:8620" % B4, "-c", "2", "-i", "1",
+                                        "--padding", "3000", "--do-not-fragment", "--timeout",
+                                        "0.3"], capture_output=True, text=True, timeout=30)
+            check(res.returncode == 0 and "does not fit the path MTU" in res.stderr,
+                  "DF error: %r" % res.stderr)
+        finally:
+            c = r.stop()
+        check(c["reflected"] == 25 and c["send_errors"] == 0, "responder %r" % c)
+        log = open(r.log).read()
+        check(log.count("ttl=9]") == 20, "Sender TTL 9 not seen on every request")
+    finally:
+        teardown()
+
+
+class NsResponder(Responder):
+    """The responder run inside a namespace (prefix: the `ip netns exec` command)."""
+
+    def __init__(self, prefix, local, *args):
+        self.dir = tempfile.mkdtemp(prefix="sk-live-")
+        self.log = os.path.join(self.dir, "responder.log")
+        self.out = open(os.path.join(self.dir, "responder.out"), "w+")
+        self.p = subprocess.Popen(prefix + ["responder", "-v", "-l", self.log, "--json", *args,
+                                            local], stdout=self.out, stderr=subprocess.STDOUT)
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            if os.path.exists(self.log) and "Wait to receive" in open(self.log).read():
+                return
+            time.sleep(0.02)
+        raise Fail("responder did not start in the namespace")
+
+
+def nssender(prefix, *args):
+    r = subprocess.run(prefix + ["sender", "--json", *args], capture_output=True, text=True,
+                       timeout=60)
+    check(r.returncode == 0, "sender: " + r.stderr)
+    return json.loads(r.stdout.splitlines()[-1])
+
+
+run(main)
