@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "liveopt.h"
 #include "output.h"
+#include "pcapout.h"
 #include "tlvopt.h"
 #include "udpio.h"
 #include "stampkit/metrics.h"
@@ -51,7 +52,9 @@ static void usage(FILE *out)
 		"                        send (default 5; ends as soon as every reply is in)\n"
 		"      --reflector auto|stateful|stateless   how the reflector numbers its replies\n"
 		"                        (per-direction loss needs stateful; default auto for\n"
-		"                        STAMP, stateful for TWAMP-light)\n\n");
+		"                        STAMP, stateful for TWAMP-light)\n"
+		"      --pcap-out FILE   write every packet sent and received (nanosecond pcap,\n"
+		"                        raw IP, kernel receive times) for stampkit decode/analyze\n\n");
 	fputs(sk_tlvopt_help, out);
 	fputc('\n', out);
 	sk_liveopt_help(out);
@@ -118,7 +121,9 @@ int cmd_sender(int argc, char **argv)
 	long count = 100, ssid = 0;
 	double interval_ms = 100, rate = 0, duration = 0, timeout_s = 5;
 	int refl_mode = -1;
-	enum { O_RATE = SK_OPT_LOCAL_BASE, O_DURATION, O_SSID, O_TIMEOUT, O_REFLECTOR, O_TLV };
+	enum { O_RATE = SK_OPT_LOCAL_BASE, O_DURATION, O_SSID, O_TIMEOUT, O_REFLECTOR, O_TLV,
+	       O_PCAP };
+	const char *pcap_path = NULL;
 	struct sk_tlvopt tlvs[SK_TLVOPT_MAX];
 	unsigned ntlv = 0;
 	bool want_hmac_tlv = false;
@@ -133,6 +138,7 @@ int cmd_sender(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "reflector", required_argument, NULL, O_REFLECTOR },
 		{ "tlv", required_argument, NULL, O_TLV },
+		{ "pcap-out", required_argument, NULL, O_PCAP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -207,6 +213,9 @@ int cmd_sender(int argc, char **argv)
 				want_hmac_tlv = true; /* always the last TLV (RFC 8972 §4.8) */
 			else
 				ntlv++;
+			break;
+		case O_PCAP:
+			pcap_path = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -286,6 +295,18 @@ int cmd_sender(int argc, char **argv)
 	if (io.ops->open(&io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err)) {
 		fprintf(stderr, "stampkit %s: %s\n", cmd, err);
 		return 1;
+	}
+	struct sk_pcapout *pc = NULL;
+	struct sockaddr_storage src_addr;
+	if (pcap_path) {
+		uint8_t bf, ba[16];
+		uint16_t bp;
+		sk_sockaddr_unpack((struct sockaddr *)&io.bound, &bf, ba, &bp);
+		pc = sk_pcapout_open(pcap_path, err, sizeof err);
+		if (!pc || sk_source_for((struct sockaddr *)&remote, rlen, bp, &src_addr)) {
+			fprintf(stderr, "stampkit %s: --pcap-out: %s\n", cmd, pc ? "no route" : err);
+			return 1;
+		}
 	}
 	char rs[80], rhost[64];
 	sk_sockaddr_str((struct sockaddr *)&remote, rs, sizeof rs);
@@ -376,8 +397,8 @@ int cmd_sender(int argc, char **argv)
 				p.tail_len = (size_t)pad;
 			}
 			/* T1 as late as possible: read right before encoding this batch entry. */
-			p.timestamp = sk_ts_from_ns(sk_now_real_ns(), (enum sk_ts_fmt)lo.ts_fmt,
-						    SK_TAI_UTC_DEFAULT);
+			int64_t t1 = sk_now_real_ns();
+			p.timestamp = sk_ts_from_ns(t1, (enum sk_ts_fmt)lo.ts_fmt, SK_TAI_UTC_DEFAULT);
 			if (lo.ts_fmt == SK_TS_PTP)
 				p.error_estimate |= 0x4000;
 			size_t n = 0;
@@ -404,6 +425,9 @@ int cmd_sender(int argc, char **argv)
 				n = w.off;
 			}
 			m->len = n;
+			if (pc)
+				sk_pcapout_write(pc, t1, (struct sockaddr *)&src_addr,
+						 (struct sockaddr *)&remote, lo.ttl, lo.tos, m->buf, n);
 			nb++;
 		}
 		if (nb) {
@@ -452,6 +476,11 @@ int cmd_sender(int argc, char **argv)
 					continue;
 				}
 				sk_log_hex("received", m->buf, m->len);
+				if (pc)
+					sk_pcapout_write(pc, m->rx_ns ? m->rx_ns : user_t4,
+							 (struct sockaddr *)&m->peer,
+							 (struct sockaddr *)&src_addr, m->ttl, m->tos, m->buf,
+							 m->len);
 				struct sk_test_pkt p;
 				enum sk_result r = sk_test_decode(m->buf, m->len, &ro, &p, NULL, NULL);
 				if (m->truncated || m->len < min_len || r == SK_E_AUTH ||
@@ -645,6 +674,7 @@ done:
 			"(values shown as measured, not clamped)\n", cmd,
 			(unsigned long long)ob.negative, (unsigned long long)ib.negative);
 	fflush(stdout);
+	sk_pcapout_close(pc);
 	sk_session_free(sess);
 	free(herr);
 	free(txbuf);

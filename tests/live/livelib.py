@@ -88,8 +88,20 @@ class Capture:
         return read_pcap(self.file)
 
 
+def pcap_times(path):
+    """Per-record timestamps in ns of a nanosecond pcap."""
+    data = open(path, "rb").read()
+    check(struct.unpack("<I", data[:4])[0] == 0xa1b23c4d, "not a nanosecond pcap")
+    off, out = 24, []
+    while off + 16 <= len(data):
+        sec, nsec, incl, _ = struct.unpack("<IIII", data[off:off + 16])
+        out.append(sec * 1000000000 + nsec)
+        off += 16 + incl
+    return out
+
+
 def read_pcap(path):
-    """(ip version, tos, ttl, sport, dport, payload) per packet of a DLT_EN10MB/lo capture."""
+    """(ip version, tos, ttl, sport, dport, payload) per packet of an Ethernet or raw-IP capture."""
     data = open(path, "rb").read()
     magic = struct.unpack("<I", data[:4])[0]
     check(magic in (0xa1b2c3d4, 0xa1b23c4d), "not a pcap file")
@@ -102,6 +114,9 @@ def read_pcap(path):
         if linktype == 1:
             et = struct.unpack("!H", frame[12:14])[0]
             ip = frame[14:]
+        elif linktype in (12, 101):  # raw IP
+            et = 0x0800 if frame[0] >> 4 == 4 else 0x86DD
+            ip = frame
         else:
             continue
         if et == 0x0800:

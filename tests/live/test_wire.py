@@ -5,7 +5,8 @@
 # with the received DSCP/ECN and the reply sent with DSCP1, Location, U flag, Sender TTL).
 #   usage: test_wire.py STAMPKIT
 import socket, struct, time
-from livelib import Capture, Responder, check, free_port, run, sender
+import os, tempfile
+from livelib import Capture, Responder, check, free_port, pcap_times, read_pcap, run, sender
 
 
 def main(bin):
@@ -36,6 +37,21 @@ def main(bin):
         replen = {struct.unpack("!I", p[5][24:28])[0]: len(p[5]) for p in pk if p[3] == port}
         check(len(reqlen) == 40 and reqlen == replen, "IMIX reply sizes differ from requests")
         check(set(reqlen.values()) <= {44, 548, 1472}, "IMIX sizes %r" % set(reqlen.values()))
+
+        # --pcap-out: every request and reply, the request stamped with its T1, the reply
+        # with its kernel receive time (after its T3), DSCP of the reply from the CoS TLV.
+        out = os.path.join(tempfile.mkdtemp(prefix="sk-live-"), "run.pcap")
+        s = sender(bin, "127.0.0.1:%d" % port, "-c", "5", "-i", "1", "--pcap-out", out,
+                   "--tlv", "class-of-service:dscp1=cs5")
+        pk, ts = read_pcap(out), pcap_times(out)
+        check(s["received"] == 5 and len(pk) == 10, "pcap-out: %d packets" % len(pk))
+        ntp_ns = lambda b: ((struct.unpack("!I", b[0:4])[0] - 2208988800) * 10**9 +
+                            (struct.unpack("!I", b[4:8])[0] * 10**9 >> 32))
+        for p, t in zip(pk, ts):
+            if p[4] == port:
+                check(abs(ntp_ns(p[5][4:12]) - t) <= 1, "request time is not its T1")
+            else:
+                check(t >= ntp_ns(p[5][4:12]) and p[1] == 40 << 2, "reply time/TOS in pcap-out")
 
         # TLVs: a hand-built STAMP request, sent with TOS 0x29 (AF11, ECT(1)) and TTL 33.
         tlvs = bytes([0, 4, 0, 4, 46 << 2, 0, 0, 0])                       # CoS, DSCP1 = EF
