@@ -6,6 +6,8 @@
 #     packets handled per second of sending, its loss, and the ratio responder/echo.
 #  2. Sender rate accuracy at 10,000 and 100,000 packets/s (achieved vs asked) and the send
 #     time error against the schedule (p50/p99).
+#  3. Timestamp quality: responder T2 against tcpdump's capture time, idle and loaded
+#     (bench/ts_quality.py).
 #   usage: bench/bench_live.sh BUILD_DIR [PACKETS]
 set -eu
 B=${1:?usage: bench_live.sh BUILD_DIR [PACKETS]}
@@ -51,3 +53,6 @@ for RATE in 10000 100000; do
 	field "$TMP/rate.json" "'  asked %6d pps  achieved %9.1f pps (%.4f)  send late p50 %6.1f us  p99 %7.1f us  received %d/%d' % ($RATE, d['send']['achieved_pps'], d['send']['achieved_pps']/$RATE, d['send']['late_p50_ns']/1e3, d['send']['late_p99_ns']/1e3, d['received'], d['sent'])"
 done
 kill -INT $RP; wait $RP 2>/dev/null || true
+
+# 3. Timestamp quality: the responder's T2 against tcpdump's capture time on lo.
+/usr/bin/python3 "$(dirname "$0")/ts_quality.py" "$SK" 2000
