@@ -37,10 +37,11 @@ static void on_stop(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: stampkit sender [options] REMOTE [LOCAL]\n\n"
+		"usage: stampkit sender [options] [REMOTE [LOCAL]]\n\n"
 		"Sends STAMP (default) or TWAMP-light test packets to REMOTE and prints delay,\n"
 		"jitter and loss per direction. Addresses: ip, ip:port, :port, [v6]:port, [v6],\n"
-		"bare IPv6, host names; REMOTE's default port is 862 (twampy's was 20001), LOCAL's\n"
+		"bare IPv6, host names; REMOTE defaults to 127.0.0.1 and its port to 862 (twampy's\n"
+		"was 20001), LOCAL's\n"
 		"default is any address, a free port (twampy's was :20000).\n\n"
 		"Sender options:\n"
 		"  -c, --count N         packets to send (default 100)\n"
@@ -221,8 +222,8 @@ int cmd_sender(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (argc - optind < 1 || argc - optind > 2) {
-		fprintf(stderr, "stampkit %s: expected REMOTE [LOCAL]\n", cmd);
+	if (argc - optind > 2) {
+		fprintf(stderr, "stampkit %s: expected [REMOTE [LOCAL]]\n", cmd);
 		usage(stderr);
 		return 2;
 	}
@@ -255,7 +256,9 @@ int cmd_sender(int argc, char **argv)
 	struct sockaddr_storage remote, local;
 	socklen_t rlen, llen;
 	const char *ls = argc - optind == 2 ? argv[optind + 1] : "";
-	if (sk_addr_parse(argv[optind], DEFAULT_PORT, 0, false, &remote, &rlen, err, sizeof err)) {
+	/* twampy's default remote is the local host. */
+	const char *rem = argc - optind >= 1 ? argv[optind] : "127.0.0.1";
+	if (sk_addr_parse(rem, DEFAULT_PORT, 0, false, &remote, &rlen, err, sizeof err)) {
 		fprintf(stderr, "stampkit %s: remote %s\n", cmd, err);
 		return 2;
 	}

@@ -3,7 +3,7 @@
 # End to end over loopback: sender and responder in both modes, IPv4 and IPv6, padding,
 # IMIX, stateful numbering, authenticated mode (good and wrong key), twampy's table.
 #   usage: test_e2e.py STAMPKIT
-import os, socket, subprocess, tempfile
+import json, os, signal, socket, subprocess, tempfile, time
 from livelib import Responder, check, free_port, run, sender
 
 
@@ -41,6 +41,22 @@ def main(bin):
                    "--reflector", "stateful")
         check(s["received"] == 10 and s["direction_known"] and s["ssid"] == 4660, repr(s))
         check(s["loss"] == {"outbound": 0, "inbound": 0, "unknown": 0, "roundtrip": 0}, repr(s))
+    finally:
+        r.stop()
+
+    # SIGINT stops the sender cleanly with the results of what it sent so far.
+    port = free_port()
+    r = Responder(bin, "127.0.0.1:%d" % port)
+    try:
+        p = subprocess.Popen([bin, "sender", "--json", "127.0.0.1:%d" % port, "-c", "10000",
+                              "-i", "10"], stdout=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=10)
+        s = json.loads(out.splitlines()[-1])
+        check(p.returncode == 0 and s["interrupted"] and 20 <= s["sent"] <= 80,
+              "SIGINT: status %d %r" % (p.returncode, s))
+        check(s["received"] >= s["sent"] - 1, "SIGINT results: %r" % s)
     finally:
         r.stop()
 

@@ -5,8 +5,8 @@
 # packet built with scapy's STAMP layer gets a reply from our responder that scapy decodes
 # with the right fields.
 #   usage: test_interop.py STAMPKIT
-import logging, shutil, socket, subprocess, sys, time
-from livelib import Capture, Responder, check, free_port, run, sender, SKIP
+import logging, os, shutil, socket, struct, subprocess, sys, tempfile, time
+from livelib import Capture, Responder, check, free_port, read_pcap, run, sender, SKIP
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 
@@ -42,7 +42,7 @@ def scapy_check(bin):
     try:
         from scapy.contrib.stamp import (STAMPSessionSenderTestUnauthenticated as S,
                                          STAMPSessionReflectorTestUnauthenticated as R)
-        from scapy.packet import Raw
+        from scapy.layers.inet import UDP
     except ImportError:
         raise SystemExit(SKIP)
     port = free_port()
@@ -64,6 +64,31 @@ def scapy_check(bin):
             check(rep.ssid == 0x5150 and rep.ttl_sender == 42, "ssid/ttl %r" % rep.ssid)
             check(bytes(rep)[28:36] == raw[4:12], "Sender Timestamp copied")
             check(rep.err_estimate_sender.multiplier == pkt.err_estimate.multiplier, "errest")
+        # Our sender's packets and our responder's replies, as written by --pcap-out,
+        # decode in scapy's layers with the values on the wire.
+        out = os.path.join(tempfile.mkdtemp(prefix="sk-live-"), "run.pcap")
+        s = sender(bin, "127.0.0.1:%d" % port, "-c", "4", "-i", "1", "--ssid", "777",
+                   "--ttl", "50", "--pcap-out", out)
+        check(s["received"] == 4, "sender run %r" % s)
+        pk = read_pcap(out)
+        # scapy 2.5's TLV list needs the UDP underlayer (see tests/crosscheck/scapy_stamp.py)
+        for cls in (S, R):
+            for f in cls.fields_desc:
+                if f.name == "tlv_objects":
+                    f.length_from = lambda pkt: pkt.underlayer.len - 8 - 44
+        n = 0
+        for p in pk:
+            udp = UDP(struct.pack("!HHHH", p[3], p[4], 8 + len(p[5]), 0) + p[5])
+            if p[4] == port:
+                x = S(bytes(udp.payload))
+                check(x.ssid == 777 and x.seq == n and x.err_estimate.multiplier > 0,
+                      "scapy sender %r" % x.summary())
+            else:
+                x = R(bytes(udp.payload))
+                check(x.ssid == 777 and x.seq_sender == n and x.ttl_sender == 50,
+                      "scapy reflector seq_sender %d ttl %d" % (x.seq_sender, x.ttl_sender))
+                n += 1
+        check(n == 4, "scapy saw %d replies" % n)
     finally:
         r.stop()
 

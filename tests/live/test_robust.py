@@ -70,6 +70,22 @@ def main(bin):
           "counters %r, want malformed %d oversized %d" % (c, short, oversized))
     check(c["reflected"] == long_random + 80, "reflected %d" % c["reflected"])
 
+    # A request that claims to come from the responder's own address and port (built on a
+    # raw socket) is refused, never answered: a reflector must not talk to itself.
+    port = free_port()
+    r = Responder(bin, "127.0.0.1:%d" % port)
+    try:
+        raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+        body = good(3)
+        raw.sendto(struct.pack("!HHHH", port, port, 8 + len(body), 0) + body, ("127.0.0.1", 0))
+        raw.sendto(struct.pack("!HHHH", 0, port, 8 + len(body), 0) + body, ("127.0.0.1", 0))
+        ok.sendto(good(4), ("127.0.0.1", port))
+        check(struct.unpack("!I", ok.recv(4096)[24:28])[0] == 4, "good packet after spoofed ones")
+    finally:
+        c = r.stop()
+    check(c["refused"]["self"] == 2 and c["reflected"] == 1 and c["received"] == 3,
+          "self-reflection counters %r" % c)
+
     # --allow: only listed prefixes are answered; --rate-limit: a token bucket per source
     # (burst of one second's worth, then the rate).
     port = free_port(socket.AF_INET6)
