@@ -163,6 +163,9 @@ int sk_liveopt_handle(struct sk_liveopt *o, int c, const char *arg, const char *
 	case SK_OPT_JSON:
 		o->json = true;
 		return 1;
+	case SK_OPT_HWTS:
+		o->hw_iface = arg;
+		return 1;
 	case 'l':
 		o->logfile = arg;
 		return 1;
@@ -233,6 +236,8 @@ void sk_liveopt_help(FILE *out)
 		"  --auth KEYFILE        STAMP authenticated mode, HMAC-SHA-256 key from KEYFILE\n"
 		"  --timestamp ntp|ptp   timestamp format written (default ntp)\n"
 		"  --json                results as one JSON object\n"
+		"  --hw-timestamps IFACE receive timestamps from IFACE's NIC (SIOCSHWTSTAMP); the\n"
+		"                        NIC clock must be kept on system time (phc2sys)\n"
 		"Debug options:\n"
 		"  -l, --logfile FILE    log lines to FILE (default: standard output)\n"
 		"  -q, --quiet           no log lines\n"

@@ -26,12 +26,13 @@ struct sk_liveopt {
 	size_t key_len;
 	int ts_fmt;         /* SK_TS_NTP or SK_TS_PTP */
 	bool json;
+	const char *hw_iface; /* --hw-timestamps IFACE */
 };
 
 /* getopt_long values of the shared options (above any short option character). */
 enum {
 	SK_OPT_TOS = 1000, SK_OPT_DSCP, SK_OPT_TTL, SK_OPT_PADDING, SK_OPT_DF, SK_OPT_MODE,
-	SK_OPT_AUTH, SK_OPT_TIMESTAMP, SK_OPT_JSON,
+	SK_OPT_AUTH, SK_OPT_TIMESTAMP, SK_OPT_JSON, SK_OPT_HWTS,
 	SK_OPT_LOCAL_BASE = 1100 /* subcommand-specific options start here */
 };
 
@@ -45,6 +46,7 @@ enum {
 	{ "auth", required_argument, NULL, SK_OPT_AUTH }, \
 	{ "timestamp", required_argument, NULL, SK_OPT_TIMESTAMP }, \
 	{ "json", no_argument, NULL, SK_OPT_JSON }, \
+	{ "hw-timestamps", required_argument, NULL, SK_OPT_HWTS }, \
 	{ "logfile", required_argument, NULL, 'l' }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }, \

@@ -344,7 +344,7 @@ int cmd_responder(int argc, char **argv)
 	struct sk_io_opts io_opts = {
 		.tos = lo.tos, .ttl = lo.ttl, .dont_fragment = lo.dont_fragment,
 		.rx_timestamps = true,
-		.dual_stack = true, .bufsize = 4 << 20,
+		.dual_stack = true, .bufsize = 4 << 20, .hw_iface = lo.hw_iface,
 	};
 	if (io.ops->open(&io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err)) {
 		/* No IPv6 on this host: the wildcard falls back to IPv4. */
@@ -498,6 +498,7 @@ opened:;
 				memset(&s->st, 0, sizeof s->st);
 			}
 			r.t2_ns = m->rx_ns ? m->rx_ns : user_rx;
+			cfg.ts_method_in = m->rx_hw ? 1 : 2; /* HW assist or SW local (RFC 8972 §4.3) */
 			r.ttl = m->ttl;
 			r.tos = m->tos;
 			struct sk_reflect_info info;

@@ -293,7 +293,7 @@ int cmd_sender(int argc, char **argv)
 	struct sk_io io = { .ops = &sk_io_udp, .fd = -1 };
 	struct sk_io_opts io_opts = {
 		.tos = lo.tos, .ttl = lo.ttl, .dont_fragment = lo.dont_fragment,
-		.rx_timestamps = true, .bufsize = 4 << 20,
+		.rx_timestamps = true, .bufsize = 4 << 20, .hw_iface = lo.hw_iface,
 	};
 	if (io.ops->open(&io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err)) {
 		fprintf(stderr, "stampkit %s: %s\n", cmd, err);
@@ -616,7 +616,7 @@ done:
 		       (unsigned long long)sum.inbound_max_extent,
 		       (unsigned long long)run.bad_replies, (unsigned long long)run.foreign,
 		       (unsigned long long)run.beyond, (unsigned long long)sum.bad_timestamps,
-		       run.kernel_t4 ? "kernel" : "user");
+		       run.kernel_t4 ? (io.rx_hw ? "hardware" : "kernel") : "user");
 		json_dir("outbound", &ob, false);
 		json_dir("inbound", &ib, false);
 		json_dir("roundtrip", &rt, false);

@@ -9,6 +9,9 @@
 #include <limits.h>
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -292,8 +295,33 @@ static int udp_open(struct sk_io *io, const struct sockaddr *local, socklen_t le
 		setint(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
 	}
 	io->rx_ts_wanted = o->rx_timestamps;
-	if (o->rx_timestamps || o->tx_timestamps) {
-		int flags = SOF_TIMESTAMPING_SOFTWARE;
+	int hwflags = 0;
+	if (o->hw_iface) {
+		/* Ask the driver to timestamp every received packet (SIOCSHWTSTAMP); a NIC or
+		 * driver without it (lo, veth, most virtual NICs) is an error, not a fallback. */
+		struct hwtstamp_config hc;
+		memset(&hc, 0, sizeof hc);
+		hc.tx_type = HWTSTAMP_TX_OFF;
+		hc.rx_filter = HWTSTAMP_FILTER_ALL;
+		struct ifreq ifr;
+		memset(&ifr, 0, sizeof ifr);
+		if (strlen(o->hw_iface) >= sizeof ifr.ifr_name) {
+			snprintf(err, errlen, "--hw-timestamps: interface name too long");
+			return -1;
+		}
+		memcpy(ifr.ifr_name, o->hw_iface, strlen(o->hw_iface) + 1);
+		ifr.ifr_data = (void *)&hc;
+		if (ioctl(fd, SIOCSHWTSTAMP, &ifr) < 0 || hc.rx_filter == HWTSTAMP_FILTER_NONE) {
+			snprintf(err, errlen, "--hw-timestamps %s: the interface gives no hardware "
+				 "receive timestamps (SIOCSHWTSTAMP: %s)", o->hw_iface,
+				 errno ? strerror(errno) : "filter refused");
+			return -1;
+		}
+		hwflags = SOF_TIMESTAMPING_RX_HARDWARE | SOF_TIMESTAMPING_RAW_HARDWARE;
+		io->rx_hw = true;
+	}
+	if (o->rx_timestamps || o->tx_timestamps || hwflags) {
+		int flags = SOF_TIMESTAMPING_SOFTWARE | hwflags;
 		if (o->rx_timestamps)
 			flags |= SOF_TIMESTAMPING_RX_SOFTWARE;
 		if (o->tx_timestamps)
@@ -313,6 +341,7 @@ static int udp_open(struct sk_io *io, const struct sockaddr *local, socklen_t le
 static void parse_cmsgs(struct msghdr *mh, struct sk_io_msg *m)
 {
 	m->rx_ns = 0;
+	m->rx_hw = false;
 	m->ttl = -1;
 	m->tos = -1;
 	memset(&m->local, 0, sizeof m->local);
@@ -320,8 +349,13 @@ static void parse_cmsgs(struct msghdr *mh, struct sk_io_msg *m)
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING) {
 			struct scm_timestamping ts;
 			memcpy(&ts, CMSG_DATA(c), sizeof ts);
-			if (ts.ts[0].tv_sec || ts.ts[0].tv_nsec)
+			/* ts[2] is the NIC's raw hardware time, ts[0] the kernel's software time. */
+			if (ts.ts[2].tv_sec || ts.ts[2].tv_nsec) {
+				m->rx_ns = (int64_t)ts.ts[2].tv_sec * 1000000000LL + ts.ts[2].tv_nsec;
+				m->rx_hw = true;
+			} else if (ts.ts[0].tv_sec || ts.ts[0].tv_nsec) {
 				m->rx_ns = (int64_t)ts.ts[0].tv_sec * 1000000000LL + ts.ts[0].tv_nsec;
+			}
 		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
 			int v;
 			memcpy(&v, CMSG_DATA(c), sizeof v);
@@ -442,6 +476,8 @@ static int udp_enable_tx_timestamps(struct sk_io *io)
 		    SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
 	if (io->rx_ts_wanted)
 		flags |= SOF_TIMESTAMPING_RX_SOFTWARE;
+	if (io->rx_hw)
+		flags |= SOF_TIMESTAMPING_RX_HARDWARE | SOF_TIMESTAMPING_RAW_HARDWARE;
 	if (setint(io->fd, SOL_SOCKET, SO_TIMESTAMPING, flags) < 0)
 		return -1;
 	io->tx_ts = true;

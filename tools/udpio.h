@@ -24,7 +24,8 @@ struct sk_io_msg {
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	struct sockaddr_storage local; /* destination address of a received datagram (port 0) */
-	int64_t rx_ns;             /* kernel software receive time (Unix ns), 0 if none */
+	int64_t rx_ns;             /* kernel receive time (Unix ns), 0 if none */
+	bool rx_hw;                /* rx_ns is the NIC's hardware timestamp */
 	int ttl;                   /* received TTL / hop limit, -1 unknown */
 	int tos;                   /* received TOS / Traffic Class, -1 unknown */
 	int set_tos;               /* sending: per-datagram TOS, -1 = socket default */
@@ -39,6 +40,7 @@ struct sk_io_opts {
 			     * can also be switched on later with enable_tx_timestamps */
 	bool dual_stack;    /* an IPv6 wildcard socket also takes IPv4 (IPV6_V6ONLY 0) */
 	int bufsize;        /* SO_RCVBUF/SO_SNDBUF wanted, 0 = default */
+	const char *hw_iface; /* hardware receive timestamps from this interface's NIC */
 };
 
 struct sk_io;
@@ -67,6 +69,7 @@ struct sk_io {
 	struct sockaddr_storage bound; /* actual local address and port after bind */
 	socklen_t boundlen;
 	bool rx_ts, tx_ts;             /* timestamping granted by the kernel */
+	bool rx_hw;                    /* hardware receive timestamps enabled */
 	uint32_t tx_next_id;           /* counter of datagrams sent (SOF_TIMESTAMPING_OPT_ID) */
 	bool rx_ts_wanted;
 };

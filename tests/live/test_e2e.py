@@ -139,6 +139,13 @@ def main(bin):
     check(lines[3] == "  NO STATS AVAILABLE (100% loss)", "100%% loss line: %r" % lines[3])
     check(lines[5] == " " * 52 + "Jitter Algorithm [RFC3550]", "footer %r" % lines[5])
 
+    # Hardware timestamps on an interface without them: a clear error, no silent fallback.
+    for cmd in (["responder", "127.0.0.1:%d" % free_port()], ["sender", "127.0.0.1:9"]):
+        h = subprocess.run([bin, *cmd, "--hw-timestamps", "lo"], capture_output=True, text=True,
+                           timeout=10)
+        check(h.returncode == 1 and "no hardware receive timestamps" in h.stderr,
+              "--hw-timestamps lo: %r" % h.stderr)
+
     # Privileged port without the right: an error that says what to do.
     r2 = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin,
                          "responder", "127.0.0.1:862"], capture_output=True, text=True, timeout=10)
