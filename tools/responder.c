@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "liveopt.h"
+#include "pcapout.h"
 #include "udpio.h"
 #include "stampkit/reflect.h"
 #include "stampkit/testpkt.h"
@@ -142,7 +143,9 @@ static void usage(FILE *out)
 		"  --max-size N          largest request accepted (default 9216 octets)\n"
 		"  --max-sessions N      sessions remembered at once (default 4096)\n"
 		"  --allow PREFIX        answer only these sources (repeatable; 192.0.2.0/24, ::1)\n"
-		"  --rate-limit PPS      answer at most PPS requests per second per source address\n\n");
+		"  --rate-limit PPS      answer at most PPS requests per second per source address\n"
+		"  --pcap-out FILE       write every datagram received and every reply sent\n"
+		"                        (nanosecond pcap, raw IP, kernel receive times)\n\n");
 	sk_liveopt_help(out);
 	fprintf(out, "\nCounters go to standard output at exit (SIGINT/SIGTERM) and on SIGUSR1.\n");
 }
@@ -248,6 +251,27 @@ static void drain_tx_timestamps(struct sk_io *io, struct txslot *ring)
 	}
 }
 
+/* --pcap-out: a received datagram (peer -> local) or a reply (local -> peer). */
+static void pcap_msg(struct sk_pcapout *pc, int64_t ns, const struct sk_io_msg *m,
+		     uint16_t port, bool received, int ttl, int tos)
+{
+	struct sockaddr_storage local;
+	memcpy(&local, &m->local, sizeof local);
+	if (local.ss_family == AF_INET)
+		((struct sockaddr_in *)&local)->sin_port = htons(port);
+	else if (local.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&local)->sin6_port = htons(port);
+	else
+		return;
+	if (received)
+		sk_pcapout_write(pc, ns, (const struct sockaddr *)&m->peer,
+				 (const struct sockaddr *)&local, m->ttl, m->tos, m->buf, m->len);
+	else
+		sk_pcapout_write(pc, ns, (const struct sockaddr *)&local,
+				 (const struct sockaddr *)&m->peer, ttl, m->set_tos >= 0 ? m->set_tos : tos,
+				 m->buf, m->len);
+}
+
 int cmd_responder(int argc, char **argv)
 {
 	struct sk_liveopt lo;
@@ -255,7 +279,8 @@ int cmd_responder(int argc, char **argv)
 	bool stateful = false, allow_short = false;
 	long timer = 30, max_size = 9216, max_sessions = 4096;
 	enum { O_STATEFUL = SK_OPT_LOCAL_BASE, O_TIMER, O_SHORT, O_MAXSIZE, O_MAXSESS, O_ALLOW,
-	       O_RATE };
+	       O_RATE, O_PCAP };
+	const char *pcap_path = NULL;
 	struct prefix allow[MAX_ALLOW];
 	unsigned nallow = 0;
 	double rate_limit = 0;
@@ -268,6 +293,7 @@ int cmd_responder(int argc, char **argv)
 		{ "max-sessions", required_argument, NULL, O_MAXSESS },
 		{ "allow", required_argument, NULL, O_ALLOW },
 		{ "rate-limit", required_argument, NULL, O_RATE },
+		{ "pcap-out", required_argument, NULL, O_PCAP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -302,6 +328,9 @@ int cmd_responder(int argc, char **argv)
 				fprintf(stderr, "stampkit %s: --max-sessions: expected 1..4194304\n", cmd);
 				return 2;
 			}
+			break;
+		case O_PCAP:
+			pcap_path = optarg;
 			break;
 		case O_ALLOW:
 			if (nallow == MAX_ALLOW || parse_prefix(optarg, &allow[nallow])) {
@@ -383,6 +412,11 @@ opened:;
 		fprintf(stderr, "stampkit %s: out of memory\n", cmd);
 		return 1;
 	}
+	struct sk_pcapout *pc = NULL;
+	if (pcap_path && !(pc = sk_pcapout_open(pcap_path, err, sizeof err))) {
+		fprintf(stderr, "stampkit %s: --pcap-out: %s\n", cmd, err);
+		return 1;
+	}
 	struct sk_io_msg rx[SK_IO_BATCH], tx[SK_IO_BATCH];
 	struct session *txs[SK_IO_BATCH];
 	uint32_t txseq[SK_IO_BATCH];
@@ -445,6 +479,8 @@ opened:;
 		for (int i = 0; i < n; i++) {
 			struct sk_io_msg *m = &rx[i];
 			cnt.received++;
+			if (pc)
+				pcap_msg(pc, m->rx_ns ? m->rx_ns : user_rx, m, bport, true, 0, 0);
 			if (m->truncated || m->len > (size_t)max_size) {
 				cnt.oversized++;
 				continue;
@@ -557,6 +593,8 @@ opened:;
 			for (int j = 0; j < k; j++) {
 				unsigned q = done + (unsigned)j;
 				sk_log_hex("transmit", tx[q].buf, tx[q].len);
+				if (pc)
+					pcap_msg(pc, after, &tx[q], bport, false, lo.ttl, lo.tos);
 				cnt.reflected++;
 				if (txs[q] == &scratch)
 					continue;
@@ -584,5 +622,6 @@ opened:;
 	free(txbuf);
 	free(ring);
 	free(buckets);
+	sk_pcapout_close(pc);
 	return status;
 }

@@ -11,7 +11,8 @@ from livelib import Capture, Responder, check, free_port, pcap_times, read_pcap,
 
 def main(bin):
     port = free_port()
-    r = Responder(bin, "127.0.0.1:%d" % port)
+    rpcap = os.path.join(tempfile.mkdtemp(prefix="sk-live-"), "responder.pcap")
+    r = Responder(bin, "127.0.0.1:%d" % port, "--pcap-out", rpcap)
     try:
         # --dscp ef: TOS octet 0xb8 (46 << 2), not twampy's 0x2e; --ttl 17.
         cap = Capture("udp port %d" % port, 8)
@@ -110,6 +111,11 @@ def main(bin):
         check(len(data) == len(bad) and data[44] == 0x40, "malformed TLV answered with M")
     finally:
         cnt = r.stop()
+    # The responder's --pcap-out holds every datagram it received and every reply.
+    rp = read_pcap(rpcap)
+    check(len([p for p in rp if p[4] == port]) == cnt["received"] and
+          len([p for p in rp if p[3] == port]) == cnt["reflected"],
+          "responder pcap-out: %d packets, counters %r" % (len(rp), cnt))
     check(cnt["tlv"]["unknown"] == 1 and cnt["tlv"]["malformed"] == 1, "TLV counters %r" % cnt)
 
 
