@@ -20,6 +20,7 @@
 
 #define DEFAULT_PORT 862
 #define TXRING 4096
+#define PROBE 128
 
 struct session {
 	bool used;
@@ -204,7 +205,9 @@ static struct session *lookup(struct table *t, uint8_t fam, const uint8_t *a, ui
 {
 	uint32_t h = hash_key(fam, a, port, ssid);
 	struct session *free_slot = NULL;
-	for (size_t i = 0; i < t->cap; i++) {
+	/* A bounded probe: a flood of new sources costs at most PROBE slots per packet. */
+	size_t probe = t->cap < PROBE ? t->cap : PROBE;
+	for (size_t i = 0; i < probe; i++) {
 		struct session *s = &t->s[(h + i) % t->cap];
 		if (!s->used) {
 			if (!free_slot)
@@ -215,8 +218,6 @@ static struct session *lookup(struct table *t, uint8_t fam, const uint8_t *a, ui
 			return s;
 		if (!free_slot && now - s->last_ns > t->idle_ns)
 			free_slot = s;
-		if (i > 64 && free_slot)
-			break;
 	}
 	if (!free_slot)
 		return NULL;

@@ -4,7 +4,7 @@
 # good packets, counts the rest, never answers with more octets than it got, never dies;
 # a sender facing a peer that answers with junk finishes and counts the junk.
 #   usage: test_robust.py STAMPKIT
-import os, random, socket, struct, subprocess, threading, time
+import json, os, random, signal, socket, struct, subprocess, threading, time
 from livelib import Responder, check, free_port, run, sender
 
 
@@ -64,6 +64,13 @@ def main(bin):
         got += drain(junk, sizes)
         check(got == long_random, "junk replies %d, want %d (random >= 44 octets)" % (got, long_random))
         check(r.p.poll() is None, "responder died")
+        # SIGUSR1: the counters so far, and the responder keeps running.
+        r.p.send_signal(signal.SIGUSR1)
+        time.sleep(0.3)
+        r.out.seek(0)
+        first = [l for l in r.out.read().splitlines() if l.startswith("{")]
+        check(len(first) == 1 and json.loads(first[0])["malformed"] == short and
+              r.p.poll() is None, "SIGUSR1 counters: %r" % first)
     finally:
         c = r.stop()
     check(c["malformed"] == short and c["oversized"] == oversized,
