@@ -55,7 +55,14 @@ static void usage(FILE *out)
 		"                        (per-direction loss needs stateful; default auto for\n"
 		"                        STAMP, stateful for TWAMP-light)\n"
 		"      --pcap-out FILE   write every packet sent and received (nanosecond pcap,\n"
-		"                        raw IP, kernel receive times) for stampkit decode/analyze\n\n");
+		"                        raw IP, kernel receive times) for stampkit decode/analyze\n"
+		"      --raw IFACE       send through AF_PACKET on IFACE with IP/UDP headers built\n"
+		"                        here: LOCAL is the source written (any address; replies\n"
+		"                        arrive only if it is this host's), --ttl/--tos/--dscp/DF\n"
+		"                        go into the header\n"
+		"      --raw-mac MAC     destination link-layer address for --raw (default zeros,\n"
+		"                        right for lo)\n"
+		"      --flow-label N    IPv6 Flow Label of --raw packets\n\n");
 	fputs(sk_tlvopt_help, out);
 	fputc('\n', out);
 	sk_liveopt_help(out);
@@ -123,7 +130,10 @@ int cmd_sender(int argc, char **argv)
 	double interval_ms = 100, rate = 0, duration = 0, timeout_s = 5;
 	int refl_mode = -1;
 	enum { O_RATE = SK_OPT_LOCAL_BASE, O_DURATION, O_SSID, O_TIMEOUT, O_REFLECTOR, O_TLV,
-	       O_PCAP };
+	       O_PCAP, O_RAW, O_RAWMAC, O_FLOW };
+	const char *raw_iface = NULL;
+	uint8_t raw_mac[6] = { 0 };
+	long flow_label = 0;
 	const char *pcap_path = NULL;
 	struct sk_tlvopt tlvs[SK_TLVOPT_MAX];
 	unsigned ntlv = 0;
@@ -140,6 +150,9 @@ int cmd_sender(int argc, char **argv)
 		{ "reflector", required_argument, NULL, O_REFLECTOR },
 		{ "tlv", required_argument, NULL, O_TLV },
 		{ "pcap-out", required_argument, NULL, O_PCAP },
+		{ "raw", required_argument, NULL, O_RAW },
+		{ "raw-mac", required_argument, NULL, O_RAWMAC },
+		{ "flow-label", required_argument, NULL, O_FLOW },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -218,6 +231,27 @@ int cmd_sender(int argc, char **argv)
 		case O_PCAP:
 			pcap_path = optarg;
 			break;
+		case O_RAW:
+			raw_iface = optarg;
+			break;
+		case O_RAWMAC: {
+			unsigned mb[6];
+			char tail;
+			if (sscanf(optarg, "%2x:%2x:%2x:%2x:%2x:%2x%c", &mb[0], &mb[1], &mb[2], &mb[3],
+				   &mb[4], &mb[5], &tail) != 6) {
+				fprintf(stderr, "stampkit %s: --raw-mac: expected aa:bb:cc:dd:ee:ff\n", cmd);
+				return 2;
+			}
+			for (int i = 0; i < 6; i++)
+				raw_mac[i] = (uint8_t)mb[i];
+			break;
+		}
+		case O_FLOW:
+			if (sk_parse_long(optarg, 0, 0xfffff, &flow_label)) {
+				fprintf(stderr, "stampkit %s: --flow-label: expected 0..1048575\n", cmd);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -290,11 +324,13 @@ int cmd_sender(int argc, char **argv)
 		}
 	}
 
-	struct sk_io io = { .ops = &sk_io_udp, .fd = -1 };
+	struct sk_io io = { .ops = raw_iface ? &sk_io_raw : &sk_io_udp, .fd = -1 };
 	struct sk_io_opts io_opts = {
 		.tos = lo.tos, .ttl = lo.ttl, .dont_fragment = lo.dont_fragment,
 		.rx_timestamps = true, .bufsize = 4 << 20, .hw_iface = lo.hw_iface,
+		.raw_iface = raw_iface, .flow_label = (uint32_t)flow_label, .freebind = raw_iface != NULL,
 	};
+	memcpy(io_opts.raw_mac, raw_mac, 6);
 	if (io.ops->open(&io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err)) {
 		fprintf(stderr, "stampkit %s: %s\n", cmd, err);
 		return 1;
@@ -311,6 +347,10 @@ int cmd_sender(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (raw_iface && !strcmp(raw_iface, "lo") && !ipv6)
+		fprintf(stderr, "stampkit %s: note: the kernel drops IPv4 packets from 127.0.0.0/8 "
+			"injected on lo as martians (unless route_localnet is set); IPv6 or another "
+			"interface works\n", cmd);
 	char rs[80], rhost[64];
 	sk_sockaddr_str((struct sockaddr *)&remote, rs, sizeof rs);
 	sk_sockaddr_host((struct sockaddr *)&remote, rhost, sizeof rhost);

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/errqueue.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/net_tstamp.h>
 #include <linux/sockios.h>
 #include <net/if.h>
@@ -237,6 +239,8 @@ static int udp_open(struct sk_io *io, const struct sockaddr *local, socklen_t le
 		dual = o->dual_stack && IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr);
 		setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, dual ? 0 : 1);
 	}
+	if (o->freebind)
+		setint(fd, IPPROTO_IP, IP_FREEBIND, 1);
 	if (o->bufsize > 0) {
 		setint(fd, SOL_SOCKET, SO_RCVBUF, o->bufsize);
 		setint(fd, SOL_SOCKET, SO_SNDBUF, o->bufsize);
@@ -547,6 +551,113 @@ static void udp_close(struct sk_io *io)
 const struct sk_io_ops sk_io_udp = {
 	"udp", udp_open, udp_send_batch, udp_recv_batch, udp_tx_timestamp, udp_enable_tx_timestamps,
 	udp_close,
+};
+
+/* ---- raw backend: AF_PACKET sending, IP/UDP headers ours ---- */
+
+#define RAW_MAX 65536
+
+static int raw_open(struct sk_io *io, const struct sockaddr *local, socklen_t len,
+		    const struct sk_io_opts *o, char *err, size_t errlen)
+{
+	io->raw_fd = -1;
+	if (udp_open(io, local, len, o, err, errlen))
+		return -1;
+	uint8_t fam, a[16];
+	uint16_t port;
+	sk_sockaddr_unpack((struct sockaddr *)&io->bound, &fam, a, &port);
+	static const uint8_t zero[16];
+	if (!memcmp(a, zero, 16)) {
+		snprintf(err, errlen, "--raw needs LOCAL with an address: the source written into "
+			 "every packet");
+		return -1;
+	}
+	io->ifindex = (int)if_nametoindex(o->raw_iface);
+	if (!io->ifindex) {
+		snprintf(err, errlen, "--raw %s: %s", o->raw_iface, strerror(errno));
+		return -1;
+	}
+	io->raw_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (io->raw_fd < 0) {
+		snprintf(err, errlen, "--raw: AF_PACKET socket: %s (root or CAP_NET_RAW needed)",
+			 strerror(errno));
+		return -1;
+	}
+	io->raw_buf = malloc((size_t)SK_IO_BATCH * RAW_MAX);
+	if (!io->raw_buf) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(io->raw_mac, o->raw_mac, 6);
+	io->raw_hdr.ttl = o->ttl;
+	io->raw_hdr.tos = o->tos;
+	io->raw_hdr.flow_label = o->flow_label;
+	io->raw_hdr.dont_fragment = o->dont_fragment;
+	return 0;
+}
+
+static int raw_send_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
+{
+	if (n > SK_IO_BATCH)
+		n = SK_IO_BATCH;
+	static struct sockaddr_ll lls[SK_IO_BATCH];
+	for (unsigned i = 0; i < n; i++) {
+		struct sk_iphdr_opts h = io->raw_hdr;
+		if (m[i].set_tos >= 0)
+			h.tos = m[i].set_tos;
+		h.ipid = (uint16_t)(io->tx_next_id + i);
+		uint8_t *b = io->raw_buf + (size_t)i * RAW_MAX;
+		size_t l = sk_ipudp_build(b, RAW_MAX, (struct sockaddr *)&io->bound,
+					  (struct sockaddr *)&m[i].peer, &h, m[i].buf, m[i].len);
+		if (!l) {
+			errno = EINVAL;
+			return i ? (int)i : -1;
+		}
+		memset(&lls[i], 0, sizeof lls[i]);
+		lls[i].sll_family = AF_PACKET;
+		lls[i].sll_protocol = htons(b[0] >> 4 == 4 ? ETH_P_IP : ETH_P_IPV6);
+		lls[i].sll_ifindex = io->ifindex;
+		lls[i].sll_halen = 6;
+		memcpy(lls[i].sll_addr, io->raw_mac, 6);
+		iovs[i].iov_base = b;
+		iovs[i].iov_len = l;
+		memset(&hdrs[i], 0, sizeof hdrs[i]);
+		hdrs[i].msg_hdr.msg_name = &lls[i];
+		hdrs[i].msg_hdr.msg_namelen = sizeof lls[i];
+		hdrs[i].msg_hdr.msg_iov = &iovs[i];
+		hdrs[i].msg_hdr.msg_iovlen = 1;
+	}
+	int r = sendmmsg(io->raw_fd, hdrs, n, 0);
+	if (r > 0)
+		io->tx_next_id += (uint32_t)r;
+	return r;
+}
+
+static int raw_tx_timestamp(struct sk_io *io, uint32_t *id, int64_t *ns)
+{
+	(void)io, (void)id, (void)ns;
+	return 0;
+}
+
+static int raw_enable_tx_timestamps(struct sk_io *io)
+{
+	(void)io;
+	return -1;
+}
+
+static void raw_close(struct sk_io *io)
+{
+	if (io->raw_fd >= 0)
+		close(io->raw_fd);
+	io->raw_fd = -1;
+	free(io->raw_buf);
+	io->raw_buf = NULL;
+	udp_close(io);
+}
+
+const struct sk_io_ops sk_io_raw = {
+	"raw", raw_open, raw_send_batch, udp_recv_batch, raw_tx_timestamp, raw_enable_tx_timestamps,
+	raw_close,
 };
 
 int sk_io_wait(struct sk_io *io, const struct timespec *deadline)

@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "ipudp.h"
+
 #define SK_IO_BATCH 64
 
 /* One datagram in a batch. For receiving, buf/cap are the caller's; everything else is
@@ -41,6 +43,12 @@ struct sk_io_opts {
 	bool dual_stack;    /* an IPv6 wildcard socket also takes IPv4 (IPV6_V6ONLY 0) */
 	int bufsize;        /* SO_RCVBUF/SO_SNDBUF wanted, 0 = default */
 	const char *hw_iface; /* hardware receive timestamps from this interface's NIC */
+	/* Raw backend (sk_io_raw): send on this interface through AF_PACKET with IP/UDP
+	 * headers built here; the UDP socket bound to LOCAL still receives the replies. */
+	const char *raw_iface;
+	uint8_t raw_mac[6];   /* destination link-layer address (zeros suit lo) */
+	uint32_t flow_label;  /* IPv6 Flow Label of raw packets */
+	bool freebind;        /* LOCAL may be an address this host does not have */
 };
 
 struct sk_io;
@@ -72,9 +80,16 @@ struct sk_io {
 	bool rx_hw;                    /* hardware receive timestamps enabled */
 	uint32_t tx_next_id;           /* counter of datagrams sent (SOF_TIMESTAMPING_OPT_ID) */
 	bool rx_ts_wanted;
+	/* raw backend */
+	int raw_fd;
+	int ifindex;
+	uint8_t raw_mac[6];
+	struct sk_iphdr_opts raw_hdr;
+	uint8_t *raw_buf;
 };
 
 extern const struct sk_io_ops sk_io_udp;
+extern const struct sk_io_ops sk_io_raw;
 
 /* Wait until the socket is readable or the absolute CLOCK_MONOTONIC deadline passes
  * (NULL = forever); a signal ends the wait early. 1 readable, 0 timeout/signal, -1 error. */

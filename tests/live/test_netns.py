@@ -53,6 +53,15 @@ def main(bin):
             # 3000 octets of padding need fragments on a 1500 MTU link: still answered.
             s = nssender(ins, "%s:8620" % B4, "-c", "5", "-i", "2", "--padding", "3000")
             check(s["received"] == 5, "fragmented requests: %r" % s)
+            # Raw backend: our own IP/UDP headers through AF_PACKET on the veth, TTL 5,
+            # DSCP EF, the peer's MAC as destination; answered like any request.
+            mac = json.loads(subprocess.run(["ip", "-j", "-n", NS_R, "link", "show", tag + "b"],
+                                            capture_output=True, text=True).stdout)[0]["address"]
+            for remote, local in ((B4, A4), ("[%s]" % B6, "[%s]" % A6)):
+                s = nssender(ins, "%s:8620" % remote, local, "--raw", tag + "a", "--raw-mac", mac,
+                             "-c", "5", "-i", "2", "--ttl", "5", "--dscp", "ef",
+                             "--flow-label", "74565")
+                check(s["received"] == 5, "raw %s: %r" % (remote, s))
             # With DF the same packet cannot leave: a clear error, not a silent loss.
             res = subprocess.run(ins + ["sender", "%s:8620" % B4, "-c", "2", "-i", "1",
                                         "--padding", "3000", "--do-not-fragment", "--timeout",
@@ -61,9 +70,10 @@ def main(bin):
                   "DF error: %r" % res.stderr)
         finally:
             c = r.stop()
-        check(c["reflected"] == 25 and c["send_errors"] == 0, "responder %r" % c)
+        check(c["reflected"] == 35 and c["send_errors"] == 0, "responder %r" % c)
         log = open(r.log).read()
         check(log.count("ttl=9]") == 20, "Sender TTL 9 not seen on every request")
+        check(log.count("ttl=5]") == 10, "raw packets' TTL 5 not seen")
     finally:
         teardown()
 

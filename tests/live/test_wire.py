@@ -9,6 +9,16 @@ import os, tempfile
 from livelib import Capture, Responder, check, free_port, pcap_times, read_pcap, run, sender
 
 
+def raw_ip(path, index):
+    """The IP header octets of record `index` of an Ethernet capture."""
+    data, off = open(path, "rb").read(), 24
+    for i in range(index + 1):
+        incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+        frame = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+    return frame[14:]
+
+
 def main(bin):
     port = free_port()
     rpcap = os.path.join(tempfile.mkdtemp(prefix="sk-live-"), "responder.pcap")
@@ -53,6 +63,26 @@ def main(bin):
                 check(abs(ntp_ns(p[5][4:12]) - t) <= 1, "request time is not its T1")
             else:
                 check(t >= ntp_ns(p[5][4:12]) and p[1] == 40 << 2, "reply time/TOS in pcap-out")
+
+        # Raw backend on lo (IPv6: the kernel takes injected ::1 packets): our own header
+        # with hop limit 7, DSCP AF31 and Flow Label 0x12345 on the wire, replies received.
+        port6 = free_port(socket.AF_INET6)
+        r6 = Responder(bin, "[::1]:%d" % port6)
+        try:
+            cap = Capture("udp port %d" % port6, 6)
+            s = sender(bin, "[::1]:%d" % port6, "[::1]", "--raw", "lo", "-c", "3", "-i", "2",
+                       "--ttl", "7", "--dscp", "af31", "--flow-label", "74565",
+                       "--pcap-out", out)
+            pk = cap.wait()
+        finally:
+            r6.stop()
+        check(s["received"] == 3, "raw lo IPv6: %r" % s)
+        req = [p for p in pk if p[4] == port6]
+        check(len(req) == 3 and all(p[1] == 26 << 2 and p[2] == 7 for p in req),
+              "raw IPv6 header: %r" % [(p[1], p[2]) for p in req])
+        flow = [struct.unpack("!I", raw_ip(cap.file, i)[0:4])[0] & 0xfffff
+                for i, p in enumerate(pk) if p[4] == port6]
+        check(flow == [0x12345] * 3, "flow labels %r" % flow)
 
         # TLVs: a hand-built STAMP request, sent with TOS 0x29 (AF11, ECT(1)) and TTL 33.
         tlvs = bytes([0, 4, 0, 4, 46 << 2, 0, 0, 0])                       # CoS, DSCP1 = EF
