@@ -102,15 +102,41 @@ static void loss_str(char *b, size_t n, uint64_t lost, uint64_t total, bool know
 		snprintf(b, n, "%5.1f%%", total ? 100.0 * (double)lost / (double)total : 0.0);
 }
 
-static void json_dir(const char *name, const struct sk_dstats_summary *d, bool last)
+/* Delay members of analyze's direction object, microseconds with ns resolution; null where
+ * not computable. */
+static void json_delays(const struct sk_dstats_summary *d, bool first)
 {
-	printf("\"%s\":{\"count\":%llu,\"negative\":%llu,\"min_ns\":%lld,\"max_ns\":%lld,"
-	       "\"mean_ns\":%.1f,\"p50_ns\":%lld,\"p90_ns\":%lld,\"p99_ns\":%lld,\"jitter_ns\":%.1f,"
-	       "\"ipdv_count\":%llu,\"ipdv_mean_ns\":%.1f,\"pdv_p99_ns\":%lld}%s",
-	       name, (unsigned long long)d->count, (unsigned long long)d->negative,
-	       (long long)d->min, (long long)d->max, d->mean, (long long)d->p50, (long long)d->p90,
-	       (long long)d->p99, d->jitter_ns, (unsigned long long)d->ipdv_count, d->ipdv_mean,
-	       (long long)d->pdv_p99, last ? "" : ",");
+	if (!d->count) {
+		printf("%s\"min_us\":null,\"avg_us\":null,\"max_us\":null,\"p50_us\":null,"
+		       "\"p90_us\":null,\"p99_us\":null,\"jitter_us\":null,\"negative\":null",
+		       first ? "" : ",");
+		return;
+	}
+	printf("%s\"min_us\":%.3f,\"avg_us\":%.3f,\"max_us\":%.3f,\"p50_us\":%.3f,"
+	       "\"p90_us\":%.3f,\"p99_us\":%.3f", first ? "" : ",", (double)d->min / 1e3,
+	       d->mean / 1e3, (double)d->max / 1e3, (double)d->p50 / 1e3, (double)d->p90 / 1e3,
+	       (double)d->p99 / 1e3);
+	if (d->count >= 2)
+		printf(",\"jitter_us\":%.3f", d->jitter_ns / 1e3);
+	else
+		printf(",\"jitter_us\":null");
+	printf(",\"negative\":%llu", (unsigned long long)d->negative);
+}
+
+/* analyze's direction object: loss, duplicates, reordering (null when the direction cannot
+ * be told), then the delays. */
+static void json_dir(const char *name, const struct sk_dstats_summary *d, bool known,
+		     uint64_t lost, uint64_t dups, uint64_t reord, uint64_t sent)
+{
+	printf(",\"%s\":{", name);
+	if (known)
+		printf("\"lost\":%llu,\"loss_pct\":%.3f,\"duplicates\":%llu,\"reordered\":%llu",
+		       (unsigned long long)lost, sent ? 100.0 * (double)lost / (double)sent : 0.0,
+		       (unsigned long long)dups, (unsigned long long)reord);
+	else
+		printf("\"lost\":null,\"loss_pct\":null,\"duplicates\":null,\"reordered\":null");
+	json_delays(d, false);
+	printf("}");
 }
 
 struct run {
@@ -628,40 +654,48 @@ done:
 	double achieved = run.sent > 1 && span > 0 ? (double)(run.sent - 1) / span : 0;
 
 	if (lo.json) {
+		/* The session object of `stampkit analyze --json` (docs/analyze.md), then what
+		 * only the sender knows. */
 		char ls_[80];
-		sk_sockaddr_str((struct sockaddr *)&io.bound, ls_, sizeof ls_);
-		printf("{\"type\":\"session\",\"mode\":\"%s\",\"auth\":%s,\"remote\":\"%s\","
-		       "\"local\":\"%s\",\"ssid\":%ld,\"interrupted\":%s,\"sent\":%llu,"
-		       "\"received\":%llu,\"lost\":%llu,\"stateful\":%s,\"direction_known\":%s,"
-		       "\"loss\":{\"outbound\":%llu,\"inbound\":%llu,\"unknown\":%llu,"
-		       "\"roundtrip\":%llu},"
-		       "\"duplicates\":{\"roundtrip\":%llu,\"outbound\":%llu,\"inbound\":%llu},"
-		       "\"reordered\":{\"roundtrip\":%llu,\"outbound\":%llu,\"inbound\":%llu},"
-		       "\"max_extent\":{\"roundtrip\":%llu,\"outbound\":%llu,\"inbound\":%llu},"
-		       "\"bad_replies\":%llu,\"foreign\":%llu,\"never_sent\":%llu,"
-		       "\"bad_timestamps\":%llu,\"jitter_algorithm\":\"RFC 3550\","
-		       "\"t4\":\"%s\",\"delay\":{",
-		       lo.proto == SK_PROTO_STAMP ? "stamp" : "twamp-light", sec ? "true" : "false",
-		       rs, ls_, ssid, run.interrupted ? "true" : "false",
+		struct sockaddr_storage me;
+		uint8_t bf, ba[16];
+		uint16_t bp;
+		sk_sockaddr_unpack((struct sockaddr *)&io.bound, &bf, ba, &bp);
+		if (pc)
+			memcpy(&me, &src_addr, sizeof me);
+		else if (sk_source_for((struct sockaddr *)&remote, rlen, bp, &me))
+			memcpy(&me, &io.bound, sizeof me);
+		sk_sockaddr_str((struct sockaddr *)&me, ls_, sizeof ls_);
+		printf("{\"type\":\"session\",\"sender\":\"%s\",\"reflector\":\"%s\",\"ssid\":", ls_, rs);
+		if (lo.proto == SK_PROTO_STAMP)
+			printf("%ld", ssid);
+		else
+			printf("null");
+		printf(",\"mode\":\"%s\",\"sent\":%llu,\"received\":%llu,\"reflected\":%llu,"
+		       "\"unknown_lost\":%llu,\"reflector_state\":\"%s\"",
+		       lo.proto == SK_PROTO_STAMP ? "stamp" : "twamp-light",
 		       (unsigned long long)run.sent, (unsigned long long)sum.received,
-		       (unsigned long long)sum.lost, sum.stateful ? "true" : "false",
-		       known ? "true" : "false", (unsigned long long)sum.outbound_lost,
-		       (unsigned long long)sum.inbound_lost, (unsigned long long)sum.unknown_lost,
-		       (unsigned long long)sum.lost, (unsigned long long)sum.duplicates,
-		       (unsigned long long)sum.outbound_duplicates,
-		       (unsigned long long)sum.inbound_duplicates, (unsigned long long)sum.reordered,
-		       (unsigned long long)sum.outbound_reordered,
-		       (unsigned long long)sum.inbound_reordered, (unsigned long long)sum.max_extent,
-		       (unsigned long long)sum.outbound_max_extent,
-		       (unsigned long long)sum.inbound_max_extent,
-		       (unsigned long long)run.bad_replies, (unsigned long long)run.foreign,
-		       (unsigned long long)run.beyond, (unsigned long long)sum.bad_timestamps,
+		       (unsigned long long)sum.reflected, (unsigned long long)sum.unknown_lost,
+		       sum.received == 0 ? "unknown" : sum.stateful ? "stateful" : "stateless-or-unknown");
+		json_dir("outbound", &ob, known, sum.outbound_lost, sum.outbound_duplicates,
+			 sum.outbound_reordered, run.sent);
+		json_dir("inbound", &ib, known, sum.inbound_lost, sum.inbound_duplicates,
+			 sum.inbound_reordered, run.sent);
+		json_dir("roundtrip", &rt, true, sum.lost, sum.duplicates, sum.reordered, run.sent);
+		printf(",\"residence\":{");
+		json_delays(&rs_, true);
+		printf("},\"wire\":null");
+		printf(",\"auth\":%s,\"interrupted\":%s,\"max_extent\":{\"roundtrip\":%llu,"
+		       "\"outbound\":%llu,\"inbound\":%llu},\"bad_replies\":%llu,\"foreign\":%llu,"
+		       "\"never_sent\":%llu,\"bad_timestamps\":%llu,\"jitter_algorithm\":\"RFC 3550\","
+		       "\"t4\":\"%s\"",
+		       sec ? "true" : "false", run.interrupted ? "true" : "false",
+		       (unsigned long long)sum.max_extent, (unsigned long long)sum.outbound_max_extent,
+		       (unsigned long long)sum.inbound_max_extent, (unsigned long long)run.bad_replies,
+		       (unsigned long long)run.foreign, (unsigned long long)run.beyond,
+		       (unsigned long long)sum.bad_timestamps,
 		       run.kernel_t4 ? (io.rx_hw ? "hardware" : "kernel") : "user");
-		json_dir("outbound", &ob, false);
-		json_dir("inbound", &ib, false);
-		json_dir("roundtrip", &rt, false);
-		json_dir("residence", &rs_, true);
-		printf("},\"tlv\":{\"replies\":%llu,\"u\":%llu,\"m\":%llu,\"i\":%llu,\"c\":%llu,"
+		printf(",\"tlv\":{\"replies\":%llu,\"u\":%llu,\"m\":%llu,\"i\":%llu,\"c\":%llu,"
 		       "\"hmac_bad\":%llu}", (unsigned long long)run.tlv_replies,
 		       (unsigned long long)run.tlv_u, (unsigned long long)run.tlv_m,
 		       (unsigned long long)run.tlv_i, (unsigned long long)run.tlv_c,

@@ -57,6 +57,11 @@ class Responder:
         return json.loads(lines[-1])
 
 
+def per_dir(s, key):
+    """One member of the three direction objects of the session object."""
+    return {d: s[d][key] for d in ("outbound", "inbound", "roundtrip")}
+
+
 def sender(bin, *args, timeout=60, want_rc=0):
     r = subprocess.run([bin, "sender", "--json", *args], capture_output=True, text=True,
                        timeout=timeout)

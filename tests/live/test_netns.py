@@ -49,7 +49,7 @@ def main(bin):
             for remote in (B4, "[%s]" % B6):
                 s = nssender(ins, "%s:8620" % remote, "-c", "10", "-i", "2", "--ttl", "9",
                              "--reflector", "stateful")
-                check(s["received"] == 10 and s["loss"]["roundtrip"] == 0, "%s: %r" % (remote, s))
+                check(s["received"] == 10 and s["roundtrip"]["lost"] == 0, "%s: %r" % (remote, s))
             # 3000 octets of padding need fragments on a 1500 MTU link: still answered.
             s = nssender(ins, "%s:8620" % B4, "-c", "5", "-i", "2", "--padding", "3000")
             check(s["received"] == 5, "fragmented requests: %r" % s)
