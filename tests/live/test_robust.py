@@ -115,6 +115,33 @@ def main(bin):
     check(20 <= s["received"] <= 40, "rate limit let %d of 300 through" % s["received"])
     check(c["refused"]["rate"] == 300 - s["received"], "rate counters %r" % c)
 
+    # twampy's reflector: 38-octet replies (no MBZ, no Sender TTL), its own sequence numbers
+    # counting the requests it received, T3 == T2; our TWAMP-light sender takes them.
+    port = free_port()
+    tw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    tw.bind(("127.0.0.1", port))
+    tw.settimeout(0.2)
+
+    def twampy():
+        idx, end = 0, time.time() + 10
+        while time.time() < end:
+            try:
+                data, addr = tw.recvfrom(9216)
+            except socket.timeout:
+                continue
+            now = time.time() + 2208988800
+            sec, frac = int(now), int((now - int(now)) * 0xFFFFFFFF)
+            if struct.unpack("!I", data[:4])[0] == 7:
+                continue  # one request lost on the way out
+            tw.sendto(struct.pack("!L2I2H2I", idx, sec, frac, 1, 0, sec, frac) + data[:14], addr)
+            idx += 1
+    t = threading.Thread(target=twampy, daemon=True)
+    t.start()
+    s = sender(bin, "127.0.0.1:%d" % port, "-c", "10", "-i", "2", "--mode", "twamp-light",
+               "--timeout", "0.5")
+    check(s["received"] == 9 and s["bad_replies"] == 0 and s["outbound"]["lost"] == 1 and
+          s["inbound"]["lost"] == 0, "twampy reflector: %r" % s)
+
     # A peer that answers with junk: short packets, random octets, replies to numbers never
     # sent, and a few true replies; the sender ends normally and counts them apart.
     port = free_port()
