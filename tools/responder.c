@@ -146,7 +146,9 @@ static void usage(FILE *out)
 		"  --allow PREFIX        answer only these sources (repeatable; 192.0.2.0/24, ::1)\n"
 		"  --rate-limit PPS      answer at most PPS requests per second per source address\n"
 		"  --pcap-out FILE       write every datagram received and every reply sent\n"
-		"                        (nanosecond pcap, raw IP, kernel receive times)\n\n");
+		"                        (nanosecond pcap, raw IP, kernel receive times)\n"
+		"  --raw IFACE           reflect at layer 2 on IFACE (AF_PACKET): LOCAL is the\n"
+		"                        ADDRESS:PORT answered, the interface needs no IP address\n\n");
 	sk_liveopt_help(out);
 	fprintf(out, "\nCounters go to standard output at exit (SIGINT/SIGTERM) and on SIGUSR1.\n");
 }
@@ -280,8 +282,9 @@ int cmd_responder(int argc, char **argv)
 	bool stateful = false, allow_short = false;
 	long timer = 30, max_size = 9216, max_sessions = 4096;
 	enum { O_STATEFUL = SK_OPT_LOCAL_BASE, O_TIMER, O_SHORT, O_MAXSIZE, O_MAXSESS, O_ALLOW,
-	       O_RATE, O_PCAP };
+	       O_RATE, O_PCAP, O_RAW };
 	const char *pcap_path = NULL;
+	const char *raw_iface = NULL;
 	struct prefix allow[MAX_ALLOW];
 	unsigned nallow = 0;
 	double rate_limit = 0;
@@ -295,6 +298,7 @@ int cmd_responder(int argc, char **argv)
 		{ "allow", required_argument, NULL, O_ALLOW },
 		{ "rate-limit", required_argument, NULL, O_RATE },
 		{ "pcap-out", required_argument, NULL, O_PCAP },
+		{ "raw", required_argument, NULL, O_RAW },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -333,6 +337,9 @@ int cmd_responder(int argc, char **argv)
 		case O_PCAP:
 			pcap_path = optarg;
 			break;
+		case O_RAW:
+			raw_iface = optarg;
+			break;
 		case O_ALLOW:
 			if (nallow == MAX_ALLOW || parse_prefix(optarg, &allow[nallow])) {
 				fprintf(stderr, "stampkit %s: --allow %s: expected ADDRESS[/LEN] "
@@ -370,15 +377,15 @@ int cmd_responder(int argc, char **argv)
 		fprintf(stderr, "stampkit %s: %s\n", cmd, err);
 		return 2;
 	}
-	struct sk_io io = { .ops = &sk_io_udp, .fd = -1 };
+	struct sk_io io = { .ops = raw_iface ? &sk_io_l2 : &sk_io_udp, .fd = -1 };
 	struct sk_io_opts io_opts = {
 		.tos = lo.tos, .ttl = lo.ttl, .dont_fragment = lo.dont_fragment,
 		.rx_timestamps = true,
-		.dual_stack = true, .bufsize = 4 << 20, .hw_iface = lo.hw_iface,
+		.dual_stack = true, .bufsize = 4 << 20, .hw_iface = lo.hw_iface, .raw_iface = raw_iface,
 	};
 	if (io.ops->open(&io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err)) {
 		/* No IPv6 on this host: the wildcard falls back to IPv4. */
-		bool wild6 = !ls[0] || ls[0] == ':';
+		bool wild6 = !raw_iface && (!ls[0] || ls[0] == ':');
 		if (wild6 && local.ss_family == AF_INET6 && strstr(err, "socket:")) {
 			sk_addr_parse(ls, DEFAULT_PORT, 4, true, &local, &llen, err, sizeof err);
 			if (!io.ops->open(&io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err))
@@ -572,6 +579,8 @@ opened:;
 			memcpy(&o->peer, &m->peer, sizeof o->peer);
 			o->peerlen = m->peerlen;
 			memcpy(&o->local, &m->local, sizeof o->local);
+			memcpy(o->peer_mac, m->peer_mac, 6);
+			memcpy(o->local_mac, m->local_mac, 6);
 			o->set_tos = info.reply_tos;
 			txs[nout] = s;
 			txseq[nout] = info.reflector_seq;

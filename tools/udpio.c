@@ -24,6 +24,7 @@
 #include <sys/timex.h>
 #include <unistd.h>
 
+#include "stampkit/net.h"
 #include "stampkit/timestamp.h"
 
 #define CTRL_LEN 256
@@ -658,6 +659,187 @@ static void raw_close(struct sk_io *io)
 const struct sk_io_ops sk_io_raw = {
 	"raw", raw_open, raw_send_batch, udp_recv_batch, raw_tx_timestamp, raw_enable_tx_timestamps,
 	raw_close,
+};
+
+/* ---- layer-2 backend: a reflector on an interface without IP ---- */
+
+#define L2_MAX (65536 + 64)
+
+static int l2_open(struct sk_io *io, const struct sockaddr *local, socklen_t len,
+		   const struct sk_io_opts *o, char *err, size_t errlen)
+{
+	uint8_t fam, a[16];
+	uint16_t port;
+	static const uint8_t zero[16];
+	sk_sockaddr_unpack(local, &fam, a, &port);
+	if (!fam || !port || !memcmp(a, zero, 16)) {
+		snprintf(err, errlen, "--raw needs LOCAL as ADDRESS:PORT: the address and port to "
+			 "answer for");
+		return -1;
+	}
+	memcpy(&io->bound, local, len);
+	io->boundlen = len;
+	io->family = local->sa_family;
+	io->ifindex = (int)if_nametoindex(o->raw_iface);
+	if (!io->ifindex) {
+		snprintf(err, errlen, "--raw %s: %s", o->raw_iface, strerror(errno));
+		return -1;
+	}
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (fd < 0) {
+		snprintf(err, errlen, "--raw: AF_PACKET socket: %s (root or CAP_NET_RAW needed)",
+			 strerror(errno));
+		return -1;
+	}
+	io->fd = fd;
+	struct sockaddr_ll ll;
+	memset(&ll, 0, sizeof ll);
+	ll.sll_family = AF_PACKET;
+	ll.sll_protocol = htons(ETH_P_ALL);
+	ll.sll_ifindex = io->ifindex;
+	if (bind(fd, (struct sockaddr *)&ll, sizeof ll) < 0) {
+		snprintf(err, errlen, "--raw %s: bind: %s", o->raw_iface, strerror(errno));
+		return -1;
+	}
+	setint(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+	if (o->bufsize > 0)
+		setint(fd, SOL_SOCKET, SO_RCVBUF, o->bufsize);
+	if (setint(fd, SOL_SOCKET, SO_TIMESTAMPING, SOF_TIMESTAMPING_SOFTWARE |
+		   SOF_TIMESTAMPING_RX_SOFTWARE) == 0)
+		io->rx_ts = true;
+	io->raw_buf = malloc((size_t)SK_IO_BATCH * L2_MAX);
+	if (!io->raw_buf) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	io->raw_fd = -1;
+	io->raw_hdr.ttl = o->ttl;
+	io->raw_hdr.tos = o->tos;
+	io->raw_hdr.dont_fragment = o->dont_fragment;
+	return 0;
+}
+
+static void put_sa(struct sockaddr_storage *ss, uint8_t ipver, const uint8_t *addr, uint16_t port)
+{
+	memset(ss, 0, sizeof *ss);
+	if (ipver == 4) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		a->sin_family = AF_INET;
+		memcpy(&a->sin_addr, addr, 4);
+		a->sin_port = htons(port);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, addr, 16);
+		a->sin6_port = htons(port);
+	}
+}
+
+static int l2_recv_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
+{
+	if (n > SK_IO_BATCH)
+		n = SK_IO_BATCH;
+	for (unsigned i = 0; i < n; i++) {
+		iovs[i].iov_base = io->raw_buf + (size_t)i * L2_MAX;
+		iovs[i].iov_len = L2_MAX;
+		memset(&hdrs[i], 0, sizeof hdrs[i]);
+		hdrs[i].msg_hdr.msg_iov = &iovs[i];
+		hdrs[i].msg_hdr.msg_iovlen = 1;
+		hdrs[i].msg_hdr.msg_control = ctrls[i].buf;
+		hdrs[i].msg_hdr.msg_controllen = CTRL_LEN;
+	}
+	int r = recvmmsg(io->fd, hdrs, n, MSG_DONTWAIT, NULL);
+	if (r < 0)
+		return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+	uint8_t bfam, baddr[16];
+	uint16_t bport;
+	sk_sockaddr_unpack((struct sockaddr *)&io->bound, &bfam, baddr, &bport);
+	int out = 0;
+	for (int i = 0; i < r; i++) {
+		const uint8_t *fr = io->raw_buf + (size_t)i * L2_MAX;
+		struct sk_pkt pk;
+		/* Every frame is dissected by the codec; only whole UDP datagrams to LOCAL count. */
+		if (sk_net_dissect(SK_LINK_ETHERNET, fr, hdrs[i].msg_len, &pk, NULL) != SK_OK ||
+		    !pk.l4 || pk.proto != 17 || pk.fragment || pk.nvlan || pk.ipver != bfam ||
+		    pk.dport != bport || memcmp(pk.dst, baddr, bfam == 4 ? 4 : 16) || pk.trunc)
+			continue;
+		struct sk_io_msg *o = &m[out];
+		o->truncated = pk.payload_len > o->cap;
+		o->len = o->truncated ? o->cap : pk.payload_len;
+		memcpy(o->buf, pk.payload, o->len);
+		put_sa(&o->peer, pk.ipver, pk.src, pk.sport);
+		o->peerlen = pk.ipver == 4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		parse_cmsgs(&hdrs[i].msg_hdr, o);
+		put_sa(&o->local, pk.ipver, pk.dst, 0);
+		o->ttl = pk.ttl;
+		o->tos = pk.tos;
+		memcpy(o->local_mac, fr, 6);
+		memcpy(o->peer_mac, fr + 6, 6);
+		out++;
+	}
+	if (out == 0 && r > 0) {
+		/* Only foreign frames this time: say "try again" rather than "nothing queued". */
+		errno = EINTR;
+		return -1;
+	}
+	return out;
+}
+
+static int l2_send_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
+{
+	if (n > SK_IO_BATCH)
+		n = SK_IO_BATCH;
+	static struct sockaddr_ll lls[SK_IO_BATCH];
+	uint8_t bfam, baddr[16];
+	uint16_t bport;
+	sk_sockaddr_unpack((struct sockaddr *)&io->bound, &bfam, baddr, &bport);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *b = io->raw_buf + (size_t)i * L2_MAX;
+		struct sk_iphdr_opts h = io->raw_hdr;
+		if (m[i].set_tos >= 0)
+			h.tos = m[i].set_tos;
+		h.ipid = (uint16_t)(io->tx_next_id + i);
+		struct sockaddr_storage src;
+		put_sa(&src, bfam, baddr, bport);
+		size_t l = sk_ipudp_build(b + 14, L2_MAX - 14, (struct sockaddr *)&src,
+					  (struct sockaddr *)&m[i].peer, &h, m[i].buf, m[i].len);
+		if (!l) {
+			errno = EINVAL;
+			return i ? (int)i : -1;
+		}
+		memcpy(b, m[i].peer_mac, 6);
+		memcpy(b + 6, m[i].local_mac, 6);
+		b[12] = bfam == 4 ? 0x08 : 0x86;
+		b[13] = bfam == 4 ? 0x00 : 0xdd;
+		memset(&lls[i], 0, sizeof lls[i]);
+		lls[i].sll_family = AF_PACKET;
+		lls[i].sll_ifindex = io->ifindex;
+		lls[i].sll_halen = 6;
+		memcpy(lls[i].sll_addr, m[i].peer_mac, 6);
+		iovs[i].iov_base = b;
+		iovs[i].iov_len = l + 14;
+		memset(&hdrs[i], 0, sizeof hdrs[i]);
+		hdrs[i].msg_hdr.msg_name = &lls[i];
+		hdrs[i].msg_hdr.msg_namelen = sizeof lls[i];
+		hdrs[i].msg_hdr.msg_iov = &iovs[i];
+		hdrs[i].msg_hdr.msg_iovlen = 1;
+	}
+	int r = sendmmsg(io->fd, hdrs, n, 0);
+	if (r > 0)
+		io->tx_next_id += (uint32_t)r;
+	return r;
+}
+
+static void l2_close(struct sk_io *io)
+{
+	free(io->raw_buf);
+	io->raw_buf = NULL;
+	udp_close(io);
+}
+
+const struct sk_io_ops sk_io_l2 = {
+	"l2", l2_open, l2_send_batch, l2_recv_batch, raw_tx_timestamp, raw_enable_tx_timestamps,
+	l2_close,
 };
 
 int sk_io_wait(struct sk_io *io, const struct timespec *deadline)

@@ -31,6 +31,8 @@ struct sk_io_msg {
 	int ttl;                   /* received TTL / hop limit, -1 unknown */
 	int tos;                   /* received TOS / Traffic Class, -1 unknown */
 	int set_tos;               /* sending: per-datagram TOS, -1 = socket default */
+	uint8_t peer_mac[6];       /* layer-2 backend: the peer's and our link-layer address */
+	uint8_t local_mac[6];
 };
 
 struct sk_io_opts {
@@ -90,6 +92,9 @@ struct sk_io {
 
 extern const struct sk_io_ops sk_io_udp;
 extern const struct sk_io_ops sk_io_raw;
+/* Layer 2 (responder --raw): AF_PACKET on one interface, UDP datagrams to LOCAL picked out
+ * of the frames (the interface needs no IP address), replies built as whole frames. */
+extern const struct sk_io_ops sk_io_l2;
 
 /* Wait until the socket is readable or the absolute CLOCK_MONOTONIC deadline passes
  * (NULL = forever); a signal ends the wait early. 1 readable, 0 timeout/signal, -1 error. */

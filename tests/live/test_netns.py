@@ -74,6 +74,28 @@ def main(bin):
         log = open(r.log).read()
         check(log.count("ttl=9]") == 20, "Sender TTL 9 not seen on every request")
         check(log.count("ttl=5]") == 10, "raw packets' TTL 5 not seen")
+
+        # Layer-2 responder: it answers for addresses the interface does not have (.3 and
+        # ::3), picking the datagrams out of the frames; the sender's side knows the MAC
+        # from a static neighbour entry (nothing answers ARP/ND for those addresses).
+        macb = json.loads(subprocess.run(["ip", "-j", "-n", NS_R, "link", "show", tag + "b"],
+                                         capture_output=True, text=True).stdout)[0]["address"]
+        C4, C6 = "10.254.77.3", "fd00:5354:414d::3"
+        for a in (C4, C6):
+            ip("-n", NS_S, "neigh", "add", a, "lladdr", macb, "dev", tag + "a", "nud", "permanent")
+        for local, remote in (("%s:8621" % C4, "%s:8621" % C4), ("[%s]:8621" % C6, "[%s]:8621" % C6)):
+            r2 = NsResponder(inr, local, "--raw", tag + "b", "--stateful", "--ttl", "33")
+            try:
+                s = nssender(ins, remote, "-c", "6", "-i", "2", "--ttl", "11", "--dscp", "af21",
+                             "--reflector", "stateful", "--tlv", "class-of-service:dscp1=ef",
+                             "--tlv", "location")
+            finally:
+                c2 = r2.stop()
+            check(s["received"] == 6 and s["roundtrip"]["lost"] == 0 and s["tlv"]["u"] == 0,
+                  "layer-2 responder %s: %r" % (local, s))
+            check(c2["reflected"] == 6 and c2["received"] == 6, "layer-2 counters %r" % c2)
+            l2log = open(r2.log).read()
+            check(l2log.count("ttl=11]") == 6, "layer-2 Sender TTL: %s" % l2log[-300:])
     finally:
         teardown()
 
