@@ -30,8 +30,11 @@ int main(int argc, char **argv)
 		return 2;
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	int big = 4 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+	/* The same buffers as stampkit's I/O layer asks for (forced past rmem_max when root). */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)strtoul(argv[1], NULL, 10)) };
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(fd, (struct sockaddr *)&a, sizeof a)) {

@@ -243,8 +243,12 @@ static int udp_open(struct sk_io *io, const struct sockaddr *local, socklen_t le
 	if (o->freebind)
 		setint(fd, IPPROTO_IP, IP_FREEBIND, 1);
 	if (o->bufsize > 0) {
-		setint(fd, SOL_SOCKET, SO_RCVBUF, o->bufsize);
-		setint(fd, SOL_SOCKET, SO_SNDBUF, o->bufsize);
+		/* Past net.core.rmem_max when allowed (CAP_NET_ADMIN): bursts of a batch-sending
+		 * peer must not overflow while this process waits for a CPU. */
+		if (setint(fd, SOL_SOCKET, SO_RCVBUFFORCE, o->bufsize) < 0)
+			setint(fd, SOL_SOCKET, SO_RCVBUF, o->bufsize);
+		if (setint(fd, SOL_SOCKET, SO_SNDBUFFORCE, o->bufsize) < 0)
+			setint(fd, SOL_SOCKET, SO_SNDBUF, o->bufsize);
 	}
 	if (bind(fd, local, len) < 0) {
 		int e = errno;
@@ -340,6 +344,13 @@ static int udp_open(struct sk_io *io, const struct sockaddr *local, socklen_t le
 	io->tx_next_id = 0;
 	io->boundlen = sizeof io->bound;
 	getsockname(fd, (struct sockaddr *)&io->bound, &io->boundlen);
+	{
+		uint8_t f, a[16];
+		uint16_t p;
+		static const uint8_t z[16];
+		sk_sockaddr_unpack((struct sockaddr *)&io->bound, &f, a, &p);
+		io->wildcard = !memcmp(a, z, 16);
+	}
 	return 0;
 }
 
@@ -442,8 +453,10 @@ static int udp_send_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
 			memcpy(CMSG_DATA(c), &v, sizeof v);
 			cl += CMSG_SPACE(sizeof(int));
 		}
-		/* Answer from the address the request was sent to (multi-homed hosts). */
-		if (m[i].local.ss_family == AF_INET && io->family == AF_INET) {
+		/* Answer from the address the request was sent to (multi-homed hosts); a socket
+		 * bound to one address needs no help. */
+		if (!io->wildcard) {
+		} else if (m[i].local.ss_family == AF_INET && io->family == AF_INET) {
 			struct cmsghdr *c = (struct cmsghdr *)(void *)(ctrls[i].buf + cl);
 			c->cmsg_level = IPPROTO_IP;
 			c->cmsg_type = IP_PKTINFO;

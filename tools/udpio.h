@@ -80,6 +80,7 @@ struct sk_io {
 	socklen_t boundlen;
 	bool rx_ts, tx_ts;             /* timestamping granted by the kernel */
 	bool rx_hw;                    /* hardware receive timestamps enabled */
+	bool wildcard;                 /* bound to the any address: replies need IP_PKTINFO */
 	uint32_t tx_next_id;           /* counter of datagrams sent (SOF_TIMESTAMPING_OPT_ID) */
 	bool rx_ts_wanted;
 	/* raw backend */
