@@ -551,10 +551,20 @@ int cmd_sender(int argc, char **argv)
 							 (struct sockaddr *)&src_addr, m->ttl, m->tos, m->buf,
 							 m->len);
 				struct sk_test_pkt p;
-				enum sk_result r = sk_test_decode(m->buf, m->len, &ro, &p, NULL, NULL);
-				/* twampy's reflector answers with 38 octets (no MBZ, no Sender TTL):
-				 * the codec decodes that variant, so it is accepted. */
-				size_t reply_min = lo.proto == SK_PROTO_TWAMP ? 38 : fixed;
+				enum sk_result r;
+				/* twampy's reflector answers with 38 octets (no MBZ, no Sender TTL),
+				 * also to STAMP requests (it has no STAMP mode): the codec decodes
+				 * that variant, so a twampy command line works against it. */
+				size_t reply_min = sec == SK_SEC_UNAUTH ? 38 : fixed;
+				if (lo.proto == SK_PROTO_STAMP && sec == SK_SEC_UNAUTH && m->len >= 38 &&
+				    m->len < fixed) {
+					struct sk_test_opts tw = ro;
+					tw.proto = SK_PROTO_TWAMP;
+					r = sk_test_decode(m->buf, m->len, &tw, &p, NULL, NULL);
+					p.ssid = (uint16_t)ssid; /* not in a TWAMP reply */
+				} else {
+					r = sk_test_decode(m->buf, m->len, &ro, &p, NULL, NULL);
+				}
 				if (m->truncated || m->len < reply_min || r == SK_E_AUTH ||
 				    (r == SK_E_TRUNCATED && m->len < fixed)) {
 					run.bad_replies++;

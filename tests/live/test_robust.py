@@ -123,7 +123,7 @@ def main(bin):
     tw.settimeout(0.2)
 
     def twampy():
-        idx, end = 0, time.time() + 10
+        idx, end = 0, time.time() + 20
         while time.time() < end:
             try:
                 data, addr = tw.recvfrom(9216)
@@ -131,7 +131,10 @@ def main(bin):
                 continue
             now = time.time() + 2208988800
             sec, frac = int(now), int((now - int(now)) * 0xFFFFFFFF)
-            if struct.unpack("!I", data[:4])[0] == 7:
+            seq = struct.unpack("!I", data[:4])[0]
+            if seq == 0:
+                idx = 0  # twampy: a new session starts at sender seq 0
+            if seq == 7:
                 continue  # one request lost on the way out
             tw.sendto(struct.pack("!L2I2H2I", idx, sec, frac, 1, 0, sec, frac) + data[:14], addr)
             idx += 1
@@ -141,6 +144,11 @@ def main(bin):
                "--timeout", "0.5")
     check(s["received"] == 9 and s["bad_replies"] == 0 and s["outbound"]["lost"] == 1 and
           s["inbound"]["lost"] == 0, "twampy reflector: %r" % s)
+    # A twampy command line unchanged (STAMP is our default; twampy answers it the same way).
+    s = sender(bin, "127.0.0.1:%d" % port, "-c", "10", "-i", "2", "--reflector", "stateful",
+               "--timeout", "0.5")
+    check(s["received"] == 9 and s["bad_replies"] == 0 and s["outbound"]["lost"] == 1,
+          "twampy reflector, STAMP requests: %r" % s)
 
     # A peer that answers with junk: short packets, random octets, replies to numbers never
     # sent, and a few true replies; the sender ends normally and counts them apart.
