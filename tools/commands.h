@@ -6,5 +6,8 @@
 /* Each returns the process exit status. argv[0] is the subcommand name. */
 int cmd_decode(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_sender(int argc, char **argv);
+int cmd_responder(int argc, char **argv);
+int cmd_dscptable(int argc, char **argv);
 
 #endif

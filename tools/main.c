@@ -15,13 +15,18 @@ struct command {
 static const struct command commands[] = {
 	{ "decode", cmd_decode, "print every TWAMP/STAMP packet of a capture as a tree or JSON" },
 	{ "analyze", cmd_analyze, "per-session latency, jitter, loss, duplicates and reordering from captures" },
+	{ "sender", cmd_sender, "send STAMP or TWAMP-light test packets and report delay, jitter, loss" },
+	{ "responder", cmd_responder, "reflect STAMP or TWAMP-light test packets (alias: reflector)" },
+	{ "reflector", cmd_responder, NULL },
+	{ "dscptable", cmd_dscptable, "print the DSCP names, values and TOS octets" },
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: stampkit [--version] [--help] <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
+		if (commands[i].summary)
+			fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'stampkit <command> --help' describes a command.\n");
 }
 

@@ -13,6 +13,7 @@
 #include "stampkit/tlv.h"
 #include "stampkit/twamp_control.h"
 #include "stampkit/twamp_sm.h"
+#include "stampkit/reflect.h"
 
 #define STAMPKIT_VERSION "0.1.0"
 

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* reflect.h - building a Session-Reflector packet from a Session-Sender packet, without I/O:
+ * RFC 8762 §4.3 (stateless/stateful, symmetric size), RFC 5357 §4.2.1 (TWAMP-light reply,
+ * Sender TTL), RFC 6038 §4.2 (reply as long as the request), RFC 8972 §4 (TLVs answered:
+ * Location, Timestamp Information, Class of Service, Direct Measurement, Follow-Up Telemetry,
+ * HMAC, U flag), RFC 9503 §3-4 and RFC 9534 §3. */
+#ifndef STAMPKIT_REFLECT_H
+#define STAMPKIT_REFLECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "stampkit/result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Fixed sizes of the smallest packets (octets of UDP payload). */
+#define SK_TWAMP_SENDER_MIN 14
+#define SK_TWAMP_REFLECTOR_MIN 41
+#define SK_STAMP_UNAUTH_LEN 44
+#define SK_STAMP_AUTH_LEN 112
+
+struct sk_reflect_cfg {
+	uint8_t proto;        /* SK_PROTO_STAMP or SK_PROTO_TWAMP (TWAMP-light, unauthenticated) */
+	uint8_t sec;          /* SK_SEC_UNAUTH or SK_SEC_AUTH (STAMP only) */
+	bool stateful;        /* RFC 8762 §4.3.2: own sequence numbers per session */
+	/* TWAMP-light requests shorter than the 41-octet reply get a 41-octet reply only when
+	 * set (that reply is larger than the request: an amplification the operator accepts). */
+	bool allow_short;
+	const void *key;      /* STAMP HMAC key (authenticated mode, HMAC TLV); NULL: none */
+	size_t key_len;
+	uint8_t ts_fmt;       /* enum sk_ts_fmt of the timestamps this reflector writes */
+	int tai_utc;          /* for PTP; 0 = SK_TAI_UTC_DEFAULT */
+	uint16_t error_estimate; /* packed Error Estimate for T2/T3 (its Z bit must match ts_fmt) */
+	/* Timestamp Information TLV answers (RFC 8972 §4.3 registries). */
+	uint8_t sync_src;     /* 1 NTP, 2 PTP, 5 local free-running, ... */
+	uint8_t ts_method_in; /* 1 HW assist, 2 SW local, 3 control plane */
+	uint8_t ts_method_out;
+	uint16_t reflector_msid; /* RFC 9534 Reflector Micro-session ID answered */
+};
+
+/* What the receiving side saw about the request (from the socket's control messages). */
+struct sk_reflect_rx {
+	int64_t t2_ns;        /* receive time, Unix ns (kernel timestamp when available) */
+	int ttl;              /* IP TTL / hop limit received; < 0 unknown (Sender TTL 255) */
+	int tos;              /* IPv4 TOS / IPv6 Traffic Class received; < 0 unknown */
+	uint8_t family;       /* 4 or 6 (an IPv4-mapped IPv6 peer is 4) */
+	uint8_t src[16], dst[16]; /* IPv4 in the first 4 octets */
+	uint16_t sport, dport;
+};
+
+/* Per-session state the caller keeps (one per sender address, port and SSID), zeroed at
+ * the start of a session. The stateless mode uses it only for the TLV counters. */
+struct sk_reflect_state {
+	uint32_t next_seq;    /* stateful: the next reflector Sequence Number */
+	uint32_t rx_count;    /* requests received in this session (Direct Measurement R_RxC) */
+	uint32_t tx_count;    /* replies sent (R_TxC) */
+	bool have_prev;       /* a previous reply was sent and its transmit time noted */
+	uint32_t prev_seq;    /* its reflector Sequence Number */
+	int64_t prev_tx_ns;   /* its true transmit time (kernel TX timestamp or clock after send) */
+	uint8_t prev_ts_mode; /* how prev_tx_ns was taken (1 HW, 2 SW, 3 control plane) */
+};
+
+/* The result of one build, for counters, logs and the socket. */
+struct sk_reflect_info {
+	size_t len;           /* reply length (== request length unless allow_short padded it) */
+	uint32_t sender_seq, reflector_seq;
+	uint16_t ssid;
+	int reply_tos;        /* >= 0: DSCP/ECN the reply must carry (Class of Service TLV) */
+	unsigned tlvs;        /* TLVs in the request */
+	unsigned unknown;     /* TLVs or sub-TLVs answered with the U flag */
+	bool tlv_malformed;   /* the TLV area was malformed: copied with the M flag */
+	bool tlv_hmac_bad;    /* the HMAC TLV did not verify: I flag set */
+	bool followup;        /* a Follow-Up Telemetry TLV was answered: the caller should
+			       * take the reply's true transmit time (sk_reflect_note_tx) */
+};
+
+/* Build the reply to request req[0..len) into out (cap octets) with T3 = t3_ns.
+ * Returns SK_OK and fills info; otherwise nothing must be sent:
+ *   SK_E_TRUNCATED  request shorter than the sender packet of this mode (malformed)
+ *   SK_E_AUTH       authenticated mode and the packet's HMAC is wrong (refused)
+ *   SK_E_UNSUPPORTED TWAMP-light request shorter than 41 octets without allow_short
+ *   SK_E_NOSPACE    cap too small for the reply
+ *   SK_E_ARG        bad configuration.
+ * A stateful build advances st->next_seq; every successful build counts st->rx_count and
+ * st->tx_count (the caller calls sk_reflect_note_tx after sending, or undoes tx_count when
+ * the send fails). The reply is never longer than the request, except under allow_short. */
+enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_reflect_cfg *cfg,
+				const struct sk_reflect_rx *rx, struct sk_reflect_state *st,
+				int64_t t3_ns, uint8_t *out, size_t cap,
+				struct sk_reflect_info *info, struct sk_error *err);
+
+/* The session key of a request without building anything: its Sender Sequence Number and
+ * SSID (0 for TWAMP-light). SK_E_TRUNCATED when shorter than the sender's fixed part. */
+enum sk_result sk_reflect_peek(const uint8_t *req, size_t len, const struct sk_reflect_cfg *cfg,
+			       uint32_t *sender_seq, uint16_t *ssid);
+
+/* Record the true transmit time of the reply with reflector seq `seq` (Follow-Up Telemetry
+ * of the next reply, RFC 8972 §4.7). mode: 1 HW assist, 2 SW local, 3 control plane. */
+void sk_reflect_note_tx(struct sk_reflect_state *st, uint32_t seq, int64_t tx_ns, uint8_t mode);
+
+/* Sender side of the size rules: the UDP payload length of a request with `padding`
+ * octets beyond the fixed part (twampy's --padding), for proto/sec. STAMP padding is an
+ * Extra Padding TLV, so 1..3 octets cannot be expressed: SK_E_INVALID. */
+enum sk_result sk_reflect_request_len(uint8_t proto, uint8_t sec, size_t padding, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

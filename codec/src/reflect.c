@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* reflect.c - Session-Reflector packets from Session-Sender packets: RFC 8762 §4.3,
+ * RFC 5357 §4.2.1, RFC 6038 §4.2, RFC 8972 §4.1-4.8, RFC 9503 §3-4, RFC 9534 §3. */
+#include <string.h>
+
+#include "stampkit/cursor.h"
+#include "stampkit/reflect.h"
+#include "stampkit/testpkt.h"
+#include "stampkit/timestamp.h"
+#include "stampkit/tlv.h"
+
+static size_t sender_fixed_len(uint8_t proto, uint8_t sec)
+{
+	if (proto == SK_PROTO_TWAMP)
+		return sec == SK_SEC_UNAUTH ? SK_TWAMP_SENDER_MIN : 0;
+	if (proto == SK_PROTO_STAMP)
+		return sec == SK_SEC_AUTH ? SK_STAMP_AUTH_LEN
+		       : sec == SK_SEC_UNAUTH ? SK_STAMP_UNAUTH_LEN : 0;
+	return 0;
+}
+
+enum sk_result sk_reflect_request_len(uint8_t proto, uint8_t sec, size_t padding, size_t *len)
+{
+	size_t base = sender_fixed_len(proto, sec);
+	if (!base || !len)
+		return SK_E_ARG;
+	/* STAMP octets after the fixed part are TLVs: padding is an Extra Padding TLV, whose
+	 * 4-octet header is part of the count. */
+	if (proto == SK_PROTO_STAMP && padding > 0 && padding < SK_TLV_HDR_LEN)
+		return SK_E_INVALID;
+	if (padding > 65535 - base)
+		return SK_E_INVALID;
+	*len = base + padding;
+	return SK_OK;
+}
+
+enum sk_result sk_reflect_peek(const uint8_t *req, size_t len, const struct sk_reflect_cfg *cfg,
+			       uint32_t *sender_seq, uint16_t *ssid)
+{
+	if (!cfg || !sender_seq || !ssid)
+		return SK_E_ARG;
+	size_t base = sender_fixed_len(cfg->proto, cfg->sec);
+	if (!base)
+		return SK_E_ARG;
+	struct sk_cur c;
+	sk_cur_init(&c, req, len);
+	if (len < base)
+		return SK_E_TRUNCATED;
+	*sender_seq = sk_get_u32(&c);
+	*ssid = 0;
+	if (cfg->proto == SK_PROTO_STAMP) {
+		/* SSID follows the timestamp and error estimate (RFC 8972 §3). */
+		sk_cur_skip(&c, cfg->sec == SK_SEC_AUTH ? 22 : 10);
+		*ssid = sk_get_u16(&c);
+	}
+	return c.err;
+}
+
+void sk_reflect_note_tx(struct sk_reflect_state *st, uint32_t seq, int64_t tx_ns, uint8_t mode)
+{
+	if (!st)
+		return;
+	st->have_prev = true;
+	st->prev_seq = seq;
+	st->prev_tx_ns = tx_ns;
+	st->prev_ts_mode = mode;
+}
+
+/* Reply TLV flags: the reflector's own verdict replaces whatever the sender put there. */
+static void set_flags(uint8_t *out, size_t hdr_off, uint8_t flags)
+{
+	out[hdr_off] = flags;
+}
+
+static void put_addr16(uint8_t *dst, const uint8_t *addr, uint8_t family)
+{
+	memset(dst, 0, 16);
+	memcpy(dst, addr, family == 6 ? 16 : 4);
+}
+
+/* Location (RFC 8972 §4.2): ports and the addresses seen; what a UDP socket cannot see
+ * (link-layer addresses) or a family that does not match is answered with U. */
+static void answer_location(const struct sk_tlv *t, const struct sk_reflect_rx *rx, uint8_t *out,
+			    struct sk_reflect_info *info)
+{
+	uint8_t *v = out + t->off + SK_TLV_HDR_LEN;
+	sk_be16(v, rx->dport);
+	sk_be16(v + 2, rx->sport);
+	struct sk_tlv_iter it;
+	struct sk_tlv s;
+	sk_tlv_iter_sub(&it, t, 4);
+	while (sk_tlv_next(&it, &s)) {
+		uint8_t *sv = out + s.off + SK_TLV_HDR_LEN;
+		uint8_t fl = 0;
+		int want_dst = s.type == SK_LOC_DST_IP || s.type == SK_LOC_DST_IPV4 ||
+			       s.type == SK_LOC_DST_IPV6;
+		int want_src = s.type == SK_LOC_SRC_IP || s.type == SK_LOC_SRC_IPV4 ||
+			       s.type == SK_LOC_SRC_IPV6;
+		if (want_dst || want_src) {
+			int fam_ok = (s.type == SK_LOC_DST_IP || s.type == SK_LOC_SRC_IP) ||
+				     ((s.type == SK_LOC_DST_IPV4 || s.type == SK_LOC_SRC_IPV4) &&
+				      rx->family == 4) ||
+				     ((s.type == SK_LOC_DST_IPV6 || s.type == SK_LOC_SRC_IPV6) &&
+				      rx->family == 6);
+			if (s.length != 16)
+				fl = SK_TLV_F_M;
+			else if (!fam_ok)
+				fl = SK_TLV_F_U;
+			else
+				put_addr16(sv, want_dst ? rx->dst : rx->src, rx->family);
+		} else {
+			fl = SK_TLV_F_U; /* MAC / EUI addresses: not visible on a UDP socket */
+		}
+		if (fl == SK_TLV_F_U)
+			info->unknown++;
+		set_flags(out, s.off, fl);
+	}
+	if (it.err)
+		set_flags(out, t->off, SK_TLV_F_M);
+}
+
+static void put_fixed_at(uint8_t *out, const struct sk_tlv *t, struct sk_tlv_val *val)
+{
+	struct sk_wbuf w;
+	sk_wbuf_init(&w, out + t->off + SK_TLV_HDR_LEN, t->length);
+	(void)sk_tlv_put_fixed(&w, 0, val);
+}
+
+enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_reflect_cfg *cfg,
+				const struct sk_reflect_rx *rx, struct sk_reflect_state *st,
+				int64_t t3_ns, uint8_t *out, size_t cap,
+				struct sk_reflect_info *info, struct sk_error *err)
+{
+	if (!req || !cfg || !rx || !st || !out || !info)
+		return sk_error_set(err, SK_E_ARG, 0, "missing argument");
+	memset(info, 0, sizeof *info);
+	info->reply_tos = -1;
+	size_t base = sender_fixed_len(cfg->proto, cfg->sec);
+	if (!base || (cfg->sec == SK_SEC_AUTH && !cfg->key))
+		return sk_error_set(err, SK_E_ARG, 0, "unsupported reflector configuration");
+	if (len < base)
+		return sk_error_set(err, SK_E_TRUNCATED, len, "request of %zu octets, at least %zu needed",
+				    len, base);
+
+	int is_stamp = cfg->proto == SK_PROTO_STAMP;
+	struct sk_test_opts so = { .proto = cfg->proto, .role = SK_ROLE_SENDER, .sec = cfg->sec };
+	if (is_stamp) {
+		so.stamp_key = cfg->key;
+		so.stamp_key_len = cfg->key_len;
+	}
+	struct sk_test_pkt rq;
+	struct sk_error derr;
+	enum sk_result r = sk_test_decode(req, len, &so, &rq, NULL, &derr);
+	if (r == SK_E_AUTH)
+		return sk_error_set(err, SK_E_AUTH, derr.offset, "HMAC of the request does not verify");
+	/* A malformed TLV area still leaves a complete fixed part: answer it with M set. */
+	info->tlv_malformed = is_stamp && r != SK_OK;
+
+	size_t rlen = len;
+	if (!is_stamp && len < SK_TWAMP_REFLECTOR_MIN) {
+		if (!cfg->allow_short)
+			return sk_error_set(err, SK_E_UNSUPPORTED, 0,
+					    "request of %zu octets: a 41-octet reply would be larger", len);
+		rlen = SK_TWAMP_REFLECTOR_MIN;
+	}
+	if (cap < rlen)
+		return sk_error_set(err, SK_E_NOSPACE, 0, "reply buffer too small");
+
+	int tai = cfg->tai_utc ? cfg->tai_utc : SK_TAI_UTC_DEFAULT;
+	enum sk_ts_fmt fmt = cfg->ts_fmt == SK_TS_PTP ? SK_TS_PTP : SK_TS_NTP;
+	struct sk_test_pkt rp;
+	memset(&rp, 0, sizeof rp);
+	rp.seq = cfg->stateful || !is_stamp ? st->next_seq : rq.seq;
+	rp.timestamp = sk_ts_from_ns(t3_ns, fmt, tai);
+	rp.error_estimate = cfg->error_estimate;
+	rp.ssid = rq.ssid;
+	rp.rx_timestamp = sk_ts_from_ns(rx->t2_ns, fmt, tai);
+	rp.sender_seq = rq.seq;
+	rp.sender_timestamp = rq.timestamp;
+	rp.sender_error_estimate = rq.error_estimate;
+	rp.sender_ttl = rx->ttl < 0 || rx->ttl > 255 ? 255 : (uint8_t)rx->ttl;
+	struct sk_test_opts ro = so;
+	ro.role = SK_ROLE_REFLECTOR;
+	size_t n = 0;
+	r = sk_test_encode(&rp, &ro, out, cap, &n);
+	if (r)
+		return sk_error_set(err, r, 0, "reply could not be encoded");
+	/* Reflector and sender fixed parts have the same size in STAMP; in TWAMP-light the rest
+	 * of the request's length is padding (RFC 6038 symmetric size), zero-filled. */
+	if (is_stamp) {
+		memcpy(out + base, req + base, len - base);
+	} else {
+		memset(out + n, 0, rlen - n);
+	}
+
+	st->rx_count++;
+	if (cfg->stateful || !is_stamp)
+		st->next_seq++;
+	st->tx_count++;
+	info->len = rlen;
+	info->sender_seq = rq.seq;
+	info->reflector_seq = rp.seq;
+	info->ssid = rq.ssid;
+	if (!is_stamp)
+		return SK_OK;
+
+	struct sk_tlv_iter it;
+	struct sk_tlv t;
+	sk_tlv_iter_init(&it, req + base, len - base, base);
+	while (sk_tlv_next(&it, &t)) {
+		info->tlvs++;
+		uint8_t fl = 0;
+		struct sk_tlv_val val;
+		int ok = sk_tlv_value_decode(&t, 0, &val, NULL) == SK_OK;
+		switch (t.type) {
+		case SK_TLV_EXTRA_PADDING:
+		case SK_TLV_ACCESS_REPORT: /* informational for the reflector: returned as is */
+			break;
+		case SK_TLV_LOCATION:
+			if (t.length < 4)
+				fl = SK_TLV_F_M;
+			else
+				answer_location(&t, rx, out, info);
+			if (!fl)
+				fl = out[t.off];
+			break;
+		case SK_TLV_TIMESTAMP_INFO:
+			if (!ok) {
+				fl = SK_TLV_F_M;
+				break;
+			}
+			val.u.tsinfo.sync_src_in = cfg->sync_src;
+			val.u.tsinfo.ts_in = cfg->ts_method_in;
+			val.u.tsinfo.sync_src_out = cfg->sync_src;
+			val.u.tsinfo.ts_out = cfg->ts_method_out;
+			put_fixed_at(out, &t, &val);
+			break;
+		case SK_TLV_COS:
+			if (!ok) {
+				fl = SK_TLV_F_M;
+				break;
+			}
+			/* DSCP2/ECN: what arrived; RP 0: the reply is sent with DSCP1. */
+			val.u.cos.dscp2 = rx->tos >= 0 ? (uint16_t)((unsigned)rx->tos >> 2) : 0;
+			val.u.cos.ecn = rx->tos >= 0 ? (uint8_t)(rx->tos & 3) : 0;
+			val.u.cos.rp = 0;
+			info->reply_tos = (int)(val.u.cos.dscp1 << 2);
+			put_fixed_at(out, &t, &val);
+			break;
+		case SK_TLV_DIRECT_MEASUREMENT:
+			if (!ok) {
+				fl = SK_TLV_F_M;
+				break;
+			}
+			val.u.direct.r_rxc = st->rx_count;
+			val.u.direct.r_txc = st->tx_count;
+			put_fixed_at(out, &t, &val);
+			break;
+		case SK_TLV_FOLLOWUP_TELEMETRY:
+			if (!ok) {
+				fl = SK_TLV_F_M;
+				break;
+			}
+			info->followup = true;
+			memset(&val.u.followup, 0, sizeof val.u.followup);
+			if (st->have_prev) {
+				val.u.followup.fu_seq = st->prev_seq;
+				val.u.followup.fu_timestamp = sk_ts_from_ns(st->prev_tx_ns, fmt, tai);
+				val.u.followup.ts_mode = st->prev_ts_mode;
+			}
+			put_fixed_at(out, &t, &val);
+			break;
+		case SK_TLV_HMAC:
+			if (!ok) {
+				fl = SK_TLV_F_M;
+			} else if (!cfg->key) {
+				fl = SK_TLV_F_U; /* no key: cannot check nor recompute */
+				info->unknown++;
+			} else {
+				if (rq.tlv_hmac_status == SK_HMAC_ST_BAD) {
+					fl = SK_TLV_F_I;
+					info->tlv_hmac_bad = true;
+				}
+				/* Covers the reply's own Sequence Number and the TLVs before it, as
+				 * answered (RFC 8972 §4.8). */
+				(void)sk_tlv_hmac_compute(out, out + base, t.off - base, cfg->key,
+							  cfg->key_len, out + t.off + SK_TLV_HDR_LEN);
+			}
+			break;
+		case SK_TLV_DEST_NODE_ADDR:
+			if (!ok) {
+				fl = SK_TLV_F_M;
+			} else if (!((val.u.addr.len == 4 && rx->family == 4 &&
+				      !memcmp(val.u.addr.addr, rx->dst, 4)) ||
+				     (val.u.addr.len == 16 && rx->family == 6 &&
+				      !memcmp(val.u.addr.addr, rx->dst, 16)))) {
+				fl = SK_TLV_F_U; /* RFC 9503 §3: not an address of this reflector */
+				info->unknown++;
+			}
+			break;
+		case SK_TLV_MICRO_SESSION_ID:
+			if (!ok) {
+				fl = SK_TLV_F_M;
+				break;
+			}
+			val.u.micro.reflector_msid = cfg->reflector_msid;
+			put_fixed_at(out, &t, &val);
+			break;
+		default:
+			/* Return Path (the reply cannot be steered from a socket), Reflected Test
+			 * Packet Control, unassigned and private types: returned with U. */
+			fl = SK_TLV_F_U;
+			info->unknown++;
+			break;
+		}
+		set_flags(out, t.off, fl);
+	}
+	if (it.err) {
+		info->tlv_malformed = true;
+		if (it.err_off + SK_TLV_HDR_LEN <= len)
+			set_flags(out, it.err_off, SK_TLV_F_M);
+	}
+	return SK_OK;
+}

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_reflect.c - reflector replies: sizes, stateless/stateful numbering, Sender TTL,
+ * every truncation, TLVs answered (RFC 8972 §4), U/M/I flags, HMACs, no amplification. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "stampkit/stampkit.h"
+
+#define T1_NS 1700000000123456789LL
+#define T2_NS 1700000000223456789LL
+#define T3_NS 1700000000223556789LL
+
+static const char key[] = "stamp-key";
+
+static struct sk_reflect_rx rx4(void)
+{
+	struct sk_reflect_rx rx;
+	memset(&rx, 0, sizeof rx);
+	rx.t2_ns = T2_NS;
+	rx.ttl = 61;
+	rx.tos = 0xb9; /* DSCP 46, ECN 1 */
+	rx.family = 4;
+	const uint8_t s[4] = { 192, 0, 2, 1 }, d[4] = { 198, 51, 100, 7 };
+	memcpy(rx.src, s, 4);
+	memcpy(rx.dst, d, 4);
+	rx.sport = 40000;
+	rx.dport = 862;
+	return rx;
+}
+
+static struct sk_reflect_cfg cfg_stamp(void)
+{
+	struct sk_reflect_cfg c;
+	memset(&c, 0, sizeof c);
+	c.proto = SK_PROTO_STAMP;
+	c.sec = SK_SEC_UNAUTH;
+	c.error_estimate = 0x8001;
+	c.sync_src = 1;
+	c.ts_method_in = 2;
+	c.ts_method_out = 2;
+	c.reflector_msid = 0x0b0c;
+	return c;
+}
+
+/* A sender packet with seq, T1, SSID; TLV octets appended verbatim. */
+static size_t mk_req(uint8_t *buf, size_t cap, uint8_t proto, uint8_t sec, uint32_t seq,
+		     const uint8_t *tlvs, size_t tlen)
+{
+	struct sk_test_opts o = { .proto = proto, .role = SK_ROLE_SENDER, .sec = sec };
+	if (sec == SK_SEC_AUTH) {
+		o.stamp_key = key;
+		o.stamp_key_len = strlen(key);
+	}
+	struct sk_test_pkt p;
+	memset(&p, 0, sizeof p);
+	p.seq = seq;
+	p.timestamp = sk_ts_from_ns(T1_NS, SK_TS_NTP, 0);
+	p.error_estimate = 0x0001;
+	p.ssid = 0x1234;
+	p.tail = tlvs;
+	p.tail_len = tlen;
+	size_t n = 0;
+	assert_int_equal(sk_test_encode(&p, &o, buf, cap, &n), SK_OK);
+	return n;
+}
+
+static void decode_reply(const uint8_t *p, size_t n, uint8_t proto, uint8_t sec, const void *k,
+			 struct sk_test_pkt *out, enum sk_result want)
+{
+	struct sk_test_opts o = { .proto = proto, .role = SK_ROLE_REFLECTOR, .sec = sec };
+	if (k) {
+		o.stamp_key = k;
+		o.stamp_key_len = strlen(k);
+	}
+	assert_int_equal(sk_test_decode(p, n, &o, out, NULL, NULL), want);
+}
+
+static void test_stamp_stateless(void **state)
+{
+	(void)state;
+	uint8_t req[64], out[64];
+	size_t n = mk_req(req, sizeof req, SK_PROTO_STAMP, SK_SEC_UNAUTH, 77, NULL, 0);
+	assert_int_equal(n, 44);
+	struct sk_reflect_cfg c = cfg_stamp();
+	uint32_t pseq = 0;
+	uint16_t pssid = 0;
+	assert_int_equal(sk_reflect_peek(req, n, &c, &pseq, &pssid), SK_OK);
+	assert_int_equal(pseq, 77);
+	assert_int_equal(pssid, 0x1234);
+	assert_int_equal(sk_reflect_peek(req, 43, &c, &pseq, &pssid), SK_E_TRUNCATED);
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(info.len, 44);
+	assert_int_equal(info.reflector_seq, 77); /* stateless: copied */
+	assert_int_equal(info.sender_seq, 77);
+	assert_int_equal(info.ssid, 0x1234);
+	assert_int_equal(info.reply_tos, -1);
+	assert_false(info.followup);
+	struct sk_test_pkt p;
+	decode_reply(out, info.len, SK_PROTO_STAMP, SK_SEC_UNAUTH, NULL, &p, SK_OK);
+	assert_int_equal(p.seq, 77);
+	assert_int_equal(p.sender_seq, 77);
+	assert_int_equal(p.ssid, 0x1234);
+	assert_int_equal(p.sender_ttl, 61);
+	assert_int_equal(p.error_estimate, 0x8001);
+	assert_int_equal(p.sender_error_estimate, 0x0001);
+	assert_true(p.sender_timestamp == sk_ts_from_ns(T1_NS, SK_TS_NTP, 0));
+	/* NTP resolution is 2^-32 s: within 1 ns of the times given. */
+	assert_true(llabs(sk_ts_to_ns(p.rx_timestamp, SK_TS_NTP, 0) - T2_NS) <= 1);
+	assert_true(llabs(sk_ts_to_ns(p.timestamp, SK_TS_NTP, 0) - T3_NS) <= 1);
+	/* Hand-checked octets: Sender TTL at 40, SSID at 14, sender seq at 24. */
+	assert_int_equal(out[40], 61);
+	assert_int_equal(out[14], 0x12);
+	assert_int_equal(out[15], 0x34);
+	assert_int_equal(out[27], 77);
+	assert_int_equal(st.rx_count, 1);
+	assert_int_equal(st.tx_count, 1);
+	assert_int_equal(st.next_seq, 0);
+
+	/* Unknown TTL -> 255 (RFC 5357 §4.2.1). */
+	rx.ttl = -1;
+	assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(out[40], 255);
+}
+
+static void test_stamp_stateful(void **state)
+{
+	(void)state;
+	uint8_t req[64], out[64];
+	struct sk_reflect_cfg c = cfg_stamp();
+	c.stateful = true;
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	const uint32_t seqs[] = { 5, 9, 6 };
+	for (unsigned i = 0; i < 3; i++) {
+		size_t n = mk_req(req, sizeof req, SK_PROTO_STAMP, SK_SEC_UNAUTH, seqs[i], NULL, 0);
+		assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+						  NULL), SK_OK);
+		assert_int_equal(info.reflector_seq, i);
+		assert_int_equal(info.sender_seq, seqs[i]);
+		assert_int_equal(sk_ld32(out), i);
+		assert_int_equal(sk_ld32(out + 24), seqs[i]);
+	}
+	assert_int_equal(st.next_seq, 3);
+}
+
+static void test_twamp_light_sizes(void **state)
+{
+	(void)state;
+	uint8_t req[128], out[128];
+	struct sk_reflect_cfg c = cfg_stamp();
+	c.proto = SK_PROTO_TWAMP;
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	size_t n = mk_req(req, sizeof req, SK_PROTO_TWAMP, SK_SEC_UNAUTH, 3, NULL, 0);
+	assert_int_equal(n, 14);
+	/* A 14-octet request would need a larger reply: refused unless allowed. */
+	assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_E_UNSUPPORTED);
+	assert_int_equal(st.tx_count, 0);
+	c.allow_short = true;
+	assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(info.len, 41);
+	c.allow_short = false;
+	/* A 100-octet request: a 100-octet reply, zero padding after the 41-octet part. */
+	memset(req + 14, 0xee, 86);
+	assert_int_equal(sk_reflect_build(req, 100, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(info.len, 100);
+	assert_int_equal(info.reflector_seq, 1); /* TWAMP-light numbers its own replies */
+	struct sk_test_pkt p;
+	decode_reply(out, 100, SK_PROTO_TWAMP, SK_SEC_UNAUTH, NULL, &p, SK_OK);
+	assert_int_equal(p.sender_seq, 3);
+	assert_int_equal(p.sender_ttl, 61);
+	assert_int_equal(p.tail_len, 59);
+	for (size_t i = 41; i < 100; i++)
+		assert_int_equal(out[i], 0);
+	/* Never larger than the request, and no room -> NOSPACE, not an overflow. */
+	assert_int_equal(sk_reflect_build(req, 100, &c, &rx, &st, T3_NS, out, 99, &info, NULL),
+			 SK_E_NOSPACE);
+}
+
+static void test_truncations(void **state)
+{
+	(void)state;
+	uint8_t req[64], out[64];
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	struct sk_reflect_cfg c = cfg_stamp();
+	size_t n = mk_req(req, sizeof req, SK_PROTO_STAMP, SK_SEC_UNAUTH, 1, NULL, 0);
+	for (size_t l = 0; l < n; l++) {
+		uint8_t *cp = malloc(l ? l : 1); /* exact size: ASan sees any over-read */
+		memcpy(cp, req, l);
+		assert_int_equal(sk_reflect_build(cp, l, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+						  NULL), SK_E_TRUNCATED);
+		free(cp);
+	}
+	c.proto = SK_PROTO_TWAMP;
+	c.allow_short = true;
+	for (size_t l = 0; l < 14; l++) {
+		uint8_t *cp = malloc(l ? l : 1);
+		memcpy(cp, req, l);
+		assert_int_equal(sk_reflect_build(cp, l, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+						  NULL), SK_E_TRUNCATED);
+		free(cp);
+	}
+	assert_int_equal(st.rx_count, 0);
+}
+
+/* TLVs of the request, in wire order (offsets from octet 44). */
+static size_t mk_tlvs(uint8_t *t)
+{
+	size_t o = 0;
+	/* Class of Service: DSCP1 = 46 (EF) */
+	const uint8_t cos[8] = { 0, 4, 0, 4, 46 << 2, 0, 0, 0 };
+	memcpy(t + o, cos, 8), o += 8;
+	/* Location with Source MAC (U), Destination IP, Source IPv6 (U for an IPv4 peer). */
+	uint8_t loc[4 + 4 + 4 + 8 + 4 + 16 + 4 + 16];
+	memset(loc, 0, sizeof loc);
+	sk_be16(loc + 2, (uint16_t)(sizeof loc - 4));
+	loc[1] = 2;
+	loc[8 + 1] = SK_LOC_SRC_MAC, sk_be16(loc + 8 + 2, 8);
+	loc[20 + 1] = SK_LOC_DST_IP, sk_be16(loc + 20 + 2, 16);
+	loc[40 + 1] = SK_LOC_SRC_IPV6, sk_be16(loc + 40 + 2, 16);
+	memcpy(t + o, loc, sizeof loc), o += sizeof loc;
+	/* Timestamp Information, Direct Measurement (S_TxC 10), Follow-Up, type 200. */
+	const uint8_t tsi[8] = { 0, 3, 0, 4, 0, 0, 0, 0 };
+	memcpy(t + o, tsi, 8), o += 8;
+	uint8_t dm[16] = { 0, 5, 0, 12, 0, 0, 0, 10 };
+	memcpy(t + o, dm, 16), o += 16;
+	uint8_t fu[20] = { 0, 7, 0, 16 };
+	memcpy(t + o, fu, 20), o += 20;
+	uint8_t unk[8] = { 0, 200, 0, 4, 1, 2, 3, 4 };
+	memcpy(t + o, unk, 8), o += 8;
+	return o;
+}
+
+static void test_tlvs_answered(void **state)
+{
+	(void)state;
+	uint8_t t[256], req[512], out[512];
+	size_t tl = mk_tlvs(t);
+	size_t n0 = mk_req(req, sizeof req, SK_PROTO_STAMP, SK_SEC_UNAUTH, 4, t, tl);
+	/* HMAC TLV after the others, computed over seq + TLVs. */
+	struct sk_wbuf w;
+	sk_wbuf_init(&w, req, sizeof req);
+	w.off = n0;
+	assert_int_equal(sk_tlv_put_hmac(&w, 0, 44, key, strlen(key)), SK_OK);
+	size_t n = w.off;
+
+	struct sk_reflect_cfg c = cfg_stamp();
+	c.key = key;
+	c.key_len = strlen(key);
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	sk_reflect_note_tx(&st, 41, T1_NS, 2);
+	st.rx_count = 8, st.tx_count = 8;
+	struct sk_reflect_info info;
+	assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(info.len, n); /* same size as the request */
+	assert_int_equal(info.tlvs, 7);
+	assert_int_equal(info.unknown, 3); /* MAC sub-TLV, IPv6 sub-TLV, type 200 */
+	assert_int_equal(info.reply_tos, 46 << 2);
+	assert_false(info.tlv_malformed);
+	assert_false(info.tlv_hmac_bad);
+	assert_true(info.followup);
+
+	/* The reply decodes with a good HMAC TLV under the same key. */
+	struct sk_test_pkt p;
+	decode_reply(out, n, SK_PROTO_STAMP, SK_SEC_UNAUTH, key, &p, SK_OK);
+	assert_int_equal(p.tlv_hmac_status, SK_HMAC_ST_OK);
+	assert_int_equal(p.tlv_count, 7);
+
+	struct sk_tlv_iter it;
+	struct sk_tlv tv;
+	struct sk_tlv_val v;
+	sk_tlv_iter_init(&it, out + 44, n - 44, 44);
+	unsigned i = 0;
+	while (sk_tlv_next(&it, &tv)) {
+		assert_int_equal(sk_tlv_value_decode(&tv, 0, &v, NULL), SK_OK);
+		switch (i++) {
+		case 0: /* CoS: DSCP2 46 and ECN 1 received, RP 0 */
+			assert_int_equal(tv.type, SK_TLV_COS);
+			assert_int_equal(tv.flags, 0);
+			assert_int_equal(v.u.cos.dscp1, 46);
+			assert_int_equal(v.u.cos.dscp2, 46);
+			assert_int_equal(v.u.cos.ecn, 1);
+			assert_int_equal(v.u.cos.rp, 0);
+			break;
+		case 1: { /* Location: ports, sub-TLV flags and addresses */
+			assert_int_equal(tv.type, SK_TLV_LOCATION);
+			assert_int_equal(v.u.loc.dst_port, 862);
+			assert_int_equal(v.u.loc.src_port, 40000);
+			const uint8_t *s = tv.value + 4;
+			assert_int_equal(s[0], SK_TLV_F_U); /* Source MAC */
+			assert_int_equal(s[12], 0);         /* Destination IP */
+			const uint8_t d[16] = { 198, 51, 100, 7 };
+			assert_memory_equal(s + 16, d, 16);
+			assert_int_equal(s[32], SK_TLV_F_U); /* Source IPv6 from an IPv4 peer */
+			break;
+		}
+		case 2:
+			assert_int_equal(v.u.tsinfo.sync_src_in, 1);
+			assert_int_equal(v.u.tsinfo.ts_in, 2);
+			assert_int_equal(v.u.tsinfo.sync_src_out, 1);
+			assert_int_equal(v.u.tsinfo.ts_out, 2);
+			break;
+		case 3:
+			assert_int_equal(v.u.direct.s_txc, 10);
+			assert_int_equal(v.u.direct.r_rxc, 9);
+			assert_int_equal(v.u.direct.r_txc, 9);
+			break;
+		case 4:
+			assert_int_equal(v.u.followup.fu_seq, 41);
+			assert_true(llabs(sk_ts_to_ns(v.u.followup.fu_timestamp, SK_TS_NTP, 0) - T1_NS) <= 1);
+			assert_int_equal(v.u.followup.ts_mode, 2);
+			break;
+		case 5:
+			assert_int_equal(tv.type, 200);
+			assert_int_equal(tv.flags, SK_TLV_F_U);
+			assert_int_equal(tv.value[3], 4); /* value returned as is */
+			break;
+		case 6:
+			assert_int_equal(tv.type, SK_TLV_HMAC);
+			assert_int_equal(tv.flags, 0);
+			break;
+		}
+	}
+	assert_int_equal(i, 7);
+	assert_int_equal(it.err, SK_OK);
+
+	/* Wrong HMAC TLV in the request: answered with I, HMAC recomputed. */
+	req[n - 1] ^= 1;
+	assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_true(info.tlv_hmac_bad);
+	assert_int_equal(out[n - 20], SK_TLV_F_I);
+	decode_reply(out, n, SK_PROTO_STAMP, SK_SEC_UNAUTH, key, &p, SK_OK);
+	assert_int_equal(p.tlv_hmac_status, SK_HMAC_ST_OK);
+
+	/* No key: the HMAC TLV cannot be answered: U. */
+	c.key = NULL;
+	assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(out[n - 20], SK_TLV_F_U);
+}
+
+static void test_tlv_malformed(void **state)
+{
+	(void)state;
+	uint8_t t[12] = { 0, 1, 0, 4, 0, 0, 0, 0, 0, 3, 0, 40 }; /* padding, then a TLV too long */
+	uint8_t req[128], out[128];
+	size_t n = mk_req(req, sizeof req, SK_PROTO_STAMP, SK_SEC_UNAUTH, 1, t, sizeof t);
+	struct sk_reflect_cfg c = cfg_stamp();
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(info.len, n);
+	assert_true(info.tlv_malformed);
+	assert_int_equal(out[44], 0);
+	assert_int_equal(out[52], SK_TLV_F_M);
+	assert_int_equal(out[53], 3);
+}
+
+static void test_auth(void **state)
+{
+	(void)state;
+	uint8_t req[256], out[256];
+	size_t n = mk_req(req, sizeof req, SK_PROTO_STAMP, SK_SEC_AUTH, 12, NULL, 0);
+	assert_int_equal(n, 112);
+	struct sk_reflect_cfg c = cfg_stamp();
+	c.sec = SK_SEC_AUTH;
+	c.key = key;
+	c.key_len = strlen(key);
+	uint32_t pseq = 0;
+	uint16_t pssid = 0;
+	assert_int_equal(sk_reflect_peek(req, n, &c, &pseq, &pssid), SK_OK);
+	assert_int_equal(pseq, 12);
+	assert_int_equal(pssid, 0x1234);
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(info.len, 112);
+	struct sk_test_pkt p;
+	decode_reply(out, 112, SK_PROTO_STAMP, SK_SEC_AUTH, key, &p, SK_OK);
+	assert_int_equal(p.hmac_status, SK_HMAC_ST_OK);
+	assert_int_equal(p.sender_seq, 12);
+	assert_int_equal(p.sender_ttl, 61);
+	decode_reply(out, 112, SK_PROTO_STAMP, SK_SEC_AUTH, "other", &p, SK_E_AUTH);
+	/* Wrong key on the reflector: refused, nothing counted. */
+	c.key = "other";
+	c.key_len = 5;
+	struct sk_error e;
+	assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info, &e),
+			 SK_E_AUTH);
+	assert_int_equal(st.tx_count, 1);
+	/* No key in authenticated mode is a configuration error. */
+	c.key = NULL;
+	assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_E_ARG);
+}
+
+static void test_request_len(void **state)
+{
+	(void)state;
+	size_t l = 0;
+	assert_int_equal(sk_reflect_request_len(SK_PROTO_STAMP, SK_SEC_UNAUTH, 0, &l), SK_OK);
+	assert_int_equal(l, 44);
+	assert_int_equal(sk_reflect_request_len(SK_PROTO_STAMP, SK_SEC_UNAUTH, 2, &l), SK_E_INVALID);
+	assert_int_equal(sk_reflect_request_len(SK_PROTO_STAMP, SK_SEC_AUTH, 4, &l), SK_OK);
+	assert_int_equal(l, 116);
+	assert_int_equal(sk_reflect_request_len(SK_PROTO_TWAMP, SK_SEC_UNAUTH, 27, &l), SK_OK);
+	assert_int_equal(l, 41);
+	assert_int_equal(sk_reflect_request_len(SK_PROTO_TWAMP, SK_SEC_UNAUTH, 70000, &l),
+			 SK_E_INVALID);
+	assert_int_equal(sk_reflect_request_len(SK_PROTO_TWAMP, SK_SEC_AUTH, 0, &l), SK_E_ARG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stamp_stateless),
+		cmocka_unit_test(test_stamp_stateful),
+		cmocka_unit_test(test_twamp_light_sizes),
+		cmocka_unit_test(test_truncations),
+		cmocka_unit_test(test_tlvs_answered),
+		cmocka_unit_test(test_tlv_malformed),
+		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_request_len),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
