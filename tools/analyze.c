@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analyze_int.h"
+#include "stampkit/metrics.h"
 #include "commands.h"
 
 static void usage(FILE *fp)
@@ -15,7 +16,7 @@ static void usage(FILE *fp)
 	fputs("usage: stampkit analyze [--json] [--csv FILE] [--plot FILE.svg|.png] [--port N]...\n"
 	      "                        [--heuristic] [--secret KEYID=PASSPHRASE]...\n"
 	      "                        [--capture-point sender|reflector]...\n"
-	      "                        FILE... | -\n"
+	      "                        [--reflector auto|stateful|stateless] FILE... | -\n"
 	      "\n"
 	      "Per test session (sender address/port, reflector address/port, SSID) of the\n"
 	      "pcap/pcapng captures given (merged by capture time; - reads standard input):\n"
@@ -35,6 +36,9 @@ static void usage(FILE *fp)
 	      "  -C, --capture-point sender|reflector\n"
 	      "                       where the capture was taken (default: detected); given\n"
 	      "                       once it applies to every file, else once per file\n"
+	      "  -R, --reflector auto|stateful|stateless\n"
+	      "                       how the reflectors number their replies (default auto:\n"
+	      "                       detected; stateful splits loss by direction)\n"
 	      "  -h, --help           this text\n"
 	      "\n"
 	      "Exit status: 0 done; 1 an input cannot be read; 2 usage error; 3 an input is\n"
@@ -69,6 +73,7 @@ int cmd_analyze(int argc, char **argv)
 		{ "secret", required_argument, NULL, 's' },
 		{ "heuristic", no_argument, NULL, 'H' },
 		{ "capture-point", required_argument, NULL, 'C' },
+		{ "reflector", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -79,7 +84,7 @@ int cmd_analyze(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":jc:P:p:s:HC:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jc:P:p:s:HC:R:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = 1;
@@ -146,6 +151,19 @@ int cmd_analyze(int argc, char **argv)
 				cps[ncp++] = SK_AN_CP_REFLECTOR;
 			else {
 				fprintf(stderr, "stampkit analyze: --capture-point '%s': sender or reflector\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'R':
+			if (!strcmp(optarg, "auto"))
+				o.reflector = SK_REFLECTOR_AUTO;
+			else if (!strcmp(optarg, "stateful"))
+				o.reflector = SK_REFLECTOR_STATEFUL;
+			else if (!strcmp(optarg, "stateless"))
+				o.reflector = SK_REFLECTOR_STATELESS;
+			else {
+				fprintf(stderr, "stampkit analyze: --reflector '%s': auto, stateful or stateless\n",
 					optarg);
 				return 2;
 			}

@@ -167,8 +167,11 @@ static struct sk_session *view(struct an *a, struct an_sess *x, struct sk_sessio
 		uint32_t back = sseq - x->first;
 		cfg.first_reflector_seq = back <= rseq ? rseq - back : rseq;
 	}
-	/* TWAMP full: the Session-Reflector keeps its own sequence counter (RFC 5357 §4.2.1). */
-	if (x->mode == MODE_TWAMP)
+	/* TWAMP full: the Session-Reflector keeps its own sequence counter (RFC 5357 §4.2.1).
+	 * A user who knows the reflector says so with --reflector, which wins. */
+	if (a->o->reflector != SK_REFLECTOR_AUTO)
+		cfg.mode = (enum sk_reflector_mode)a->o->reflector;
+	else if (x->mode == MODE_TWAMP)
 		cfg.mode = SK_REFLECTOR_STATEFUL;
 	if (sk_session_create(v, &cfg) != SK_OK) {
 		a->alloc_failures++;

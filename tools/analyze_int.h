@@ -24,6 +24,9 @@ struct sk_analyze_opts {
 	struct sk_disc_secret secrets[SK_AN_MAX_SECRETS];
 	int nsecrets;
 	enum sk_an_cp cp[SK_AN_MAX_FILES]; /* capture point per file (AUTO: detected) */
+	/* How the reflectors number their replies: SK_REFLECTOR_AUTO (detected; TWAMP with
+	 * TWAMP-Control is stateful), or as the user knows it. */
+	int reflector;
 	const char *files[SK_AN_MAX_FILES];
 	int nfiles;
 };
