@@ -12,3 +12,16 @@ if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
       RESOURCE_LOCK stampkit_live_lo)
   endforeach()
 endif()
+
+# The sender's table, analyze over the sender's capture and the plugin's -z stamp,stat agree.
+if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
+  if(TARGET stampkit_plugin)
+    set(_agree_plugin $<TARGET_FILE:stampkit_plugin>)
+  else()
+    set(_agree_plugin "")
+  endif()
+  add_test(NAME live.agree
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/live/test_agree.py
+            $<TARGET_FILE:stampkit_cli> "${_agree_plugin}")
+  set_tests_properties(live.agree PROPERTIES TIMEOUT 120 RESOURCE_LOCK stampkit_live_lo)
+endif()
