@@ -10,6 +10,7 @@
 #include "analyze_int.h"
 #include "stampkit/metrics.h"
 #include "commands.h"
+#include "liveopt.h"
 
 static void usage(FILE *fp)
 {
@@ -45,22 +46,6 @@ static void usage(FILE *fp)
 	      "damaged (truncated capture or malformed test packets): the results cover what\n"
 	      "could be read and a warning on standard error says what was wrong.\n",
 	      fp);
-}
-
-static int parse_port(const char *s, uint16_t *out)
-{
-	if (!s || !*s)
-		return -1;
-	for (const char *q = s; *q; q++)
-		if (*q < '0' || *q > '9')
-			return -1;
-	errno = 0;
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v == 0 || v > 65535)
-		return -1;
-	*out = (uint16_t)v;
-	return 0;
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -104,7 +89,7 @@ int cmd_analyze(int argc, char **argv)
 		}
 		case 'p': {
 			uint16_t port;
-			if (parse_port(optarg, &port)) {
+			if (sk_parse_port(optarg, 0, &port)) {
 				fprintf(stderr, "stampkit analyze: --port '%s': not a port number 1-65535\n",
 					optarg);
 				return 2;

@@ -14,6 +14,7 @@
 #include "decode_int.h"
 #include "output.h"
 #include "tcpstream.h"
+#include "liveopt.h"
 
 static void usage(FILE *fp)
 {
@@ -45,22 +46,6 @@ static void usage(FILE *fp)
 }
 
 /* Checked port number: decimal 1..65535, nothing else (no sign, no trailing junk). */
-static int parse_port(const char *s, uint16_t *out)
-{
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	for (const char *q = s; *q; q++)
-		if (*q < '0' || *q > '9')
-			return -1;
-	errno = 0;
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v == 0 || v > 65535)
-		return -1;
-	*out = (uint16_t)v;
-	return 0;
-}
-
 int cmd_decode(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -83,7 +68,7 @@ int cmd_decode(int argc, char **argv)
 			break;
 		case 'p': {
 			uint16_t port;
-			if (parse_port(optarg, &port)) {
+			if (sk_parse_port(optarg, 0, &port)) {
 				fprintf(stderr, "stampkit decode: --port '%s': not a port number 1-65535\n",
 					optarg);
 				return 2;

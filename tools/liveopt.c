@@ -36,6 +36,15 @@ int sk_parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+int sk_parse_port(const char *s, int allow_zero, uint16_t *out)
+{
+	long v;
+	if (sk_parse_long(s, allow_zero ? 0 : 1, 65535, &v))
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
 int sk_parse_double(const char *s, double max, double *out)
 {
 	char *end;

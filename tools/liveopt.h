@@ -68,6 +68,8 @@ const char *sk_dscp_name(int dscp, char *buf, size_t len);
 
 /* Checked parsing: decimal only, within [min, max] (a sign only when min < 0). */
 int sk_parse_long(const char *s, long min, long max, long *out);
+/* A decimal port number 1-65535 (0 too when allow_zero: "pick one"); 0 ok, -1 not a port. */
+int sk_parse_port(const char *s, int allow_zero, uint16_t *out);
 /* A non-negative decimal with an optional fraction, finite, <= max. */
 int sk_parse_double(const char *s, double max, double *out);
 

@@ -26,6 +26,7 @@
 
 #include "stampkit/net.h"
 #include "stampkit/timestamp.h"
+#include "liveopt.h"
 
 #define CTRL_LEN 256
 
@@ -120,19 +121,6 @@ const char *sk_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)
 	return buf;
 }
 
-static int parse_port(const char *s, uint16_t *port)
-{
-	char *end;
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
 int sk_addr_parse(const char *s, uint16_t defport, int family, bool passive,
 		  struct sockaddr_storage *out, socklen_t *outlen, char *err, size_t errlen)
 {
@@ -171,7 +159,7 @@ int sk_addr_parse(const char *s, uint16_t defport, int family, bool passive,
 			memcpy(host, s, sl + 1);
 		}
 	}
-	if (portstr && parse_port(portstr, &port)) {
+	if (portstr && sk_parse_port(portstr, 1, &port)) {
 		snprintf(err, errlen, "'%s': bad port '%s' (0..65535)", s, portstr);
 		return -1;
 	}
