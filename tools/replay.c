@@ -51,6 +51,7 @@ struct rp_pkt {
 	uint16_t sess;
 	uint8_t restamp;      /* a clear-text Session-Sender packet: re-stamped when sent */
 	uint8_t proto, sec, features;
+	uint8_t tos;          /* recorded TOS / Traffic Class, sent again unless --tos/--dscp */
 	uint16_t reflect_len;
 };
 
@@ -152,6 +153,7 @@ static int add_pkt(struct rp_load *l, const struct sk_pkt *p, int64_t ts, int si
 	r->len = (uint32_t)p->payload_len;
 	r->sess = (uint16_t)si;
 	r->restamp = (uint8_t)restamp;
+	r->tos = p->tos;
 	if (o) {
 		r->proto = o->proto;
 		r->sec = o->sec;
@@ -389,7 +391,8 @@ static void usage(FILE *out)
 		"                        route's)\n"
 		"  --dst-mac MAC         destination link-layer address for --interface\n"
 		"  --json                analyze's JSON instead of the table\n"
-		"  --tos N, --dscp X, --ttl N   IP header of the packets sent\n\n"
+		"  --tos N, --dscp X   TOS / Traffic Class of every packet (default: as recorded)\n"
+		"  --ttl N               TTL / hop limit of the packets sent\n\n"
 		"Exit status: 0 done, 1 FILE unreadable or nothing to send or every send failed,\n"
 		"2 usage, 3 FILE damaged or packets left out (named on standard error).\n");
 }
@@ -417,6 +420,7 @@ struct rp_run {
 	uint64_t sent, send_errors, replies, foreign;
 	int first_errno;
 	size_t first_err_len;
+	int ttl, tos;             /* --ttl, --tos for the pcap (-1: not given) */
 	struct sk_pcapout *pc;
 };
 
@@ -437,7 +441,10 @@ static void flush(struct rp_run *run, struct rp_load *l, struct rp_batch *b,
 			for (int j = 0; j < k; j++)
 				sk_pcapout_write(run->pc, b->due[done + (unsigned)j],
 						 (struct sockaddr *)&s->me, (const struct sockaddr *)remote,
-						 -1, -1, b->m[done + (unsigned)j].buf,
+						 run->ttl,
+						 b->m[done + (unsigned)j].set_tos >= 0
+							 ? b->m[done + (unsigned)j].set_tos : run->tos,
+						 b->m[done + (unsigned)j].buf,
 						 b->m[done + (unsigned)j].len);
 		}
 		done += (unsigned)k;
@@ -751,6 +758,8 @@ int cmd_replay(int argc, char **argv)
 	}
 	struct rp_run run;
 	memset(&run, 0, sizeof run);
+	run.ttl = lo.ttl;
+	run.tos = lo.tos;
 	run.pc = sk_pcapout_open(pcap_path, err, sizeof err);
 	if (!run.pc) {
 		fprintf(stderr, "stampkit %s: --write: %s\n", cmd, err);
@@ -848,6 +857,7 @@ int cmd_replay(int argc, char **argv)
 				t1 = sk_now_real_ns();
 			}
 			m->len = n;
+			m->set_tos = lo.tos >= 0 ? -1 : r->tos;
 			b->due[b->n] = t1;
 			b->sess = r->sess;
 			b->n++;

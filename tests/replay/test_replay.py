@@ -138,6 +138,8 @@ def main(bin):
         check(q[:4] == o[:4] and q[14:] == o[14:] and q[4:12] != o[4:12],
               "same packet but T1 and the error estimate: %s vs %s" % (q.hex(), o.hex()))
     check_fresh(reqs, t0, t1, "stamp-tlv")
+    tos = [p[1] for p in read_pcap(pc) if p[4] == port]
+    check(tos == [0xb8, 0xb8, 0], "recorded TOS sent again (EF, EF, 0): %r" % tos)
 
     # 5. IPv6 (a Linux cooked v2 capture, port 8620).
     port = free_port(socket.AF_INET6)
