@@ -108,11 +108,29 @@ def main(bin):
                     check(len(s) == 1 and s[0]["sent"] == 60 and s[0]["received"] == 60 and
                           s[0]["roundtrip"]["lost"] == 0, "%s raw=%s: %r" % (to, raw, s))
                     runs.append((src.strip("[]"), t0, t1))
+            # Over the 1500-octet MTU: 4 STAMP packets with 3000 octets of padding, recorded
+            # as IPv4 fragments and reassembled. The UDP backend lets the kernel fragment
+            # them (all answered); with DF, and on the raw backend (one frame per packet),
+            # they cannot leave: counted and named, exit status 1, never cut short.
+            frag = os.path.join(PCAPS, "synthetic", "analyze-fragments.pcap")
+            res = subprocess.run(ins + ["replay", "--json", frag, "--to", "%s:8620" % B4,
+                                        "--topspeed"], capture_output=True, text=True, timeout=60)
+            check(res.returncode == 0, "fragmented: %s" % res.stderr)
+            s = json.loads(res.stdout)["sessions"]
+            check(s[0]["sent"] == 4 and s[0]["received"] == 4, "fragmented: %r" % s)
+            for extra in (["--do-not-fragment"],
+                          ["--interface", tag + "a", "--src", A4, "--dst-mac", mac]):
+                res = subprocess.run(ins + ["replay", frag, "--to", "%s:8620" % B4, "--topspeed",
+                                            "--timeout", "0.2", *extra],
+                                     capture_output=True, text=True, timeout=60)
+                check(res.returncode == 1 and "4 packets could not be sent" in res.stderr and
+                      "Message too long" in res.stderr,
+                      "%s: %d %s" % (extra[0], res.returncode, res.stderr))
         finally:
             c = r.stop()
-        check(c["reflected"] == 240, "responder %r" % c)
+        check(c["reflected"] == 244, "responder %r" % c)
         reqs = src_of(pc, 8620)
-        check(len(reqs) == 240, "%d requests" % len(reqs))
+        check(len(reqs) == 244, "%d requests" % len(reqs))
         import ipaddress
         for i, (src, t0, t1) in enumerate(runs):
             want = ipaddress.ip_address(src).packed
