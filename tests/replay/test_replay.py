@@ -230,6 +230,12 @@ def main(bin):
     open(cut, "wb").write(data[:len(data) // 2 + 7])
     r = replay(bin, cut, *to, "--topspeed", "--timeout", "0.2", want_rc=3)
     check("damaged" in r.stderr, r.stderr)
+    # malformed.pcap: two malformed test packets (named, not sent), one good one sent, and
+    # the file ends inside a record.
+    r = replay(bin, os.path.join(PCAPS, "synthetic", "malformed.pcap"), *to, "--topspeed",
+               "--timeout", "0.2", want_rc=3)
+    check("2 malformed test packets (first: frame 1) not sent" in r.stderr and "damaged" in
+          r.stderr and "sent 1 packets" in r.stderr, r.stderr)
     # No test traffic: one DNS datagram in a raw-IP pcap.
     notest = os.path.join(TMP, "notest.pcap")
     udp = struct.pack("!HHHH", 5353, 53, 8 + 4, 0) + b"abcd"
