@@ -8,6 +8,7 @@ int cmd_decode(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_sender(int argc, char **argv);
 int cmd_responder(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 int cmd_dscptable(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "sender", cmd_sender, "send STAMP or TWAMP-light test packets and report delay, jitter, loss" },
 	{ "responder", cmd_responder, "reflect STAMP or TWAMP-light test packets (alias: reflector)" },
 	{ "reflector", cmd_responder, NULL },
+	{ "replay", cmd_replay, "replay the test packets of a capture against a reflector, re-stamped, and measure its answers" },
 	{ "dscptable", cmd_dscptable, "print the DSCP names, values and TOS octets" },
 };
 
