@@ -8,7 +8,7 @@ if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
     add_test(NAME live.${t}
       COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/live/test_${t}.py
               $<TARGET_FILE:stampkit_cli>)
-    set_tests_properties(live.${t} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
+    set_tests_properties(live.${t} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
       RESOURCE_LOCK stampkit_live_lo)
   endforeach()
 endif()
@@ -23,5 +23,5 @@ if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
   add_test(NAME live.agree
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/live/test_agree.py
             $<TARGET_FILE:stampkit_cli> "${_agree_plugin}")
-  set_tests_properties(live.agree PROPERTIES TIMEOUT 120 RESOURCE_LOCK stampkit_live_lo)
+  set_tests_properties(live.agree PROPERTIES TIMEOUT 120 RESOURCE_LOCK stampkit_live_lo RUN_SERIAL TRUE)
 endif()

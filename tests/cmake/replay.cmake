@@ -8,7 +8,7 @@ if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
     add_test(NAME replay.${t}
       COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/replay/test_${t}.py
               $<TARGET_FILE:stampkit_cli> ${PROJECT_SOURCE_DIR}/pcaps)
-    set_tests_properties(replay.${t} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
+    set_tests_properties(replay.${t} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
       RESOURCE_LOCK stampkit_live_lo)
   endforeach()
 endif()
