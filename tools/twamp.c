@@ -1192,6 +1192,36 @@ static int cli_start(struct cli *c)
 	return -1;
 }
 
+/* RFC 5938: Start-N-Sessions / Stop-N-Sessions for every accepted session, with their acks. */
+static int cli_n(struct cli *c, bool start)
+{
+	uint8_t sids[SK_TWSM_MAX_SESSIONS][16];
+	uint32_t n = 0;
+	for (unsigned i = 0; i < sk_twsm_session_count(&c->sm); i++) {
+		const struct sk_twsm_session *s = sk_twsm_session(&c->sm, i);
+		if (s->state == SK_TWSESS_ACCEPTED || s->state == SK_TWSESS_STARTED)
+			memcpy(sids[n++], s->sid, 16);
+	}
+	enum sk_result r = start ? sk_twsm_client_start_n(&c->sm, (const uint8_t(*)[16])sids, n)
+				 : sk_twsm_client_stop_n(&c->sm, (const uint8_t(*)[16])sids, n);
+	if (r == SK_E_UNSUPPORTED) {
+		fprintf(stderr, "stampkit %s: the server does not offer individual session control "
+			"(RFC 5938)\n", c->cmd);
+		return -1;
+	}
+	if (r != SK_OK || cli_exchange(c, 10000))
+		return -1;
+	for (unsigned i = 0; i < sk_twsm_session_count(&c->sm); i++) {
+		const struct sk_twsm_session *s = sk_twsm_session(&c->sm, i);
+		if (s->state == (start ? SK_TWSESS_ACCEPTED : SK_TWSESS_STARTED)) {
+			fprintf(stderr, "stampkit %s: the server refused %s-N-Sessions\n", c->cmd,
+				start ? "Start" : "Stop");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int cli_stop(struct cli *c)
 {
 	if (sk_twsm_client_stop(&c->sm, 0) != SK_OK || flush_out(c->fd, &c->sm))
@@ -1227,6 +1257,7 @@ static void cli_usage(FILE *out, bool controller)
 		"      --session-dscp D  DSCP of the test packets, signalled in Type-P (name or 0..63)\n"
 		"      --padding N       padding octets of each test packet (Padding Length)\n"
 		"      --timeout S       session Timeout after Stop-Sessions (default 2)\n"
+		"      --individual      start and stop with Start-N/Stop-N-Sessions (RFC 5938)\n"
 		"      --json            one JSON object per session\n\n", SK_TWSM_MAX_SESSIONS);
 	sk_liveopt_help(out);
 }
@@ -1397,7 +1428,7 @@ static int run_client(int argc, char **argv, bool controller)
 	struct sk_liveopt lo;
 	sk_liveopt_init(&lo);
 	enum { O_MAUTH = SK_OPT_LOCAL_BASE, O_KID, O_KFILE, O_SESS, O_SDSCP, O_TPORT, O_TIMEOUT,
-	       O_DURATION };
+	       O_DURATION, O_INDIV };
 	static const struct option longopts[] = {
 		SK_LIVEOPT_LONG,
 		{ "mode-auth", required_argument, NULL, O_MAUTH },
@@ -1408,6 +1439,7 @@ static int run_client(int argc, char **argv, bool controller)
 		{ "test-port", required_argument, NULL, O_TPORT },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "duration", required_argument, NULL, O_DURATION },
+		{ "individual", no_argument, NULL, O_INDIV },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1417,6 +1449,7 @@ static int run_client(int argc, char **argv, bool controller)
 	struct cli_opts o = { .mode = SK_TWMODE_UNAUTH, .sessions = 1, .session_dscp = -1,
 			      .timeout_s = 2, .test_port = 20001 };
 	double interval_ms = 100, duration = 0;
+	bool individual = false;
 	long count = 100, tport = 20001;
 	int c;
 	optind = 1;
@@ -1442,6 +1475,7 @@ static int run_client(int argc, char **argv, bool controller)
 			}
 			break;
 		case O_KID: o.key_id = optarg; break;
+		case O_INDIV: individual = true; break;
 		case O_KFILE: o.key_file = optarg; break;
 		case O_SESS:
 			if (sk_parse_long(optarg, 1, SK_TWSM_MAX_SESSIONS, &o.sessions)) {
@@ -1584,7 +1618,7 @@ static int run_client(int argc, char **argv, bool controller)
 			if (sk_session_create(&x->stats, &sc) != SK_OK)
 				goto out;
 		}
-		if (cli_start(&cl))
+		if (individual ? cli_n(&cl, true) : cli_start(&cl))
 			goto out;
 		int64_t start = sk_now_mono_ns();
 		int64_t interval_ns = (int64_t)(interval_ms * 1e6);
@@ -1623,6 +1657,8 @@ static int run_client(int argc, char **argv, bool controller)
 				cli_recv(&xs[i]);
 		}
 		free(pf);
+		if (individual && cli_n(&cl, false))
+			goto out;
 		cli_stop(&cl);
 		for (long i = 0; i < o.sessions; i++)
 			print_session(&xs[i], (unsigned)i + 1, mode_name(o.mode), lo.json);
@@ -1650,7 +1686,7 @@ static int run_client(int argc, char **argv, bool controller)
 			if (cli_request(&cl, sfam, ta, (uint16_t)(tp + i), (uint16_t)(o.test_port + i), &o, &idx))
 				goto out;
 		}
-		if (cli_start(&cl))
+		if (individual ? cli_n(&cl, true) : cli_start(&cl))
 			goto out;
 		for (long i = 0; i < o.sessions; i++) {
 			const struct sk_twsm_session *s = sk_twsm_session(&cl.sm, (unsigned)i);
@@ -1681,6 +1717,8 @@ static int run_client(int argc, char **argv, bool controller)
 				}
 			}
 		}
+		if (individual && cli_n(&cl, false))
+			goto out;
 		cli_stop(&cl);
 		status = 0;
 	}

@@ -233,8 +233,10 @@ def main(bin):
     if not os.path.exists(tcpdump):
         print("skip decode interop: no tcpdump")
         return
-    for mode, extra in (("unauth", []), ("auth", ["--key-file", BOB])):
-        srv = Server(bin, "127.0.0.1", "--modes", "unauth,auth", "--key-file", KEYS)
+    for mode, extra in (("unauth", []), ("auth", ["--key-file", BOB]),
+                        ("encrypted", ["--key-file", BOB, "--individual"])):
+        indiv = "--individual" in extra
+        srv = Server(bin, "127.0.0.1", "--modes", "all", "--key-file", KEYS)
         tport = free_port()
         pcap = os.path.join(TMP, "control-%s.pcap" % mode)
         td = subprocess.Popen([tcpdump, "-Z", "root", "--immediate-mode", "-i", "lo", "-n", "-U", "-w", pcap,
@@ -255,23 +257,30 @@ def main(bin):
             td.send_signal(signal.SIGINT)
             td.wait(10)
         args = [bin, "decode", "--json", "--port", str(srv.port)]
-        if mode == "auth":
-            args += ["--secret", "bob=s3cret"]
+        if mode != "unauth":
+            args += ["--secret", "bob=s3cret"]  # decrypts control, checks every HMAC
         r = subprocess.run(args + [pcap], capture_output=True, text=True, timeout=60)
         check(r.returncode == 0, "%s: decode exit %d: %s" % (mode, r.returncode, r.stderr))
         recs = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
         ctl = [x for x in recs if x.get("kind") == "control"]
         names = [x["message"] for x in ctl]
-        check(names == ["Server-Greeting", "Set-Up-Response", "Server-Start",
-                        "Request-TW-Session", "Accept-Session", "Request-TW-Session",
-                        "Accept-Session", "Start-Sessions", "Start-Ack", "Stop-Sessions"],
-              "%s: control messages %r" % (mode, names))
+        want = ["Server-Greeting", "Set-Up-Response", "Server-Start", "Request-TW-Session",
+                "Accept-Session", "Request-TW-Session", "Accept-Session"]
+        want += (["Start-N-Sessions", "Start-N-Ack", "Stop-N-Sessions", "Stop-N-Ack"] if indiv
+                 else ["Start-Sessions", "Start-Ack"])
+        want += ["Stop-Sessions"]
+        check(names == want, "%s: control messages %r" % (mode, names))
+        if indiv:
+            nm = [x for x in ctl if x["message"].endswith("-N-Sessions") or x["message"].endswith("-N-Ack")]
+            check(all(x["nsessions"] == 2 for x in nm), "RFC 5938 messages list both SIDs: %r" % nm)
+            check(all(x["accept"] == 0 for x in nm if x["message"].endswith("Ack")), "N acks 0")
         check(all(not x["problems"] and x["error"] is None for x in ctl),
               "%s: decode found problems (HMACs etc.): %r" % (mode, ctl))
         reqs = [x for x in ctl if x["message"] == "Request-TW-Session"]
         check([x["ipvn"] for x in reqs] == [4, 4] and
               [x["receiver_port"] for x in reqs] == [tport, tport + 1], repr(reqs))
-        check([x for x in ctl if x["message"] == "Stop-Sessions"][0]["nsessions"] == 2,
+        # RFC 5357 §3.8: the sessions in progress (none left after Stop-N-Sessions).
+        check([x for x in ctl if x["message"] == "Stop-Sessions"][0]["nsessions"] == (0 if indiv else 2),
               "Stop-Sessions Number of Sessions")
         check([x["accept"] for x in ctl if x["message"] == "Accept-Session"] == [0, 0], "accepts")
         tests = [x for x in recs if x.get("kind") != "control" and x.get("transport") != "tcp"]
