@@ -846,6 +846,10 @@ int cmd_server(int argc, char **argv)
 	}
 	if (sk_liveopt_finish(&lo, cmd))
 		return 2;
+	if (lo.keyfile) {
+		fprintf(stderr, "stampkit %s: --auth is STAMP's; TWAMP uses --modes and --key-file\n", cmd);
+		return 2;
+	}
 	struct keys *keys = NULL;
 	if (modes & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED)) {
 		if (!keyfile) {
@@ -1529,6 +1533,15 @@ static int run_client(int argc, char **argv, bool controller)
 	}
 	if (sk_liveopt_finish(&lo, cmd))
 		return 2;
+	if (lo.padding == -1) {
+		fprintf(stderr, "stampkit %s: --padding -1 (IMIX) is not available here: the padding is "
+			"signalled once per session (Padding Length)\n", cmd);
+		return 2;
+	}
+	if (lo.keyfile) {
+		fprintf(stderr, "stampkit %s: --auth is STAMP's; TWAMP uses --mode-auth and --key-file\n", cmd);
+		return 2;
+	}
 	o.padding = lo.padding > 0 ? lo.padding : 0;
 	if (o.session_dscp < 0 && lo.tos >= 0)
 		o.session_dscp = lo.tos >> 2;
