@@ -306,6 +306,13 @@ static void srv_event(void *ctx, const struct sk_twsm_event *ev)
 	case SK_TWCTL_SETUP_RESPONSE:
 		if (!(ev->m.setup.mode & SK_TWMODE_SECURITY_MASK))
 			sk_log(SK_LOG_INFO, "%s: client declined (Mode 0)", c->name);
+		/* RFC 4656 §3.1: the client picks among the Modes offered; a feature bit we did
+		 * not offer means it will expect something we do not do. */
+		if (ev->m.setup.mode & ~c->sm.greeting.modes) {
+			sk_log(SK_LOG_WARNING, "%s: Mode 0x%x asks for what was not offered (0x%x)", c->name,
+			       ev->m.setup.mode, c->sm.greeting.modes);
+			c->fail = true;
+		}
 		break;
 	case SK_TWCTL_REQUEST_TW_SESSION:
 		c->req_pending = ev->session >= 0 ? ev->session : SK_TWSM_MAX_SESSIONS;

@@ -140,11 +140,14 @@ def main(bin):
         check(not ss[0]["reflector"].endswith(":%d" % tp) and ss[0]["received"] == 10, repr(ss))
         check("the server chose port" in err, err)
         # 5. Garbage and silence do not hurt the good clients.
-        g, modes = greeting("127.0.0.1", srv.port)
-        check(modes & 0xF == 0xF and modes & 0x10, "Modes 0x%x" % modes)
-        g.sendall(os.urandom(164))  # a Set-Up-Response of random octets
-        check(closed_within(g, 5), "garbage Set-Up-Response: connection closed")
-        g.close()
+        # Set-Up-Responses of random octets under a Mode with several security bits, a
+        # secure Mode (the Token cannot match), a Mode with bits that were not offered.
+        for mode in (0x0000000F, 0x00000002, 0x00000004, 0x80000001):
+            g, modes = greeting("127.0.0.1", srv.port)
+            check(modes & 0xF == 0xF and modes & 0x10, "Modes 0x%x" % modes)
+            g.sendall(struct.pack("!I", mode) + os.urandom(160))
+            check(closed_within(g, 5), "garbage Set-Up-Response, Mode 0x%x: connection closed" % mode)
+            g.close()
         silent, _ = greeting("127.0.0.1", srv.port)
         ss, _ = controller(bin, srv.addr, "-c", "5", "-i", "1")
         check(ss[0]["received"] == 5, "served while a client is silent")
