@@ -997,6 +997,7 @@ struct cli {
 	struct sk_twsm sm;
 	bool got;             /* a whole message arrived */
 	enum sk_twctl_type type;
+	uint8_t start_accept;  /* Server-Start's Accept */
 	char errmsg[200];
 	const char *cmd;
 };
@@ -1012,6 +1013,8 @@ static void cli_event(void *ctx, const struct sk_twsm_event *ev)
 	if (ev->kind == SK_TWSM_EV_MESSAGE) {
 		c->got = true;
 		c->type = ev->type;
+		if (ev->type == SK_TWCTL_SERVER_START)
+			c->start_accept = ev->m.server_start.accept;
 		sk_log(SK_LOG_INFO, "<<%s>>", sk_twctl_type_name(ev->type));
 	}
 }
@@ -1147,9 +1150,9 @@ static int cli_connect(struct cli *c, const char *server, const struct cli_opts 
 	if (cli_exchange(c, 10000))
 		return -1;
 	if (c->sm.state != SK_TWSM_WAIT_COMMAND) {
-		fprintf(stderr, "stampkit %s: %s refused the connection: Server-Start Accept 1 (%s)%s\n",
-			c->cmd, ss, accept_name(1),
-			o->mode != SK_TWMODE_UNAUTH ? ": wrong KeyID or passphrase" : "");
+		fprintf(stderr, "stampkit %s: %s refused the connection: Server-Start Accept %u (%s)%s\n",
+			c->cmd, ss, c->start_accept, accept_name(c->start_accept),
+			c->start_accept == 1 && o->mode != SK_TWMODE_UNAUTH ? ": wrong KeyID or passphrase" : "");
 		return -1;
 	}
 	sk_log(SK_LOG_INFO, "control connection to %s in %s mode", ss, mode_name(o->mode));
