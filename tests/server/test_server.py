@@ -5,12 +5,13 @@
 # a taken port, silent and garbage clients, SERVWAIT, and the control connection as
 # `stampkit decode` and tshark's twamp.control read it.
 #   usage: test_server.py STAMPKIT
-import json, os, shutil, signal, socket, struct, subprocess, sys, tempfile, time
+import atexit, json, os, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "live"))
 from livelib import Fail, check, free_port, run, SKIP  # noqa: E402
 
 TMP = tempfile.mkdtemp(prefix="sk-server-")
+atexit.register(shutil.rmtree, TMP, True)
 KEYS = os.path.join(TMP, "keys")
 with open(KEYS, "w") as f:
     f.write("# KeyID passphrase\nalice correct horse battery\nbob s3cret\n")

@@ -4,7 +4,7 @@
 # that the test creates and removes: IPv4 and IPv6, every security mode, several sessions,
 # the DSCP asked for in Type-P applied by the server.
 #   usage: test_server_netns.py STAMPKIT   (needs root and iproute2; exit 77 otherwise)
-import json, os, shutil, signal, subprocess, sys, tempfile, time
+import atexit, json, os, shutil, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "live"))
 from livelib import Fail, check, run, SKIP  # noqa: E402
@@ -44,6 +44,7 @@ def main(bin):
         teardown()
         sys.exit(SKIP)
     tmp = tempfile.mkdtemp(prefix="sk-server-ns-")
+    atexit.register(shutil.rmtree, tmp, True)
     keys = os.path.join(tmp, "keys")
     with open(keys, "w") as f:
         f.write("ops twamp across namespaces\n")
