@@ -8,7 +8,7 @@
 import atexit, json, os, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "live"))
-from livelib import Fail, check, free_port, run, SKIP  # noqa: E402
+from livelib import Fail, check, free_port, read_pcap, run, SKIP  # noqa: E402
 
 TMP = tempfile.mkdtemp(prefix="sk-server-")
 atexit.register(shutil.rmtree, TMP, True)
@@ -123,6 +123,18 @@ def main(bin):
             check(len(ports) == 3, "distinct reflector ports %r" % ports)
         log = srv.logtext()
         check(log.count("session accepted") == 12, "12 sessions accepted")
+        # Several connections at once, each with its sessions, in different modes.
+        procs = [subprocess.Popen([bin, "controller", "--json", "--mode-auth", m, "--key-file", BOB,
+                                   "--sessions", "2", "-c", "50", "-i", "2", "--test-port",
+                                   str(21000 + 10 * k), srv.addr],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for k, m in enumerate(("unauth", "auth", "encrypted", "mixed"))]
+        for p in procs:
+            out, err = p.communicate(timeout=60)
+            check(p.returncode == 0, "parallel controller: %s" % err)
+            ss = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+            check(len(ss) == 2 and all(x["received"] == 50 and x["bad_replies"] == 0 for x in ss),
+                  "parallel controller: %r" % ss)
         check("padding 30" in log, "padding signalled in the request")
         # 2. Wrong passphrase, unknown KeyID: Server-Start Accept 1, said in words.
         for kf in (WRONG, NOBODY):
@@ -250,7 +262,7 @@ def main(bin):
         check("listening" in td.stderr.readline().decode(), "tcpdump did not start")
         try:
             ss, _ = controller(bin, srv.addr, "--mode-auth", mode, "--sessions", "2", "-c", "5",
-                               "-i", "2", "--test-port", str(tport), *extra)
+                               "-i", "2", "--test-port", str(tport), "--session-dscp", "ef", *extra)
             check(all(s["reflector"].endswith(":%d" % (tport + i)) for i, s in enumerate(ss)),
                   "asked ports granted: %r" % ss)
             time.sleep(0.5)
@@ -260,6 +272,10 @@ def main(bin):
                 srv.p.kill()
             td.send_signal(signal.SIGINT)
             td.wait(10)
+        # DSCP EF (TOS 0xb8) on the test packets both ways: asked in Type-P, applied by both.
+        udp = [x for x in read_pcap(pcap) if x[3] in (tport, tport + 1) or x[4] in (tport, tport + 1)]
+        check(len(udp) == 20 and all(x[1] == 0xb8 for x in udp),
+              "%s: test packets' TOS %r" % (mode, [(x[1], x[3], x[4]) for x in udp]))
         args = [bin, "decode", "--json", "--port", str(srv.port)]
         if mode != "unauth":
             args += ["--secret", "bob=s3cret"]  # decrypts control, checks every HMAC
