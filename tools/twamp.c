@@ -407,7 +407,6 @@ static void srv_handle_request(struct srv *s, int ci)
 	}
 	const uint8_t *raddr = laddr;
 	uint8_t rfam = lfam;
-	uint8_t zero16[16] = { 0 };
 	if (!accept) {
 		size_t alen = q->ipvn == 4 ? 4 : 16;
 		if (q->ipvn != lfam) {
@@ -420,7 +419,6 @@ static void srv_handle_request(struct srv *s, int ci)
 		} else if (!all_zero(q->receiver_address, alen)) {
 			raddr = q->receiver_address;
 		}
-		(void)zero16;
 	}
 	struct srv_sess *x = si >= 0 ? &s->sess[si] : NULL;
 	uint16_t port = 0;
