@@ -19,6 +19,9 @@ static const struct command commands[] = {
 	{ "responder", cmd_responder, "reflect STAMP or TWAMP-light test packets (alias: reflector)" },
 	{ "reflector", cmd_responder, NULL },
 	{ "replay", cmd_replay, "replay the test packets of a capture against a reflector, re-stamped, and measure its answers" },
+	{ "server", cmd_server, "TWAMP server: TWAMP-Control on TCP 862 and a reflector per session" },
+	{ "controller", cmd_controller, "TWAMP control client and sender: set up sessions, send, print results" },
+	{ "controlclient", cmd_controlclient, "TWAMP control client only: sessions for an external sender" },
 	{ "dscptable", cmd_dscptable, "print the DSCP names, values and TOS octets" },
 };
 

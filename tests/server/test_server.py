@@ -1,0 +1,323 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Full TWAMP over loopback: `stampkit server` against `stampkit controller` / `controlclient`
+# in the four security modes with several sessions, wrong keys, limits and their Accept codes,
+# a taken port, silent and garbage clients, SERVWAIT, and the control connection as
+# `stampkit decode` and tshark's twamp.control read it.
+#   usage: test_server.py STAMPKIT
+import atexit, json, os, shutil, signal, socket, struct, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "live"))
+from livelib import Fail, check, free_port, read_pcap, run, SKIP  # noqa: E402
+
+TMP = tempfile.mkdtemp(prefix="sk-server-")
+atexit.register(shutil.rmtree, TMP, True)
+KEYS = os.path.join(TMP, "keys")
+with open(KEYS, "w") as f:
+    f.write("# KeyID passphrase\nalice correct horse battery\nbob s3cret\n")
+BOB = os.path.join(TMP, "bob")
+with open(BOB, "w") as f:
+    f.write("bob s3cret\n")
+WRONG = os.path.join(TMP, "wrong")
+with open(WRONG, "w") as f:
+    f.write("bob not-the-secret\n")
+NOBODY = os.path.join(TMP, "nobody")
+with open(NOBODY, "w") as f:
+    f.write("carol s3cret\n")
+
+
+def free_tcp(host="127.0.0.1"):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.bind((host, 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Server:
+    def __init__(self, bin, host, *args):
+        self.port = free_tcp(host)
+        self.log = os.path.join(TMP, "server-%d.log" % self.port)
+        self.err = open(os.path.join(TMP, "server-%d.err" % self.port), "w+")
+        addr = "[%s]:%d" % (host, self.port) if ":" in host else "%s:%d" % (host, self.port)
+        self.addr = addr
+        self.p = subprocess.Popen([bin, "server", "-v", "-l", self.log, "--ports", "30000-40000",
+                                   *args, addr], stdout=subprocess.PIPE, stderr=self.err, text=True)
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            check(self.p.poll() is None, "server exited: " + self.errtext())
+            if "listening" in self.errtext():
+                return
+            time.sleep(0.02)
+        raise Fail("server did not start")
+
+    def errtext(self):
+        self.err.seek(0)
+        return self.err.read()
+
+    def logtext(self):
+        return open(self.log).read() if os.path.exists(self.log) else ""
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGINT)
+            try:
+                out, _ = self.p.communicate(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                raise Fail("server did not stop on SIGINT")
+            check(self.p.returncode == 0, "server exit %d" % self.p.returncode)
+            return out
+        raise Fail("server died: %s" % self.errtext())
+
+
+def controller(bin, srv, *args, want_rc=0, timeout=60):
+    r = subprocess.run([bin, "controller", "--json", *args, srv], capture_output=True, text=True,
+                       timeout=timeout)
+    check(r.returncode == want_rc, "controller %s exit %d (want %d): %s %s" %
+          (args, r.returncode, want_rc, r.stdout, r.stderr))
+    return [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")], r.stdout + r.stderr
+
+
+def greeting(host, port, timeout=5):
+    s = socket.create_connection((host, port), timeout=timeout)
+    g = b""
+    while len(g) < 64:
+        d = s.recv(64 - len(g))
+        if not d:
+            break
+        g += d
+    check(len(g) == 64, "greeting of %d octets" % len(g))
+    return s, struct.unpack("!I", g[12:16])[0]
+
+
+def closed_within(s, secs):
+    """True when the server closes s within secs (EOF or reset)."""
+    s.settimeout(secs)
+    try:
+        while True:
+            d = s.recv(4096)
+            if not d:
+                return True
+    except socket.timeout:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def main(bin):
+    # 1. Every mode, several sessions, complete results, test packets decrypted.
+    srv = Server(bin, "127.0.0.1", "--modes", "all", "--key-file", KEYS)
+    try:
+        for mode in ("unauth", "auth", "encrypted", "mixed"):
+            extra = [] if mode == "unauth" else ["--key-file", BOB, "--key-id", "bob"]
+            ss, _ = controller(bin, srv.addr, "--mode-auth", mode, "--sessions", "3", "-c", "25",
+                               "-i", "2", "--padding", "30", *extra)
+            check(len(ss) == 3, "%s: %d sessions" % (mode, len(ss)))
+            for s in ss:
+                check(s["sent"] == 25 and s["received"] == 25 and s["lost"] == 0 and
+                      s["bad_replies"] == 0 and s["outbound_lost"] == 0, "%s: %r" % (mode, s))
+                check(s["roundtrip"]["min_us"] > 0 and s["roundtrip"]["max_us"] < 1e6, repr(s))
+            ports = {s["reflector"] for s in ss}
+            check(len(ports) == 3, "distinct reflector ports %r" % ports)
+        log = srv.logtext()
+        check(log.count("session accepted") == 12, "12 sessions accepted")
+        # Several connections at once, each with its sessions, in different modes.
+        procs = [subprocess.Popen([bin, "controller", "--json", "--mode-auth", m, "--key-file", BOB,
+                                   "--sessions", "2", "-c", "50", "-i", "2", "--test-port",
+                                   str(21000 + 10 * k), srv.addr],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for k, m in enumerate(("unauth", "auth", "encrypted", "mixed"))]
+        for p in procs:
+            out, err = p.communicate(timeout=60)
+            check(p.returncode == 0, "parallel controller: %s" % err)
+            ss = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+            check(len(ss) == 2 and all(x["received"] == 50 and x["bad_replies"] == 0 for x in ss),
+                  "parallel controller: %r" % ss)
+        check("padding 30" in log, "padding signalled in the request")
+        # 2. Wrong passphrase, unknown KeyID: Server-Start Accept 1, said in words.
+        for kf in (WRONG, NOBODY):
+            _, err = controller(bin, srv.addr, "--mode-auth", "auth", "--key-file", kf, "-c", "3",
+                                want_rc=1)
+            check("Accept 1" in err and "wrong KeyID or passphrase" in err, err)
+        # 3. DSCP from Type-P, IPVN 4, Number of Sessions right (server log / decode below).
+        controller(bin, srv.addr, "--session-dscp", "ef", "-c", "3", "-i", "1")
+        check("DSCP 46" in srv.logtext(), "DSCP from Type-P")
+        # 4. A reflector port that is taken: another one, said in Accept-Session, honoured.
+        taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        taken.bind(("127.0.0.1", 0))
+        tp = taken.getsockname()[1]
+        ss, err = controller(bin, srv.addr, "--test-port", str(tp), "-c", "10", "-i", "1")
+        taken.close()
+        check(not ss[0]["reflector"].endswith(":%d" % tp) and ss[0]["received"] == 10, repr(ss))
+        check("the server chose port" in err, err)
+        # 5. Garbage and silence do not hurt the good clients.
+        # Set-Up-Responses of random octets under a Mode with several security bits, a
+        # secure Mode (the Token cannot match), a Mode with bits that were not offered.
+        for mode in (0x0000000F, 0x00000002, 0x00000004, 0x80000001):
+            g, modes = greeting("127.0.0.1", srv.port)
+            check(modes & 0xF == 0xF and modes & 0x10, "Modes 0x%x" % modes)
+            g.sendall(struct.pack("!I", mode) + os.urandom(160))
+            check(closed_within(g, 5), "garbage Set-Up-Response, Mode 0x%x: connection closed" % mode)
+            g.close()
+        silent, _ = greeting("127.0.0.1", srv.port)
+        ss, _ = controller(bin, srv.addr, "-c", "5", "-i", "1")
+        check(ss[0]["received"] == 5, "served while a client is silent")
+        silent.close()
+        srv.stop()
+    finally:
+        if srv.p.poll() is None:
+            srv.p.kill()
+
+    # 6. Limits: --max-sessions -> Accept 5; --max-connections -> Modes 0; SERVWAIT.
+    srv = Server(bin, "127.0.0.1", "--max-sessions", "2", "--max-connections", "2",
+                 "--servwait", "2")
+    try:
+        _, err = controller(bin, srv.addr, "--sessions", "3", "-c", "2", want_rc=1)
+        check("refused session 3: Accept 5" in err, err)
+        a, _ = greeting("127.0.0.1", srv.port)
+        b, _ = greeting("127.0.0.1", srv.port)
+        c, modes = greeting("127.0.0.1", srv.port)
+        check(modes == 0, "third connection: Modes %d" % modes)
+        _, err = controller(bin, srv.addr, "-c", "2", want_rc=1)
+        check("Modes 0" in err, err)
+        t0 = time.time()
+        check(closed_within(a, 6) and closed_within(b, 6), "SERVWAIT closes silent clients")
+        check(1.5 < time.time() - t0 < 6, "SERVWAIT after about 2 s")
+        for s in (a, b, c):
+            s.close()
+        ss, _ = controller(bin, srv.addr, "--sessions", "2", "-c", "5", "-i", "1")
+        check(len(ss) == 2 and all(s["received"] == 5 for s in ss), "served after the limits")
+        out = srv.stop()
+        check("refused connections 2, refused sessions 1" in out, out)
+    finally:
+        if srv.p.poll() is None:
+            srv.p.kill()
+
+    # 7. Mode not offered.
+    srv = Server(bin, "127.0.0.1")
+    try:
+        _, err = controller(bin, srv.addr, "--mode-auth", "encrypted", "--key-file", BOB,
+                            want_rc=1)
+        check("does not offer the encrypted mode" in err, err)
+        # 8. controlclient: sessions for an external sender, Stop-Sessions, exit 0.
+        sport = free_port()
+        cc = subprocess.Popen([bin, "controlclient", "--json", "--duration", "4", srv.addr,
+                               "127.0.0.1:%d" % sport], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+        line = cc.stdout.readline()
+        check(line.startswith("{"), "controlclient: %r %s" % (line, cc.stderr.read() if
+                                                              cc.poll() is not None else ""))
+        info = json.loads(line)
+        r = subprocess.run([bin, "sender", "--json", "--mode", "twamp-light", info["reflector"],
+                            "127.0.0.1:%d" % sport, "-c", "10", "-i", "5"],
+                           capture_output=True, text=True, timeout=30)
+        s = json.loads([l for l in r.stdout.splitlines() if l.startswith("{")][-1])
+        check(s["received"] == 10, "external sender through controlclient's session: %r" % s)
+        t0 = time.time()
+        cc.wait(10)
+        check(cc.returncode == 0, "controlclient exit %d" % cc.returncode)
+        check(time.time() - t0 < 6, "controlclient exits after --duration")
+        check("Stop-Sessions" in srv.logtext(), "controlclient sent Stop-Sessions")
+        srv.stop()
+    finally:
+        if srv.p.poll() is None:
+            srv.p.kill()
+
+    # 9. IPv6.
+    try:
+        socket.socket(socket.AF_INET6, socket.SOCK_STREAM).bind(("::1", 0))
+        v6 = True
+    except OSError:
+        v6 = False
+    if v6:
+        srv = Server(bin, "::1", "--modes", "unauth,auth", "--key-file", KEYS)
+        try:
+            for mode in ("unauth", "auth"):
+                ss, _ = controller(bin, srv.addr, "--mode-auth", mode, "--key-file", BOB,
+                                   "--sessions", "2", "-c", "10", "-i", "1")
+                check(all(s["received"] == 10 and s["reflector"].startswith("[::1]:") for s in ss),
+                      "IPv6 %s: %r" % (mode, ss))
+            srv.stop()
+        finally:
+            if srv.p.poll() is None:
+                srv.p.kill()
+
+    # 10. Interop: our control connection read by `stampkit decode` and by tshark.
+    tcpdump = shutil.which("tcpdump") or "/usr/sbin/tcpdump"
+    if not os.path.exists(tcpdump):
+        print("skip decode interop: no tcpdump")
+        return
+    for mode, extra in (("unauth", []), ("auth", ["--key-file", BOB]),
+                        ("encrypted", ["--key-file", BOB, "--individual"])):
+        indiv = "--individual" in extra
+        srv = Server(bin, "127.0.0.1", "--modes", "all", "--key-file", KEYS)
+        tport = free_port()
+        pcap = os.path.join(TMP, "control-%s.pcap" % mode)
+        td = subprocess.Popen([tcpdump, "-Z", "root", "--immediate-mode", "-i", "lo", "-n", "-U", "-w", pcap,
+                               "tcp port %d or udp port %d or udp port %d" %
+                               (srv.port, tport, tport + 1)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        check("listening" in td.stderr.readline().decode(), "tcpdump did not start")
+        try:
+            ss, _ = controller(bin, srv.addr, "--mode-auth", mode, "--sessions", "2", "-c", "5",
+                               "-i", "2", "--test-port", str(tport), "--session-dscp", "ef", *extra)
+            check(all(s["reflector"].endswith(":%d" % (tport + i)) for i, s in enumerate(ss)),
+                  "asked ports granted: %r" % ss)
+            time.sleep(0.5)
+            srv.stop()
+        finally:
+            if srv.p.poll() is None:
+                srv.p.kill()
+            td.send_signal(signal.SIGINT)
+            td.wait(10)
+        # DSCP EF (TOS 0xb8) on the test packets both ways: asked in Type-P, applied by both.
+        udp = [x for x in read_pcap(pcap) if x[3] in (tport, tport + 1) or x[4] in (tport, tport + 1)]
+        check(len(udp) == 20 and all(x[1] == 0xb8 for x in udp),
+              "%s: test packets' TOS %r" % (mode, [(x[1], x[3], x[4]) for x in udp]))
+        args = [bin, "decode", "--json", "--port", str(srv.port)]
+        if mode != "unauth":
+            args += ["--secret", "bob=s3cret"]  # decrypts control, checks every HMAC
+        r = subprocess.run(args + [pcap], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, "%s: decode exit %d: %s" % (mode, r.returncode, r.stderr))
+        recs = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+        ctl = [x for x in recs if x.get("kind") == "control"]
+        names = [x["message"] for x in ctl]
+        want = ["Server-Greeting", "Set-Up-Response", "Server-Start", "Request-TW-Session",
+                "Accept-Session", "Request-TW-Session", "Accept-Session"]
+        want += (["Start-N-Sessions", "Start-N-Ack", "Stop-N-Sessions", "Stop-N-Ack"] if indiv
+                 else ["Start-Sessions", "Start-Ack"])
+        want += ["Stop-Sessions"]
+        check(names == want, "%s: control messages %r" % (mode, names))
+        if indiv:
+            nm = [x for x in ctl if x["message"].endswith("-N-Sessions") or x["message"].endswith("-N-Ack")]
+            check(all(x["nsessions"] == 2 for x in nm), "RFC 5938 messages list both SIDs: %r" % nm)
+            check(all(x["accept"] == 0 for x in nm if x["message"].endswith("Ack")), "N acks 0")
+        check(all(not x["problems"] and x["error"] is None for x in ctl),
+              "%s: decode found problems (HMACs etc.): %r" % (mode, ctl))
+        reqs = [x for x in ctl if x["message"] == "Request-TW-Session"]
+        check([x["ipvn"] for x in reqs] == [4, 4] and
+              [x["receiver_port"] for x in reqs] == [tport, tport + 1], repr(reqs))
+        # RFC 5357 §3.8: the sessions in progress (none left after Stop-N-Sessions).
+        check([x for x in ctl if x["message"] == "Stop-Sessions"][0]["nsessions"] == (0 if indiv else 2),
+              "Stop-Sessions Number of Sessions")
+        check([x["accept"] for x in ctl if x["message"] == "Accept-Session"] == [0, 0], "accepts")
+        tests = [x for x in recs if x.get("kind") != "control" and x.get("transport") != "tcp"]
+        check(len(tests) == 20, "%s: %d test packets decoded (want 20)" % (mode, len(tests)))
+        check(all(x["error"] is None and not x.get("problems") for x in tests),
+              "%s: test packets with problems: %r" % (mode, [x for x in tests if x.get("problems")][:2]))
+        if mode == "unauth" and shutil.which("tshark"):
+            r = subprocess.run(["tshark", "-r", pcap, "-d", "tcp.port==%d,twamp.control" % srv.port,
+                                "-Y", "twamp.control", "-T", "fields", "-e", "twamp.control.ipvn",
+                                "-e", "twamp.control.numsessions", "-e", "twamp.control.accept"],
+                               capture_output=True, text=True, timeout=60)
+            check(r.returncode == 0, "tshark: " + r.stderr)
+            rows = [l.split("\t") for l in r.stdout.splitlines()]
+            check(sum(1 for x in rows if x[0] == "4") == 2, "tshark: two requests with IPVN 4: %r" % rows)
+            check(any(x[1] == "2" for x in rows), "tshark: Stop-Sessions with 2 sessions: %r" % rows)
+
+if __name__ == "__main__":
+    if not os.path.exists(sys.argv[1]):
+        sys.exit(SKIP)
+    run(main)
