@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "analyze_int.h"
+#include "twtable.h"
 #include "analyze_plot.h"
 #include "capture.h"
 #include "discover.h"
@@ -766,21 +767,6 @@ static void report_json(struct an *a)
 
 /* ---- the table (twampy's layout: every value a 10-character field) ---- */
 
-static void fmt10(char *b, size_t n, double ns)
-{
-	double v = ns / 1e6, m = v < 0 ? -v : v;
-	if (m > 60000)
-		snprintf(b, n, "%7.1fmin", v / 60000);
-	else if (m > 10000)
-		snprintf(b, n, "%7.1fsec", v / 1000);
-	else if (m > 1000)
-		snprintf(b, n, "%7.2fsec", v / 1000);
-	else if (m > 1)
-		snprintf(b, n, "%8.2fms", v);
-	else
-		snprintf(b, n, "%8dus", (int)(v * 1000));
-}
-
 static const char *trim(const char *s)
 {
 	while (*s == ' ')
@@ -794,18 +780,15 @@ static void table_row(FILE *o, const char *label, const struct an_dir *d, uint64
 	if (d->ds) {
 		struct sk_dstats_summary s;
 		sk_dstats_summarize(d->ds, &s);
-		fmt10(mn, sizeof mn, (double)s.min);
-		fmt10(mx, sizeof mx, (double)s.max);
-		fmt10(av, sizeof av, s.mean);
+		sk_twtab_value(mn, sizeof mn, (double)s.min);
+		sk_twtab_value(mx, sizeof mx, (double)s.max);
+		sk_twtab_value(av, sizeof av, s.mean);
 		if (s.count >= 2)
-			fmt10(jt, sizeof jt, s.jitter_ns);
+			sk_twtab_value(jt, sizeof jt, s.jitter_ns);
 	}
 	char loss[16];
-	if (d->have_lost)
-		snprintf(loss, sizeof loss, "%5.1f%%", pct(d->lost, sent));
-	else
-		snprintf(loss, sizeof loss, "   n/a");
-	fprintf(o, "  %-13s%s  %s  %s  %s    %s\n", label, mn, mx, av, jt, loss);
+	sk_twtab_loss(loss, sizeof loss, d->lost, sent, d->have_lost);
+	sk_twtab_row(o, label, mn, mx, av, jt, loss);
 }
 
 static void pcts(FILE *o, const char *label, const struct sk_dstats *ds)
@@ -815,15 +798,15 @@ static void pcts(FILE *o, const char *label, const struct sk_dstats *ds)
 	struct sk_dstats_summary s;
 	sk_dstats_summarize(ds, &s);
 	char a[32], b[32], c[32];
-	fmt10(a, sizeof a, (double)s.p50);
-	fmt10(b, sizeof b, (double)s.p90);
-	fmt10(c, sizeof c, (double)s.p99);
+	sk_twtab_value(a, sizeof a, (double)s.p50);
+	sk_twtab_value(b, sizeof b, (double)s.p90);
+	sk_twtab_value(c, sizeof c, (double)s.p99);
 	fprintf(o, "  %-11s p50 %s, p90 %s, p99 %s", label, trim(a), trim(b), trim(c));
 	if (s.ipdv_count) {
 		char m[32], lo[32], hi[32];
-		fmt10(m, sizeof m, s.ipdv_abs_mean);
-		fmt10(lo, sizeof lo, (double)s.ipdv_min);
-		fmt10(hi, sizeof hi, (double)s.ipdv_max);
+		sk_twtab_value(m, sizeof m, s.ipdv_abs_mean);
+		sk_twtab_value(lo, sizeof lo, (double)s.ipdv_min);
+		sk_twtab_value(hi, sizeof hi, (double)s.ipdv_max);
 		fprintf(o, "; IPDV mean abs %s, min %s, max %s", trim(m), trim(lo), trim(hi));
 	}
 	if (s.negative)
@@ -834,8 +817,6 @@ static void pcts(FILE *o, const char *label, const struct sk_dstats *ds)
 static void report_table(struct an *a)
 {
 	FILE *o = a->out;
-	static const char eq[] = "===============================================================================";
-	static const char dash[] = "-------------------------------------------------------------------------------";
 	uint64_t tsent = 0, trecv = 0, tlost = 0, tdup = 0, treord = 0;
 	for (unsigned i = 0; i < a->nsess; i++) {
 		const struct an_sess *x = a->list[i];
@@ -853,8 +834,7 @@ static void report_table(struct an *a)
 			res.both ? "seen at the sender and at the reflector"
 			: res.at_sender ? "seen at the sender" : res.v ? "seen at the reflector only"
 								  : "no replies");
-		fprintf(o, "%s\nDirection         Min         Max         Avg          Jitter     Loss\n%s\n",
-			eq, dash);
+		sk_twtab_head(o);
 		if (!res.v) {
 			fputs("  NO STATS AVAILABLE (100% loss)\n", o);
 		} else {
@@ -862,7 +842,7 @@ static void report_table(struct an *a)
 			table_row(o, "Inbound:", &res.dir[1], res.sent);
 			table_row(o, "Roundtrip:", &res.dir[2], res.sent);
 		}
-		fprintf(o, "%s\n%52sJitter Algorithm [RFC3550]\n%s\n", dash, "", eq);
+		sk_twtab_foot(o);
 		fprintf(o, "  Sent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64, res.sent, s->received,
 			s->lost);
 		if (res.both)
@@ -901,9 +881,9 @@ static void report_table(struct an *a)
 				struct sk_dstats_summary w;
 				sk_dstats_summarize(&x->wire[d], &w);
 				char p[32], q[32], r[32];
-				fmt10(p, sizeof p, (double)w.min);
-				fmt10(q, sizeof q, w.mean);
-				fmt10(r, sizeof r, (double)w.max);
+				sk_twtab_value(p, sizeof p, (double)w.min);
+				sk_twtab_value(q, sizeof q, w.mean);
+				sk_twtab_value(r, sizeof r, (double)w.max);
 				fprintf(o, "    %-11s %s / %s / %s\n", wl[d], trim(p), trim(q), trim(r));
 			}
 		}

@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "liveopt.h"
+#include "twtable.h"
 #include "output.h"
 #include "pcapout.h"
 #include "tlvopt.h"
@@ -66,40 +67,6 @@ static void usage(FILE *out)
 	fputs(sk_tlvopt_help, out);
 	fputc('\n', out);
 	sk_liveopt_help(out);
-}
-
-/* twampy's value formatting: always 10 characters. */
-static void dp(char *b, size_t n, double ms)
-{
-	double a = fabs(ms);
-	if (a > 60000)
-		snprintf(b, n, "%7.1fmin", ms / 60000);
-	else if (a > 10000)
-		snprintf(b, n, "%7.1fsec", ms / 1000);
-	else if (a > 1000)
-		snprintf(b, n, "%7.2fsec", ms / 1000);
-	else if (a > 1)
-		snprintf(b, n, "%8.2fms", ms);
-	else
-		snprintf(b, n, "%8dus", (int)(ms * 1000));
-}
-
-static void row(const char *label, const struct sk_dstats_summary *d, const char *loss)
-{
-	char mn[24], mx[24], av[24], ji[24];
-	dp(mn, sizeof mn, (double)d->min / 1e6);
-	dp(mx, sizeof mx, (double)d->max / 1e6);
-	dp(av, sizeof av, d->mean / 1e6);
-	dp(ji, sizeof ji, d->jitter_ns / 1e6);
-	printf("  %-13s%s  %s  %s  %s    %s\n", label, mn, mx, av, ji, loss);
-}
-
-static void loss_str(char *b, size_t n, uint64_t lost, uint64_t total, bool known)
-{
-	if (!known)
-		snprintf(b, n, "   n/a");
-	else
-		snprintf(b, n, "%5.1f%%", total ? 100.0 * (double)lost / (double)total : 0.0);
 }
 
 /* Delay members of analyze's direction object, microseconds with ns resolution; null where
@@ -718,22 +685,19 @@ done:
 		       interval_ns, achieved, (unsigned long long)run.send_errors, (long long)e50,
 		       (long long)e99);
 	} else {
-		const char *rule = "===============================================================================";
-		const char *thin = "-------------------------------------------------------------------------------";
-		printf("%s\nDirection         Min         Max         Avg          Jitter     Loss\n%s\n",
-		       rule, thin);
+		sk_twtab_head(stdout);
 		if (sum.received == 0) {
 			printf("  NO STATS AVAILABLE (100%% loss)\n");
 		} else {
 			char lb[16];
-			loss_str(lb, sizeof lb, sum.outbound_lost, run.sent, known);
-			row("Outbound:", &ob, lb);
-			loss_str(lb, sizeof lb, sum.inbound_lost, run.sent, known);
-			row("Inbound:", &ib, lb);
-			loss_str(lb, sizeof lb, sum.lost, run.sent, true);
-			row("Roundtrip:", &rt, lb);
+			sk_twtab_loss(lb, sizeof lb, sum.outbound_lost, run.sent, known);
+			sk_twtab_row_stats(stdout, "Outbound:", &ob, lb);
+			sk_twtab_loss(lb, sizeof lb, sum.inbound_lost, run.sent, known);
+			sk_twtab_row_stats(stdout, "Inbound:", &ib, lb);
+			sk_twtab_loss(lb, sizeof lb, sum.lost, run.sent, true);
+			sk_twtab_row_stats(stdout, "Roundtrip:", &rt, lb);
 		}
-		printf("%s\n%52sJitter Algorithm [RFC3550]\n%s\n", thin, "", rule);
+		sk_twtab_foot(stdout);
 		printf("  Sent %llu, received %llu, lost %llu", (unsigned long long)run.sent,
 		       (unsigned long long)sum.received, (unsigned long long)sum.lost);
 		if (known)

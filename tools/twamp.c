@@ -22,6 +22,7 @@
 
 #include "commands.h"
 #include "liveopt.h"
+#include "twtable.h"
 #include "stampkit/crypto.h"
 #include "stampkit/metrics.h"
 #include "stampkit/reflect.h"
@@ -1295,32 +1296,6 @@ static void json_dstats(const char *name, const struct sk_dstats_summary *d, boo
 		       last ? "" : ",");
 }
 
-static void dp(char *b, size_t n, double ms)
-{
-	double a = fabs(ms);
-	if (a > 60000)
-		snprintf(b, n, "%7.1fmin", ms / 60000);
-	else if (a > 10000)
-		snprintf(b, n, "%7.1fsec", ms / 1000);
-	else if (a > 1000)
-		snprintf(b, n, "%7.2fsec", ms / 1000);
-	else if (a > 1)
-		snprintf(b, n, "%8.2fms", ms);
-	else
-		snprintf(b, n, "%8dus", (int)(ms * 1000));
-}
-
-static void row(const char *label, const struct sk_dstats_summary *d, uint64_t lost, uint64_t sent)
-{
-	char mn[24], mx[24], av[24], ji[24];
-	dp(mn, sizeof mn, (double)d->min / 1e6);
-	dp(mx, sizeof mx, (double)d->max / 1e6);
-	dp(av, sizeof av, d->mean / 1e6);
-	dp(ji, sizeof ji, d->jitter_ns / 1e6);
-	printf("  %-13s%s  %s  %s  %s    %5.1f%%\n", label, mn, mx, av, ji,
-	       sent ? 100.0 * (double)lost / (double)sent : 0.0);
-}
-
 static void print_session(const struct csess *x, unsigned n, const char *mode, bool json)
 {
 	struct sk_session_summary sum;
@@ -1346,18 +1321,20 @@ static void print_session(const struct csess *x, unsigned n, const char *mode, b
 		printf("}\n");
 		return;
 	}
-	const char *rule = "===============================================================================";
-	const char *thin = "-------------------------------------------------------------------------------";
 	printf("Session %u: reflector %s, %s mode\n", n, rs, mode);
-	printf("%s\nDirection         Min         Max         Avg          Jitter     Loss\n%s\n", rule, thin);
+	sk_twtab_head(stdout);
 	if (sum.received == 0) {
 		printf("  NO STATS AVAILABLE (100%% loss)\n");
 	} else {
-		row("Outbound:", &ob, sum.outbound_lost, x->sent);
-		row("Inbound:", &ib, sum.inbound_lost, x->sent);
-		row("Roundtrip:", &rt, sum.lost, x->sent);
+		char lb[16];
+		sk_twtab_loss(lb, sizeof lb, sum.outbound_lost, x->sent, 1);
+		sk_twtab_row_stats(stdout, "Outbound:", &ob, lb);
+		sk_twtab_loss(lb, sizeof lb, sum.inbound_lost, x->sent, 1);
+		sk_twtab_row_stats(stdout, "Inbound:", &ib, lb);
+		sk_twtab_loss(lb, sizeof lb, sum.lost, x->sent, 1);
+		sk_twtab_row_stats(stdout, "Roundtrip:", &rt, lb);
 	}
-	printf("%s\n%52sJitter Algorithm [RFC3550]\n%s\n", thin, "", rule);
+	sk_twtab_foot(stdout);
 	printf("  Sent %llu, received %llu, lost %llu (outbound %llu, inbound %llu, after the last reply %llu)\n",
 	       (unsigned long long)x->sent, (unsigned long long)sum.received, (unsigned long long)sum.lost,
 	       (unsigned long long)sum.outbound_lost, (unsigned long long)sum.inbound_lost,
