@@ -85,6 +85,7 @@ struct an {
 	const struct sk_analyze_opts *o;
 	FILE *out, *diag, *csv;
 	struct sk_disc disc;
+	struct sk_disc_tcp tcp_follow;
 	struct sk_tcpstream *tcp;
 	struct an_input in[SK_AN_MAX_FILES];
 	int nin;
@@ -486,30 +487,6 @@ static void handle_udp(struct an *a, int f, const struct sk_frame *fr)
 }
 
 /* ---- TCP control streams (sessions negotiated in the capture) ---- */
-
-static void tcp_data(void *ctx, struct sk_tcpconn *c, int dir, const uint8_t *p, size_t n,
-		     uint64_t frame)
-{
-	(void)ctx;
-	sk_disc_ctl_feed(c->user, dir, p, n, frame);
-}
-static void tcp_gap(void *ctx, struct sk_tcpconn *c, int dir, uint32_t missing, uint64_t frame)
-{
-	(void)ctx, (void)dir, (void)missing, (void)frame;
-	struct sk_disc_ctl *k = c->user;
-	if (k)
-		k->dead[0] = k->dead[1] = 2;
-}
-static void tcp_opened(void *ctx, struct sk_tcpconn *c)
-{
-	struct an *a = ctx;
-	(void)sk_disc_ctl_open(&a->disc, c, NULL, a);
-}
-static void tcp_dropped(void *ctx, struct sk_tcpconn *c)
-{
-	(void)ctx;
-	sk_disc_ctl_close(c);
-}
 
 /* ---- results ---- */
 
@@ -1025,7 +1002,9 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 	a->o = o;
 	a->out = out;
 	a->diag = diag;
-	struct sk_tcpstream_ops ops = { tcp_data, tcp_gap, tcp_opened, tcp_dropped, a };
+	a->tcp_follow.d = &a->disc;
+	a->tcp_follow.owner = a;
+	struct sk_tcpstream_ops ops = sk_disc_tcp_ops(&a->tcp_follow);
 	a->tcp = sk_tcpstream_create(64, 16384, &ops);
 	a->list = calloc(AN_MAX_SESSIONS, sizeof *a->list);
 	a->frag = sk_ipfrag_create(16, 30LL * 1000000000LL);

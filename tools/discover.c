@@ -334,3 +334,37 @@ void sk_disc_ctl_feed(struct sk_disc_ctl *k, int dir, const uint8_t *p, size_t n
 	int client = dir != k->server;
 	(void)sk_twsm_feed(&k->sm, client ? SK_TWSM_C2S : SK_TWSM_S2C, p, n);
 }
+
+static void disc_tcp_data(void *ctx, struct sk_tcpconn *c, int dir, const uint8_t *p, size_t n,
+			  uint64_t frame)
+{
+	(void)ctx;
+	sk_disc_ctl_feed(c->user, dir, p, n, frame);
+}
+
+static void disc_tcp_gap(void *ctx, struct sk_tcpconn *c, int dir, uint32_t missing, uint64_t frame)
+{
+	(void)ctx, (void)dir, (void)missing, (void)frame;
+	struct sk_disc_ctl *k = c->user;
+	if (k)
+		k->dead[0] = k->dead[1] = 2;
+}
+
+static void disc_tcp_opened(void *ctx, struct sk_tcpconn *c)
+{
+	struct sk_disc_tcp *t = ctx;
+	(void)sk_disc_ctl_open(t->d, c, NULL, t->owner);
+}
+
+static void disc_tcp_dropped(void *ctx, struct sk_tcpconn *c)
+{
+	(void)ctx;
+	sk_disc_ctl_close(c);
+}
+
+struct sk_tcpstream_ops sk_disc_tcp_ops(struct sk_disc_tcp *t)
+{
+	struct sk_tcpstream_ops ops = { disc_tcp_data, disc_tcp_gap, disc_tcp_opened,
+					disc_tcp_dropped, t };
+	return ops;
+}

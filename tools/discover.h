@@ -108,4 +108,13 @@ void sk_disc_ctl_close(struct sk_tcpconn *c);
 /* Feeds in-order octets of side dir; ignored once the follower stopped. */
 void sk_disc_ctl_feed(struct sk_disc_ctl *k, int dir, const uint8_t *p, size_t n, uint64_t frame);
 
+/* Reassembler callbacks that follow every TCP connection as a TWAMP-Control connection with
+ * the functions above and no per-message events (what analyze and replay need); a hole in a
+ * stream stops its follower. t must outlive the reassembler. */
+struct sk_disc_tcp {
+	struct sk_disc *d;
+	void *owner;
+};
+struct sk_tcpstream_ops sk_disc_tcp_ops(struct sk_disc_tcp *t);
+
 #endif

@@ -66,6 +66,7 @@ struct rp_sess {
 
 struct rp_load {
 	struct sk_disc disc;
+	struct sk_disc_tcp tcp_follow;
 	struct sk_tcpstream *tcp;
 	struct rp_pkt *pkts;
 	size_t npkts, capp;
@@ -77,30 +78,6 @@ struct rp_load {
 	uint64_t frames, test_packets, cut, fragments, protected_, malformed, overflow, reflector;
 	uint64_t first_cut, first_malformed;
 };
-
-static void tcp_data(void *ctx, struct sk_tcpconn *c, int dir, const uint8_t *p, size_t n,
-		     uint64_t frame)
-{
-	(void)ctx;
-	sk_disc_ctl_feed(c->user, dir, p, n, frame);
-}
-static void tcp_gap(void *ctx, struct sk_tcpconn *c, int dir, uint32_t missing, uint64_t frame)
-{
-	(void)ctx, (void)dir, (void)missing, (void)frame;
-	struct sk_disc_ctl *k = c->user;
-	if (k)
-		k->dead[0] = k->dead[1] = 2;
-}
-static void tcp_opened(void *ctx, struct sk_tcpconn *c)
-{
-	struct rp_load *l = ctx;
-	(void)sk_disc_ctl_open(&l->disc, c, NULL, l);
-}
-static void tcp_dropped(void *ctx, struct sk_tcpconn *c)
-{
-	(void)ctx;
-	sk_disc_ctl_close(c);
-}
 
 static int sess_index(struct rp_load *l, const struct sk_pkt *p, uint16_t ssid)
 {
@@ -183,7 +160,9 @@ static int load(struct rp_load *l, const char *path, int all, const char *cmd)
 		sk_capture_close(cap);
 		return 1;
 	}
-	struct sk_tcpstream_ops ops = { tcp_data, tcp_gap, tcp_opened, tcp_dropped, l };
+	l->tcp_follow.d = &l->disc;
+	l->tcp_follow.owner = l;
+	struct sk_tcpstream_ops ops = sk_disc_tcp_ops(&l->tcp_follow);
 	l->tcp = sk_tcpstream_create(64, 16384, &ops);
 	struct sk_ipfrag *frag = sk_ipfrag_create(16, 30LL * 1000000000LL);
 	if (!l->tcp || !frag) {
