@@ -106,6 +106,131 @@ def closed_within(s, secs):
         return True
 
 
+def setup_response(host, port, mode):
+    """Greeting, then an unauthenticated Set-Up-Response with Mode; returns the socket and
+    the Server-Start's Accept (None when the server closed without one)."""
+    s, modes = greeting(host, port)
+    s.sendall(struct.pack("!I", mode) + bytes(160))
+    st = b""
+    s.settimeout(5)
+    try:
+        while len(st) < 48:
+            d = s.recv(48 - len(st))
+            if not d:
+                break
+            st += d
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return s, modes, (st[15] if len(st) == 48 else None)
+
+
+def features(bin, tcpdump):
+    """RFC 6038 reflect octets and symmetrical size, RFC 7750 DSCP/ECN, checked on the wire."""
+    # Not offered: the greeting says so, the controller does not ask, a Set-Up-Response
+    # that asks anyway is refused.
+    srv = Server(bin, "127.0.0.1", "--modes", "unauth,auth", "--key-file", KEYS)
+    try:
+        for bit in (0x20, 0x40, 0x100):
+            s, modes, acc = setup_response("127.0.0.1", srv.port, 0x1 | bit)
+            check(modes & 0x160 == 0, "features offered without asking: Modes 0x%x" % modes)
+            check(acc != 0, "Set-Up-Response Mode 0x%x not offered: Server-Start Accept %r" %
+                  (0x1 | bit, acc))
+            check(closed_within(s, 5), "Mode 0x%x not offered: connection left open" % (0x1 | bit))
+            s.close()
+        for f in ("reflect-octets", "symmetrical", "dscp-ecn"):
+            _, out = controller(bin, srv.addr, "-c", "2", "-i", "1", "--features", f, want_rc=1)
+            check("does not offer the features" in out, out)
+        ss, _ = controller(bin, srv.addr, "-c", "5", "-i", "1")  # still serving
+        check(ss[0]["received"] == 5, repr(ss))
+        srv.stop()
+    finally:
+        if srv.p.poll() is None:
+            srv.p.kill()
+
+    srv = Server(bin, "127.0.0.1", "--modes", "unauth,auth,encrypted,reflect-octets,symmetrical,dscp-ecn",
+                 "--key-file", KEYS)
+    try:
+        s, modes, acc = setup_response("127.0.0.1", srv.port, 0x161)
+        check(modes & 0x160 == 0x160 and acc == 0, "features offered 0x%x, Accept %r" % (modes, acc))
+        s.close()
+        pad, count = 100, 5
+        for mode in ("unauth", "auth", "encrypted"):
+            sec = mode != "unauth"
+            for feats in ("reflect-octets", "symmetrical", "dscp-ecn", "reflect-octets,symmetrical,dscp-ecn"):
+                tport = free_port()
+                pcap = os.path.join(TMP, "features-%s-%s.pcap" % (mode, feats))
+                td = subprocess.Popen([tcpdump, "-Z", "root", "--immediate-mode", "-i", "lo", "-n", "-U",
+                                       "-c", "500", "-w", pcap,
+                                       "udp port %d or tcp port %d" % (tport, srv.port) if mode == "unauth"
+                                       else "udp port %d" % tport],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                check("listening" in td.stderr.readline().decode(), "tcpdump did not start")
+                try:
+                    extra = ["--key-file", BOB] if sec else []
+                    ss, _ = controller(bin, srv.addr, "--mode-auth", mode, "-c", str(count), "-i", "2",
+                                       "--padding", str(pad), "--session-dscp", "ef", "--test-port",
+                                       str(tport), "--features", feats, *extra)
+                    time.sleep(0.3)
+                finally:
+                    td.send_signal(signal.SIGINT)
+                    td.wait(10)
+                x = ss[0]
+                what = "%s %s" % (mode, feats)
+                check(x["reflector"].endswith(":%d" % tport), "%s: port %r" % (what, x))
+                check(x["received"] == count and x["bad_replies"] == 0, "%s: %r" % (what, x))
+                pk = read_pcap(pcap)
+                req = [p for p in pk if p[4] == tport]
+                rep = [p for p in pk if p[3] == tport]
+                check(len(req) == count and len(rep) == count, "%s: %d requests, %d replies on the wire" %
+                      (what, len(req), len(rep)))
+                sym = "symmetrical" in feats
+                dscp = "dscp-ecn" in feats
+                sfix = (112 if sec else 41) if sym else (48 if sec else 14)
+                rfix = 112 if sec else (42 if dscp else 41)
+                for q in req:
+                    check(len(q[5]) == sfix + pad, "%s: request of %d octets (want %d)" %
+                          (what, len(q[5]), sfix + pad))
+                    if sym:  # RFC 6038: MBZ from the error estimate to the fixed part's end
+                        z = q[5][14:41] if not sec else q[5][26:96]
+                        if mode != "encrypted":
+                            check(z == bytes(len(z)), "%s: symmetrical MBZ not zero" % what)
+                for q, r in zip(req, rep):
+                    check(len(r[5]) == max(len(q[5]), rfix), "%s: reply of %d octets to %d" %
+                          (what, len(r[5]), len(q[5])))
+                    if dscp and mode != "encrypted":
+                        # RFC 7750: the octet after Sender TTL is the TOS the request arrived with.
+                        off = 81 if sec else 41
+                        check(r[5][off] == q[1] == 0xb8, "%s: DSCP/ECN octet 0x%02x, request TOS 0x%02x" %
+                              (what, r[5][off], q[1]))
+                    if "reflect-octets" in feats:
+                        n = x["reflect_len"]
+                        check(n == min(pad, sfix + pad - rfix), "%s: reflect_len %d" % (what, n))
+                        # The padding is never encrypted: compare it on the wire.
+                        check(r[5][rfix:rfix + n] == q[5][sfix:sfix + n] and
+                              any(r[5][rfix:rfix + n]) and not any(r[5][rfix + n:]),
+                              "%s: reflected octets differ" % what)
+                        check(x["reflect_mismatch"] == 0, "%s: %r" % (what, x))
+                    else:
+                        check(not any(r[5][rfix:]), "%s: reply padding not zero" % what)
+                if dscp:
+                    check(x["dscp_ecn"] == 0xb8, "%s: controller saw DSCP/ECN %r" % (what, x))
+                if mode == "unauth" and "reflect-octets" in feats:
+                    # The control exchange as `stampkit decode` reads it: Octets to be
+                    # reflected echoed in Accept-Session, the padding length asked for.
+                    r = subprocess.run([bin, "decode", "--json", "--port", str(srv.port), pcap],
+                                       capture_output=True, text=True, timeout=60)
+                    recs = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+                    ctl = {c["message"]: c for c in recs if c.get("kind") == "control"}
+                    check(ctl["Request-TW-Session"]["octets_reflected"] == 0x534b and
+                          ctl["Request-TW-Session"]["padding_reflected"] == x["reflect_len"] and
+                          ctl["Accept-Session"]["reflected_octets"] == 0x534b,
+                          "%s: control %r" % (what, ctl))
+        srv.stop()
+    finally:
+        if srv.p.poll() is None:
+            srv.p.kill()
+
+
 def main(bin):
     # 1. Every mode, several sessions, complete results, test packets decrypted.
     srv = Server(bin, "127.0.0.1", "--modes", "all", "--key-file", KEYS)
@@ -249,6 +374,9 @@ def main(bin):
     if not os.path.exists(tcpdump):
         print("skip decode interop: no tcpdump")
         return
+    # 11. RFC 6038 / RFC 7750 features.
+    features(bin, tcpdump)
+
     for mode, extra in (("unauth", []), ("auth", ["--key-file", BOB]),
                         ("encrypted", ["--key-file", BOB, "--individual"])):
         indiv = "--individual" in extra
