@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Full TWAMP over loopback: `stampkit server` against `stampkit controller` / `controlclient`
 # in the four security modes with several sessions, wrong keys, limits and their Accept codes,
-# a taken port, silent and garbage clients, SERVWAIT, and the control connection as
-# `stampkit decode` and tshark's twamp.control read it.
+# a taken port, silent and garbage clients, SERVWAIT, a wrong Request-TW-Session HMAC and
+# truncated messages (twampctl.py), the control connection as `stampkit decode` and tshark's
+# twamp.control read it, and the RFC 6038 / RFC 7750 features checked on the wire.
 #   usage: test_server.py STAMPKIT
 import atexit, json, os, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
@@ -231,6 +232,83 @@ def features(bin, tcpdump):
             srv.p.kill()
 
 
+def log_of(srv, sock, want, secs=5):
+    """The server's log lines about the connection from sock, once one contains want."""
+    name = "127.0.0.1:%d:" % sock.getsockname()[1]
+    deadline = time.time() + secs
+    while True:
+        lines = [l for l in srv.logtext().splitlines() if name in l]
+        if any(want in l for l in lines) or time.time() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
+def bad_control(bin):
+    """A control client of our own (twampctl.py, written without the codec) that sends a
+    wrong HMAC or stops in the middle of a message: refused or closed, nothing accepted,
+    and a good controller is served right after."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    try:
+        import twampctl
+    except ImportError as e:
+        print("skip wrong-HMAC client: %s" % e)
+        return
+    srv = Server(bin, "127.0.0.1", "--modes", "all", "--key-file", KEYS)
+    try:
+        names = {1: "unauth", 2: "auth", 4: "encrypted", 8: "mixed"}
+        # The client itself is right: every mode sets up a session with a verified
+        # Accept-Session HMAC. Without this the refusals below would prove nothing.
+        for m in (1, 2, 4, 8):
+            c = twampctl.Client("127.0.0.1", srv.port, m, b"bob", b"s3cret")
+            check(c.send_setup() == 0, "%s: Server-Start Accept" % names[m])
+            acc, port = c.request(receiver_port=0)
+            check(acc == 0 and port != 0, "%s: good request: Accept %d port %d" % (names[m], acc, port))
+            c.close()
+        for m in (2, 4, 8):
+            # RFC 4656 §3.2 / RFC 5357 §3.2: a control message whose HMAC does not verify
+            # ends the connection; no Accept-Session, no session.
+            c = twampctl.Client("127.0.0.1", srv.port, m, b"bob", b"s3cret")
+            check(c.send_setup() == 0, "%s: Server-Start Accept" % names[m])
+            c.request(corrupt_hmac=True, upto=112)
+            t0 = time.time()
+            check(c.closed_within(5), "%s: wrong HMAC: connection left open" % names[m])
+            check(time.time() - t0 < 2, "%s: wrong HMAC: closed only after %.1f s" % (names[m], time.time() - t0))
+            lines = log_of(srv, c.s, "connection closed")
+            check(any("HMAC check failed" in l for l in lines) and
+                  not any("session accepted" in l for l in lines),
+                  "%s: wrong HMAC: server log %r" % (names[m], lines))
+            c.close()
+            extra = [] if m == 1 else ["--key-file", BOB]
+            ss, _ = controller(bin, srv.addr, "--mode-auth", names[m], "-c", "5", "-i", "1", *extra)
+            check(ss[0]["received"] == 5 and ss[0]["bad_replies"] == 0,
+                  "%s: good controller after a wrong HMAC: %r" % (names[m], ss))
+        # Truncated messages: the client closes in the middle of the Set-Up-Response or of a
+        # Request-TW-Session (before its HMAC block, inside a block).
+        cuts = [(m, "setup", n) for m in (1, 2) for n in (1, 100, 163)]
+        cuts += [(m, "request", n) for m in (1, 2, 4) for n in (1, 50, 96, 111)]
+        for m, what, n in cuts:
+            c = twampctl.Client("127.0.0.1", srv.port, m, b"bob", b"s3cret")
+            if what == "setup":
+                c.send_setup(upto=n)
+            else:
+                check(c.send_setup() == 0, "Server-Start Accept")
+                c.request(upto=n)
+            c.s.shutdown(socket.SHUT_WR)
+            check(c.closed_within(5), "%s %s cut at %d: connection left open" % (names[m], what, n))
+            lines = log_of(srv, c.s, "connection closed")
+            check(any("connection closed" in l for l in lines) and
+                  not any("session accepted" in l for l in lines),
+                  "%s %s cut at %d: server log %r" % (names[m], what, n, lines))
+            c.close()
+        for mode, extra in (("unauth", []), ("auth", ["--key-file", BOB])):
+            ss, _ = controller(bin, srv.addr, "--mode-auth", mode, "-c", "5", "-i", "1", *extra)
+            check(ss[0]["received"] == 5, "good controller after truncated clients: %r" % ss)
+        srv.stop()
+    finally:
+        if srv.p.poll() is None:
+            srv.p.kill()
+
+
 def main(bin):
     # 1. Every mode, several sessions, complete results, test packets decrypted.
     srv = Server(bin, "127.0.0.1", "--modes", "all", "--key-file", KEYS)
@@ -349,6 +427,9 @@ def main(bin):
     finally:
         if srv.p.poll() is None:
             srv.p.kill()
+
+    # 8b. A wrong Request-TW-Session HMAC, truncated messages.
+    bad_control(bin)
 
     # 9. IPv6.
     try:
