@@ -215,12 +215,26 @@ def features(bin, tcpdump):
                         check(not any(r[5][rfix:]), "%s: reply padding not zero" % what)
                 if dscp:
                     check(x["dscp_ecn"] == 0xb8, "%s: controller saw DSCP/ECN %r" % (what, x))
-                if mode == "unauth" and "reflect-octets" in feats:
-                    # The control exchange as `stampkit decode` reads it: Octets to be
-                    # reflected echoed in Accept-Session, the padding length asked for.
+                if mode == "unauth":
+                    # `stampkit decode` follows the negotiation: the test packets in the
+                    # layouts the features select, the DSCP/ECN octet as EF.
                     r = subprocess.run([bin, "decode", "--json", "--port", str(srv.port), pcap],
                                        capture_output=True, text=True, timeout=60)
                     recs = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+                    tests = [t for t in recs if t.get("kind") == "test"]
+                    check(len(tests) == 2 * count and all(not t["problems"] and t["error"] is None
+                                                          for t in tests), "%s: decode %r" % (what, tests[:2]))
+                    sl = {t["layout"] for t in tests if t["role"] == "sender"}
+                    rl = {t["layout"] for t in tests if t["role"] == "reflector"}
+                    check(sl == {"twamp_sender_sym_unauth" if sym else "twamp_sender_unauth"} and
+                          rl == {"twamp_reflector_unauth_dscpecn" if dscp else "twamp_reflector_unauth"},
+                          "%s: decoded layouts %r %r" % (what, sl, rl))
+                    if dscp:
+                        check(all(t["sender_dscp"] == 46 and t["sender_ecn"] == 0 for t in tests
+                                  if t["role"] == "reflector"), "%s: decoded DSCP/ECN" % what)
+                if mode == "unauth" and "reflect-octets" in feats:
+                    # The control exchange as `stampkit decode` reads it: Octets to be
+                    # reflected echoed in Accept-Session, the padding length asked for.
                     ctl = {c["message"]: c for c in recs if c.get("kind") == "control"}
                     check(ctl["Request-TW-Session"]["octets_reflected"] == 0x534b and
                           ctl["Request-TW-Session"]["padding_reflected"] == x["reflect_len"] and
