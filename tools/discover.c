@@ -198,7 +198,10 @@ void sk_disc_prepare(const uint8_t *p, size_t n, int role, const struct sk_twses
 			enum sk_twamp_sec ts = o->sec == SK_SEC_ENCRYPTED ? SK_TWSEC_ENC : SK_TWSEC_AUTH;
 			int hok;
 			if (s->have_keys &&
-			    sk_twamp_test_unprotect(ts, role == SK_ROLE_REFLECTOR, s->aes, s->hmac, p, n,
+			    /* a symmetrical sender packet is protected as a reflector's */
+			    sk_twamp_test_unprotect(ts, role == SK_ROLE_REFLECTOR ||
+							(s->mode & SK_TWMODE_SYMMETRICAL),
+						    s->aes, s->hmac, p, n,
 						    buf, buflen, &hok) == SK_OK) {
 				out->data = buf;
 				out->decrypted = 1;

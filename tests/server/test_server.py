@@ -162,8 +162,7 @@ def features(bin, tcpdump):
                 pcap = os.path.join(TMP, "features-%s-%s.pcap" % (mode, feats))
                 td = subprocess.Popen([tcpdump, "-Z", "root", "--immediate-mode", "-i", "lo", "-n", "-U",
                                        "-c", "500", "-w", pcap,
-                                       "udp port %d or tcp port %d" % (tport, srv.port) if mode == "unauth"
-                                       else "udp port %d" % tport],
+                                       "udp port %d or tcp port %d" % (tport, srv.port)],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 check("listening" in td.stderr.readline().decode(), "tcpdump did not start")
                 try:
@@ -215,26 +214,32 @@ def features(bin, tcpdump):
                         check(not any(r[5][rfix:]), "%s: reply padding not zero" % what)
                 if dscp:
                     check(x["dscp_ecn"] == 0xb8, "%s: controller saw DSCP/ECN %r" % (what, x))
-                if mode == "unauth":
-                    # `stampkit decode` follows the negotiation: the test packets in the
-                    # layouts the features select, the DSCP/ECN octet as EF.
-                    r = subprocess.run([bin, "decode", "--json", "--port", str(srv.port), pcap],
-                                       capture_output=True, text=True, timeout=60)
-                    recs = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
-                    tests = [t for t in recs if t.get("kind") == "test"]
-                    check(len(tests) == 2 * count and all(not t["problems"] and t["error"] is None
-                                                          for t in tests), "%s: decode %r" % (what, tests[:2]))
-                    sl = {t["layout"] for t in tests if t["role"] == "sender"}
-                    rl = {t["layout"] for t in tests if t["role"] == "reflector"}
-                    check(sl == {"twamp_sender_sym_unauth" if sym else "twamp_sender_unauth"} and
-                          rl == {"twamp_reflector_unauth_dscpecn" if dscp else "twamp_reflector_unauth"},
-                          "%s: decoded layouts %r %r" % (what, sl, rl))
-                    if dscp:
-                        check(all(t["sender_dscp"] == 46 and t["sender_ecn"] == 0 for t in tests
-                                  if t["role"] == "reflector"), "%s: decoded DSCP/ECN" % what)
-                if mode == "unauth" and "reflect-octets" in feats:
-                    # The control exchange as `stampkit decode` reads it: Octets to be
-                    # reflected echoed in Accept-Session, the padding length asked for.
+                # `stampkit decode` follows the negotiation (decrypting control and test
+                # packets with the secret): the test packets in the layouts the features
+                # select, every HMAC verified, the DSCP/ECN octet as EF.
+                r = subprocess.run([bin, "decode", "--json", "--port", str(srv.port), pcap] +
+                                   (["--secret", "bob=s3cret"] if sec else []),
+                                   capture_output=True, text=True, timeout=60)
+                recs = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+                tests = [t for t in recs if t.get("kind") == "test"]
+                check(len(tests) == 2 * count and all(not t["problems"] and t["error"] is None
+                                                      for t in tests), "%s: decode %r" % (what, tests[:2]))
+                sfx = "auth" if sec else "unauth"
+                sl = {t["layout"] for t in tests if t["role"] == "sender"}
+                rl = {t["layout"] for t in tests if t["role"] == "reflector"}
+                check(sl == {"twamp_sender_sym_" + sfx if sym else "twamp_sender_" + sfx} and
+                      rl == {"twamp_reflector_%s_dscpecn" % sfx if dscp else "twamp_reflector_" + sfx},
+                      "%s: decoded layouts %r %r" % (what, sl, rl))
+                if sec:
+                    check(all(t.get("hmac_status") == 1 for t in tests),  # SK_HMAC_ST_OK
+                          "%s: decoded HMACs %r" % (what, [t.get("hmac_status") for t in tests]))
+                if dscp:
+                    check(all(t["sender_dscp"] == 46 and t["sender_ecn"] == 0 for t in tests
+                              if t["role"] == "reflector"), "%s: decoded DSCP/ECN" % what)
+                if "reflect-octets" in feats:
+                    # The control exchange as `stampkit decode` reads it (decrypted with the
+                    # secret): Octets to be reflected echoed in Accept-Session, the padding
+                    # length asked for.
                     ctl = {c["message"]: c for c in recs if c.get("kind") == "control"}
                     check(ctl["Request-TW-Session"]["octets_reflected"] == 0x534b and
                           ctl["Request-TW-Session"]["padding_reflected"] == x["reflect_len"] and
