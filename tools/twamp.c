@@ -502,8 +502,13 @@ static void srv_handle_request(struct srv *s, int ci)
 		char bs[80];
 		sk_sockaddr_str((struct sockaddr *)&x->io.bound, bs, sizeof bs);
 		sk_log(SK_LOG_INFO, "%s: session accepted: reflector %s%s (asked for port %u), DSCP %u, "
-		       "padding %u, timeout %.3f s", c->name, bs, port != q->requested_port ? " (other port)" : "",
-		       q->requested_port, dscp, q->padding_length, (double)q->timeout / 4294967296.0);
+		       "padding %u, timeout %.3f s%s%s%s", c->name, bs, port != q->requested_port ? " (other port)" : "",
+		       q->requested_port, dscp, q->padding_length, (double)q->timeout / 4294967296.0,
+		       (x->tf & SK_TF_SYMMETRICAL) ? ", symmetrical" : "",
+		       (x->tf & SK_TF_DSCP_ECN) ? ", DSCP/ECN" : "",
+		       (x->tf & SK_TF_REFLECT_OCTETS) ? ", reflect octets" : "");
+		if (x->tf & SK_TF_REFLECT_OCTETS)
+			sk_log(SK_LOG_INFO, "%s: reflecting %u padding octets", c->name, x->reflect_len);
 	} else {
 		sk_log(SK_LOG_WARNING, "%s: session refused: Accept %u (%s)", c->name, accept,
 		       accept_name(accept));

@@ -237,6 +237,15 @@ def features(bin, tcpdump):
                     check(all(t["sender_dscp"] == 46 and t["sender_ecn"] == 0 for t in tests
                               if t["role"] == "reflector"), "%s: decoded DSCP/ECN" % what)
                 if "reflect-octets" in feats:
+                    # Decoded with the negotiated Length of padding to reflect: the reflected
+                    # octets are the start of the matching request's padding.
+                    pads = {t["seq"]: bytes.fromhex(t["padding"]) for t in tests if t["role"] == "sender"}
+                    for t in tests:
+                        if t["role"] == "reflector":
+                            ro = bytes.fromhex(t["reflected_octets"])
+                            check(len(ro) == x["reflect_len"] and ro == pads[t["sender_seq"]][:len(ro)],
+                                  "%s: decoded reflected octets %r" % (what, t))
+                if "reflect-octets" in feats:
                     # The control exchange as `stampkit decode` reads it (decrypted with the
                     # secret): Octets to be reflected echoed in Accept-Session, the padding
                     # length asked for.
