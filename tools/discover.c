@@ -193,12 +193,19 @@ void sk_disc_prepare(const uint8_t *p, size_t n, int role, const struct sk_twses
 			o->features |= SK_TF_SYMMETRICAL;
 		if (s->mode & SK_TWMODE_DSCP_ECN)
 			o->features |= SK_TF_DSCP_ECN;
+		if (s->mode & SK_TWMODE_REFLECT_OCTETS) {
+			o->features |= SK_TF_REFLECT_OCTETS;
+			o->reflect_len = s->reflect_len;
+		}
 		if (o->sec != SK_SEC_UNAUTH) {
 			out->decrypted = 0;
 			enum sk_twamp_sec ts = o->sec == SK_SEC_ENCRYPTED ? SK_TWSEC_ENC : SK_TWSEC_AUTH;
 			int hok;
 			if (s->have_keys &&
-			    sk_twamp_test_unprotect(ts, role == SK_ROLE_REFLECTOR, s->aes, s->hmac, p, n,
+			    /* a symmetrical sender packet is protected as a reflector's */
+			    sk_twamp_test_unprotect(ts, role == SK_ROLE_REFLECTOR ||
+							(s->mode & SK_TWMODE_SYMMETRICAL),
+						    s->aes, s->hmac, p, n,
 						    buf, buflen, &hok) == SK_OK) {
 				out->data = buf;
 				out->decrypted = 1;
@@ -268,6 +275,7 @@ static void learn_session(struct sk_disc_ctl *k, int idx)
 	s->mode = k->sm.mode;
 	memcpy(s->sid, ss->sid, 16);
 	s->padding = ss->padding_length;
+	s->reflect_len = ss->padding_reflected;
 	s->conn_frame = k->frame;
 	if (ss->has_keys) {
 		s->have_keys = 1;

@@ -34,6 +34,7 @@ struct sk_twsess {
 	uint32_t mode;                     /* TWAMP-Modes value chosen in Set-Up-Response */
 	uint8_t sid[16];
 	uint32_t padding;
+	uint16_t reflect_len;              /* RFC 6038 Length of padding to reflect */
 	int have_keys;                     /* secret known: test keys derived */
 	uint8_t aes[16], hmac[32];         /* TWAMP-Test keys */
 	uint64_t conn_frame;               /* frame that accepted it */

@@ -161,6 +161,39 @@ static enum sk_twamp_sec sec_of(uint32_t mode)
 	return SK_TWSEC_UNAUTH; /* unauthenticated and mixed (RFC 5618) */
 }
 
+/* The optional features stampkit offers and asks for: RFC 6038 reflect octets and
+ * symmetrical size, RFC 7750 DSCP/ECN monitoring. */
+#define SK_TWMODE_FEATURES (SK_TWMODE_REFLECT_OCTETS | SK_TWMODE_SYMMETRICAL | SK_TWMODE_DSCP_ECN)
+
+/* One feature name into its Modes bit; -1 when t names none. */
+static int parse_features(const char *t, uint32_t *m)
+{
+	if (!strcmp(t, "reflect-octets"))
+		*m |= SK_TWMODE_REFLECT_OCTETS;
+	else if (!strcmp(t, "symmetrical"))
+		*m |= SK_TWMODE_SYMMETRICAL;
+	else if (!strcmp(t, "dscp-ecn"))
+		*m |= SK_TWMODE_DSCP_ECN;
+	else
+		return -1;
+	return 0;
+}
+
+/* The test-packet options (SK_TF_*) a Set-Up-Response Mode selects. */
+static uint8_t tf_of(uint32_t mode)
+{
+	return (uint8_t)(((mode & SK_TWMODE_REFLECT_OCTETS) ? SK_TF_REFLECT_OCTETS : 0) |
+			 ((mode & SK_TWMODE_SYMMETRICAL) ? SK_TF_SYMMETRICAL : 0) |
+			 ((mode & SK_TWMODE_DSCP_ECN) ? SK_TF_DSCP_ECN : 0));
+}
+
+/* Authenticated/encrypted test packets: a symmetrical sender packet has the reflector's
+ * 112-octet shape (HMAC at 96), so it is protected with the reflector's coverage. */
+static int protect_role(int reflector, uint8_t tf)
+{
+	return reflector || (tf & SK_TF_SYMMETRICAL) ? 1 : 0;
+}
+
 static int parse_modes(const char *s, uint32_t *out)
 {
 	uint32_t m = 0;
@@ -179,11 +212,12 @@ static int parse_modes(const char *s, uint32_t *out)
 		else if (!strcmp(t, "mixed"))
 			m |= SK_TWMODE_MIXED;
 		else if (!strcmp(t, "all"))
-			m |= SK_TWMODE_UNAUTH | SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED;
-		else
+			m |= SK_TWMODE_UNAUTH | SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED |
+			     SK_TWMODE_FEATURES;
+		else if (parse_features(t, &m))
 			return -1;
 	}
-	if (!m)
+	if (!(m & SK_TWMODE_SECURITY_MASK))
 		return -1;
 	*out = m;
 	return 0;
@@ -263,6 +297,8 @@ struct srv_sess {
 	uint8_t test_aes[16], test_hmac[32];
 	struct sk_reflect_state st;
 	uint32_t next_seq;    /* reflector's own numbers (secure modes) */
+	uint8_t tf;           /* SK_TF_* negotiated on the connection */
+	uint16_t reflect_len; /* RFC 6038 Length of padding to reflect */
 	uint64_t received, reflected, refused;
 };
 
@@ -457,6 +493,8 @@ static void srv_handle_request(struct srv *s, int ci)
 		}
 		const struct sk_twsm_session *a = sk_twsm_session(&c->sm, (unsigned)idx);
 		x->sec = sec_of(a->mode);
+		x->tf = tf_of(c->sm.mode);
+		x->reflect_len = (x->tf & SK_TF_REFLECT_OCTETS) ? q->padding_reflected : 0;
 		if (a->has_keys) {
 			memcpy(x->test_aes, a->test_aes, 16);
 			memcpy(x->test_hmac, a->test_hmac, 32);
@@ -465,8 +503,13 @@ static void srv_handle_request(struct srv *s, int ci)
 		char bs[80];
 		sk_sockaddr_str((struct sockaddr *)&x->io.bound, bs, sizeof bs);
 		sk_log(SK_LOG_INFO, "%s: session accepted: reflector %s%s (asked for port %u), DSCP %u, "
-		       "padding %u, timeout %.3f s", c->name, bs, port != q->requested_port ? " (other port)" : "",
-		       q->requested_port, dscp, q->padding_length, (double)q->timeout / 4294967296.0);
+		       "padding %u, timeout %.3f s%s%s%s", c->name, bs, port != q->requested_port ? " (other port)" : "",
+		       q->requested_port, dscp, q->padding_length, (double)q->timeout / 4294967296.0,
+		       (x->tf & SK_TF_SYMMETRICAL) ? ", symmetrical" : "",
+		       (x->tf & SK_TF_DSCP_ECN) ? ", DSCP/ECN" : "",
+		       (x->tf & SK_TF_REFLECT_OCTETS) ? ", reflect octets" : "");
+		if (x->tf & SK_TF_REFLECT_OCTETS)
+			sk_log(SK_LOG_INFO, "%s: reflecting %u padding octets", c->name, x->reflect_len);
 	} else {
 		sk_log(SK_LOG_WARNING, "%s: session refused: Accept %u (%s)", c->name, accept,
 		       accept_name(accept));
@@ -589,6 +632,7 @@ static void srv_reflect(struct srv *s, struct srv_sess *x)
 				.allow_short = true, /* the session was negotiated: no amplification risk */
 				.ts_fmt = SK_TS_NTP, .error_estimate = errest, .sync_src = synced ? 1 : 5,
 				.ts_method_in = 2, .ts_method_out = 2,
+				.features = x->tf, .reflect_len = x->reflect_len,
 			};
 			struct sk_reflect_rx r = { .t2_ns = t2, .ttl = m->ttl, .tos = m->tos, .family = pf,
 						   .sport = pp, .dport = bport };
@@ -604,14 +648,17 @@ static void srv_reflect(struct srv *s, struct srv_sess *x)
 			/* Authenticated / encrypted (RFC 5357 §4.2.1): decrypt and check, answer in
 			 * the 112-octet reflector layout, protect with the session's test keys. */
 			uint8_t plain[MAX_PKT + 1];
-			if (m->len < SK_TWAMP_SENDER_AUTH_LEN ||
-			    sk_twamp_test_unprotect((enum sk_twamp_sec)x->sec, 0, x->test_aes, x->test_hmac,
-						    m->buf, m->len, plain, sizeof plain, NULL) != SK_OK) {
+			size_t sbase = (x->tf & SK_TF_SYMMETRICAL) ? SK_TWAMP_REFLECTOR_AUTH_LEN
+								   : SK_TWAMP_SENDER_AUTH_LEN;
+			if (m->len < sbase ||
+			    sk_twamp_test_unprotect((enum sk_twamp_sec)x->sec, protect_role(0, x->tf), x->test_aes,
+						    x->test_hmac, m->buf, m->len, plain, sizeof plain, NULL) != SK_OK) {
 				x->refused++;
 				continue;
 			}
 			struct sk_test_opts so = { .proto = SK_PROTO_TWAMP, .role = SK_ROLE_SENDER,
-						   .sec = x->sec == SK_TWSEC_ENC ? SK_SEC_ENCRYPTED : SK_SEC_AUTH };
+						   .sec = x->sec == SK_TWSEC_ENC ? SK_SEC_ENCRYPTED : SK_SEC_AUTH,
+						   .features = x->tf };
 			struct sk_test_pkt sp;
 			memset(&sp, 0, sizeof sp);
 			if (sk_test_decode(plain, m->len, &so, &sp, NULL, NULL) != SK_OK) {
@@ -620,6 +667,7 @@ static void srv_reflect(struct srv *s, struct srv_sess *x)
 			}
 			struct sk_test_opts ro = so;
 			ro.role = SK_ROLE_REFLECTOR;
+			ro.features = x->tf & SK_TF_DSCP_ECN;
 			struct sk_test_pkt rp;
 			memset(&rp, 0, sizeof rp);
 			rp.seq = x->next_seq++;
@@ -629,10 +677,24 @@ static void srv_reflect(struct srv *s, struct srv_sess *x)
 			rp.sender_timestamp = sp.timestamp;
 			rp.sender_error_estimate = sp.error_estimate;
 			rp.sender_ttl = (uint8_t)(m->ttl >= 0 ? m->ttl : 255);
-			static const uint8_t zeros[MAX_PKT];
-			/* Symmetric size: as long as the request, never shorter than the layout. */
-			rp.tail = zeros;
+			if (x->tf & SK_TF_DSCP_ECN) { /* RFC 7750 §4: the TOS that arrived */
+				rp.sender_dscp = m->tos >= 0 ? (uint8_t)(((unsigned)m->tos >> 2) & 0x3f) : 0;
+				rp.sender_ecn = m->tos >= 0 ? (uint8_t)(m->tos & 3) : 0;
+			}
+			uint8_t tail[MAX_PKT];
+			/* Symmetric size: as long as the request, never shorter than the layout;
+			 * RFC 6038 reflected octets open the padding, the rest is zero. */
+			rp.tail = tail;
 			rp.tail_len = m->len > SK_TWAMP_REFLECTOR_AUTH_LEN ? m->len - SK_TWAMP_REFLECTOR_AUTH_LEN : 0;
+			memset(tail, 0, rp.tail_len);
+			if (x->tf & SK_TF_REFLECT_OCTETS) {
+				size_t k = x->reflect_len;
+				if (k > m->len - sbase)
+					k = m->len - sbase;
+				if (k > rp.tail_len)
+					k = rp.tail_len;
+				memcpy(tail, plain + sbase, k);
+			}
 			rp.timestamp = sk_ts_from_ns(sk_now_real_ns(), SK_TS_NTP, 0);
 			if (sk_test_encode(&rp, &ro, o->buf, o->cap, &olen) != SK_OK ||
 			    sk_twamp_test_protect((enum sk_twamp_sec)x->sec, 1, x->test_aes, x->test_hmac,
@@ -761,7 +823,8 @@ static void server_usage(FILE *out)
 		"usage: stampkit server [options] [LOCAL]\n\n"
 		"TWAMP Server (RFC 5357 §3): TWAMP-Control on TCP (LOCAL, default every address, port\n"
 		"862), a Session-Reflector per accepted session.\n\n"
-		"  --modes LIST          unauth,auth,encrypted,mixed or all (default unauth)\n"
+		"  --modes LIST          unauth,auth,encrypted,mixed plus the features reflect-octets,\n"
+		"                        symmetrical, dscp-ecn; or all of them (default unauth)\n"
 		"  --key-file FILE       'KeyID passphrase' lines (needed for auth/encrypted/mixed)\n"
 		"  --count N             PBKDF2 iteration count in the greeting (default 1024)\n"
 		"  --max-connections N   control connections at once (default 64); beyond: Modes 0\n"
@@ -804,7 +867,8 @@ int cmd_server(int argc, char **argv)
 		switch (c) {
 		case O_MODES:
 			if (parse_modes(optarg, &modes)) {
-				fprintf(stderr, "stampkit %s: --modes: expected unauth,auth,encrypted,mixed or all\n", cmd);
+				fprintf(stderr, "stampkit %s: --modes: expected unauth,auth,encrypted,mixed, "
+				"reflect-octets,symmetrical,dscp-ecn or all (at least one security mode)\n", cmd);
 				return 2;
 			}
 			break;
@@ -997,6 +1061,7 @@ struct cli {
 	bool got;             /* a whole message arrived */
 	enum sk_twctl_type type;
 	uint8_t start_accept;  /* Server-Start's Accept */
+	uint16_t reflected_octets; /* the last Accept-Session's (RFC 6038) */
 	char errmsg[200];
 	const char *cmd;
 };
@@ -1014,6 +1079,8 @@ static void cli_event(void *ctx, const struct sk_twsm_event *ev)
 		c->type = ev->type;
 		if (ev->type == SK_TWCTL_SERVER_START)
 			c->start_accept = ev->m.server_start.accept;
+		if (ev->type == SK_TWCTL_ACCEPT_SESSION)
+			c->reflected_octets = ev->m.accept.reflected_octets;
 		sk_log(SK_LOG_INFO, "<<%s>>", sk_twctl_type_name(ev->type));
 	}
 }
@@ -1063,6 +1130,7 @@ static int cli_exchange(struct cli *c, int timeout_ms)
 
 struct cli_opts {
 	uint32_t mode;
+	uint32_t features;    /* SK_TWMODE_REFLECT_OCTETS | SK_TWMODE_SYMMETRICAL | SK_TWMODE_DSCP_ECN */
 	const char *key_id;
 	const char *key_file;
 	long sessions;
@@ -1071,6 +1139,14 @@ struct cli_opts {
 	double timeout_s;
 	uint16_t test_port;
 };
+
+#define REFLECT_MARK 0x534b /* "SK": Octets to be reflected */
+
+/* Padding octet i of a test packet under reflect-octets: a pattern the replies must return. */
+static uint8_t pad_octet(size_t i)
+{
+	return (uint8_t)(0x5a ^ (i * 7));
+}
 
 static const char *mode_name(uint32_t m)
 {
@@ -1137,7 +1213,14 @@ static int cli_connect(struct cli *c, const char *server, const struct cli_opts 
 			return -1;
 		}
 	}
-	uint32_t mode = o->mode | (offered & SK_TWMODE_INDIVIDUAL);
+	if (o->features & ~offered) {
+		fprintf(stderr, "stampkit %s: %s does not offer the features asked for (Modes 0x%x, "
+			"asked 0x%x)\n", c->cmd, ss, offered, o->features);
+		sk_twsm_client_setup(&c->sm, 0, NULL, NULL, 0);
+		flush_out(c->fd, &c->sm);
+		return -1;
+	}
+	uint32_t mode = o->mode | o->features | (offered & SK_TWMODE_INDIVIDUAL);
 	enum sk_result r = sk_twsm_client_setup(&c->sm, mode, k ? k->id : NULL, k ? k->secret : NULL,
 						k ? k->secret_len : 0);
 	if (k)
@@ -1174,6 +1257,20 @@ static int cli_request(struct cli *c, uint8_t ipvn, const uint8_t *sender_addr, 
 	q.start_time = sk_ts_from_ns(sk_now_real_ns() + 100000000LL, SK_TS_NTP, 0);
 	q.timeout = (uint64_t)(o->timeout_s * 4294967296.0);
 	q.type_p = o->session_dscp > 0 ? sk_twamp_typep_from_dscp((uint8_t)o->session_dscp) : 0;
+	if (o->features & SK_TWMODE_REFLECT_OCTETS) {
+		/* RFC 6038: the server echoes these two octets. The reply is as long as the
+		 * request, so only the padding the reply has room for after its own fixed part
+		 * can come back: ask for exactly that. */
+		q.octets_reflected = REFLECT_MARK;
+		bool sec = o->mode & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT);
+		long sfix = (o->features & SK_TWMODE_SYMMETRICAL) ? (sec ? 112 : 41) : (sec ? 48 : 14);
+		long rfix = sec ? 112 : (o->features & SK_TWMODE_DSCP_ECN) ? 42 : 41;
+		long room = sfix + (long)q.padding_length - rfix;
+		if (room > (long)q.padding_length)
+			room = (long)q.padding_length;
+		q.padding_reflected = (uint16_t)(room < 0 ? 0 : room > 65535 ? 65535 : room);
+	}
+	c->reflected_octets = 0;
 	enum sk_result r = sk_twsm_client_request(&c->sm, &q, idx);
 	if (r != SK_OK) {
 		fprintf(stderr, "stampkit %s: Request-TW-Session: %s\n", c->cmd, sk_strerror(r));
@@ -1186,6 +1283,12 @@ static int cli_request(struct cli *c, uint8_t ipvn, const uint8_t *sender_addr, 
 		uint8_t a = s ? s->accept : 1;
 		fprintf(stderr, "stampkit %s: the server refused session %d: Accept %u (%s)\n", c->cmd,
 			*idx + 1, a, accept_name(a));
+		return -1;
+	}
+	if ((o->features & SK_TWMODE_REFLECT_OCTETS) && c->reflected_octets != REFLECT_MARK) {
+		fprintf(stderr, "stampkit %s: session %d: Accept-Session's Reflected Octets 0x%04x, "
+			"not the 0x%04x asked for (RFC 6038)\n", c->cmd, *idx + 1, c->reflected_octets,
+			REFLECT_MARK);
 		return -1;
 	}
 	if (s->reflector_port != rport)
@@ -1271,6 +1374,7 @@ static void cli_usage(FILE *out, bool controller)
 		"      --padding N       padding octets of each test packet (Padding Length)\n"
 		"      --timeout S       session Timeout after Stop-Sessions (default 2)\n"
 		"      --individual      start and stop with Start-N/Stop-N-Sessions (RFC 5938)\n"
+		"      --features LIST   reflect-octets,symmetrical,dscp-ecn (RFC 6038, RFC 7750)\n"
 		"      --json            one JSON object per session\n\n", SK_TWSM_MAX_SESSIONS);
 	sk_liveopt_help(out);
 }
@@ -1282,6 +1386,10 @@ struct csess {
 	socklen_t refl_len;
 	enum sk_twamp_sec sec;
 	uint8_t aes[16], hmac[32];
+	uint8_t tf;               /* SK_TF_* of the connection */
+	uint16_t reflect_len;     /* padding octets the replies must return */
+	int dscp_ecn;             /* RFC 7750 octet of the last reply, -1 none */
+	uint64_t reflect_bad;     /* replies whose reflected octets differ from what we sent */
 	struct sk_session *stats;
 	uint64_t sent, bad;
 };
@@ -1315,6 +1423,13 @@ static void print_session(const struct csess *x, unsigned n, const char *mode, b
 		       (unsigned long long)sum.lost, (unsigned long long)sum.outbound_lost,
 		       (unsigned long long)sum.inbound_lost, (unsigned long long)sum.duplicates,
 		       (unsigned long long)sum.reordered, (unsigned long long)x->bad);
+		printf("\"features\":\"%s%s%s\",", (x->tf & SK_TF_REFLECT_OCTETS) ? "reflect-octets " : "",
+		       (x->tf & SK_TF_SYMMETRICAL) ? "symmetrical " : "", (x->tf & SK_TF_DSCP_ECN) ? "dscp-ecn" : "");
+		if (x->dscp_ecn >= 0)
+			printf("\"dscp_ecn\":%d,", x->dscp_ecn);
+		if (x->tf & SK_TF_REFLECT_OCTETS)
+			printf("\"reflect_len\":%u,\"reflect_mismatch\":%llu,", x->reflect_len,
+			       (unsigned long long)x->reflect_bad);
 		json_dstats("outbound", &ob, false);
 		json_dstats("inbound", &ib, false);
 		json_dstats("roundtrip", &rt, true);
@@ -1361,7 +1476,8 @@ static void cli_recv(struct csess *x)
 		uint8_t plain[MAX_PKT + 1];
 		struct sk_test_opts ro = { .proto = SK_PROTO_TWAMP, .role = SK_ROLE_REFLECTOR,
 					   .sec = x->sec == SK_TWSEC_ENC ? SK_SEC_ENCRYPTED
-						  : x->sec == SK_TWSEC_AUTH ? SK_SEC_AUTH : SK_SEC_UNAUTH };
+						  : x->sec == SK_TWSEC_AUTH ? SK_SEC_AUTH : SK_SEC_UNAUTH,
+					   .features = x->tf, .reflect_len = x->reflect_len };
 		struct sk_test_pkt p;
 		memset(&p, 0, sizeof p);
 		if (sk_twamp_test_unprotect(x->sec, 1, x->aes, x->hmac, m->buf, m->len, plain, sizeof plain,
@@ -1369,6 +1485,15 @@ static void cli_recv(struct csess *x)
 		    sk_test_decode(plain, m->len, &ro, &p, NULL, NULL) != SK_OK) {
 			x->bad++;
 			continue;
+		}
+		if (x->tf & SK_TF_DSCP_ECN)
+			x->dscp_ecn = (p.sender_dscp << 2) | p.sender_ecn;
+		if (x->tf & SK_TF_REFLECT_OCTETS) {
+			bool same = p.reflected_len == x->reflect_len;
+			for (size_t k = 0; same && k < p.reflected_len; k++)
+				same = p.reflected[k] == pad_octet(k);
+			if (!same)
+				x->reflect_bad++;
 		}
 		struct sk_reply r = {
 			.sender_seq = p.sender_seq, .reflector_seq = p.seq,
@@ -1383,22 +1508,26 @@ static void cli_recv(struct csess *x)
 
 static int cli_send(struct csess *x, uint32_t seq, long padding)
 {
-	static const uint8_t zeros[MAX_PKT];
+	static uint8_t pad[MAX_PKT];
 	uint8_t buf[MAX_PKT];
 	struct sk_test_opts so = { .proto = SK_PROTO_TWAMP, .role = SK_ROLE_SENDER,
 				   .sec = x->sec == SK_TWSEC_ENC ? SK_SEC_ENCRYPTED
-					  : x->sec == SK_TWSEC_AUTH ? SK_SEC_AUTH : SK_SEC_UNAUTH };
+					  : x->sec == SK_TWSEC_AUTH ? SK_SEC_AUTH : SK_SEC_UNAUTH,
+				   .features = x->tf & SK_TF_SYMMETRICAL };
+	if (!pad[0])
+		for (size_t i = 0; i < sizeof pad; i++)
+			pad[i] = pad_octet(i);
 	struct sk_test_pkt p;
 	memset(&p, 0, sizeof p);
 	p.seq = seq;
 	bool synced;
 	p.error_estimate = sk_clock_errest(SK_TS_NTP, &synced);
-	p.tail = zeros;
+	p.tail = pad;
 	p.tail_len = padding > 0 ? (size_t)padding : 0;
 	p.timestamp = sk_ts_from_ns(sk_now_real_ns(), SK_TS_NTP, 0);
 	size_t len = 0;
 	if (sk_test_encode(&p, &so, buf, sizeof buf, &len) != SK_OK ||
-	    sk_twamp_test_protect(x->sec, 0, x->aes, x->hmac, buf, len) != SK_OK)
+	    sk_twamp_test_protect(x->sec, protect_role(0, x->tf), x->aes, x->hmac, buf, len) != SK_OK)
 		return -1;
 	struct sk_io_msg m;
 	memset(&m, 0, sizeof m);
@@ -1417,7 +1546,7 @@ static int run_client(int argc, char **argv, bool controller)
 	struct sk_liveopt lo;
 	sk_liveopt_init(&lo);
 	enum { O_MAUTH = SK_OPT_LOCAL_BASE, O_KID, O_KFILE, O_SESS, O_SDSCP, O_TPORT, O_TIMEOUT,
-	       O_DURATION, O_INDIV };
+	       O_DURATION, O_INDIV, O_FEATURES };
 	static const struct option longopts[] = {
 		SK_LIVEOPT_LONG,
 		{ "mode-auth", required_argument, NULL, O_MAUTH },
@@ -1429,6 +1558,7 @@ static int run_client(int argc, char **argv, bool controller)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "duration", required_argument, NULL, O_DURATION },
 		{ "individual", no_argument, NULL, O_INDIV },
+		{ "features", required_argument, NULL, O_FEATURES },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1465,6 +1595,22 @@ static int run_client(int argc, char **argv, bool controller)
 			break;
 		case O_KID: o.key_id = optarg; break;
 		case O_INDIV: individual = true; break;
+		case O_FEATURES: {
+			char fb[128];
+			if (strlen(optarg) >= sizeof fb) {
+				fprintf(stderr, "stampkit %s: --features: too long\n", cmd);
+				return 2;
+			}
+			memcpy(fb, optarg, strlen(optarg) + 1);
+			char *save = NULL;
+			for (char *t = strtok_r(fb, ",", &save); t; t = strtok_r(NULL, ",", &save))
+				if (parse_features(t, &o.features)) {
+					fprintf(stderr, "stampkit %s: --features: expected reflect-octets, "
+						"symmetrical, dscp-ecn\n", cmd);
+					return 2;
+				}
+			break;
+		}
 		case O_KFILE: o.key_file = optarg; break;
 		case O_SESS:
 			if (sk_parse_long(optarg, 1, SK_TWSM_MAX_SESSIONS, &o.sessions)) {
@@ -1608,6 +1754,9 @@ static int run_client(int argc, char **argv, bool controller)
 			const struct sk_twsm_session *s = sk_twsm_session(&cl.sm, (unsigned)x->idx);
 			addr_from(sfam, saddr, s->reflector_port, &x->refl, &x->refl_len);
 			x->sec = sec_of(s->mode);
+			x->tf = tf_of(cl.sm.mode);
+			x->reflect_len = (x->tf & SK_TF_REFLECT_OCTETS) ? s->padding_reflected : 0;
+			x->dscp_ecn = -1;
 			if (s->has_keys) {
 				memcpy(x->aes, s->test_aes, 16);
 				memcpy(x->hmac, s->test_hmac, 32);

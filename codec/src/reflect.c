@@ -138,12 +138,16 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 	size_t base = sender_fixed_len(cfg->proto, cfg->sec);
 	if (!base || (cfg->sec == SK_SEC_AUTH && !cfg->key))
 		return sk_error_set(err, SK_E_ARG, 0, "unsupported reflector configuration");
+	uint8_t feat = cfg->proto == SK_PROTO_TWAMP ? cfg->features : 0;
+	if (feat & SK_TF_SYMMETRICAL)
+		base = SK_TWAMP_REFLECTOR_MIN; /* RFC 6038 §4.2: sender as long as the reply */
 	if (len < base)
 		return sk_error_set(err, SK_E_TRUNCATED, len, "request of %zu octets, at least %zu needed",
 				    len, base);
 
 	int is_stamp = cfg->proto == SK_PROTO_STAMP;
-	struct sk_test_opts so = { .proto = cfg->proto, .role = SK_ROLE_SENDER, .sec = cfg->sec };
+	struct sk_test_opts so = { .proto = cfg->proto, .role = SK_ROLE_SENDER, .sec = cfg->sec,
+				   .features = feat };
 	if (is_stamp) {
 		so.stamp_key = cfg->key;
 		so.stamp_key_len = cfg->key_len;
@@ -179,18 +183,35 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 	rp.sender_timestamp = rq.timestamp;
 	rp.sender_error_estimate = rq.error_estimate;
 	rp.sender_ttl = rx->ttl < 0 || rx->ttl > 255 ? 255 : (uint8_t)rx->ttl;
+	if (feat & SK_TF_DSCP_ECN) {
+		/* RFC 7750 §4: what arrived; an unknown TOS reads as 0 (best effort, Not-ECT). */
+		rp.sender_dscp = rx->tos >= 0 ? (uint8_t)(((unsigned)rx->tos >> 2) & 0x3f) : 0;
+		rp.sender_ecn = rx->tos >= 0 ? (uint8_t)(rx->tos & 3) : 0;
+	}
 	struct sk_test_opts ro = so;
 	ro.role = SK_ROLE_REFLECTOR;
 	size_t n = 0;
 	r = sk_test_encode(&rp, &ro, out, cap, &n);
 	if (r)
 		return sk_error_set(err, r, 0, "reply could not be encoded");
+	if (!is_stamp && rlen < n)
+		rlen = n; /* the negotiated DSCP/ECN octet makes the reply 42 octets */
 	/* Reflector and sender fixed parts have the same size in STAMP; in TWAMP-light the rest
 	 * of the request's length is padding (RFC 6038 symmetric size), zero-filled. */
 	if (is_stamp) {
 		memcpy(out + base, req + base, len - base);
-	} else {
+	} else if (rlen > n) {
 		memset(out + n, 0, rlen - n);
+		if (feat & SK_TF_REFLECT_OCTETS) {
+			/* RFC 6038 §4.2: the reflected octets open the reply's padding; only what
+			 * the request carried and the reply has room for. */
+			size_t k = cfg->reflect_len;
+			if (k > len - base)
+				k = len - base;
+			if (k > rlen - n)
+				k = rlen - n;
+			memcpy(out + n, req + base, k);
+		}
 	}
 
 	st->rx_count++;

@@ -338,7 +338,10 @@ static enum sk_result process(struct sk_twsm *sm, enum sk_twsm_dir dir)
 		uint8_t accept = 0;
 		if (sec & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED))
 			why = check_token(sm, &m.setup);
-		if (sm->cfg.role == SK_TWSM_SERVER && sec && !(sec & sm->greeting.modes))
+		/* RFC 4656 §3.1: the Mode is chosen among those offered; a feature bit that was
+		 * not offered asks for test packets this server does not produce. */
+		if (sm->cfg.role == SK_TWSM_SERVER && sec &&
+		    (!(sec & sm->greeting.modes) || (m.setup.mode & ~sm->greeting.modes)))
 			accept = 3;
 		int idx = apply(sm, t, &m);
 		if (why) {

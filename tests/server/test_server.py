@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Full TWAMP over loopback: `stampkit server` against `stampkit controller` / `controlclient`
 # in the four security modes with several sessions, wrong keys, limits and their Accept codes,
-# a taken port, silent and garbage clients, SERVWAIT, and the control connection as
-# `stampkit decode` and tshark's twamp.control read it.
+# a taken port, silent and garbage clients, SERVWAIT, a wrong Request-TW-Session HMAC and
+# truncated messages (twampctl.py), the control connection as `stampkit decode` and tshark's
+# twamp.control read it, and the RFC 6038 / RFC 7750 features checked on the wire.
 #   usage: test_server.py STAMPKIT
 import atexit, json, os, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
@@ -104,6 +105,236 @@ def closed_within(s, secs):
         return False
     except ConnectionResetError:
         return True
+
+
+def setup_response(host, port, mode):
+    """Greeting, then an unauthenticated Set-Up-Response with Mode; returns the socket and
+    the Server-Start's Accept (None when the server closed without one)."""
+    s, modes = greeting(host, port)
+    s.sendall(struct.pack("!I", mode) + bytes(160))
+    st = b""
+    s.settimeout(5)
+    try:
+        while len(st) < 48:
+            d = s.recv(48 - len(st))
+            if not d:
+                break
+            st += d
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return s, modes, (st[15] if len(st) == 48 else None)
+
+
+def features(bin, tcpdump):
+    """RFC 6038 reflect octets and symmetrical size, RFC 7750 DSCP/ECN, checked on the wire."""
+    # Not offered: the greeting says so, the controller does not ask, a Set-Up-Response
+    # that asks anyway is refused.
+    srv = Server(bin, "127.0.0.1", "--modes", "unauth,auth", "--key-file", KEYS)
+    try:
+        for bit in (0x20, 0x40, 0x100):
+            s, modes, acc = setup_response("127.0.0.1", srv.port, 0x1 | bit)
+            check(modes & 0x160 == 0, "features offered without asking: Modes 0x%x" % modes)
+            check(acc != 0, "Set-Up-Response Mode 0x%x not offered: Server-Start Accept %r" %
+                  (0x1 | bit, acc))
+            check(closed_within(s, 5), "Mode 0x%x not offered: connection left open" % (0x1 | bit))
+            s.close()
+        for f in ("reflect-octets", "symmetrical", "dscp-ecn"):
+            _, out = controller(bin, srv.addr, "-c", "2", "-i", "1", "--features", f, want_rc=1)
+            check("does not offer the features" in out, out)
+        ss, _ = controller(bin, srv.addr, "-c", "5", "-i", "1")  # still serving
+        check(ss[0]["received"] == 5, repr(ss))
+        srv.stop()
+    finally:
+        if srv.p.poll() is None:
+            srv.p.kill()
+
+    srv = Server(bin, "127.0.0.1", "--modes", "unauth,auth,encrypted,reflect-octets,symmetrical,dscp-ecn",
+                 "--key-file", KEYS)
+    try:
+        s, modes, acc = setup_response("127.0.0.1", srv.port, 0x161)
+        check(modes & 0x160 == 0x160 and acc == 0, "features offered 0x%x, Accept %r" % (modes, acc))
+        s.close()
+        pad, count = 100, 5
+        for mode in ("unauth", "auth", "encrypted"):
+            sec = mode != "unauth"
+            for feats in ("reflect-octets", "symmetrical", "dscp-ecn", "reflect-octets,symmetrical,dscp-ecn"):
+                tport = free_port()
+                pcap = os.path.join(TMP, "features-%s-%s.pcap" % (mode, feats))
+                td = subprocess.Popen([tcpdump, "-Z", "root", "--immediate-mode", "-i", "lo", "-n", "-U",
+                                       "-c", "500", "-w", pcap,
+                                       "udp port %d or tcp port %d" % (tport, srv.port)],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                check("listening" in td.stderr.readline().decode(), "tcpdump did not start")
+                try:
+                    extra = ["--key-file", BOB] if sec else []
+                    ss, _ = controller(bin, srv.addr, "--mode-auth", mode, "-c", str(count), "-i", "2",
+                                       "--padding", str(pad), "--session-dscp", "ef", "--test-port",
+                                       str(tport), "--features", feats, *extra)
+                    time.sleep(0.3)
+                finally:
+                    td.send_signal(signal.SIGINT)
+                    td.wait(10)
+                x = ss[0]
+                what = "%s %s" % (mode, feats)
+                check(x["reflector"].endswith(":%d" % tport), "%s: port %r" % (what, x))
+                check(x["received"] == count and x["bad_replies"] == 0, "%s: %r" % (what, x))
+                pk = read_pcap(pcap)
+                req = [p for p in pk if p[4] == tport]
+                rep = [p for p in pk if p[3] == tport]
+                check(len(req) == count and len(rep) == count, "%s: %d requests, %d replies on the wire" %
+                      (what, len(req), len(rep)))
+                sym = "symmetrical" in feats
+                dscp = "dscp-ecn" in feats
+                sfix = (112 if sec else 41) if sym else (48 if sec else 14)
+                rfix = 112 if sec else (42 if dscp else 41)
+                for q in req:
+                    check(len(q[5]) == sfix + pad, "%s: request of %d octets (want %d)" %
+                          (what, len(q[5]), sfix + pad))
+                    if sym:  # RFC 6038: MBZ from the error estimate to the fixed part's end
+                        z = q[5][14:41] if not sec else q[5][26:96]
+                        if mode != "encrypted":
+                            check(z == bytes(len(z)), "%s: symmetrical MBZ not zero" % what)
+                for q, r in zip(req, rep):
+                    check(len(r[5]) == max(len(q[5]), rfix), "%s: reply of %d octets to %d" %
+                          (what, len(r[5]), len(q[5])))
+                    if dscp and mode != "encrypted":
+                        # RFC 7750: the octet after Sender TTL is the TOS the request arrived with.
+                        off = 81 if sec else 41
+                        check(r[5][off] == q[1] == 0xb8, "%s: DSCP/ECN octet 0x%02x, request TOS 0x%02x" %
+                              (what, r[5][off], q[1]))
+                    if "reflect-octets" in feats:
+                        n = x["reflect_len"]
+                        check(n == min(pad, sfix + pad - rfix), "%s: reflect_len %d" % (what, n))
+                        # The padding is never encrypted: compare it on the wire.
+                        check(r[5][rfix:rfix + n] == q[5][sfix:sfix + n] and
+                              any(r[5][rfix:rfix + n]) and not any(r[5][rfix + n:]),
+                              "%s: reflected octets differ" % what)
+                        check(x["reflect_mismatch"] == 0, "%s: %r" % (what, x))
+                    else:
+                        check(not any(r[5][rfix:]), "%s: reply padding not zero" % what)
+                if dscp:
+                    check(x["dscp_ecn"] == 0xb8, "%s: controller saw DSCP/ECN %r" % (what, x))
+                # `stampkit decode` follows the negotiation (decrypting control and test
+                # packets with the secret): the test packets in the layouts the features
+                # select, every HMAC verified, the DSCP/ECN octet as EF.
+                r = subprocess.run([bin, "decode", "--json", "--port", str(srv.port), pcap] +
+                                   (["--secret", "bob=s3cret"] if sec else []),
+                                   capture_output=True, text=True, timeout=60)
+                recs = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+                tests = [t for t in recs if t.get("kind") == "test"]
+                check(len(tests) == 2 * count and all(not t["problems"] and t["error"] is None
+                                                      for t in tests), "%s: decode %r" % (what, tests[:2]))
+                sfx = "auth" if sec else "unauth"
+                sl = {t["layout"] for t in tests if t["role"] == "sender"}
+                rl = {t["layout"] for t in tests if t["role"] == "reflector"}
+                check(sl == {"twamp_sender_sym_" + sfx if sym else "twamp_sender_" + sfx} and
+                      rl == {"twamp_reflector_%s_dscpecn" % sfx if dscp else "twamp_reflector_" + sfx},
+                      "%s: decoded layouts %r %r" % (what, sl, rl))
+                if sec:
+                    check(all(t.get("hmac_status") == 1 for t in tests),  # SK_HMAC_ST_OK
+                          "%s: decoded HMACs %r" % (what, [t.get("hmac_status") for t in tests]))
+                if dscp:
+                    check(all(t["sender_dscp"] == 46 and t["sender_ecn"] == 0 for t in tests
+                              if t["role"] == "reflector"), "%s: decoded DSCP/ECN" % what)
+                if "reflect-octets" in feats:
+                    # Decoded with the negotiated Length of padding to reflect: the reflected
+                    # octets are the start of the matching request's padding.
+                    pads = {t["seq"]: bytes.fromhex(t["padding"]) for t in tests if t["role"] == "sender"}
+                    for t in tests:
+                        if t["role"] == "reflector":
+                            ro = bytes.fromhex(t["reflected_octets"])
+                            check(len(ro) == x["reflect_len"] and ro == pads[t["sender_seq"]][:len(ro)],
+                                  "%s: decoded reflected octets %r" % (what, t))
+                if "reflect-octets" in feats:
+                    # The control exchange as `stampkit decode` reads it (decrypted with the
+                    # secret): Octets to be reflected echoed in Accept-Session, the padding
+                    # length asked for.
+                    ctl = {c["message"]: c for c in recs if c.get("kind") == "control"}
+                    check(ctl["Request-TW-Session"]["octets_reflected"] == 0x534b and
+                          ctl["Request-TW-Session"]["padding_reflected"] == x["reflect_len"] and
+                          ctl["Accept-Session"]["reflected_octets"] == 0x534b,
+                          "%s: control %r" % (what, ctl))
+        srv.stop()
+    finally:
+        if srv.p.poll() is None:
+            srv.p.kill()
+
+
+def log_of(srv, sock, want, secs=5):
+    """The server's log lines about the connection from sock, once one contains want."""
+    name = "127.0.0.1:%d:" % sock.getsockname()[1]
+    deadline = time.time() + secs
+    while True:
+        lines = [l for l in srv.logtext().splitlines() if name in l]
+        if any(want in l for l in lines) or time.time() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
+def bad_control(bin):
+    """A control client of our own (twampctl.py, written without the codec) that sends a
+    wrong HMAC or stops in the middle of a message: refused or closed, nothing accepted,
+    and a good controller is served right after."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    try:
+        import twampctl
+    except ImportError as e:
+        print("skip wrong-HMAC client: %s" % e)
+        return
+    srv = Server(bin, "127.0.0.1", "--modes", "all", "--key-file", KEYS)
+    try:
+        names = {1: "unauth", 2: "auth", 4: "encrypted", 8: "mixed"}
+        # The client itself is right: every mode sets up a session with a verified
+        # Accept-Session HMAC. Without this the refusals below would prove nothing.
+        for m in (1, 2, 4, 8):
+            c = twampctl.Client("127.0.0.1", srv.port, m, b"bob", b"s3cret")
+            check(c.send_setup() == 0, "%s: Server-Start Accept" % names[m])
+            acc, port = c.request(receiver_port=0)
+            check(acc == 0 and port != 0, "%s: good request: Accept %d port %d" % (names[m], acc, port))
+            c.close()
+        for m in (2, 4, 8):
+            # RFC 4656 §3.2 / RFC 5357 §3.2: a control message whose HMAC does not verify
+            # ends the connection; no Accept-Session, no session.
+            c = twampctl.Client("127.0.0.1", srv.port, m, b"bob", b"s3cret")
+            check(c.send_setup() == 0, "%s: Server-Start Accept" % names[m])
+            c.request(corrupt_hmac=True, upto=112)
+            t0 = time.time()
+            check(c.closed_within(5), "%s: wrong HMAC: connection left open" % names[m])
+            check(time.time() - t0 < 2, "%s: wrong HMAC: closed only after %.1f s" % (names[m], time.time() - t0))
+            lines = log_of(srv, c.s, "connection closed")
+            check(any("HMAC check failed" in l for l in lines) and
+                  not any("session accepted" in l for l in lines),
+                  "%s: wrong HMAC: server log %r" % (names[m], lines))
+            c.close()
+            extra = [] if m == 1 else ["--key-file", BOB]
+            ss, _ = controller(bin, srv.addr, "--mode-auth", names[m], "-c", "5", "-i", "1", *extra)
+            check(ss[0]["received"] == 5 and ss[0]["bad_replies"] == 0,
+                  "%s: good controller after a wrong HMAC: %r" % (names[m], ss))
+        # Truncated messages: the client closes in the middle of the Set-Up-Response or of a
+        # Request-TW-Session (before its HMAC block, inside a block).
+        cuts = [(m, "setup", n) for m in (1, 2) for n in (1, 100, 163)]
+        cuts += [(m, "request", n) for m in (1, 2, 4) for n in (1, 50, 96, 111)]
+        for m, what, n in cuts:
+            c = twampctl.Client("127.0.0.1", srv.port, m, b"bob", b"s3cret")
+            if what == "setup":
+                c.send_setup(upto=n)
+            else:
+                check(c.send_setup() == 0, "Server-Start Accept")
+                c.request(upto=n)
+            c.s.shutdown(socket.SHUT_WR)
+            check(c.closed_within(5), "%s %s cut at %d: connection left open" % (names[m], what, n))
+            lines = log_of(srv, c.s, "connection closed")
+            check(any("connection closed" in l for l in lines) and
+                  not any("session accepted" in l for l in lines),
+                  "%s %s cut at %d: server log %r" % (names[m], what, n, lines))
+            c.close()
+        for mode, extra in (("unauth", []), ("auth", ["--key-file", BOB])):
+            ss, _ = controller(bin, srv.addr, "--mode-auth", mode, "-c", "5", "-i", "1", *extra)
+            check(ss[0]["received"] == 5, "good controller after truncated clients: %r" % ss)
+        srv.stop()
+    finally:
+        if srv.p.poll() is None:
+            srv.p.kill()
 
 
 def main(bin):
@@ -225,6 +456,9 @@ def main(bin):
         if srv.p.poll() is None:
             srv.p.kill()
 
+    # 8b. A wrong Request-TW-Session HMAC, truncated messages.
+    bad_control(bin)
+
     # 9. IPv6.
     try:
         socket.socket(socket.AF_INET6, socket.SOCK_STREAM).bind(("::1", 0))
@@ -249,6 +483,9 @@ def main(bin):
     if not os.path.exists(tcpdump):
         print("skip decode interop: no tcpdump")
         return
+    # 11. RFC 6038 / RFC 7750 features.
+    features(bin, tcpdump)
+
     for mode, extra in (("unauth", []), ("auth", ["--key-file", BOB]),
                         ("encrypted", ["--key-file", BOB, "--individual"])):
         indiv = "--individual" in extra

@@ -195,6 +195,81 @@ static void test_twamp_light_sizes(void **state)
 			 SK_E_NOSPACE);
 }
 
+/* RFC 6038 / RFC 7750 features negotiated over TWAMP-Control: a 41-octet symmetrical
+ * request, the received TOS in the octet after Sender TTL, reflected padding octets. */
+static void test_twamp_features(void **state)
+{
+	(void)state;
+	uint8_t req[128], out[128];
+	struct sk_reflect_cfg c = cfg_stamp();
+	c.proto = SK_PROTO_TWAMP;
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	/* Symmetrical: 41 octets, MBZ after the error estimate; shorter is truncated. */
+	size_t n = mk_req(req, sizeof req, SK_PROTO_TWAMP, SK_SEC_UNAUTH, 9, NULL, 0);
+	memset(req + 14, 0, 27);
+	c.features = SK_TF_SYMMETRICAL;
+	for (size_t l = 14; l < 41; l++)
+		assert_int_equal(sk_reflect_build(req, l, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+						  NULL), SK_E_TRUNCATED);
+	assert_int_equal(sk_reflect_build(req, 41, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(info.len, 41);
+	assert_int_equal(info.sender_seq, 9);
+	(void)n;
+	/* DSCP/ECN: octet 41 = received TOS 0xb9, the reply grows to the 42-octet layout. */
+	c.features = SK_TF_SYMMETRICAL | SK_TF_DSCP_ECN;
+	assert_int_equal(sk_reflect_build(req, 41, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(info.len, 42);
+	assert_int_equal(out[40], 61);
+	assert_int_equal(out[41], 0xb9);
+	struct sk_test_opts ro = { .proto = SK_PROTO_TWAMP, .role = SK_ROLE_REFLECTOR,
+				   .sec = SK_SEC_UNAUTH, .features = SK_TF_DSCP_ECN };
+	struct sk_test_pkt p;
+	assert_int_equal(sk_test_decode(out, 42, &ro, &p, NULL, NULL), SK_OK);
+	assert_int_equal(p.sender_dscp, 46);
+	assert_int_equal(p.sender_ecn, 1);
+	rx.tos = -1;
+	assert_int_equal(sk_reflect_build(req, 41, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(out[41], 0);
+	rx = rx4();
+	/* Reflect octets: the first reflect_len octets of the request's padding (after its
+	 * 14-octet fixed part) open the reply's padding (after 41), the rest is zero. */
+	n = mk_req(req, sizeof req, SK_PROTO_TWAMP, SK_SEC_UNAUTH, 10, NULL, 0);
+	for (size_t i = 14; i < 80; i++)
+		req[i] = (uint8_t)(0xa0 + i);
+	c.features = SK_TF_REFLECT_OCTETS;
+	c.reflect_len = 8;
+	assert_int_equal(sk_reflect_build(req, 80, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(info.len, 80);
+	assert_memory_equal(out + 41, req + 14, 8);
+	for (size_t i = 49; i < 80; i++)
+		assert_int_equal(out[i], 0);
+	ro.features = SK_TF_REFLECT_OCTETS;
+	ro.reflect_len = 8;
+	assert_int_equal(sk_test_decode(out, 80, &ro, &p, NULL, NULL), SK_OK);
+	assert_int_equal(p.reflected_len, 8);
+	assert_memory_equal(p.reflected, req + 14, 8);
+	/* More asked than the reply holds: only what fits (39 octets), never past the reply. */
+	c.reflect_len = 500;
+	assert_int_equal(sk_reflect_build(req, 80, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_memory_equal(out + 41, req + 14, 39);
+	/* With DSCP/ECN too, the reflected octets follow the 42-octet fixed part. */
+	c.features = SK_TF_REFLECT_OCTETS | SK_TF_DSCP_ECN;
+	c.reflect_len = 4;
+	assert_int_equal(sk_reflect_build(req, 80, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
+			 SK_OK);
+	assert_int_equal(out[41], 0xb9);
+	assert_memory_equal(out + 42, req + 14, 4);
+	assert_int_equal(out[46], 0);
+}
+
 static void test_truncations(void **state)
 {
 	(void)state;
@@ -447,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_stamp_stateless),
 		cmocka_unit_test(test_stamp_stateful),
 		cmocka_unit_test(test_twamp_light_sizes),
+		cmocka_unit_test(test_twamp_features),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_tlvs_answered),
 		cmocka_unit_test(test_tlv_malformed),

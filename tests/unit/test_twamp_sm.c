@@ -458,6 +458,22 @@ static void wrong_secret(void **state)
 	assert_int_equal(p.sev.e[0].kind, SK_TWSM_EV_MESSAGE);
 	assert_int_equal(p.cli.state, SK_TWSM_CLOSED);
 	assert_int_equal(p.cev.n, 2);
+	/* RFC 6038 / RFC 7750 feature bits: accepted when offered, Accept 3 (closed) when not. */
+	const uint32_t feats[] = { SK_TWMODE_REFLECT_OCTETS, SK_TWMODE_SYMMETRICAL, SK_TWMODE_DSCP_ECN };
+	for (size_t i = 0; i < 3; i++) {
+		setup_pair(&p, "x", 4096, SK_TWMODE_UNAUTH | feats[i]);
+		pump(&p);
+		assert_int_equal(sk_twsm_client_setup(&p.cli, SK_TWMODE_UNAUTH | feats[i], NULL, NULL, 0), SK_OK);
+		pump(&p);
+		assert_int_equal(p.cli.state, SK_TWSM_WAIT_COMMAND);
+		assert_int_equal(p.srv.mode, SK_TWMODE_UNAUTH | feats[i]);
+		setup_pair(&p, "x", 4096, SK_TWMODE_UNAUTH | SK_TWMODE_INDIVIDUAL);
+		pump(&p);
+		assert_int_equal(sk_twsm_client_setup(&p.cli, SK_TWMODE_UNAUTH | feats[i], NULL, NULL, 0), SK_OK);
+		pump(&p);
+		assert_int_equal(p.cli.state, SK_TWSM_CLOSED);
+		assert_int_equal(p.stream[1][SK_TWCTL_GREETING_LEN + 15], 3); /* Server-Start Accept */
+	}
 }
 
 static void hmac_failure(void **state)

@@ -39,6 +39,13 @@ struct sk_reflect_cfg {
 	uint8_t ts_method_in; /* 1 HW assist, 2 SW local, 3 control plane */
 	uint8_t ts_method_out;
 	uint16_t reflector_msid; /* RFC 9534 Reflector Micro-session ID answered */
+	/* TWAMP features negotiated in the Set-Up-Response (SK_TF_* of testpkt.h):
+	 * SK_TF_SYMMETRICAL  the request is in the 41-octet symmetrical sender format;
+	 * SK_TF_DSCP_ECN     the reply's octet after Sender TTL holds the received TOS (RFC 7750);
+	 * SK_TF_REFLECT_OCTETS the reply's padding starts with the first reflect_len octets of
+	 *                    the request's padding (RFC 6038 "Length of padding to reflect"). */
+	uint8_t features;
+	uint16_t reflect_len;
 };
 
 /* What the receiving side saw about the request (from the socket's control messages). */
