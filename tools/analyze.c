@@ -101,26 +101,16 @@ int cmd_analyze(int argc, char **argv)
 			o.ports[o.nports++] = port;
 			break;
 		}
-		case 's': {
-			const char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg) {
-				fprintf(stderr, "stampkit analyze: --secret wants KEYID=PASSPHRASE\n");
+		case 's':
+			if (o.nsecrets >= SK_AN_MAX_SECRETS) {
+				fprintf(stderr, "stampkit analyze: at most %d --secret options\n",
+					SK_AN_MAX_SECRETS);
 				return 2;
 			}
-			size_t kl = (size_t)(eq - optarg), pl = strlen(eq + 1);
-			if (kl > SK_DISC_KEYID_MAX || pl == 0 || pl >= sizeof o.secrets[0].pass ||
-			    o.nsecrets >= SK_AN_MAX_SECRETS) {
-				fprintf(stderr, "stampkit analyze: --secret: KeyID 1-%d octets, passphrase "
-						"1-%zu octets, at most %d secrets\n",
-					SK_DISC_KEYID_MAX, sizeof o.secrets[0].pass - 1, SK_AN_MAX_SECRETS);
+			if (sk_disc_secret_parse(optarg, "analyze", &o.secrets[o.nsecrets]))
 				return 2;
-			}
-			struct sk_disc_secret *sec = &o.secrets[o.nsecrets++];
-			memcpy(sec->keyid, optarg, kl);
-			memcpy(sec->pass, eq + 1, pl);
-			sec->pass_len = pl;
+			o.nsecrets++;
 			break;
-		}
 		case 'H':
 			o.heuristic = 1;
 			break;

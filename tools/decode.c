@@ -81,31 +81,16 @@ int cmd_decode(int argc, char **argv)
 			o.ports[o.nports++] = port;
 			break;
 		}
-		case 's': {
-			const char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg) {
-				fprintf(stderr, "stampkit decode: --secret wants KEYID=PASSPHRASE\n");
-				return 2;
-			}
-			size_t kl = (size_t)(eq - optarg), pl = strlen(eq + 1);
-			if (kl > SK_DECODE_KEYID_MAX || pl == 0 || pl >= sizeof o.secrets[0].pass) {
-				fprintf(stderr,
-					"stampkit decode: --secret: KeyID 1-%d octets, passphrase 1-%zu octets\n",
-					SK_DECODE_KEYID_MAX, sizeof o.secrets[0].pass - 1);
-				return 2;
-			}
+		case 's':
 			if (o.nsecrets >= SK_DECODE_MAX_SECRETS) {
 				fprintf(stderr, "stampkit decode: at most %d --secret options\n",
 					SK_DECODE_MAX_SECRETS);
 				return 2;
 			}
-			struct sk_disc_secret *sec = &o.secrets[o.nsecrets++];
-			memset(sec, 0, sizeof *sec);
-			memcpy(sec->keyid, optarg, kl);
-			memcpy(sec->pass, eq + 1, pl);
-			sec->pass_len = pl;
+			if (sk_disc_secret_parse(optarg, "decode", &o.secrets[o.nsecrets]))
+				return 2;
+			o.nsecrets++;
 			break;
-		}
 		case 'H':
 			o.heuristic = 1;
 			break;

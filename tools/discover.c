@@ -2,6 +2,7 @@
 /* discover.c - finding test packets and their sessions in a capture, for decode and analyze.
  * Flow roles follow RFC 5357 §3.5 (negotiated Sender/Receiver Port) and RFC 8762 §4.1 (the
  * packet to the reflector port is the Session-Sender's); keys as RFC 4656 §3.1 and §4.1.2. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -375,4 +376,24 @@ struct sk_tcpstream_ops sk_disc_tcp_ops(struct sk_disc_tcp *t)
 	struct sk_tcpstream_ops ops = { disc_tcp_data, disc_tcp_gap, disc_tcp_opened,
 					disc_tcp_dropped, t };
 	return ops;
+}
+
+int sk_disc_secret_parse(const char *arg, const char *cmd, struct sk_disc_secret *out)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg) {
+		fprintf(stderr, "stampkit %s: --secret wants KEYID=PASSPHRASE\n", cmd);
+		return -1;
+	}
+	size_t kl = (size_t)(eq - arg), pl = strlen(eq + 1);
+	if (kl > SK_DISC_KEYID_MAX || pl == 0 || pl >= sizeof out->pass) {
+		fprintf(stderr, "stampkit %s: --secret: KeyID 1-%d octets, passphrase 1-%zu octets\n",
+			cmd, SK_DISC_KEYID_MAX, sizeof out->pass - 1);
+		return -1;
+	}
+	memset(out, 0, sizeof *out);
+	memcpy(out->keyid, arg, kl);
+	memcpy(out->pass, eq + 1, pl);
+	out->pass_len = pl;
+	return 0;
 }

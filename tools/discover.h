@@ -24,6 +24,10 @@ struct sk_disc_secret {
 	size_t pass_len;
 };
 
+/* Parses a --secret KEYID=PASSPHRASE argument into *out; on a malformed one, says why on
+ * stderr prefixed with "stampkit CMD" and returns -1. */
+int sk_disc_secret_parse(const char *arg, const char *cmd, struct sk_disc_secret *out);
+
 /* A test session negotiated by TWAMP-Control (Request-TW-Session + Accept-Session). */
 struct sk_twsess {
 	int used;
