@@ -220,7 +220,8 @@ static void on_event(void *ctx, const struct sk_twsm_event *ev)
 		const struct sk_twsm_session *s = sk_twsm_session(&cv->sm, (unsigned)ev->session);
 		if (s && s->state == SK_TWSESS_ACCEPTED) {
 			struct stamp_twsess t;
-			session_from(cv, cv->pinfo, cv->sm.mode, (guint8)sk_twmode_sec(s->mode), s->ipvn, s->sender_address, s->receiver_address, s->sender_port,
+			session_from(cv, cv->pinfo, cv->sm.mode, (guint8)sk_twmode_sec(s->mode), s->ipvn,
+				     s->sender_address, s->receiver_address, s->sender_port,
 				     s->reflector_port ? s->reflector_port : s->requested_port,
 				     s->padding_reflected, s->sid, s->has_keys ? s->test_aes : NULL,
 				     s->test_hmac, &t);

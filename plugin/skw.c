@@ -355,7 +355,8 @@ expert_field *skw_problem_ei(const struct skw_proto *P, enum sk_problem kind)
 	}
 }
 
-static void v_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off, const char *msg)
+static void v_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *msg)
 {
 	struct skw_ctx *c = ctx;
 	expert_field *ei = skw_problem_ei(c->P, kind);

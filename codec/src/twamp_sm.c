@@ -493,8 +493,8 @@ static enum sk_result feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8
 			size_t need = 0;
 			if (hdr[0] != (rx->type == SK_TWCTL_START_N_ACK ? SK_TWCMD_START_N_ACK
 				       : rx->type == SK_TWCTL_STOP_N_ACK ? SK_TWCMD_STOP_N_ACK : hdr[0]))
-				return fail(sm, SK_E_INVALID, SK_PROB_INVALID, rx->type, dir, "wrong command number",
-					    rx->buf, rx->have, rx->stream_off);
+				return fail(sm, SK_E_INVALID, SK_PROB_INVALID, rx->type, dir,
+					    "wrong command number", rx->buf, rx->have, rx->stream_off);
 			if (sk_twctl_needed(rx->type, hdr, 16, &need) != SK_OK || need > SK_TWSM_MAX_MSG)
 				return fail(sm, SK_E_NOSPACE, SK_PROB_LIMIT, rx->type, dir,
 					    "more sessions than this connection holds", rx->buf, rx->have,

@@ -526,7 +526,8 @@ static void c_open(void *ctx, const char *name, const char *key, size_t off, siz
 	((struct coll *)ctx)->opens++;
 }
 static void c_close(void *ctx) { ((struct coll *)ctx)->closes++; }
-static void c_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off, const char *msg)
+static void c_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *msg)
 {
 	(void)r, (void)off, (void)msg;
 	((struct coll *)ctx)->problems++;

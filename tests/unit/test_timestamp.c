@@ -182,7 +182,8 @@ static void on_field(void *ctx, const struct sk_field *f, const struct sk_value 
 	if (f->kind == SK_FK_TS)
 		s->ts_ns = v->ns, s->fmt = v->tsfmt;
 }
-static void on_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off, const char *msg)
+static void on_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		       const char *msg)
 {
 	(void)r, (void)off, (void)msg;
 	((struct seen *)ctx)->problems++;

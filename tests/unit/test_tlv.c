@@ -684,7 +684,8 @@ static void c_open(void *ctx, const char *name, const char *k, size_t off, size_
 	((struct coll *)ctx)->opens++;
 }
 static void c_close(void *ctx) { ((struct coll *)ctx)->closes++; }
-static void c_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off, const char *msg)
+static void c_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *msg)
 {
 	(void)r, (void)msg;
 	((struct coll *)ctx)->problems++;

@@ -360,7 +360,8 @@ static void c_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	if (v->vname)
 		snprintf(c->last_vname, sizeof c->last_vname, "%s", v->vname);
 }
-static void c_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off, const char *msg)
+static void c_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *msg)
 {
 	(void)r, (void)off, (void)msg;
 	((struct counts *)ctx)->problems++;

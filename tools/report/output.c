@@ -314,7 +314,8 @@ static void t_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	}
 }
 
-static void t_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off, const char *msg)
+static void t_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *msg)
 {
 	(void)kind; /* the text names the result class; the message says the rest */
 	struct sk_text_out *t = ctx;
@@ -594,7 +595,8 @@ static void j_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	}
 }
 
-static void j_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off, const char *msg)
+static void j_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *msg)
 {
 	struct sk_json_out *j = ctx;
 	if (j->nprobs++)
