@@ -340,8 +340,9 @@ static void v_field(void *ctx, const struct sk_field *f, const struct sk_value *
 		proto_item_set_generated(it);
 }
 
-/* The expert info a problem kind is filed under (its filter name is what users match). */
-expert_field *skw_problem_ei(const struct skw_proto *P, enum sk_problem kind)
+/* The expert info a problem kind is filed under (truncated, malformed, mbz_nonzero,
+ * error_estimate_zero, hmac_bad, problem: the filter names users match). */
+static expert_field *problem_ei(const struct skw_proto *P, enum sk_problem kind)
 {
 	switch (kind) {
 	case SK_PROB_TRUNCATED: return (expert_field *)&P->ei_truncated;
@@ -359,7 +360,7 @@ static void v_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t 
 		      const char *msg)
 {
 	struct skw_ctx *c = ctx;
-	expert_field *ei = skw_problem_ei(c->P, kind);
+	expert_field *ei = problem_ei(c->P, kind);
 	if (!c->problems++)
 		c->first_problem = r;
 	size_t len = 0;
