@@ -39,7 +39,7 @@ enum sk_problem {
 	SK_PROB_ERREST_MULT0,    /* Error Estimate with Multiplier 0 (RFC 4656 §4.1.2 forbids it) */
 	SK_PROB_HMAC_BAD,        /* an HMAC (packet, HMAC TLV, control message) does not verify */
 	SK_PROB_TLV_MALFORMED,   /* TLV Length wrong for its Type, a TLV after the HMAC TLV */
-	SK_PROB_UNSUPPORTED,     /* well-formed, but not handled (a command this code does not know) */
+	SK_PROB_UNSUPPORTED,     /* well-formed, not handled: an assigned command not implemented */
 	SK_PROB_STATE,           /* a message not allowed in the current protocol state */
 	SK_PROB_NO_KEY,          /* no shared secret for the KeyID: nothing can be checked */
 	SK_PROB_WRONG_KEY,       /* the shared secret does not fit (Token without the Challenge) */
@@ -56,8 +56,8 @@ enum sk_severity {
 	SK_SEV_ERROR     /* the data is wrong or cannot be trusted */
 };
 
-/* Stable short key of a kind ("truncated", "mbz_nonzero", "hmac_bad", ...): JSON member
- * value and filter suffix. "unknown" for a value outside the enum; never NULL. */
+/* Stable short key of a kind ("truncated", "mbz_nonzero", "hmac_bad", ...), e.g. the
+ * "kind" member of decode's JSON. "unknown" for a value outside the enum; never NULL. */
 const char *sk_problem_name(enum sk_problem k);
 /* Severity of a kind (SK_SEV_NONE for SK_PROB_NONE and values outside the enum). */
 enum sk_severity sk_problem_severity(enum sk_problem k);
