@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# The command line of every command: generated --help and man pages, one-line usage errors,
+# suggestions for mistyped commands and options (tests/cli).
+if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
+  add_test(NAME cli.options
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli.py
+            $<TARGET_FILE:stampkit_cli> ${CMAKE_BINARY_DIR}/tools/man)
+  set_tests_properties(cli.options PROPERTIES TIMEOUT 120)
+endif()
