@@ -26,7 +26,6 @@
 
 #include "stampkit/net.h"
 #include "stampkit/timestamp.h"
-#include "liveopt.h"
 
 #define CTRL_LEN 256
 
@@ -38,176 +37,9 @@ static union {
 	struct cmsghdr align;
 } ctrls[SK_IO_BATCH];
 
-int64_t sk_now_real_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int64_t sk_now_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int setint(int fd, int level, int name, int v)
 {
 	return setsockopt(fd, level, name, &v, sizeof v);
-}
-
-static bool is_mapped(const struct sockaddr *sa)
-{
-	return sa->sa_family == AF_INET6 &&
-	       IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
-}
-
-void sk_sockaddr_unpack(const struct sockaddr *sa, uint8_t *family, uint8_t addr[16],
-			uint16_t *port)
-{
-	memset(addr, 0, 16);
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)(const void *)sa;
-		*family = 4;
-		memcpy(addr, &s->sin_addr, 4);
-		*port = ntohs(s->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)(const void *)sa;
-		*port = ntohs(s->sin6_port);
-		if (is_mapped(sa)) {
-			*family = 4;
-			memcpy(addr, s->sin6_addr.s6_addr + 12, 4);
-		} else {
-			*family = 6;
-			memcpy(addr, s->sin6_addr.s6_addr, 16);
-		}
-	} else {
-		*family = 0;
-		*port = 0;
-	}
-}
-
-bool sk_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
-{
-	uint8_t fa, fb, aa[16], ab[16];
-	uint16_t pa, pb;
-	sk_sockaddr_unpack(a, &fa, aa, &pa);
-	sk_sockaddr_unpack(b, &fb, ab, &pb);
-	return fa && fa == fb && pa == pb && !memcmp(aa, ab, 16);
-}
-
-const char *sk_sockaddr_host(const struct sockaddr *sa, char *buf, size_t len)
-{
-	uint8_t fam, addr[16];
-	uint16_t port;
-	sk_sockaddr_unpack(sa, &fam, addr, &port);
-	if (!fam || !inet_ntop(fam == 4 ? AF_INET : AF_INET6, addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-const char *sk_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)
-{
-	char h[INET6_ADDRSTRLEN];
-	uint8_t fam, addr[16];
-	uint16_t port;
-	sk_sockaddr_unpack(sa, &fam, addr, &port);
-	sk_sockaddr_host(sa, h, sizeof h);
-	if (fam == 6)
-		snprintf(buf, len, "[%s]:%u", h, port);
-	else
-		snprintf(buf, len, "%s:%u", h, port);
-	return buf;
-}
-
-int sk_addr_parse(const char *s, uint16_t defport, int family, bool passive,
-		  struct sockaddr_storage *out, socklen_t *outlen, char *err, size_t errlen)
-{
-	char host[256] = "";
-	uint16_t port = defport;
-	const char *portstr = NULL;
-	int want6 = family == 6;
-	if (!s)
-		s = "";
-	size_t sl = strlen(s);
-	if (sl >= sizeof host) {
-		snprintf(err, errlen, "address too long");
-		return -1;
-	}
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (!close || (close[1] && close[1] != ':')) {
-			snprintf(err, errlen, "'%s': expected [IPv6] or [IPv6]:port", s);
-			return -1;
-		}
-		memcpy(host, s + 1, (size_t)(close - s - 1));
-		host[close - s - 1] = 0;
-		if (close[1] == ':')
-			portstr = close + 2;
-		want6 = 1;
-	} else {
-		const char *c1 = strchr(s, ':');
-		if (c1 && strchr(c1 + 1, ':')) {
-			memcpy(host, s, sl + 1); /* bare IPv6: no port without brackets */
-			want6 = 1;
-		} else if (c1) {
-			memcpy(host, s, (size_t)(c1 - s));
-			host[c1 - s] = 0;
-			portstr = c1 + 1;
-		} else {
-			memcpy(host, s, sl + 1);
-		}
-	}
-	if (portstr && sk_parse_port(portstr, 1, &port)) {
-		snprintf(err, errlen, "'%s': bad port '%s' (0..65535)", s, portstr);
-		return -1;
-	}
-	memset(out, 0, sizeof *out);
-	if (!host[0]) {
-		if (!passive) {
-			snprintf(err, errlen, "'%s': an address is needed", s);
-			return -1;
-		}
-		if (family == 4) {
-			struct sockaddr_in *a = (struct sockaddr_in *)out;
-			a->sin_family = AF_INET;
-			a->sin_addr.s_addr = htonl(INADDR_ANY);
-			a->sin_port = htons(port);
-			*outlen = sizeof *a;
-		} else {
-			struct sockaddr_in6 *a = (struct sockaddr_in6 *)out;
-			a->sin6_family = AF_INET6;
-			a->sin6_addr = in6addr_any;
-			a->sin6_port = htons(port);
-			*outlen = sizeof *a;
-		}
-		return 0;
-	}
-	struct addrinfo hints, *res = NULL;
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = want6 ? AF_INET6 : family == 4 ? AF_INET : AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	int rc = getaddrinfo(host, NULL, &hints, &res);
-	if (rc || !res) {
-		snprintf(err, errlen, "'%s': %s", host, rc ? gai_strerror(rc) : "no address");
-		return -1;
-	}
-	/* Prefer IPv4 for names that have both, as twampy's IPv4 path did. */
-	struct addrinfo *pick = res;
-	for (struct addrinfo *ai = res; ai && !want6 && family != 6; ai = ai->ai_next)
-		if (ai->ai_family == AF_INET) {
-			pick = ai;
-			break;
-		}
-	memcpy(out, pick->ai_addr, pick->ai_addrlen);
-	*outlen = pick->ai_addrlen;
-	if (out->ss_family == AF_INET)
-		((struct sockaddr_in *)out)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)out)->sin6_port = htons(port);
-	freeaddrinfo(res);
-	return 0;
 }
 
 static int udp_open(struct sk_io *io, const struct sockaddr *local, socklen_t len,
@@ -431,7 +263,7 @@ static int udp_send_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
 		mh->msg_iov = &iovs[i];
 		mh->msg_iovlen = 1;
 		size_t cl = 0;
-		bool peer4 = m[i].peer.ss_family == AF_INET || is_mapped((struct sockaddr *)&m[i].peer);
+		bool peer4 = m[i].peer.ss_family == AF_INET || sk_sockaddr_is_mapped((struct sockaddr *)&m[i].peer);
 		if (m[i].set_tos >= 0) {
 			struct cmsghdr *c = (struct cmsghdr *)(void *)(ctrls[i].buf + cl);
 			c->cmsg_level = peer4 ? IPPROTO_IP : IPPROTO_IPV6;
@@ -720,22 +552,6 @@ static int l2_open(struct sk_io *io, const struct sockaddr *local, socklen_t len
 	return 0;
 }
 
-static void put_sa(struct sockaddr_storage *ss, uint8_t ipver, const uint8_t *addr, uint16_t port)
-{
-	memset(ss, 0, sizeof *ss);
-	if (ipver == 4) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-		a->sin_family = AF_INET;
-		memcpy(&a->sin_addr, addr, 4);
-		a->sin_port = htons(port);
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		a->sin6_family = AF_INET6;
-		memcpy(&a->sin6_addr, addr, 16);
-		a->sin6_port = htons(port);
-	}
-}
-
 static int l2_recv_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
 {
 	if (n > SK_IO_BATCH)
@@ -768,10 +584,10 @@ static int l2_recv_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
 		o->truncated = pk.payload_len > o->cap;
 		o->len = o->truncated ? o->cap : pk.payload_len;
 		memcpy(o->buf, pk.payload, o->len);
-		put_sa(&o->peer, pk.ipver, pk.src, pk.sport);
+		sk_sockaddr_pack(&o->peer, pk.ipver, pk.src, pk.sport);
 		o->peerlen = pk.ipver == 4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 		parse_cmsgs(&hdrs[i].msg_hdr, o);
-		put_sa(&o->local, pk.ipver, pk.dst, 0);
+		sk_sockaddr_pack(&o->local, pk.ipver, pk.dst, 0);
 		o->ttl = pk.ttl;
 		o->tos = pk.tos;
 		memcpy(o->local_mac, fr, 6);
@@ -801,7 +617,7 @@ static int l2_send_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
 			h.tos = m[i].set_tos;
 		h.ipid = (uint16_t)(io->tx_next_id + i);
 		struct sockaddr_storage src;
-		put_sa(&src, bfam, baddr, bport);
+		sk_sockaddr_pack(&src, bfam, baddr, bport);
 		size_t l = sk_ipudp_build(b + 14, L2_MAX - 14, (struct sockaddr *)&src,
 					  (struct sockaddr *)&m[i].peer, &h, m[i].buf, m[i].len);
 		if (!l) {
