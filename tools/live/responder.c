@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liveopt.h"
-#include "livesys.h"
+#include "log.h"
+#include "parse.h"
+#include "sys.h"
 #include "pcapout.h"
 #include "udpio.h"
 #include "stampkit/reflect.h"
@@ -21,7 +22,6 @@
 #define TXRING 4096
 #define PROBE 128
 
-#define DIAG(...) fprintf(stderr, "stampkit responder: " __VA_ARGS__)
 
 struct session {
 	bool used;
@@ -212,10 +212,13 @@ static void pcap_msg(struct sk_pcapout *pc, int64_t ns, const struct sk_io_msg *
 		     uint16_t port, bool received, int ttl, int tos)
 {
 	struct sockaddr_storage local;
-	memcpy(&local, &m->local, sizeof local);
-	if (local.ss_family != AF_INET && local.ss_family != AF_INET6)
+	socklen_t llen;
+	uint8_t fam, addr[16];
+	uint16_t none;
+	sk_sockaddr_unpack((const struct sockaddr *)&m->local, &fam, addr, &none);
+	if (!fam)
 		return;
-	sk_sockaddr_set_port(&local, port);
+	sk_sockaddr_pack(fam, addr, port, &local, &llen);
 	if (received)
 		sk_pcapout_write(pc, ns, (const struct sockaddr *)&m->peer,
 				 (const struct sockaddr *)&local, m->ttl, m->tos, m->buf, m->len);
@@ -255,7 +258,7 @@ static int open_socket(struct responder *st)
 	socklen_t llen;
 	const char *ls = o->local ? o->local : "";
 	if (sk_addr_parse(ls, SK_RESPONDER_DEFAULT_PORT, 0, true, &local, &llen, err, sizeof err)) {
-		DIAG("%s\n", err);
+		sk_diag("%s", err);
 		return 2;
 	}
 	st->io.ops = o->raw_iface ? &sk_io_l2 : &sk_io_udp;
@@ -274,7 +277,7 @@ static int open_socket(struct responder *st)
 				      sizeof err))
 			return 0;
 	}
-	DIAG("%s\n", err);
+	sk_diag("%s", err);
 	return 1;
 }
 
@@ -308,12 +311,12 @@ static int responder_open(struct responder *st)
 	st->buckets = o->rate_limit > 0 ? calloc(RL_SLOTS, sizeof *st->buckets) : NULL;
 	if (!st->tab.s || !st->rxbuf || !st->txbuf || !st->ring ||
 	    (o->rate_limit > 0 && !st->buckets)) {
-		DIAG("out of memory\n");
+		sk_diag("out of memory");
 		return 1;
 	}
 	char err[300];
 	if (o->pcap_out && !(st->pc = sk_pcapout_open(o->pcap_out, err, sizeof err))) {
-		DIAG("--pcap-out: %s\n", err);
+		sk_diag("--pcap-out: %s", err);
 		return 1;
 	}
 	for (int i = 0; i < SK_IO_BATCH; i++) {
@@ -514,9 +517,11 @@ static void send_replies(struct responder *st, unsigned nout)
 static int responder_loop(struct responder *st)
 {
 	const struct responder_opts *o = st->o;
-	while (!sk_stop_requested()) {
-		if (sk_usr1_take())
+	while (!sk_stop_requested) {
+		if (sk_usr1_requested) {
+			sk_usr1_requested = 0;
 			print_counters(&st->cnt, o->json);
+		}
 		int64_t mono = sk_now_mono_ns();
 		if (mono >= st->next_clock) {
 			bool synced;
@@ -528,15 +533,17 @@ static int responder_loop(struct responder *st)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			DIAG("receive: %s\n", strerror(errno));
+			sk_diag("receive: %s", strerror(errno));
 			return 1;
 		}
 		if (n == 0) {
 			/* Sleep until a datagram or a signal. */
 			drain_tx_timestamps(&st->io, st->ring);
-			struct timespec dl = sk_ns_timespec(sk_now_mono_ns() + 1000000000LL);
+			int64_t wake = sk_now_mono_ns() + 1000000000LL;
+			struct timespec dl = { .tv_sec = wake / 1000000000LL,
+					       .tv_nsec = wake % 1000000000LL };
 			if (sk_io_wait(&st->io, &dl) < 0 && errno != EINTR) {
-				DIAG("wait: %s\n", strerror(errno));
+				sk_diag("wait: %s", strerror(errno));
 				return 1;
 			}
 			continue;
@@ -554,14 +561,14 @@ int responder_run(const struct responder_opts *o)
 {
 	struct responder *st = calloc(1, sizeof *st);
 	if (!st) {
-		DIAG("out of memory\n");
+		sk_diag("out of memory");
 		return 1;
 	}
 	st->o = o;
 	st->io.fd = -1;
 	int status = responder_open(st);
 	if (!status) {
-		sk_signals_install(true);
+		sk_signals_install(SK_SIG_STOP | SK_SIG_USR1);
 		status = responder_loop(st);
 		sk_log(SK_LOG_INFO, "Session reflector stopped");
 		print_counters(&st->cnt, o->json);

@@ -10,8 +10,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "liveopt.h"
-#include "livesys.h"
+#include "log.h"
+#include "parse.h"
+#include "sys.h"
 #include "output.h"
 #include "pcapout.h"
 #include "twtable.h"
@@ -57,7 +58,6 @@ struct sender {
 	struct run run;
 };
 
-#define DIAG(...) fprintf(stderr, "stampkit sender: " __VA_ARGS__)
 
 /* Scheduled send time of packet seq (CLOCK_MONOTONIC): an absolute schedule, no drift. */
 static int64_t slot(const struct sender *st, uint64_t seq)
@@ -82,7 +82,7 @@ static int sender_open(struct sender *st)
 	memcpy(io_opts.raw_mac, o->raw_mac, 6);
 	if (st->io.ops->open(&st->io, (const struct sockaddr *)&o->local, o->local_len, &io_opts,
 			     err, sizeof err)) {
-		DIAG("%s\n", err);
+		sk_diag("%s", err);
 		return 1;
 	}
 	uint8_t bf, ba[16];
@@ -93,7 +93,7 @@ static int sender_open(struct sender *st)
 	if (o->pcap_out) {
 		st->pc = sk_pcapout_open(o->pcap_out, err, sizeof err);
 		if (!st->pc || !st->have_src) {
-			DIAG("--pcap-out: %s\n", st->pc ? "no route" : err);
+			sk_diag("--pcap-out: %s", st->pc ? "no route" : err);
 			return 1;
 		}
 	}
@@ -101,8 +101,8 @@ static int sender_open(struct sender *st)
 		memcpy(&st->src_addr, &st->io.bound, sizeof st->src_addr);
 	st->ipv6 = o->remote.ss_family == AF_INET6;
 	if (o->raw_iface && !strcmp(o->raw_iface, "lo") && !st->ipv6)
-		DIAG("note: the kernel drops IPv4 packets from 127.0.0.0/8 injected on lo as "
-		     "martians (unless route_localnet is set); IPv6 or another interface works\n");
+		sk_diag("note: the kernel drops IPv4 packets from 127.0.0.0/8 injected on lo as "
+			"martians (unless route_localnet is set); IPv6 or another interface works");
 	sk_sockaddr_str((const struct sockaddr *)&o->remote, st->rs, sizeof st->rs);
 	sk_sockaddr_host((const struct sockaddr *)&o->remote, st->rhost, sizeof st->rhost);
 
@@ -127,7 +127,7 @@ static int sender_open(struct sender *st)
 	st->txbuf = malloc((size_t)SK_IO_BATCH * MAX_PKT);
 	st->rxbuf = malloc((size_t)SK_IO_BATCH * MAX_PKT);
 	if (sk_session_create(&st->sess, &scfg) != SK_OK || !st->txbuf || !st->rxbuf) {
-		DIAG("out of memory\n");
+		sk_diag("out of memory");
 		return 1;
 	}
 	sk_hist_init(&st->send_late);
@@ -197,7 +197,7 @@ static int encode_request(struct sender *st, struct sk_io_msg *m, uint64_t seq)
 		p.error_estimate |= 0x4000;
 	size_t n = 0;
 	if (sk_test_encode(&p, &st->so, m->buf, m->cap, &n) != SK_OK) {
-		DIAG("cannot encode a test packet\n");
+		sk_diag("cannot encode a test packet");
 		return -1;
 	}
 	if (o->proto == SK_PROTO_STAMP && (pad > 0 || o->ntlv || o->hmac_tlv)) {
@@ -211,7 +211,7 @@ static int encode_request(struct sender *st, struct sk_io_msg *m, uint64_t seq)
 		if (o->hmac_tlv)
 			sk_tlv_put_hmac(&w, 0, st->fixed, o->key, o->key_len);
 		if (w.err) {
-			DIAG("TLVs do not fit in a packet\n");
+			sk_diag("TLVs do not fit in a packet");
 			return -1;
 		}
 		n = w.off;
@@ -228,11 +228,11 @@ static void note_send_error(struct sender *st, const struct sk_io_msg *m)
 {
 	const struct sender_opts *o = st->o;
 	if (st->run.send_errors++ == 0 && errno == EMSGSIZE)
-		DIAG("a packet of %zu octets does not fit the path MTU%s: lower --padding%s\n",
+		sk_diag("a packet of %zu octets does not fit the path MTU%s: lower --padding%s",
 		     m->len, o->dont_fragment ? " with DF set" : "",
 		     o->dont_fragment ? " or drop --do-not-fragment" : "");
 	else if (st->run.send_errors == 1)
-		DIAG("send to %s: %s\n", st->rs, strerror(errno));
+		sk_diag("send to %s: %s", st->rs, strerror(errno));
 }
 
 /* Sends every packet whose time has come (a batch when the process is behind). 0, or -1
@@ -398,7 +398,7 @@ static int sender_loop(struct sender *st)
 	struct run *run = &st->run;
 	st->start = sk_now_mono_ns();
 	for (;;) {
-		if (sk_stop_requested()) {
+		if (sk_stop_requested) {
 			run->interrupted = true;
 			return 0;
 		}
@@ -418,9 +418,10 @@ static int sender_loop(struct sender *st)
 		/* Sleep until the next send time, the reply deadline, a reply or a signal. */
 		int64_t wake = run->sent < o->count ? slot(st, run->sent) : st->deadline;
 		if (wake > sk_now_mono_ns()) {
-			struct timespec dl = sk_ns_timespec(wake);
+			struct timespec dl = { .tv_sec = wake / 1000000000LL,
+					       .tv_nsec = wake % 1000000000LL };
 			if (sk_io_wait(&st->io, &dl) < 0) {
-				DIAG("wait: %s\n", strerror(errno));
+				sk_diag("wait: %s", strerror(errno));
 				return 1;
 			}
 		}
@@ -567,10 +568,10 @@ static void sender_report(struct sender *st)
 			printf("  Interrupted: results of the packets sent so far\n");
 	}
 	if (ob.negative || ib.negative)
-		DIAG("warning: %llu outbound and %llu inbound one-way delays are negative: the "
-		     "clocks of sender and reflector are not synchronised (values shown as "
-		     "measured, not clamped)\n", (unsigned long long)ob.negative,
-		     (unsigned long long)ib.negative);
+		sk_warn("%llu outbound and %llu inbound one-way delays are negative: the clocks "
+			"of sender and reflector are not synchronised (values shown as measured, "
+			"not clamped)", (unsigned long long)ob.negative,
+			(unsigned long long)ib.negative);
 	fflush(stdout);
 }
 
@@ -578,14 +579,14 @@ int sender_run(const struct sender_opts *o)
 {
 	struct sender *st = calloc(1, sizeof *st);
 	if (!st) {
-		DIAG("out of memory\n");
+		sk_diag("out of memory");
 		return 1;
 	}
 	st->o = o;
 	st->io.fd = -1;
 	int status = sender_open(st);
 	if (!status) {
-		sk_signals_install(false);
+		sk_signals_install(SK_SIG_STOP);
 		srandom((unsigned)sk_now_real_ns());
 		/* The default 50 us timer slack would make every wake-up that much late. */
 		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);

@@ -26,6 +26,7 @@
 
 #include "stampkit/net.h"
 #include "stampkit/timestamp.h"
+#include "parse.h"
 
 #define CTRL_LEN 256
 
@@ -40,6 +41,96 @@ static union {
 static int setint(int fd, int level, int name, int v)
 {
 	return setsockopt(fd, level, name, &v, sizeof v);
+}
+
+
+int sk_addr_parse(const char *s, uint16_t defport, int family, bool passive,
+		  struct sockaddr_storage *out, socklen_t *outlen, char *err, size_t errlen)
+{
+	char host[256] = "";
+	uint16_t port = defport;
+	const char *portstr = NULL;
+	int want6 = family == 6;
+	if (!s)
+		s = "";
+	size_t sl = strlen(s);
+	if (sl >= sizeof host) {
+		snprintf(err, errlen, "address too long");
+		return -1;
+	}
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || (close[1] && close[1] != ':')) {
+			snprintf(err, errlen, "'%s': expected [IPv6] or [IPv6]:port", s);
+			return -1;
+		}
+		memcpy(host, s + 1, (size_t)(close - s - 1));
+		host[close - s - 1] = 0;
+		if (close[1] == ':')
+			portstr = close + 2;
+		want6 = 1;
+	} else {
+		const char *c1 = strchr(s, ':');
+		if (c1 && strchr(c1 + 1, ':')) {
+			memcpy(host, s, sl + 1); /* bare IPv6: no port without brackets */
+			want6 = 1;
+		} else if (c1) {
+			memcpy(host, s, (size_t)(c1 - s));
+			host[c1 - s] = 0;
+			portstr = c1 + 1;
+		} else {
+			memcpy(host, s, sl + 1);
+		}
+	}
+	if (portstr && sk_parse_port(portstr, 1, &port)) {
+		snprintf(err, errlen, "'%s': bad port '%s' (0..65535)", s, portstr);
+		return -1;
+	}
+	memset(out, 0, sizeof *out);
+	if (!host[0]) {
+		if (!passive) {
+			snprintf(err, errlen, "'%s': an address is needed", s);
+			return -1;
+		}
+		if (family == 4) {
+			struct sockaddr_in *a = (struct sockaddr_in *)out;
+			a->sin_family = AF_INET;
+			a->sin_addr.s_addr = htonl(INADDR_ANY);
+			a->sin_port = htons(port);
+			*outlen = sizeof *a;
+		} else {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)out;
+			a->sin6_family = AF_INET6;
+			a->sin6_addr = in6addr_any;
+			a->sin6_port = htons(port);
+			*outlen = sizeof *a;
+		}
+		return 0;
+	}
+	struct addrinfo hints, *res = NULL;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = want6 ? AF_INET6 : family == 4 ? AF_INET : AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	int rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc || !res) {
+		snprintf(err, errlen, "'%s': %s", host, rc ? gai_strerror(rc) : "no address");
+		return -1;
+	}
+	/* Prefer IPv4 for names that have both, as twampy's IPv4 path did. */
+	struct addrinfo *pick = res;
+	for (struct addrinfo *ai = res; ai && !want6 && family != 6; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET) {
+			pick = ai;
+			break;
+		}
+	memcpy(out, pick->ai_addr, pick->ai_addrlen);
+	*outlen = pick->ai_addrlen;
+	if (out->ss_family == AF_INET)
+		((struct sockaddr_in *)out)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)out)->sin6_port = htons(port);
+	freeaddrinfo(res);
+	return 0;
 }
 
 static int udp_open(struct sk_io *io, const struct sockaddr *local, socklen_t len,
@@ -584,10 +675,10 @@ static int l2_recv_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
 		o->truncated = pk.payload_len > o->cap;
 		o->len = o->truncated ? o->cap : pk.payload_len;
 		memcpy(o->buf, pk.payload, o->len);
-		sk_sockaddr_pack(&o->peer, pk.ipver, pk.src, pk.sport);
-		o->peerlen = pk.ipver == 4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		sk_sockaddr_pack(pk.ipver, pk.src, pk.sport, &o->peer, &o->peerlen);
 		parse_cmsgs(&hdrs[i].msg_hdr, o);
-		sk_sockaddr_pack(&o->local, pk.ipver, pk.dst, 0);
+		socklen_t llen;
+		sk_sockaddr_pack(pk.ipver, pk.dst, 0, &o->local, &llen);
 		o->ttl = pk.ttl;
 		o->tos = pk.tos;
 		memcpy(o->local_mac, fr, 6);
@@ -617,7 +708,8 @@ static int l2_send_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
 			h.tos = m[i].set_tos;
 		h.ipid = (uint16_t)(io->tx_next_id + i);
 		struct sockaddr_storage src;
-		sk_sockaddr_pack(&src, bfam, baddr, bport);
+		socklen_t slen;
+		sk_sockaddr_pack(bfam, baddr, bport, &src, &slen);
 		size_t l = sk_ipudp_build(b + 14, L2_MAX - 14, (struct sockaddr *)&src,
 					  (struct sockaddr *)&m[i].peer, &h, m[i].buf, m[i].len);
 		if (!l) {

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "ipudp.h"
-#include "livesys.h"
+#include "sys.h"
 
 #define SK_IO_BATCH 64
 
@@ -101,6 +101,14 @@ extern const struct sk_io_ops sk_io_l2;
 /* Wait until the socket is readable or the absolute CLOCK_MONOTONIC deadline passes
  * (NULL = forever); a signal ends the wait early. 1 readable, 0 timeout/signal, -1 error. */
 int sk_io_wait(struct sk_io *io, const struct timespec *deadline);
+
+/* Clocks and socket addresses: core/sys.h. */
+
+/* The address grammar of the live tools: "", "ip", "ip:port", ":port", "[v6]:port",
+ * "[v6]", bare IPv6, host names. want_wild: an empty host means the wildcard (dual stack
+ * when family is 0). family: 0 any, 4 or 6 to prefer. 0 on success, -1 with err. */
+int sk_addr_parse(const char *s, uint16_t defport, int family, bool passive,
+		  struct sockaddr_storage *out, socklen_t *outlen, char *err, size_t errlen);
 
 /* Clock state for the Error Estimate (ntp_adjtime): packed estimate for the format and
  * whether the clock is synchronised. Cheap enough to call once a second. */
