@@ -6,16 +6,19 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "log.h"
 #include "parse.h"
 #include "sys.h"
 #include "pcapout.h"
 #include "udpio.h"
 #include "stampkit/reflect.h"
+#include "stampkit/stampkit.h"
 #include "stampkit/testpkt.h"
 #include "stampkit/timestamp.h"
 
@@ -106,34 +109,71 @@ static bool rate_ok(struct bucket *t, double pps, uint8_t family, const uint8_t 
 	return true;
 }
 
+/* The counters at exit and on SIGUSR1: one JSON document
+ * {"command":"responder","version":...,"counters":{...},"sessions":[]}, or a table. */
+static void counters_json(const struct counters *c)
+{
+	struct sk_jw w;
+	sk_jw_init(&w, stdout);
+	sk_jw_obj(&w, NULL);
+	sk_jw_str(&w, "command", "responder");
+	sk_jw_str(&w, "version", STAMPKIT_VERSION);
+	sk_jw_obj(&w, "counters");
+	sk_jw_u64(&w, "received", c->received);
+	sk_jw_u64(&w, "reflected", c->reflected);
+	sk_jw_u64(&w, "malformed", c->malformed);
+	sk_jw_u64(&w, "oversized", c->oversized);
+	sk_jw_obj(&w, "refused");
+	sk_jw_u64(&w, "short", c->refused_short);
+	sk_jw_u64(&w, "auth", c->refused_auth);
+	sk_jw_u64(&w, "self", c->refused_self);
+	sk_jw_u64(&w, "allow", c->refused_allow);
+	sk_jw_u64(&w, "rate", c->refused_rate);
+	sk_jw_obj_end(&w);
+	sk_jw_u64(&w, "send_errors", c->send_errors);
+	sk_jw_obj(&w, "tlv");
+	sk_jw_u64(&w, "unknown", c->tlv_unknown);
+	sk_jw_u64(&w, "malformed", c->tlv_malformed);
+	sk_jw_u64(&w, "hmac_bad", c->tlv_hmac_bad);
+	sk_jw_obj_end(&w);
+	sk_jw_u64(&w, "sessions_full", c->sessions_full);
+	sk_jw_obj_end(&w);
+	/* The reflector keeps no results of its own: its sessions are the senders'. */
+	sk_jw_arr(&w, "sessions");
+	sk_jw_arr_end(&w);
+	sk_jw_obj_end(&w);
+	fputc('\n', stdout);
+}
+
+static void counters_table(const struct counters *c)
+{
+	const struct { const char *label; uint64_t v; } rows[] = {
+		{ "received", c->received },
+		{ "reflected", c->reflected },
+		{ "malformed", c->malformed },
+		{ "oversized", c->oversized },
+		{ "refused: too short", c->refused_short },
+		{ "refused: authentication", c->refused_auth },
+		{ "refused: own address", c->refused_self },
+		{ "refused: not in --allow", c->refused_allow },
+		{ "refused: --rate-limit", c->refused_rate },
+		{ "send errors", c->send_errors },
+		{ "TLVs unknown", c->tlv_unknown },
+		{ "TLVs malformed", c->tlv_malformed },
+		{ "HMAC TLVs bad", c->tlv_hmac_bad },
+		{ "sessions table full", c->sessions_full },
+	};
+	printf("Responder counters\n");
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		printf("  %-26s %" PRIu64 "\n", rows[i].label, rows[i].v);
+}
+
 static void print_counters(const struct counters *c, bool json)
 {
 	if (json)
-		printf("{\"type\":\"responder\",\"received\":%llu,\"reflected\":%llu,\"malformed\":%llu,"
-		       "\"oversized\":%llu,\"refused\":{\"short\":%llu,\"auth\":%llu,\"self\":%llu,"
-		       "\"allow\":%llu,\"rate\":%llu},"
-		       "\"send_errors\":%llu,\"tlv\":{\"unknown\":%llu,\"malformed\":%llu,"
-		       "\"hmac_bad\":%llu},\"sessions_full\":%llu}\n",
-		       (unsigned long long)c->received, (unsigned long long)c->reflected,
-		       (unsigned long long)c->malformed, (unsigned long long)c->oversized,
-		       (unsigned long long)c->refused_short, (unsigned long long)c->refused_auth,
-		       (unsigned long long)c->refused_self, (unsigned long long)c->refused_allow,
-		       (unsigned long long)c->refused_rate, (unsigned long long)c->send_errors,
-		       (unsigned long long)c->tlv_unknown, (unsigned long long)c->tlv_malformed,
-		       (unsigned long long)c->tlv_hmac_bad, (unsigned long long)c->sessions_full);
+		counters_json(c);
 	else
-		printf("received %llu reflected %llu malformed %llu oversized %llu refused %llu "
-		       "(short %llu, auth %llu, self %llu, allow %llu, rate %llu) send-errors %llu "
-		       "tlv-unknown %llu tlv-malformed %llu tlv-hmac-bad %llu\n",
-		       (unsigned long long)c->received, (unsigned long long)c->reflected,
-		       (unsigned long long)c->malformed, (unsigned long long)c->oversized,
-		       (unsigned long long)(c->refused_short + c->refused_auth + c->refused_self +
-					    c->refused_allow + c->refused_rate),
-		       (unsigned long long)c->refused_short, (unsigned long long)c->refused_auth,
-		       (unsigned long long)c->refused_self, (unsigned long long)c->refused_allow,
-		       (unsigned long long)c->refused_rate, (unsigned long long)c->send_errors,
-		       (unsigned long long)c->tlv_unknown, (unsigned long long)c->tlv_malformed,
-		       (unsigned long long)c->tlv_hmac_bad);
+		counters_table(c);
 	fflush(stdout);
 }
 

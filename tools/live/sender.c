@@ -15,7 +15,7 @@
 #include "sys.h"
 #include "output.h"
 #include "pcapout.h"
-#include "twtable.h"
+#include "report.h"
 #include "udpio.h"
 #include "stampkit/metrics.h"
 #include "stampkit/reflect.h"
@@ -41,7 +41,7 @@ struct sender {
 	struct sk_pcapout *pc;
 	struct sockaddr_storage src_addr; /* our address as routed towards REMOTE */
 	bool have_src;
-	char rs[80], rhost[64];
+	char rs[64], rhost[64];
 	uint8_t sec;
 	size_t fixed;        /* the mode's fixed request length */
 	size_t min_len;      /* the smallest symmetric request */
@@ -56,6 +56,7 @@ struct sender {
 	uint8_t *txbuf, *rxbuf;
 	struct sk_io_msg tx[SK_IO_BATCH], rx[SK_IO_BATCH];
 	struct run run;
+	char tlv_json[256], send_json[256]; /* raw members of the session object */
 };
 
 
@@ -428,151 +429,84 @@ static int sender_loop(struct sender *st)
 	}
 }
 
-/* Delay members of analyze's direction object, microseconds with ns resolution; null where
- * not computable. */
-static void json_delays(const struct sk_dstats_summary *d, bool first)
+/* Members of the session object only the sender knows; a table line (label) only when
+ * there is something to say. The raw JSON texts live in st until the writers ran. */
+static void add_members(struct sender *st, struct sk_rsession *r)
 {
-	if (!d->count) {
-		printf("%s\"min_us\":null,\"avg_us\":null,\"max_us\":null,\"p50_us\":null,"
-		       "\"p90_us\":null,\"p99_us\":null,\"jitter_us\":null,\"negative\":null",
-		       first ? "" : ",");
-		return;
-	}
-	printf("%s\"min_us\":%.3f,\"avg_us\":%.3f,\"max_us\":%.3f,\"p50_us\":%.3f,"
-	       "\"p90_us\":%.3f,\"p99_us\":%.3f", first ? "" : ",", (double)d->min / 1e3,
-	       d->mean / 1e3, (double)d->max / 1e3, (double)d->p50 / 1e3, (double)d->p90 / 1e3,
-	       (double)d->p99 / 1e3);
-	if (d->count >= 2)
-		printf(",\"jitter_us\":%.3f", d->jitter_ns / 1e3);
-	else
-		printf(",\"jitter_us\":null");
-	printf(",\"negative\":%llu", (unsigned long long)d->negative);
-}
-
-/* analyze's direction object: loss, duplicates, reordering (null when the direction cannot
- * be told), then the delays. */
-static void json_dir(const char *name, const struct sk_dstats_summary *d, bool known,
-		     uint64_t lost, uint64_t dups, uint64_t reord, uint64_t sent)
-{
-	printf(",\"%s\":{", name);
-	if (known)
-		printf("\"lost\":%llu,\"loss_pct\":%.3f,\"duplicates\":%llu,\"reordered\":%llu",
-		       (unsigned long long)lost, sent ? 100.0 * (double)lost / (double)sent : 0.0,
-		       (unsigned long long)dups, (unsigned long long)reord);
-	else
-		printf("\"lost\":null,\"loss_pct\":null,\"duplicates\":null,\"reordered\":null");
-	json_delays(d, false);
-	printf("}");
-}
-
-
-/* The results (legacy shapes until the report model is in). */
-static void sender_report(struct sender *st)
-{
-	const struct sender_opts *o = st->o;
-	struct run *run = &st->run;
-	struct sk_session *sess = st->sess;
-	sk_session_finish(sess);
-	struct sk_session_summary sum;
-	sk_session_summary(sess, run->sent, &sum);
-	struct sk_dstats_summary ob, ib, rt, rs_;
-	sk_dstats_summarize(sk_session_dstats(sess, SK_DIR_OUTBOUND), &ob);
-	sk_dstats_summarize(sk_session_dstats(sess, SK_DIR_INBOUND), &ib);
-	sk_dstats_summarize(sk_session_dstats(sess, SK_DIR_RTT), &rt);
-	sk_dstats_summarize(sk_session_dstats(sess, SK_DIR_RESIDENCE), &rs_);
-	bool known = !sum.direction_unknown;
+	const struct run *run = &st->run;
 	int64_t e50 = 0, e99 = 0;
 	sk_hist_quantile(&st->send_late, 50, &e50);
 	sk_hist_quantile(&st->send_late, 99, &e99);
 	double span = (double)(run->last_send_mono - run->first_send_mono) / 1e9;
 	double achieved = run->sent > 1 && span > 0 ? (double)(run->sent - 1) / span : 0;
-	if (st->o->json) {
-		/* The session object of `stampkit analyze --json` (docs/analyze.md), then what
-		 * only the sender knows. */
-		char ls_[80];
-		sk_sockaddr_str((struct sockaddr *)&st->src_addr, ls_, sizeof ls_);
-		printf("{\"type\":\"session\",\"sender\":\"%s\",\"reflector\":\"%s\",\"ssid\":", ls_, st->rs);
-		if (o->proto == SK_PROTO_STAMP)
-			printf("%ld", (long)o->ssid);
-		else
-			printf("null");
-		printf(",\"mode\":\"%s\",\"sent\":%llu,\"received\":%llu,\"reflected\":%llu,"
-		       "\"unknown_lost\":%llu,\"reflector_state\":\"%s\"",
-		       o->proto == SK_PROTO_STAMP ? "stamp" : "twamp-light",
-		       (unsigned long long)run->sent, (unsigned long long)sum.received,
-		       (unsigned long long)sum.reflected, (unsigned long long)sum.unknown_lost,
-		       sum.received == 0 ? "unknown" : sum.stateful ? "stateful" : "stateless-or-unknown");
-		json_dir("outbound", &ob, known, sum.outbound_lost, sum.outbound_duplicates,
-			 sum.outbound_reordered, run->sent);
-		json_dir("inbound", &ib, known, sum.inbound_lost, sum.inbound_duplicates,
-			 sum.inbound_reordered, run->sent);
-		json_dir("roundtrip", &rt, true, sum.lost, sum.duplicates, sum.reordered, run->sent);
-		printf(",\"residence\":{");
-		json_delays(&rs_, true);
-		printf("},\"wire\":null");
-		printf(",\"auth\":%s,\"interrupted\":%s,\"max_extent\":{\"roundtrip\":%llu,"
-		       "\"outbound\":%llu,\"inbound\":%llu},\"bad_replies\":%llu,\"foreign\":%llu,"
-		       "\"never_sent\":%llu,\"bad_timestamps\":%llu,\"jitter_algorithm\":\"RFC 3550\","
-		       "\"t4\":\"%s\"",
-		       st->sec ? "true" : "false", run->interrupted ? "true" : "false",
-		       (unsigned long long)sum.max_extent, (unsigned long long)sum.outbound_max_extent,
-		       (unsigned long long)sum.inbound_max_extent, (unsigned long long)run->bad_replies,
-		       (unsigned long long)run->foreign, (unsigned long long)run->beyond,
-		       (unsigned long long)sum.bad_timestamps,
-		       run->kernel_t4 ? (st->io.rx_hw ? "hardware" : "kernel") : "user");
-		printf(",\"tlv\":{\"replies\":%llu,\"u\":%llu,\"m\":%llu,\"i\":%llu,\"c\":%llu,"
-		       "\"hmac_bad\":%llu}", (unsigned long long)run->tlv_replies,
-		       (unsigned long long)run->tlv_u, (unsigned long long)run->tlv_m,
-		       (unsigned long long)run->tlv_i, (unsigned long long)run->tlv_c,
-		       (unsigned long long)run->tlv_hmac_bad);
-		printf(",\"send\":{\"interval_ns\":%.1f,\"achieved_pps\":%.1f,\"send_errors\":%llu,"
-		       "\"late_p50_ns\":%lld,\"late_p99_ns\":%lld}}\n",
-		       st->interval_ns, achieved, (unsigned long long)run->send_errors, (long long)e50,
-		       (long long)e99);
-	} else {
-		sk_twtab_head(stdout);
-		if (sum.received == 0) {
-			printf("  NO STATS AVAILABLE (100%% loss)\n");
-		} else {
-			char lb[16];
-			sk_twtab_loss(lb, sizeof lb, sum.outbound_lost, run->sent, known);
-			sk_twtab_row_stats(stdout, "Outbound:", &ob, lb);
-			sk_twtab_loss(lb, sizeof lb, sum.inbound_lost, run->sent, known);
-			sk_twtab_row_stats(stdout, "Inbound:", &ib, lb);
-			sk_twtab_loss(lb, sizeof lb, sum.lost, run->sent, true);
-			sk_twtab_row_stats(stdout, "Roundtrip:", &rt, lb);
-		}
-		sk_twtab_foot(stdout);
-		printf("  Sent %llu, received %llu, lost %llu", (unsigned long long)run->sent,
-		       (unsigned long long)sum.received, (unsigned long long)sum.lost);
-		if (known)
-			printf(" (outbound %llu, inbound %llu, after the last reply %llu)",
-			       (unsigned long long)sum.outbound_lost, (unsigned long long)sum.inbound_lost,
-			       (unsigned long long)sum.unknown_lost);
-		else if (sum.lost)
-			printf(" (direction unknown: the reflector copies sequence numbers)");
-		printf("\n  Duplicates %llu, reordered %llu", (unsigned long long)sum.duplicates,
-		       (unsigned long long)sum.reordered);
-		if (known)
-			printf(" (outbound %llu/%llu, inbound %llu/%llu)",
-			       (unsigned long long)sum.outbound_duplicates,
-			       (unsigned long long)sum.outbound_reordered,
-			       (unsigned long long)sum.inbound_duplicates,
-			       (unsigned long long)sum.inbound_reordered);
-		printf("\n");
-		if (run->bad_replies || run->foreign || run->beyond)
-			printf("  Ignored: %llu malformed replies, %llu from elsewhere, %llu never sent\n",
-			       (unsigned long long)run->bad_replies, (unsigned long long)run->foreign,
-			       (unsigned long long)run->beyond);
-		if (run->interrupted)
-			printf("  Interrupted: results of the packets sent so far\n");
+	struct sk_session_summary sum;
+	sk_session_summary(st->sess, run->sent, &sum);
+	sk_rsession_kv_bool(r, "auth", NULL, st->sec != SK_SEC_UNAUTH);
+	sk_rsession_kv_bool(r, "interrupted", run->interrupted ? "interrupted by a signal" : NULL,
+			    run->interrupted);
+	sk_rsession_kv_u64(r, "send_errors", run->send_errors ? "send errors" : NULL,
+			   run->send_errors);
+	sk_rsession_kv_u64(r, "bad_replies", run->bad_replies ? "malformed replies ignored" : NULL,
+			   run->bad_replies);
+	sk_rsession_kv_u64(r, "foreign", run->foreign ? "replies from elsewhere ignored" : NULL,
+			   run->foreign);
+	sk_rsession_kv_u64(r, "never_sent", run->beyond ? "replies to numbers never sent" : NULL,
+			   run->beyond);
+	sk_rsession_kv_u64(r, "bad_timestamps", sum.bad_timestamps ? "bad timestamps" : NULL,
+			   sum.bad_timestamps);
+	sk_rsession_kv_str(r, "jitter_algorithm", NULL, "RFC 3550");
+	sk_rsession_kv_str(r, "t4", NULL,
+			   run->kernel_t4 ? (st->io.rx_hw ? "hardware" : "kernel") : "user");
+	snprintf(st->tlv_json, sizeof st->tlv_json,
+		 "{\"replies\":%llu,\"u\":%llu,\"m\":%llu,\"i\":%llu,\"c\":%llu,\"hmac_bad\":%llu}",
+		 (unsigned long long)run->tlv_replies, (unsigned long long)run->tlv_u,
+		 (unsigned long long)run->tlv_m, (unsigned long long)run->tlv_i,
+		 (unsigned long long)run->tlv_c, (unsigned long long)run->tlv_hmac_bad);
+	sk_rsession_kv_raw(r, "tlv", st->tlv_json);
+	snprintf(st->send_json, sizeof st->send_json,
+		 "{\"interval_ns\":%.1f,\"achieved_pps\":%.1f,\"late_p50_ns\":%lld,"
+		 "\"late_p99_ns\":%lld}", st->interval_ns, achieved, (long long)e50, (long long)e99);
+	sk_rsession_kv_raw(r, "send", st->send_json);
+}
+
+/* The results through the report model: one session, twampy's table block and the
+ * summary, or one JSON document. */
+static void sender_report(struct sender *st)
+{
+	const struct sender_opts *o = st->o;
+	sk_session_finish(st->sess);
+	struct sk_rsession *r = calloc(1, sizeof *r);
+	if (!r) {
+		sk_diag("out of memory");
+		return;
 	}
-	if (ob.negative || ib.negative)
+	struct sk_session_summary sum;
+	sk_session_summary(st->sess, st->run.sent, &sum);
+	if (sum.received)
+		sk_rsession_from_sender(r, st->sess, st->run.sent);
+	else
+		sk_rsession_silent(r, st->run.sent);
+	r->index = 1;
+	sk_sockaddr_str((struct sockaddr *)&st->src_addr, r->sender, sizeof r->sender);
+	snprintf(r->reflector, sizeof r->reflector, "%s", st->rs);
+	r->mode = o->proto == SK_PROTO_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
+	r->has_ssid = o->proto == SK_PROTO_STAMP;
+	r->ssid = o->ssid;
+	add_members(st, r);
+	struct sk_report rep = { .command = "sender", .sessions = r, .nsessions = 1 };
+	if (o->json)
+		sk_report_json(stdout, &rep);
+	else
+		sk_report_table(stdout, &rep);
+	fflush(stdout);
+	const struct sk_rdir *ob = &r->dir[SK_RDIR_OUT], *ib = &r->dir[SK_RDIR_IN];
+	uint64_t nob = ob->have_delay ? ob->delay.negative : 0;
+	uint64_t nib = ib->have_delay ? ib->delay.negative : 0;
+	if (nob || nib)
 		sk_warn("%llu outbound and %llu inbound one-way delays are negative: the clocks "
 			"of sender and reflector are not synchronised (values shown as measured, "
-			"not clamped)", (unsigned long long)ob.negative,
-			(unsigned long long)ib.negative);
-	fflush(stdout);
+			"not clamped)", (unsigned long long)nob, (unsigned long long)nib);
+	free(r);
 }
 
 int sender_run(const struct sender_opts *o)
