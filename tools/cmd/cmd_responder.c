@@ -12,7 +12,7 @@
 #include "stampkit/testpkt.h"
 
 enum { O_STATEFUL = SK_O_LOCAL + 1, O_TIMER, O_SHORT, O_MAXSIZE, O_MAXSESS, O_ALLOW,
-       O_RATELIMIT, O_RAWL2 };
+       O_RATELIMIT };
 
 static const struct sk_optdef o_stateful = {
 	O_STATEFUL, "stateful", 0, SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
@@ -45,12 +45,6 @@ static const struct sk_optdef o_ratelimit = {
 	O_RATELIMIT, "rate-limit", 0, SK_OK_DOUBLE, "PPS", 1, 1e9, NULL, false, NULL,
 	"answer at most PPS requests per second per source address", NULL
 };
-static const struct sk_optdef o_rawl2 = {
-	O_RAWL2, "raw", 0, SK_OK_STRING, "IFACE", 0, 0, NULL, false, NULL,
-	"reflect at layer 2 on IFACE (AF_PACKET): LOCAL is the ADDRESS:PORT answered, the "
-	"interface needs no IP address", NULL
-};
-
 static const struct sk_optdef *const responder_own[] = {
 	&o_stateful, &o_timer, &o_short, &o_maxsize, &o_maxsess, &o_allow, &o_ratelimit, NULL
 };
@@ -58,7 +52,7 @@ static const struct sk_optdef *const responder_proto[] = {
 	&sk_opt_mode, &sk_opt_auth, &sk_opt_timestamp, NULL
 };
 static const struct sk_optdef *const responder_io[] = {
-	&sk_opt_json, &sk_opt_pcap_out, &sk_opt_hwts, &o_rawl2, NULL
+	&sk_opt_json, &sk_opt_pcap_out, &sk_opt_hwts, &sk_opt_raw, NULL
 };
 static const struct sk_optgroup g_own = { "Responder options", responder_own };
 static const struct sk_optgroup g_proto = { "Protocol options", responder_proto };
@@ -96,7 +90,7 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 	case O_MAXSIZE: o->max_size = (long)v->i; return 0;
 	case O_MAXSESS: o->max_sessions = (long)v->i; return 0;
 	case O_RATELIMIT: o->rate_limit = v->d; return 0;
-	case O_RAWL2: o->raw_iface = v->s; return 0;
+	case SK_O_RAW: o->raw_iface = v->s; return 0;
 	case O_ALLOW:
 		if (o->nallow == SK_RESPONDER_MAX_ALLOW) {
 			snprintf(err, errlen, "at most %d prefixes", SK_RESPONDER_MAX_ALLOW);

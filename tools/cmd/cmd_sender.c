@@ -15,7 +15,7 @@
 
 #define MAX_PKT 65535
 
-enum { O_SSID = SK_O_LOCAL + 1, O_TLV, O_RAW, O_RAWMAC, O_FLOW };
+enum { O_SSID = SK_O_LOCAL + 1, O_TLV, O_RAWMAC, O_FLOW };
 
 static const struct sk_optdef o_ssid = {
 	O_SSID, "ssid", 0, SK_OK_INT, "N", 0, 65535, NULL, false, "0",
@@ -28,12 +28,6 @@ static const struct sk_optdef o_tlv = {
 	"access-report:id=N,code=N, follow-up-telemetry, hmac (needs --auth; always last), "
 	"destination-address:addr=IP, return-path:code=N, return-path:addr=IP, "
 	"micro-session:sender=N, raw:type=N,len=N (RFC 8972 §4, RFC 9503, RFC 9534)", NULL
-};
-static const struct sk_optdef o_raw = {
-	O_RAW, "raw", 0, SK_OK_STRING, "IFACE", 0, 0, NULL, false, NULL,
-	"send through AF_PACKET on IFACE with IP/UDP headers built here: LOCAL is the source "
-	"written (any address; replies arrive only if it is this host's); --ttl, --tos/--dscp, "
-	"--do-not-fragment and --flow-label go into the header", NULL
 };
 static const struct sk_optdef o_rawmac = {
 	O_RAWMAC, "raw-mac", 0, SK_OK_STRING, "MAC", 0, 0, NULL, false, "00:00:00:00:00:00",
@@ -53,7 +47,7 @@ static const struct sk_optdef *const sender_proto[] = {
 	&sk_opt_mode, &sk_opt_auth, &sk_opt_timestamp, NULL
 };
 static const struct sk_optdef *const sender_io[] = {
-	&sk_opt_json, &sk_opt_pcap_out, &sk_opt_hwts, &o_raw, &o_rawmac, &o_flow, NULL
+	&sk_opt_json, &sk_opt_pcap_out, &sk_opt_hwts, &sk_opt_raw, &o_rawmac, &o_flow, NULL
 };
 static const struct sk_optgroup g_own = { "Sender options", sender_own };
 static const struct sk_optgroup g_proto = { "Protocol options", sender_proto };
@@ -110,7 +104,7 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 			o->tlvs[o->ntlv++] = t;
 		return 0;
 	}
-	case O_RAW: o->raw_iface = v->s; return 0;
+	case SK_O_RAW: o->raw_iface = v->s; return 0;
 	case O_RAWMAC: {
 		unsigned mb[6];
 		char tail;
@@ -235,7 +229,6 @@ const struct sk_cmddef sk_cmd_sender = {
 	.min_operands = 0,
 	.max_operands = 2,
 	.exits = sender_exits,
-	.see_also = "stampkit-responder(1), stampkit-analyze(1), stampkit-decode(1), "
-		    "stampkit-dscptable(1)",
+	.see_also = "stampkit-responder(1), stampkit-analyze(1), stampkit-dscptable(1)",
 	.main = sender_main,
 };
