@@ -71,9 +71,27 @@ def main():
 
     # The other commands: the shared envelope and their result member.
     sess = copy.deepcopy(good["sessions"][0])
-    sess["send_errors"] = 0
+    sess.update(index=1, wire=None, auth=False, interrupted=False, send_errors=0,
+                bad_replies=0, foreign=0, never_sent=0, bad_timestamps=0,
+                jitter_algorithm="RFC 3550", t4="kernel",
+                tlv={"replies": 0, "u": 0, "m": 0, "i": 0, "c": 0, "hmac_bad": 0},
+                send={"interval_ns": 1e6, "achieved_pps": 999.9, "late_p50_ns": 12000,
+                      "late_p99_ns": 40000})
     env = {"version": good["version"]}
-    expect("sender", dict(env, command="sender", sessions=[sess]), 0)
+    summ = dict(good["summary"], sessions=1)
+    expect("sender", dict(env, command="sender", sessions=[sess], summary=summ), 0)
+    s2 = copy.deepcopy(sess)
+    s2.pop("tlv")
+    expect("sender session without its own members", dict(env, command="sender", sessions=[s2],
+                                                           summary=summ), 1, "$.sessions[0]")
+    s2 = dict(copy.deepcopy(sess), frobs=1)
+    expect("unknown member in a sender session", dict(env, command="sender", sessions=[s2],
+                                                      summary=summ), 1, "$.sessions[0]")
+    s2 = copy.deepcopy(sess)
+    s2["send"]["late"] = 1
+    expect("unknown member of the sender's send", dict(env, command="sender", sessions=[s2],
+                                                       summary=summ), 1, "$.sessions[0].send")
+    expect("sender without summary", dict(env, command="sender", sessions=[sess]), 1, "$")
     expect("sender without sessions", dict(env, command="sender"), 1, "$")
     expect("sender with a bad session", dict(env, command="sender", sessions=[{"index": 1}]), 1,
            "$.sessions[0]")
@@ -86,7 +104,17 @@ def main():
         {"frame": 1, "kind": "test", "problems": [
             {"code": "x", "kind": "frob", "offset": 0, "message": "m"}]}]), 1,
         "$.packets[0].problems[0].kind")
-    expect("responder", dict(env, command="responder", counters={"received": 3}), 0)
+    counters = {"received": 3, "reflected": 2, "malformed": 1, "oversized": 0,
+                "refused": {"short": 0, "auth": 0, "self": 0, "allow": 0, "rate": 0},
+                "send_errors": 0, "tlv": {"unknown": 0, "malformed": 0, "hmac_bad": 0},
+                "sessions_full": 0}
+    expect("responder", dict(env, command="responder", counters=counters, sessions=[]), 0)
+    expect("responder with a counter missing", dict(env, command="responder", counters=dict(
+        (k, v) for k, v in counters.items() if k != "oversized"), sessions=[]), 1, "$.counters")
+    expect("responder with an unknown counter", dict(env, command="responder", counters=dict(
+        counters, frobs=1), sessions=[]), 1, "$.counters")
+    expect("responder with sessions", dict(env, command="responder", counters=counters,
+                                           sessions=[{"index": 1}]), 1, "$.sessions")
     expect("server without counters", dict(env, command="server", sessions=[]), 1, "$")
     return 1 if fails else 0
 
