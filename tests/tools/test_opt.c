@@ -183,6 +183,14 @@ static void test_errors(void **state)
 	struct seen s;
 	assert_usage_error(parse(&s, "--numbr", "3", "f", NULL), "did you mean '--number'?");
 	assert_usage_error(parse(&s, "--zzzzzz", "f", NULL), "unknown option '--zzzzzz'");
+	/* no abbreviations: --num is not --number (it would hide options of other meanings) */
+	assert_usage_error(parse(&s, "--num", "3", "f", NULL), "unknown option '--num'");
+	assert_usage_error(parse(&s, "--verbos", "f", NULL), "did you mean '--verbose'?");
+	/* a value that looks like an option is still a value */
+	assert_int_equal(parse(&s, "--name", "--x", "f", NULL), SK_OPT_CONTINUE);
+	assert_string_equal(s.name, "--x");
+	assert_int_equal(parse(&s, "-I--y", "--name=--z", "f", NULL), SK_OPT_CONTINUE);
+	assert_string_equal(s.name, "--z");
 	assert_usage_error(parse(&s, "-x", "f", NULL), "unknown option '-x'");
 	assert_usage_error(parse(&s, "--number", "101", "f", NULL), "1 to 100");
 	assert_usage_error(parse(&s, "--number", "0", "f", NULL), "1 to 100");
