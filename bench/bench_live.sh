@@ -20,7 +20,8 @@ PORT_R=47862
 PORT_E=47863
 TMP=$(mktemp -d)
 trap 'kill $RP $EP 2>/dev/null || true; rm -rf "$TMP"' EXIT INT TERM
-field() { $PY -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+# d: the sender's session object (its --json document holds one session).
+field() { $PY -c "import json,sys; d=json.load(open(sys.argv[1]))['sessions'][0]; print(eval(sys.argv[2]))" "$@"; }
 
 "$SK" responder -q --json 127.0.0.1:$PORT_R > "$TMP/resp.json" & RP=$!
 "$ECHO" $PORT_E > "$TMP/echo.json" & EP=$!
@@ -30,7 +31,7 @@ sleep 0.5
 "$SK" sender --json --rate 10000000 -c "$N" --timeout 1 127.0.0.1:$PORT_R > "$TMP/s_resp.json"
 "$SK" sender --json --rate 10000000 -c "$N" --timeout 1 127.0.0.1:$PORT_E > "$TMP/s_echo.json" 2>/dev/null
 kill -INT $RP $EP; wait $RP $EP 2>/dev/null || true
-R=$(tail -1 "$TMP/resp.json" | $PY -c "import json,sys; print(json.load(sys.stdin)['reflected'])")
+R=$(tail -1 "$TMP/resp.json" | $PY -c "import json,sys; print(json.load(sys.stdin)['counters']['reflected'])")
 E=$(tail -1 "$TMP/echo.json" | $PY -c "import json,sys; print(json.load(sys.stdin)['echoed'])")
 SR=$(field "$TMP/s_resp.json" "d['send']['achieved_pps']")
 SE=$(field "$TMP/s_echo.json" "d['send']['achieved_pps']")
@@ -61,7 +62,7 @@ sleep 0.5
 DR=$(overload $PORT_R)
 DE=$(overload $PORT_E)
 kill -INT $RP $EP; wait $RP $EP 2>/dev/null || true
-R=$(tail -1 "$TMP/resp.json" | $PY -c "import json,sys; print(json.load(sys.stdin)['reflected'])")
+R=$(tail -1 "$TMP/resp.json" | $PY -c "import json,sys; print(json.load(sys.stdin)['counters']['reflected'])")
 E=$(tail -1 "$TMP/echo.json" | $PY -c "import json,sys; print(json.load(sys.stdin)['echoed'])")
 $PY - "$N" "$R" "$E" "$DR" "$DE" <<'PYEOF'
 import sys

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Live tests of `stampkit sender` / `responder` over loopback (tests/live): end to end, the
 # impairment relay, on-the-wire checks with tcpdump, robustness, interop with tshark and scapy,
-# and a veth pair between two network namespaces the test creates and removes.
+# a veth pair between two network namespaces the test creates and removes, and --json
+# validated against docs/schema/stampkit.schema.json (live.json).
 # Each is bounded in packets and time; exit status 77 means a needed tool is missing.
 if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
-  foreach(t e2e impair wire robust interop netns)
+  foreach(t e2e impair wire robust interop netns json)
     add_test(NAME live.${t}
       COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/live/test_${t}.py
               $<TARGET_FILE:stampkit_cli>)

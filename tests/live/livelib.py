@@ -26,21 +26,33 @@ def check(cond, msg):
 class Responder:
     """`stampkit responder` in the background; stop() returns its JSON counters."""
 
-    def __init__(self, bin, local, *args):
+    def __init__(self, bin, local, *args, prefix=()):
         self.dir = tempfile.mkdtemp(prefix="sk-live-")
         self.log = os.path.join(self.dir, "responder.log")
         self.out = open(os.path.join(self.dir, "responder.out"), "w+")
-        self.p = subprocess.Popen([bin, "responder", "-v", "-l", self.log, "--json", *args, local],
-                                  stdout=self.out, stderr=subprocess.STDOUT)
+        self.err = open(os.path.join(self.dir, "responder.err"), "w+")
+        self.p = subprocess.Popen([*prefix, bin, "responder", "-v", "-l", self.log, "--json",
+                                   *args, local], stdout=self.out, stderr=self.err)
         deadline = time.time() + 5
         while time.time() < deadline:
             if self.p.poll() is not None:
-                self.out.seek(0)
-                raise Fail("responder exited: " + self.out.read())
+                self.err.seek(0)
+                raise Fail("responder exited: " + self.err.read())
             if os.path.exists(self.log) and "Wait to receive" in open(self.log).read():
                 return
             time.sleep(0.02)
         raise Fail("responder did not start")
+
+    def documents(self):
+        """Every counters document printed so far: standard output holds nothing else."""
+        self.out.seek(0)
+        docs = []
+        for l in self.out.read().splitlines():
+            d = json.loads(l)
+            check(d["command"] == "responder" and d["sessions"] == [] and
+                  isinstance(d["counters"], dict), "responder document %r" % d)
+            docs.append(d)
+        return docs
 
     def stop(self):
         if self.p.poll() is None:
@@ -50,11 +62,10 @@ class Responder:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 raise Fail("responder did not stop on SIGINT")
-        self.out.seek(0)
-        lines = [l for l in self.out.read().splitlines() if l.startswith("{")]
         check(self.p.returncode == 0, "responder exit status %s" % self.p.returncode)
-        check(lines, "responder printed no counters")
-        return json.loads(lines[-1])
+        docs = self.documents()
+        check(docs, "responder printed no counters")
+        return docs[-1]["counters"]
 
 
 def per_dir(s, key):
@@ -62,13 +73,24 @@ def per_dir(s, key):
     return {d: s[d][key] for d in ("outbound", "inbound", "roundtrip")}
 
 
-def sender(bin, *args, timeout=60, want_rc=0):
-    r = subprocess.run([bin, "sender", "--json", *args], capture_output=True, text=True,
+def sender_doc(out):
+    """The sender's standard output: exactly one JSON document with one session."""
+    d = json.loads(out)
+    check(d["command"] == "sender" and isinstance(d["version"], str) and
+          len(d["sessions"]) == 1 and d["sessions"][0]["index"] == 1,
+          "sender document %r" % d)
+    s, m = d["sessions"][0], d["summary"]
+    check(m["sessions"] == 1 and m["sent"] == s["sent"] and m["received"] == s["received"] and
+          m["lost"] == s["roundtrip"]["lost"], "sender summary %r" % m)
+    return s
+
+
+def sender(bin, *args, timeout=60, want_rc=0, prefix=()):
+    r = subprocess.run([*prefix, bin, "sender", "--json", *args], capture_output=True, text=True,
                        timeout=timeout)
     check(r.returncode == want_rc, "sender exit %d: %s" % (r.returncode, r.stderr))
-    lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
-    check(lines, "sender printed no JSON: " + r.stdout + r.stderr)
-    return json.loads(lines[-1])
+    check(r.stdout.strip(), "sender printed no JSON: " + r.stderr)
+    return sender_doc(r.stdout)
 
 
 class Capture:

@@ -4,7 +4,7 @@
 # IMIX, stateful numbering, authenticated mode (good and wrong key), twampy's table.
 #   usage: test_e2e.py STAMPKIT
 import json, os, signal, socket, subprocess, tempfile, time
-from livelib import Responder, check, free_port, per_dir, run, sender
+from livelib import Responder, check, free_port, per_dir, run, sender, sender_doc
 
 
 def main(bin):
@@ -17,8 +17,8 @@ def main(bin):
                 check(s["sent"] == 20 and s["received"] == 20 and
                       s["roundtrip"]["lost"] == 0,
                       "%s %s: %r" % (host, mode, s))
-                check(s["type"] == "session" and s["mode"] == mode and s["reflector"].endswith(
-                    ":%d" % port), "session object %r" % s)
+                check(s["mode"] == mode and s["reflector"].endswith(":%d" % port) and
+                      s["sender"].startswith(host + ":"), "session object %r" % s)
                 check(s["t4"] == "kernel", "T4 from the kernel receive timestamp")
                 check(0 < s["roundtrip"]["min_us"] <= s["roundtrip"]["p50_us"] <=
                       s["roundtrip"]["max_us"] < 100000, "round trip %r" % s["roundtrip"])
@@ -60,7 +60,7 @@ def main(bin):
         time.sleep(0.5)
         p.send_signal(signal.SIGINT)
         out, _ = p.communicate(timeout=10)
-        s = json.loads(out.splitlines()[-1])
+        s = sender_doc(out)
         check(p.returncode == 0 and s["interrupted"] and 20 <= s["sent"] <= 80,
               "SIGINT: status %d %r" % (p.returncode, s))
         check(s["received"] >= s["sent"] - 1, "SIGINT results: %r" % s)
@@ -135,16 +135,31 @@ def main(bin):
     check(rows[6 + 56] == "nc2            56             1110 0000      E0", rows[6 + 56])
     check(rows[6 + 63] == "cp63           63             1111 1100      FC", rows[6 + 63])
 
-    # twampy's table: exact rules, header and footer; 100% loss line when nothing answers.
+    # twampy's table inside the session block (a "Session 1:" line first, the summary
+    # last): exact rules, header and footer; 100% loss line when nothing answers.
     port = free_port()
-    out = subprocess.run([bin, "sender", "127.0.0.1:%d" % port, "-c", "3", "-i", "1",
-                          "--timeout", "0.3"], capture_output=True, text=True, timeout=30).stdout
-    lines = out.splitlines()
+    t = subprocess.run([bin, "sender", "127.0.0.1:%d" % port, "-c", "3", "-i", "1",
+                        "--timeout", "0.3"], capture_output=True, text=True, timeout=30)
+    lines = t.stdout.splitlines()
+    check(t.returncode == 0 and lines[0].startswith("Session 1: 127.0.0.1:") and
+          lines[0].endswith(" -> 127.0.0.1:%d, stamp SSID 0, silent reflector, no replies" % port),
+          "session line: %r" % lines[:1])
+    lines = lines[1:]
     check(lines[0] == "=" * 79 and lines[2] == "-" * 79, "table rules: %r" % lines[:3])
     check(lines[1] == "Direction         Min         Max         Avg          Jitter     Loss",
           "table header %r" % lines[1])
     check(lines[3] == "  NO STATS AVAILABLE (100% loss)", "100%% loss line: %r" % lines[3])
     check(lines[5] == " " * 52 + "Jitter Algorithm [RFC3550]", "footer %r" % lines[5])
+    check(lines[6] == "=" * 79 and lines[7] == "  Sent 3, received 0, lost 3",
+          "counts after the table: %r" % lines[6:8])
+    check(lines[-1] == "Summary: 1 session, sent 3, received 0, lost 3 (100.0%), "
+          "0 duplicates, 0 reordered", "summary line %r" % lines[-1])
+    # Log lines (-v) go to standard error, never into the table.
+    check(not any(" INFO " in l for l in lines), "log lines on standard output")
+    v = subprocess.run([bin, "sender", "127.0.0.1:%d" % port, "-c", "2", "-i", "1",
+                        "--timeout", "0.2", "-v"], capture_output=True, text=True, timeout=30)
+    check("INFO     Sent to 127.0.0.1 [sseq=1]" in v.stderr and " INFO " not in v.stdout and
+          v.stdout.startswith("Session 1: "), "-v lines: %r / %r" % (v.stdout, v.stderr))
 
     # Hardware timestamps on an interface without them: a clear error, no silent fallback.
     for cmd in (["responder", "127.0.0.1:%d" % free_port()], ["sender", "127.0.0.1:9"]):

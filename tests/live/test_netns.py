@@ -5,7 +5,7 @@
 # requests that need fragmenting, and a clear error for a packet past the MTU with DF.
 #   usage: test_netns.py STAMPKIT   (needs root and iproute2; exit 77 otherwise)
 import json, os, shutil, subprocess, sys, tempfile, time
-from livelib import Fail, Responder, check, run, SKIP
+from livelib import Fail, Responder, check, run, sender, SKIP
 
 if os.geteuid() != 0 or not shutil.which("ip"):
     sys.exit(SKIP)
@@ -100,28 +100,13 @@ def main(bin):
         teardown()
 
 
-class NsResponder(Responder):
-    """The responder run inside a namespace (prefix: the `ip netns exec` command)."""
-
-    def __init__(self, prefix, local, *args):
-        self.dir = tempfile.mkdtemp(prefix="sk-live-")
-        self.log = os.path.join(self.dir, "responder.log")
-        self.out = open(os.path.join(self.dir, "responder.out"), "w+")
-        self.p = subprocess.Popen(prefix + ["responder", "-v", "-l", self.log, "--json", *args,
-                                            local], stdout=self.out, stderr=subprocess.STDOUT)
-        deadline = time.time() + 5
-        while time.time() < deadline:
-            if os.path.exists(self.log) and "Wait to receive" in open(self.log).read():
-                return
-            time.sleep(0.02)
-        raise Fail("responder did not start in the namespace")
+def NsResponder(prefix, local, *args):
+    """The responder run inside a namespace (prefix: the `ip netns exec` command + binary)."""
+    return Responder(prefix[-1], local, *args, prefix=prefix[:-1])
 
 
 def nssender(prefix, *args):
-    r = subprocess.run(prefix + ["sender", "--json", *args], capture_output=True, text=True,
-                       timeout=60)
-    check(r.returncode == 0, "sender: " + r.stderr)
-    return json.loads(r.stdout.splitlines()[-1])
+    return sender(prefix[-1], *args, prefix=prefix[:-1])
 
 
 run(main)

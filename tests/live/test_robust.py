@@ -67,9 +67,8 @@ def main(bin):
         # SIGUSR1: the counters so far, and the responder keeps running.
         r.p.send_signal(signal.SIGUSR1)
         time.sleep(0.3)
-        r.out.seek(0)
-        first = [l for l in r.out.read().splitlines() if l.startswith("{")]
-        check(len(first) == 1 and json.loads(first[0])["malformed"] == short and
+        first = r.documents()
+        check(len(first) == 1 and first[0]["counters"]["malformed"] == short and
               r.p.poll() is None, "SIGUSR1 counters: %r" % first)
     finally:
         c = r.stop()

@@ -199,7 +199,8 @@ def main(bin):
         s = subprocess.run([bin, "sender", "--json", "127.0.0.1:%d" % port, "-c", "10", "-i", "1",
                             "--auth", key, "--tlv", "hmac", "--pcap-out", rec],
                            capture_output=True, text=True, timeout=30)
-        check(s.returncode == 0 and json.loads(s.stdout)["received"] == 10, s.stdout + s.stderr)
+        check(s.returncode == 0 and json.loads(s.stdout)["sessions"][0]["received"] == 10,
+              s.stdout + s.stderr)
         j, err = replay_json(bin, rec, "--port", str(port), "--to", "127.0.0.1:%d" % port, "--topspeed",
                              "--auth", key, "--renumber")
         check(j["sessions"][0]["sent"] == 10 and j["sessions"][0]["received"] == 10,

@@ -444,7 +444,7 @@ def main(bin):
         r = subprocess.run([bin, "sender", "--json", "--mode", "twamp-light", info["reflector"],
                             "127.0.0.1:%d" % sport, "-c", "10", "-i", "5"],
                            capture_output=True, text=True, timeout=30)
-        s = json.loads([l for l in r.stdout.splitlines() if l.startswith("{")][-1])
+        s = json.loads(r.stdout)["sessions"][0]
         check(s["received"] == 10, "external sender through controlclient's session: %r" % s)
         t0 = time.time()
         cc.wait(10)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test_liveopt.c - the live tools' address grammar, DSCP names, checked numbers, --tlv
- * parsing and encoding, IMIX lists. */
+/* test_liveopt.c - the live commands' address grammar, DSCP names, checked numbers, --tlv
+ * parsing and encoding, IMIX lists, and the sender's and responder's option checks (the
+ * option table's ranges and conflicts, and the combinations their commands check). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +11,9 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "liveopt.h"
+#include "commands.h"
+#include "optgroups.h"
+#include "parse.h"
 #include "tlvopt.h"
 #include "udpio.h"
 
@@ -59,6 +62,22 @@ static void test_addr_grammar(void **state)
 	addr_bad("no-such-host.invalid", false);
 }
 
+static int common_only(void *ctx, const struct sk_optdef *def, const struct sk_optval *v,
+		       char *err, size_t errlen)
+{
+	return sk_common_handle(ctx, def, v, err, errlen) < 0 ? -1 : 0;
+}
+
+/* The shared options as the sender's table takes them. */
+static int parse_common(struct sk_common *c, char **argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	sk_common_init(c);
+	return sk_opt_parse(&sk_cmd_sender, argc, argv, common_only, c, NULL, NULL);
+}
+
 static void test_dscp(void **state)
 {
 	(void)state;
@@ -87,15 +106,61 @@ static void test_dscp(void **state)
 	assert_string_equal(sk_dscp_name(48, b, sizeof b), "nc1");
 	assert_string_equal(sk_dscp_name(44, b, sizeof b), "cp44"); /* twampy has no "va" */
 	/* --dscp writes DSCP << 2 (twampy wrote the DSCP itself). */
-	struct sk_liveopt o;
-	sk_liveopt_init(&o);
-	assert_int_equal(sk_liveopt_handle(&o, SK_OPT_DSCP, "ef", "t"), 1);
-	assert_int_equal(o.tos, 0xb8);
-	assert_int_equal(sk_liveopt_handle(&o, SK_OPT_TOS, "256", "t"), -1);
-	assert_int_equal(sk_liveopt_handle(&o, SK_OPT_PADDING, "-1", "t"), 1);
-	assert_int_equal(o.padding, -1);
-	assert_int_equal(sk_liveopt_handle(&o, SK_OPT_PADDING, "-2", "t"), -1);
-	assert_int_equal(sk_liveopt_handle(&o, SK_OPT_TTL, "0", "t"), -1);
+	struct sk_common c;
+	char *a1[] = { "sender", "--dscp", "ef", NULL };
+	assert_int_equal(parse_common(&c, a1), SK_OPT_CONTINUE);
+	assert_int_equal(c.tos, 0xb8);
+	char *a2[] = { "sender", "--tos", "256", NULL };
+	assert_int_equal(parse_common(&c, a2), SK_EXIT_USAGE);
+	char *a3[] = { "sender", "--padding", "-1", NULL };
+	assert_int_equal(parse_common(&c, a3), SK_OPT_CONTINUE);
+	assert_int_equal(c.padding, -1);
+	char *a4[] = { "sender", "--padding", "-2", NULL };
+	assert_int_equal(parse_common(&c, a4), SK_EXIT_USAGE);
+	char *a5[] = { "sender", "--ttl", "0", NULL };
+	assert_int_equal(parse_common(&c, a5), SK_EXIT_USAGE);
+	char *a6[] = { "sender", "--dscp", "bogus", NULL };
+	assert_int_equal(parse_common(&c, a6), SK_EXIT_USAGE);
+}
+
+/* Usage errors of the sender and the responder: exit status 2 before any socket is opened. */
+static void test_usage(void **state)
+{
+	(void)state;
+	char *bad[][8] = {
+		{ "sender", "--interval", "10", "--rate", "5", NULL }, /* declared conflict */
+		{ "sender", "--interval", "0", NULL },
+		{ "sender", "--count", "0", NULL },
+		{ "sender", "--ssid", "65536", NULL },
+		{ "sender", "--reflector", "maybe", NULL },
+		{ "sender", "--tlv", "hmac", NULL },                  /* needs --auth */
+		{ "sender", "--mode", "twamp-light", "--tlv", "location", NULL },
+		{ "sender", "--mode", "twamp-light", "--timestamp", "ptp", NULL },
+		{ "sender", "--padding", "2", NULL },                 /* STAMP: 0 or >= 4 */
+		{ "sender", "--rate", "1000", "--duration", "1000000", NULL },
+		{ "sender", "--raw-mac", "00:11:22", NULL },
+		{ "sender", "--flow-label", "1048576", NULL },
+		{ "sender", "[::1]", "127.0.0.1", NULL },             /* two IP versions */
+		{ "sender", "a", "b", "c", NULL },
+		{ "sender", "--bogus", NULL },
+		{ "responder", "--allow", "300.1.1.1", NULL },
+		{ "responder", "--max-size", "43", NULL },
+		{ "responder", "--rate-limit", "0.5", NULL },
+		{ "responder", "127.0.0.1:1", "127.0.0.1:2", NULL },
+		{ "responder", "127.0.0.1:99999", NULL },
+		{ "reflector", "--timer", "-1", NULL },
+		{ "dscptable", "--bogus", NULL },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int argc = 0;
+		while (bad[i][argc])
+			argc++;
+		const struct sk_cmddef *cmd = sk_command_find(bad[i][0]);
+		assert_non_null(cmd);
+		int st = cmd->main(argc, bad[i]);
+		if (st != SK_EXIT_USAGE)
+			fail_msg("%s %s: exit %d, want 2", bad[i][0], bad[i][1], st);
+	}
 }
 
 static void test_numbers(void **state)
@@ -194,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_addr_grammar),
 		cmocka_unit_test(test_dscp),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_tlvopt),
 		cmocka_unit_test(test_imix),
 	};

@@ -163,6 +163,17 @@ const struct sk_optdef sk_opt_key_file = {
 	"TWAMP shared secrets, one 'KeyID passphrase' line each (RFC 4656 §3.1)", NULL
 };
 
+/* ---- AF_PACKET I/O ---- */
+
+const struct sk_optdef sk_opt_raw = {
+	SK_O_RAW, "raw", 0, SK_OK_STRING, "IFACE", 0, 0, NULL, false, NULL,
+	"packets through AF_PACKET on IFACE with IP/UDP headers built here. sender: LOCAL is "
+	"the source address written (any address; replies arrive only if it is this host's), "
+	"--ttl, --tos/--dscp, --do-not-fragment and --flow-label go into the header. "
+	"responder: reflects at layer 2 for LOCAL ADDRESS:PORT, which the interface need not "
+	"have", NULL
+};
+
 /* ---- struct sk_common ---- */
 
 void sk_common_init(struct sk_common *c)

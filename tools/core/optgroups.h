@@ -30,6 +30,8 @@ enum {
 	SK_O_PORT, SK_O_HEURISTIC, SK_O_SECRET,
 	/* TWAMP-Control keys (server, controller, controlclient) */
 	SK_O_KEY_FILE,
+	/* AF_PACKET I/O on an interface (sender, responder) */
+	SK_O_RAW,
 	SK_O_LOCAL = 100
 };
 
@@ -43,6 +45,7 @@ extern const struct sk_optdef sk_opt_count, sk_opt_interval, sk_opt_rate, sk_opt
 extern const struct sk_optdef sk_opt_reflector;
 extern const struct sk_optdef sk_opt_port, sk_opt_heuristic, sk_opt_secret;
 extern const struct sk_optdef sk_opt_key_file;
+extern const struct sk_optdef sk_opt_raw;
 
 /* Whole groups that several commands take as they are. */
 extern const struct sk_optgroup sk_group_log; /* -l, -q, -v, -d */

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "udpio.h"
+#include "sys.h"
 
 static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
 {

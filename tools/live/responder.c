@@ -1,26 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* responder.c - `stampkit responder` (alias `reflector`): a STAMP (RFC 8762 §4.3, RFC 8972)
- * and TWAMP-light (RFC 5357 §4.2) Session-Reflector over the I/O layer; the replies are
- * built by the codec (reflect.h). */
-#include <errno.h>
+/* responder.c - the Session-Reflector of `stampkit responder` (alias `reflector`): STAMP
+ * (RFC 8762 §4.3, RFC 8972) and TWAMP-light (RFC 5357 §4.2) over the I/O layer; the
+ * replies are built by the codec (reflect.h). */
+#include "responder.h"
+
 #include <arpa/inet.h>
-#include <getopt.h>
-#include <signal.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "liveopt.h"
+#include "jsonw.h"
+#include "log.h"
+#include "parse.h"
+#include "sys.h"
 #include "pcapout.h"
 #include "udpio.h"
 #include "stampkit/reflect.h"
+#include "stampkit/stampkit.h"
 #include "stampkit/testpkt.h"
 #include "stampkit/timestamp.h"
 
-#define DEFAULT_PORT 862
 #define TXRING 4096
 #define PROBE 128
+
 
 struct session {
 	bool used;
@@ -39,14 +43,7 @@ struct counters {
 		tlv_hmac_bad, sessions_full;
 };
 
-/* --allow: address prefixes whose requests are answered (none given: everyone). */
-#define MAX_ALLOW 32
-struct prefix {
-	uint8_t family, len;
-	uint8_t addr[16];
-};
-
-static int parse_prefix(const char *s, struct prefix *p)
+int sk_prefix_parse(const char *s, struct sk_prefix *p)
 {
 	char buf[80];
 	const char *slash = strchr(s, '/');
@@ -69,7 +66,7 @@ static int parse_prefix(const char *s, struct prefix *p)
 	return 0;
 }
 
-static bool prefix_match(const struct prefix *p, uint8_t family, const uint8_t *a)
+bool sk_prefix_match(const struct sk_prefix *p, uint8_t family, const uint8_t *a)
 {
 	if (p->family != family)
 		return false;
@@ -112,75 +109,71 @@ static bool rate_ok(struct bucket *t, double pps, uint8_t family, const uint8_t 
 	return true;
 }
 
-static volatile sig_atomic_t stop_flag, dump_flag;
-
-static void on_stop(int sig)
+/* The counters at exit and on SIGUSR1: one JSON document
+ * {"command":"responder","version":...,"counters":{...},"sessions":[]}, or a table. */
+static void counters_json(const struct counters *c)
 {
-	(void)sig;
-	stop_flag = 1;
+	struct sk_jw w;
+	sk_jw_init(&w, stdout);
+	sk_jw_obj(&w, NULL);
+	sk_jw_str(&w, "command", "responder");
+	sk_jw_str(&w, "version", STAMPKIT_VERSION);
+	sk_jw_obj(&w, "counters");
+	sk_jw_u64(&w, "received", c->received);
+	sk_jw_u64(&w, "reflected", c->reflected);
+	sk_jw_u64(&w, "malformed", c->malformed);
+	sk_jw_u64(&w, "oversized", c->oversized);
+	sk_jw_obj(&w, "refused");
+	sk_jw_u64(&w, "short", c->refused_short);
+	sk_jw_u64(&w, "auth", c->refused_auth);
+	sk_jw_u64(&w, "self", c->refused_self);
+	sk_jw_u64(&w, "allow", c->refused_allow);
+	sk_jw_u64(&w, "rate", c->refused_rate);
+	sk_jw_obj_end(&w);
+	sk_jw_u64(&w, "send_errors", c->send_errors);
+	sk_jw_obj(&w, "tlv");
+	sk_jw_u64(&w, "unknown", c->tlv_unknown);
+	sk_jw_u64(&w, "malformed", c->tlv_malformed);
+	sk_jw_u64(&w, "hmac_bad", c->tlv_hmac_bad);
+	sk_jw_obj_end(&w);
+	sk_jw_u64(&w, "sessions_full", c->sessions_full);
+	sk_jw_obj_end(&w);
+	/* The reflector keeps no results of its own: its sessions are the senders'. */
+	sk_jw_arr(&w, "sessions");
+	sk_jw_arr_end(&w);
+	sk_jw_obj_end(&w);
+	fputc('\n', stdout);
 }
 
-static void on_usr1(int sig)
+static void counters_table(const struct counters *c)
 {
-	(void)sig;
-	dump_flag = 1;
-}
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: stampkit responder [options] [LOCAL]\n"
-		"       (alias: stampkit reflector)\n\n"
-		"Reflects STAMP (default) or TWAMP-light test packets. LOCAL is ip, ip:port, :port,\n"
-		"[v6]:port, [v6], a bare IPv6 address or a host name; default ':862' on every IPv4\n"
-		"and IPv6 address (twampy's default was :20001).\n\n"
-		"Responder options:\n"
-		"  --stateful            own sequence numbers per session (RFC 8762 §4.3.2); the\n"
-		"                        default in STAMP is stateless (copy the sender's number);\n"
-		"                        TWAMP-light replies always carry their own numbers\n"
-		"  --timer S             forget a session idle for S seconds (default 30)\n"
-		"  --allow-short         answer TWAMP-light requests shorter than 41 octets with a\n"
-		"                        41-octet reply (larger than the request: off by default)\n"
-		"  --max-size N          largest request accepted (default 9216 octets)\n"
-		"  --max-sessions N      sessions remembered at once (default 4096)\n"
-		"  --allow PREFIX        answer only these sources (repeatable; 192.0.2.0/24, ::1)\n"
-		"  --rate-limit PPS      answer at most PPS requests per second per source address\n"
-		"  --pcap-out FILE       write every datagram received and every reply sent\n"
-		"                        (nanosecond pcap, raw IP, kernel receive times)\n"
-		"  --raw IFACE           reflect at layer 2 on IFACE (AF_PACKET): LOCAL is the\n"
-		"                        ADDRESS:PORT answered, the interface needs no IP address\n\n");
-	sk_liveopt_help(out);
-	fprintf(out, "\nCounters go to standard output at exit (SIGINT/SIGTERM) and on SIGUSR1.\n");
+	const struct { const char *label; uint64_t v; } rows[] = {
+		{ "received", c->received },
+		{ "reflected", c->reflected },
+		{ "malformed", c->malformed },
+		{ "oversized", c->oversized },
+		{ "refused: too short", c->refused_short },
+		{ "refused: authentication", c->refused_auth },
+		{ "refused: own address", c->refused_self },
+		{ "refused: not in --allow", c->refused_allow },
+		{ "refused: --rate-limit", c->refused_rate },
+		{ "send errors", c->send_errors },
+		{ "TLVs unknown", c->tlv_unknown },
+		{ "TLVs malformed", c->tlv_malformed },
+		{ "HMAC TLVs bad", c->tlv_hmac_bad },
+		{ "sessions table full", c->sessions_full },
+	};
+	printf("Responder counters\n");
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		printf("  %-26s %" PRIu64 "\n", rows[i].label, rows[i].v);
 }
 
 static void print_counters(const struct counters *c, bool json)
 {
 	if (json)
-		printf("{\"type\":\"responder\",\"received\":%llu,\"reflected\":%llu,\"malformed\":%llu,"
-		       "\"oversized\":%llu,\"refused\":{\"short\":%llu,\"auth\":%llu,\"self\":%llu,"
-		       "\"allow\":%llu,\"rate\":%llu},"
-		       "\"send_errors\":%llu,\"tlv\":{\"unknown\":%llu,\"malformed\":%llu,"
-		       "\"hmac_bad\":%llu},\"sessions_full\":%llu}\n",
-		       (unsigned long long)c->received, (unsigned long long)c->reflected,
-		       (unsigned long long)c->malformed, (unsigned long long)c->oversized,
-		       (unsigned long long)c->refused_short, (unsigned long long)c->refused_auth,
-		       (unsigned long long)c->refused_self, (unsigned long long)c->refused_allow,
-		       (unsigned long long)c->refused_rate, (unsigned long long)c->send_errors,
-		       (unsigned long long)c->tlv_unknown, (unsigned long long)c->tlv_malformed,
-		       (unsigned long long)c->tlv_hmac_bad, (unsigned long long)c->sessions_full);
+		counters_json(c);
 	else
-		printf("received %llu reflected %llu malformed %llu oversized %llu refused %llu "
-		       "(short %llu, auth %llu, self %llu, allow %llu, rate %llu) send-errors %llu "
-		       "tlv-unknown %llu tlv-malformed %llu tlv-hmac-bad %llu\n",
-		       (unsigned long long)c->received, (unsigned long long)c->reflected,
-		       (unsigned long long)c->malformed, (unsigned long long)c->oversized,
-		       (unsigned long long)(c->refused_short + c->refused_auth + c->refused_self +
-					    c->refused_allow + c->refused_rate),
-		       (unsigned long long)c->refused_short, (unsigned long long)c->refused_auth,
-		       (unsigned long long)c->refused_self, (unsigned long long)c->refused_allow,
-		       (unsigned long long)c->refused_rate, (unsigned long long)c->send_errors,
-		       (unsigned long long)c->tlv_unknown, (unsigned long long)c->tlv_malformed,
-		       (unsigned long long)c->tlv_hmac_bad);
+		counters_table(c);
 	fflush(stdout);
 }
 
@@ -259,13 +252,13 @@ static void pcap_msg(struct sk_pcapout *pc, int64_t ns, const struct sk_io_msg *
 		     uint16_t port, bool received, int ttl, int tos)
 {
 	struct sockaddr_storage local;
-	memcpy(&local, &m->local, sizeof local);
-	if (local.ss_family == AF_INET)
-		((struct sockaddr_in *)&local)->sin_port = htons(port);
-	else if (local.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&local)->sin6_port = htons(port);
-	else
+	socklen_t llen;
+	uint8_t fam, addr[16];
+	uint16_t none;
+	sk_sockaddr_unpack((const struct sockaddr *)&m->local, &fam, addr, &none);
+	if (!fam)
 		return;
+	sk_sockaddr_pack(fam, addr, port, &local, &llen);
 	if (received)
 		sk_pcapout_write(pc, ns, (const struct sockaddr *)&m->peer,
 				 (const struct sockaddr *)&local, m->ttl, m->tos, m->buf, m->len);
@@ -275,363 +268,352 @@ static void pcap_msg(struct sk_pcapout *pc, int64_t ns, const struct sk_io_msg *
 				 m->buf, m->len);
 }
 
-int cmd_responder(int argc, char **argv)
-{
-	struct sk_liveopt lo;
-	sk_liveopt_init(&lo);
-	bool stateful = false, allow_short = false;
-	long timer = 30, max_size = 9216, max_sessions = 4096;
-	enum { O_STATEFUL = SK_OPT_LOCAL_BASE, O_TIMER, O_SHORT, O_MAXSIZE, O_MAXSESS, O_ALLOW,
-	       O_RATE, O_PCAP, O_RAW };
-	const char *pcap_path = NULL;
-	const char *raw_iface = NULL;
-	struct prefix allow[MAX_ALLOW];
-	unsigned nallow = 0;
-	double rate_limit = 0;
-	static const struct option longopts[] = {
-		SK_LIVEOPT_LONG,
-		{ "stateful", no_argument, NULL, O_STATEFUL },
-		{ "timer", required_argument, NULL, O_TIMER },
-		{ "allow-short", no_argument, NULL, O_SHORT },
-		{ "max-size", required_argument, NULL, O_MAXSIZE },
-		{ "max-sessions", required_argument, NULL, O_MAXSESS },
-		{ "allow", required_argument, NULL, O_ALLOW },
-		{ "rate-limit", required_argument, NULL, O_RATE },
-		{ "pcap-out", required_argument, NULL, O_PCAP },
-		{ "raw", required_argument, NULL, O_RAW },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd = argv[0];
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, SK_LIVEOPT_SHORT "h", longopts, NULL)) != -1) {
-		int r = sk_liveopt_handle(&lo, c, optarg, cmd);
-		if (r < 0)
-			return 2;
-		if (r > 0)
-			continue;
-		switch (c) {
-		case O_STATEFUL: stateful = true; break;
-		case O_SHORT: allow_short = true; break;
-		case O_TIMER:
-			if (sk_parse_long(optarg, 0, 86400, &timer)) {
-				fprintf(stderr, "stampkit %s: --timer: expected 0..86400 seconds\n", cmd);
-				return 2;
-			}
-			if (timer == 0)
-				timer = 30; /* twampy's "0": its fixed 30 s */
-			break;
-		case O_MAXSIZE:
-			if (sk_parse_long(optarg, 44, 65535, &max_size)) {
-				fprintf(stderr, "stampkit %s: --max-size: expected 44..65535\n", cmd);
-				return 2;
-			}
-			break;
-		case O_MAXSESS:
-			if (sk_parse_long(optarg, 1, 1 << 22, &max_sessions)) {
-				fprintf(stderr, "stampkit %s: --max-sessions: expected 1..4194304\n", cmd);
-				return 2;
-			}
-			break;
-		case O_PCAP:
-			pcap_path = optarg;
-			break;
-		case O_RAW:
-			raw_iface = optarg;
-			break;
-		case O_ALLOW:
-			if (nallow == MAX_ALLOW || parse_prefix(optarg, &allow[nallow])) {
-				fprintf(stderr, "stampkit %s: --allow %s: expected ADDRESS[/LEN] "
-					"(at most %d)\n", cmd, optarg, MAX_ALLOW);
-				return 2;
-			}
-			nallow++;
-			break;
-		case O_RATE:
-			if (sk_parse_double(optarg, 1e9, &rate_limit) || rate_limit < 1) {
-				fprintf(stderr, "stampkit %s: --rate-limit: expected packets per second >= 1\n",
-					cmd);
-				return 2;
-			}
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (argc - optind > 1) {
-		fprintf(stderr, "stampkit %s: one LOCAL address at most\n", cmd);
-		return 2;
-	}
-	if (lo.padding != -2)
-		fprintf(stderr, "stampkit %s: note: --padding is ignored: replies are as long as the "
-			"requests (RFC 6038 symmetric size)\n", cmd);
-	if (sk_liveopt_finish(&lo, cmd))
-		return 2;
 
-	char err[300];
-	struct sockaddr_storage local;
-	socklen_t llen;
-	const char *ls = optind < argc ? argv[optind] : "";
-	if (sk_addr_parse(ls, DEFAULT_PORT, 0, true, &local, &llen, err, sizeof err)) {
-		fprintf(stderr, "stampkit %s: %s\n", cmd, err);
-		return 2;
-	}
-	struct sk_io io = { .ops = raw_iface ? &sk_io_l2 : &sk_io_udp, .fd = -1 };
-	struct sk_io_opts io_opts = {
-		.tos = lo.tos, .ttl = lo.ttl, .dont_fragment = lo.dont_fragment,
-		.rx_timestamps = true,
-		.dual_stack = true, .bufsize = 4 << 20, .hw_iface = lo.hw_iface, .raw_iface = raw_iface,
-	};
-	if (io.ops->open(&io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err)) {
-		/* No IPv6 on this host: the wildcard falls back to IPv4. */
-		bool wild6 = !raw_iface && (!ls[0] || ls[0] == ':');
-		if (wild6 && local.ss_family == AF_INET6 && strstr(err, "socket:")) {
-			sk_addr_parse(ls, DEFAULT_PORT, 4, true, &local, &llen, err, sizeof err);
-			if (!io.ops->open(&io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err))
-				goto opened;
-		}
-		fprintf(stderr, "stampkit %s: %s\n", cmd, err);
-		return 1;
-	}
-opened:;
-	char bs[80];
-	sk_sockaddr_str((struct sockaddr *)&io.bound, bs, sizeof bs);
-	uint8_t bfam, baddr[16];
-	uint16_t bport;
-	sk_sockaddr_unpack((struct sockaddr *)&io.bound, &bfam, baddr, &bport);
-	sk_log(SK_LOG_INFO, "Wait to receive test packets on %s (%s, %s)", bs,
-	       lo.proto == SK_PROTO_STAMP ? "STAMP" : "TWAMP-light",
-	       lo.proto == SK_PROTO_TWAMP || stateful ? "stateful" : "stateless");
-
-	struct sk_reflect_cfg cfg = {
-		.proto = (uint8_t)lo.proto, .sec = lo.key_len ? SK_SEC_AUTH : SK_SEC_UNAUTH,
-		.stateful = stateful, .allow_short = allow_short,
-		.key = lo.key_len ? lo.key : NULL, .key_len = lo.key_len,
-		.ts_fmt = (uint8_t)lo.ts_fmt, .ts_method_in = 2, .ts_method_out = 2, /* SW local: kernel or clock read */
-	};
-	struct table tab = { .cap = (size_t)max_sessions, .idle_ns = (int64_t)timer * 1000000000LL };
-	tab.s = calloc(tab.cap, sizeof *tab.s);
-	size_t bufsz = (size_t)max_size + 1;
-	uint8_t *rxbuf = malloc(SK_IO_BATCH * bufsz), *txbuf = malloc(SK_IO_BATCH * bufsz);
-	struct txslot *ring = calloc(TXRING, sizeof *ring);
-	struct bucket *buckets = rate_limit > 0 ? calloc(RL_SLOTS, sizeof *buckets) : NULL;
-	if (!tab.s || !rxbuf || !txbuf || !ring || (rate_limit > 0 && !buckets)) {
-		fprintf(stderr, "stampkit %s: out of memory\n", cmd);
-		return 1;
-	}
-	struct sk_pcapout *pc = NULL;
-	if (pcap_path && !(pc = sk_pcapout_open(pcap_path, err, sizeof err))) {
-		fprintf(stderr, "stampkit %s: --pcap-out: %s\n", cmd, err);
-		return 1;
-	}
+struct responder {
+	const struct responder_opts *o;
+	struct sk_io io;
+	uint16_t bport;             /* our port (replies come from it) */
+	struct sk_reflect_cfg cfg;
+	struct table tab;
+	struct session scratch;     /* a request that found no session slot */
+	uint8_t *rxbuf, *txbuf;
+	struct txslot *ring;
+	struct bucket *buckets;
+	struct sk_pcapout *pc;
 	struct sk_io_msg rx[SK_IO_BATCH], tx[SK_IO_BATCH];
 	struct session *txs[SK_IO_BATCH];
 	uint32_t txseq[SK_IO_BATCH];
-	for (int i = 0; i < SK_IO_BATCH; i++) {
-		rx[i].buf = rxbuf + (size_t)i * bufsz;
-		rx[i].cap = bufsz;
-		tx[i].buf = txbuf + (size_t)i * bufsz;
-		tx[i].cap = bufsz;
-	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_usr1;
-	sigaction(SIGUSR1, &sa, NULL);
-
+	bool tx_ts_failed;
+	int64_t next_clock;
 	struct counters cnt;
-	memset(&cnt, 0, sizeof cnt);
-	struct session scratch;
-	bool tx_ts_failed = false;
-	int64_t next_clock = 0;
-	int status = 0;
-	while (!stop_flag) {
-		if (dump_flag) {
-			dump_flag = 0;
-			print_counters(&cnt, lo.json);
+};
+
+/* Binds LOCAL; a wildcard falls back to IPv4 on a host without IPv6. 0, or the exit
+ * status after a message. */
+static int open_socket(struct responder *st)
+{
+	const struct responder_opts *o = st->o;
+	char err[300];
+	struct sockaddr_storage local;
+	socklen_t llen;
+	const char *ls = o->local ? o->local : "";
+	if (sk_addr_parse(ls, SK_RESPONDER_DEFAULT_PORT, 0, true, &local, &llen, err, sizeof err)) {
+		sk_diag("%s", err);
+		return 2;
+	}
+	st->io.ops = o->raw_iface ? &sk_io_l2 : &sk_io_udp;
+	st->io.fd = -1;
+	struct sk_io_opts io_opts = {
+		.tos = o->tos, .ttl = o->ttl, .dont_fragment = o->dont_fragment,
+		.rx_timestamps = true, .dual_stack = true, .bufsize = 4 << 20,
+		.hw_iface = o->hw_iface, .raw_iface = o->raw_iface,
+	};
+	if (!st->io.ops->open(&st->io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err))
+		return 0;
+	bool wild6 = !o->raw_iface && (!ls[0] || ls[0] == ':');
+	if (wild6 && local.ss_family == AF_INET6 && strstr(err, "socket:")) {
+		sk_addr_parse(ls, SK_RESPONDER_DEFAULT_PORT, 4, true, &local, &llen, err, sizeof err);
+		if (!st->io.ops->open(&st->io, (struct sockaddr *)&local, llen, &io_opts, err,
+				      sizeof err))
+			return 0;
+	}
+	sk_diag("%s", err);
+	return 1;
+}
+
+static int responder_open(struct responder *st)
+{
+	const struct responder_opts *o = st->o;
+	int status = open_socket(st);
+	if (status)
+		return status;
+	char bs[80];
+	uint8_t bfam, baddr[16];
+	sk_sockaddr_str((struct sockaddr *)&st->io.bound, bs, sizeof bs);
+	sk_sockaddr_unpack((struct sockaddr *)&st->io.bound, &bfam, baddr, &st->bport);
+	sk_log(SK_LOG_INFO, "Wait to receive test packets on %s (%s, %s)", bs,
+	       o->proto == SK_PROTO_STAMP ? "STAMP" : "TWAMP-light",
+	       o->proto == SK_PROTO_TWAMP || o->stateful ? "stateful" : "stateless");
+	st->cfg = (struct sk_reflect_cfg){
+		.proto = (uint8_t)o->proto, .sec = o->key_len ? SK_SEC_AUTH : SK_SEC_UNAUTH,
+		.stateful = o->stateful, .allow_short = o->allow_short,
+		.key = o->key_len ? o->key : NULL, .key_len = o->key_len,
+		/* SW local: kernel or clock read (RFC 8972 §4.3) */
+		.ts_fmt = (uint8_t)o->ts_fmt, .ts_method_in = 2, .ts_method_out = 2,
+	};
+	st->tab.cap = (size_t)o->max_sessions;
+	st->tab.idle_ns = (int64_t)o->timer_s * 1000000000LL;
+	st->tab.s = calloc(st->tab.cap, sizeof *st->tab.s);
+	size_t bufsz = (size_t)o->max_size + 1;
+	st->rxbuf = malloc(SK_IO_BATCH * bufsz);
+	st->txbuf = malloc(SK_IO_BATCH * bufsz);
+	st->ring = calloc(TXRING, sizeof *st->ring);
+	st->buckets = o->rate_limit > 0 ? calloc(RL_SLOTS, sizeof *st->buckets) : NULL;
+	if (!st->tab.s || !st->rxbuf || !st->txbuf || !st->ring ||
+	    (o->rate_limit > 0 && !st->buckets)) {
+		sk_diag("out of memory");
+		return 1;
+	}
+	char err[300];
+	if (o->pcap_out && !(st->pc = sk_pcapout_open(o->pcap_out, err, sizeof err))) {
+		sk_diag("--pcap-out: %s", err);
+		return 1;
+	}
+	for (int i = 0; i < SK_IO_BATCH; i++) {
+		st->rx[i].buf = st->rxbuf + (size_t)i * bufsz;
+		st->rx[i].cap = bufsz;
+		st->tx[i].buf = st->txbuf + (size_t)i * bufsz;
+		st->tx[i].cap = bufsz;
+	}
+	return 0;
+}
+
+static void responder_close(struct responder *st)
+{
+	if (st->io.ops && st->io.fd >= 0)
+		st->io.ops->close(&st->io);
+	free(st->tab.s);
+	free(st->rxbuf);
+	free(st->txbuf);
+	free(st->ring);
+	free(st->buckets);
+	sk_pcapout_close(st->pc);
+}
+
+/* Who may be answered: never ourselves (a spoofed source equal to our own socket would
+ * loop) nor port 0 (cannot be answered); --allow; --rate-limit. */
+static bool admit(struct responder *st, const struct sk_io_msg *m, const struct sk_reflect_rx *r)
+{
+	const struct responder_opts *o = st->o;
+	if (r->sport == 0 ||
+	    (r->sport == st->bport &&
+	     (!memcmp(r->src, r->dst, 16) ||
+	      sk_sockaddr_equal((const struct sockaddr *)&m->peer,
+				(const struct sockaddr *)&st->io.bound)))) {
+		st->cnt.refused_self++;
+		return false;
+	}
+	if (o->nallow) {
+		bool ok = false;
+		for (unsigned a = 0; a < o->nallow && !ok; a++)
+			ok = sk_prefix_match(&o->allow[a], r->family, r->src);
+		if (!ok) {
+			st->cnt.refused_allow++;
+			return false;
+		}
+	}
+	if (st->buckets &&
+	    !rate_ok(st->buckets, o->rate_limit, r->family, r->src, sk_now_mono_ns())) {
+		st->cnt.refused_rate++;
+		return false;
+	}
+	return true;
+}
+
+/* The session of a request, restarted when twampy's reset rules say a new one began
+ * (idle timer, or a sender starting again at 0); the scratch session when the table is
+ * full. */
+static struct session *session_for(struct responder *st, const struct sk_reflect_rx *r,
+				   uint32_t sseq, uint16_t ssid, int64_t now)
+{
+	struct session *s = lookup(&st->tab, r->family, r->src, r->sport, ssid, now);
+	if (!s) {
+		st->cnt.sessions_full++;
+		memset(&st->scratch, 0, sizeof st->scratch);
+		return &st->scratch;
+	}
+	if (s->st.rx_count &&
+	    (now - s->last_ns > st->tab.idle_ns || (sseq == 0 && s->last_sender_seq != 0)))
+		memset(&s->st, 0, sizeof s->st);
+	return s;
+}
+
+static void count_refusal(struct counters *c, enum sk_result br)
+{
+	if (br == SK_E_AUTH)
+		c->refused_auth++;
+	else if (br == SK_E_UNSUPPORTED)
+		c->refused_short++;
+	else
+		c->malformed++;
+}
+
+/* One datagram received: checked, answered into tx[*nout] when it deserves a reply. */
+static void take_request(struct responder *st, struct sk_io_msg *m, int64_t user_rx,
+			 unsigned *nout)
+{
+	st->cnt.received++;
+	if (st->pc)
+		pcap_msg(st->pc, m->rx_ns ? m->rx_ns : user_rx, m, st->bport, true, 0, 0);
+	if (m->truncated || m->len > (size_t)st->o->max_size) {
+		st->cnt.oversized++;
+		return;
+	}
+	struct sk_reflect_rx r;
+	memset(&r, 0, sizeof r);
+	sk_sockaddr_unpack((struct sockaddr *)&m->peer, &r.family, r.src, &r.sport);
+	uint8_t lf;
+	uint16_t lp;
+	sk_sockaddr_unpack((struct sockaddr *)&m->local, &lf, r.dst, &lp);
+	r.dport = st->bport;
+	if (!admit(st, m, &r))
+		return;
+	sk_log_hex("received", m->buf, m->len);
+	uint32_t sseq;
+	uint16_t ssid;
+	if (sk_reflect_peek(m->buf, m->len, &st->cfg, &sseq, &ssid) != SK_OK) {
+		st->cnt.malformed++;
+		return;
+	}
+	int64_t now = sk_now_mono_ns();
+	struct session *s = session_for(st, &r, sseq, ssid, now);
+	r.t2_ns = m->rx_ns ? m->rx_ns : user_rx;
+	st->cfg.ts_method_in = m->rx_hw ? 1 : 2; /* HW assist or SW local (RFC 8972 §4.3) */
+	r.ttl = m->ttl;
+	r.tos = m->tos;
+	struct sk_reflect_info info;
+	struct sk_io_msg *o = &st->tx[*nout];
+	enum sk_result br = sk_reflect_build(m->buf, m->len, &st->cfg, &r, &s->st,
+					     sk_now_real_ns(), o->buf, o->cap, &info, NULL);
+	if (br != SK_OK) {
+		count_refusal(&st->cnt, br);
+		return;
+	}
+	s->last_ns = now;
+	s->last_sender_seq = sseq;
+	st->cnt.tlv_unknown += info.unknown;
+	st->cnt.tlv_malformed += info.tlv_malformed;
+	st->cnt.tlv_hmac_bad += info.tlv_hmac_bad;
+	/* Kernel transmit timestamps only once a sender asks for Follow-Up Telemetry: they
+	 * cost a system call per reply. */
+	if (info.followup && !st->io.tx_ts && !st->tx_ts_failed)
+		st->tx_ts_failed = st->io.ops->enable_tx_timestamps(&st->io) != 0;
+	if (sk_log_enabled(SK_LOG_INFO)) {
+		char hs[64];
+		sk_sockaddr_host((struct sockaddr *)&m->peer, hs, sizeof hs);
+		sk_log(SK_LOG_INFO, "Request from %s:%u [sseq=%u rseq=%u ssid=%u len=%zu ttl=%d]",
+		       hs, r.sport, sseq, info.reflector_seq, ssid, m->len, m->ttl);
+	}
+	o->len = info.len;
+	memcpy(&o->peer, &m->peer, sizeof o->peer);
+	o->peerlen = m->peerlen;
+	memcpy(&o->local, &m->local, sizeof o->local);
+	memcpy(o->peer_mac, m->peer_mac, 6);
+	memcpy(o->local_mac, m->local_mac, 6);
+	o->set_tos = info.reply_tos;
+	st->txs[*nout] = s;
+	st->txseq[*nout] = info.reflector_seq;
+	(*nout)++;
+}
+
+/* A reply sent: its send time goes to its session for Follow-Up Telemetry, from the
+ * kernel's transmit timestamp when there is one (drained later), else from the clock. */
+static void note_sent(struct responder *st, unsigned q, uint32_t id, int64_t after)
+{
+	struct session *s = st->txs[q];
+	sk_log_hex("transmit", st->tx[q].buf, st->tx[q].len);
+	if (st->pc)
+		pcap_msg(st->pc, after, &st->tx[q], st->bport, false, st->o->ttl, st->o->tos);
+	st->cnt.reflected++;
+	if (s == &st->scratch)
+		return;
+	if (st->io.tx_ts) {
+		struct txslot *ts = &st->ring[id % TXRING];
+		ts->used = true;
+		ts->s = s;
+		ts->epoch = s->epoch;
+		ts->id = id;
+		ts->seq = st->txseq[q];
+	} else {
+		sk_reflect_note_tx(&s->st, st->txseq[q], after, 2);
+	}
+}
+
+static void send_replies(struct responder *st, unsigned nout)
+{
+	unsigned done = 0;
+	while (done < nout) {
+		uint32_t first_id = st->io.tx_next_id;
+		int k = st->io.ops->send_batch(&st->io, st->tx + done, nout - done);
+		if (k <= 0) {
+			/* The first datagram failed (EMSGSIZE with DF, unreachable, ...): count
+			 * it and go on with the rest. */
+			st->cnt.send_errors++;
+			if (st->txs[done] != &st->scratch && st->txs[done]->st.tx_count)
+				st->txs[done]->st.tx_count--;
+			done++;
+			continue;
+		}
+		int64_t after = sk_now_real_ns();
+		for (int j = 0; j < k; j++)
+			note_sent(st, done + (unsigned)j, first_id + (uint32_t)j, after);
+		done += (unsigned)k;
+	}
+	if (st->io.tx_ts)
+		drain_tx_timestamps(&st->io, st->ring);
+}
+
+/* Until SIGINT/SIGTERM. Returns the exit status. */
+static int responder_loop(struct responder *st)
+{
+	const struct responder_opts *o = st->o;
+	while (!sk_stop_requested) {
+		if (sk_usr1_requested) {
+			sk_usr1_requested = 0;
+			print_counters(&st->cnt, o->json);
 		}
 		int64_t mono = sk_now_mono_ns();
-		if (mono >= next_clock) {
+		if (mono >= st->next_clock) {
 			bool synced;
-			cfg.error_estimate = sk_clock_errest(lo.ts_fmt, &synced);
-			cfg.sync_src = synced ? 1 : 5; /* NTP or local free-running (RFC 8972 §4.3) */
-			next_clock = mono + 1000000000LL;
+			st->cfg.error_estimate = sk_clock_errest(o->ts_fmt, &synced);
+			st->cfg.sync_src = synced ? 1 : 5; /* NTP or local free-running (RFC 8972 §4.3) */
+			st->next_clock = mono + 1000000000LL;
 		}
-		int n = io.ops->recv_batch(&io, rx, SK_IO_BATCH);
+		int n = st->io.ops->recv_batch(&st->io, st->rx, SK_IO_BATCH);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "stampkit %s: receive: %s\n", cmd, strerror(errno));
-			status = 1;
-			break;
+			sk_diag("receive: %s", strerror(errno));
+			return 1;
 		}
 		if (n == 0) {
 			/* Sleep until a datagram or a signal. */
-			drain_tx_timestamps(&io, ring);
-			struct timespec dl;
-			int64_t d = sk_now_mono_ns() + 1000000000LL;
-			dl.tv_sec = d / 1000000000LL;
-			dl.tv_nsec = d % 1000000000LL;
-			if (sk_io_wait(&io, &dl) < 0 && errno != EINTR) {
-				fprintf(stderr, "stampkit %s: wait: %s\n", cmd, strerror(errno));
-				status = 1;
-				break;
+			drain_tx_timestamps(&st->io, st->ring);
+			int64_t wake = sk_now_mono_ns() + 1000000000LL;
+			struct timespec dl = { .tv_sec = wake / 1000000000LL,
+					       .tv_nsec = wake % 1000000000LL };
+			if (sk_io_wait(&st->io, &dl) < 0 && errno != EINTR) {
+				sk_diag("wait: %s", strerror(errno));
+				return 1;
 			}
 			continue;
 		}
 		int64_t user_rx = sk_now_real_ns();
 		unsigned nout = 0;
-		for (int i = 0; i < n; i++) {
-			struct sk_io_msg *m = &rx[i];
-			cnt.received++;
-			if (pc)
-				pcap_msg(pc, m->rx_ns ? m->rx_ns : user_rx, m, bport, true, 0, 0);
-			if (m->truncated || m->len > (size_t)max_size) {
-				cnt.oversized++;
-				continue;
-			}
-			struct sk_reflect_rx r;
-			memset(&r, 0, sizeof r);
-			sk_sockaddr_unpack((struct sockaddr *)&m->peer, &r.family, r.src, &r.sport);
-			uint8_t lf;
-			uint16_t lp;
-			sk_sockaddr_unpack((struct sockaddr *)&m->local, &lf, r.dst, &lp);
-			r.dport = bport;
-			/* Never answer ourselves (a spoofed source equal to our own socket would
-			 * loop) nor port 0 (cannot be answered). */
-			if (r.sport == 0 ||
-			    (r.sport == bport && (!memcmp(r.src, r.dst, 16) ||
-						  sk_sockaddr_equal((struct sockaddr *)&m->peer,
-								    (struct sockaddr *)&io.bound)))) {
-				cnt.refused_self++;
-				continue;
-			}
-			if (nallow) {
-				bool ok = false;
-				for (unsigned a = 0; a < nallow && !ok; a++)
-					ok = prefix_match(&allow[a], r.family, r.src);
-				if (!ok) {
-					cnt.refused_allow++;
-					continue;
-				}
-			}
-			if (buckets && !rate_ok(buckets, rate_limit, r.family, r.src, sk_now_mono_ns())) {
-				cnt.refused_rate++;
-				continue;
-			}
-			sk_log_hex("received", m->buf, m->len);
-			uint32_t sseq;
-			uint16_t ssid;
-			if (sk_reflect_peek(m->buf, m->len, &cfg, &sseq, &ssid) != SK_OK) {
-				cnt.malformed++;
-				continue;
-			}
-			int64_t now = sk_now_mono_ns();
-			struct session *s = lookup(&tab, r.family, r.src, r.sport, ssid, now);
-			if (!s) {
-				cnt.sessions_full++;
-				memset(&scratch, 0, sizeof scratch);
-				s = &scratch;
-			} else if (s->st.rx_count &&
-				   (now - s->last_ns > tab.idle_ns || (sseq == 0 && s->last_sender_seq != 0))) {
-				/* A new session from the same address and port: twampy's reset rules
-				 * (idle timer, or a sender starting again at 0). */
-				memset(&s->st, 0, sizeof s->st);
-			}
-			r.t2_ns = m->rx_ns ? m->rx_ns : user_rx;
-			cfg.ts_method_in = m->rx_hw ? 1 : 2; /* HW assist or SW local (RFC 8972 §4.3) */
-			r.ttl = m->ttl;
-			r.tos = m->tos;
-			struct sk_reflect_info info;
-			struct sk_io_msg *o = &tx[nout];
-			enum sk_result br = sk_reflect_build(m->buf, m->len, &cfg, &r, &s->st,
-							     sk_now_real_ns(), o->buf, o->cap, &info, NULL);
-			if (br != SK_OK) {
-				if (br == SK_E_TRUNCATED)
-					cnt.malformed++;
-				else if (br == SK_E_AUTH)
-					cnt.refused_auth++;
-				else if (br == SK_E_UNSUPPORTED)
-					cnt.refused_short++;
-				else
-					cnt.malformed++;
-				continue;
-			}
-			s->last_ns = now;
-			s->last_sender_seq = sseq;
-			cnt.tlv_unknown += info.unknown;
-			cnt.tlv_malformed += info.tlv_malformed;
-			cnt.tlv_hmac_bad += info.tlv_hmac_bad;
-			/* Kernel transmit timestamps only once a sender asks for Follow-Up
-			 * Telemetry: they cost a system call per reply. */
-			if (info.followup && !io.tx_ts && !tx_ts_failed)
-				tx_ts_failed = io.ops->enable_tx_timestamps(&io) != 0;
-			if (sk_log_enabled(SK_LOG_INFO)) {
-				char hs[64];
-				sk_sockaddr_host((struct sockaddr *)&m->peer, hs, sizeof hs);
-				sk_log(SK_LOG_INFO, "Request from %s:%u [sseq=%u rseq=%u ssid=%u len=%zu ttl=%d]",
-				       hs, r.sport, sseq, info.reflector_seq, ssid, m->len, m->ttl);
-			}
-			o->len = info.len;
-			memcpy(&o->peer, &m->peer, sizeof o->peer);
-			o->peerlen = m->peerlen;
-			memcpy(&o->local, &m->local, sizeof o->local);
-			memcpy(o->peer_mac, m->peer_mac, 6);
-			memcpy(o->local_mac, m->local_mac, 6);
-			o->set_tos = info.reply_tos;
-			txs[nout] = s;
-			txseq[nout] = info.reflector_seq;
-			nout++;
-		}
-		unsigned done = 0;
-		while (done < nout) {
-			uint32_t first_id = io.tx_next_id;
-			int k = io.ops->send_batch(&io, tx + done, nout - done);
-			if (k <= 0) {
-				/* The first datagram failed (EMSGSIZE with DF, unreachable, ...):
-				 * count it and go on with the rest. */
-				cnt.send_errors++;
-				if (txs[done] != &scratch && txs[done]->st.tx_count)
-					txs[done]->st.tx_count--;
-				done++;
-				continue;
-			}
-			int64_t after = sk_now_real_ns();
-			for (int j = 0; j < k; j++) {
-				unsigned q = done + (unsigned)j;
-				sk_log_hex("transmit", tx[q].buf, tx[q].len);
-				if (pc)
-					pcap_msg(pc, after, &tx[q], bport, false, lo.ttl, lo.tos);
-				cnt.reflected++;
-				if (txs[q] == &scratch)
-					continue;
-				if (io.tx_ts) {
-					struct txslot *ts = &ring[(first_id + (uint32_t)j) % TXRING];
-					ts->used = true;
-					ts->s = txs[q];
-					ts->epoch = txs[q]->epoch;
-					ts->id = first_id + (uint32_t)j;
-					ts->seq = txseq[q];
-				} else {
-					sk_reflect_note_tx(&txs[q]->st, txseq[q], after, 2);
-				}
-			}
-			done += (unsigned)k;
-		}
-		if (io.tx_ts)
-			drain_tx_timestamps(&io, ring);
+		for (int i = 0; i < n; i++)
+			take_request(st, &st->rx[i], user_rx, &nout);
+		send_replies(st, nout);
 	}
-	sk_log(SK_LOG_INFO, "Session reflector stopped");
-	print_counters(&cnt, lo.json);
-	io.ops->close(&io);
-	free(tab.s);
-	free(rxbuf);
-	free(txbuf);
-	free(ring);
-	free(buckets);
-	sk_pcapout_close(pc);
+	return 0;
+}
+
+int responder_run(const struct responder_opts *o)
+{
+	struct responder *st = calloc(1, sizeof *st);
+	if (!st) {
+		sk_diag("out of memory");
+		return 1;
+	}
+	st->o = o;
+	st->io.fd = -1;
+	int status = responder_open(st);
+	if (!status) {
+		sk_signals_install(SK_SIG_STOP | SK_SIG_USR1);
+		status = responder_loop(st);
+		sk_log(SK_LOG_INFO, "Session reflector stopped");
+		print_counters(&st->cnt, o->json);
+	}
+	responder_close(st);
+	free(st);
 	return status;
 }

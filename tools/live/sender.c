@@ -1,22 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* sender.c - `stampkit sender`: a STAMP (RFC 8762 §4.2) / TWAMP-light (RFC 5357 §4.1)
- * Session-Sender on an absolute schedule; results from the codec's metrics (RFC 3550
- * jitter, RFC 4737 reordering, RFC 5560 duplicates) in twampy's table or as JSON. */
+/* sender.c - the Session-Sender of `stampkit sender`: STAMP (RFC 8762 §4.2, RFC 8972) or
+ * TWAMP-light (RFC 5357 §4.1) requests on an absolute schedule; results from the codec's
+ * metrics (RFC 3550 jitter, RFC 4737 reordering, RFC 5560 duplicates). */
+#include "sender.h"
+
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
-#include "commands.h"
-#include "liveopt.h"
-#include "twtable.h"
+#include "log.h"
+#include "parse.h"
+#include "sys.h"
 #include "output.h"
 #include "pcapout.h"
-#include "tlvopt.h"
+#include "report.h"
 #include "udpio.h"
 #include "stampkit/metrics.h"
 #include "stampkit/reflect.h"
@@ -24,715 +23,511 @@
 #include "stampkit/timestamp.h"
 #include "stampkit/tlv.h"
 
-#define DEFAULT_PORT 862
 #define MAX_PKT 65535
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: stampkit sender [options] [REMOTE [LOCAL]]\n\n"
-		"Sends STAMP (default) or TWAMP-light test packets to REMOTE and prints delay,\n"
-		"jitter and loss per direction. Addresses: ip, ip:port, :port, [v6]:port, [v6],\n"
-		"bare IPv6, host names; REMOTE defaults to 127.0.0.1 and its port to 862 (twampy's\n"
-		"was 20001), LOCAL's\n"
-		"default is any address, a free port (twampy's was :20000).\n\n"
-		"Sender options:\n"
-		"  -c, --count N         packets to send (default 100)\n"
-		"  -i, --interval MS     milliseconds between packets, fractions allowed (default 100)\n"
-		"      --rate PPS        packets per second (instead of --interval)\n"
-		"      --duration S      send for S seconds (count = duration x rate)\n"
-		"      --ssid N          STAMP Session-Sender Identifier (0..65535, default 0)\n"
-		"      --timeout S       wait at most S seconds for late replies after the last\n"
-		"                        send (default 5; ends as soon as every reply is in)\n"
-		"      --reflector auto|stateful|stateless   how the reflector numbers its replies\n"
-		"                        (per-direction loss needs stateful; default auto for\n"
-		"                        STAMP, stateful for TWAMP-light)\n"
-		"      --pcap-out FILE   write every packet sent and received (nanosecond pcap,\n"
-		"                        raw IP, kernel receive times) for stampkit decode/analyze\n"
-		"      --raw IFACE       send through AF_PACKET on IFACE with IP/UDP headers built\n"
-		"                        here: LOCAL is the source written (any address; replies\n"
-		"                        arrive only if it is this host's), --ttl/--tos/--dscp/DF\n"
-		"                        go into the header\n"
-		"      --raw-mac MAC     destination link-layer address for --raw (default zeros,\n"
-		"                        right for lo)\n"
-		"      --flow-label N    IPv6 Flow Label of --raw packets\n\n");
-	fputs(sk_tlvopt_help, out);
-	fputc('\n', out);
-	sk_liveopt_help(out);
-}
-
-/* Delay members of analyze's direction object, microseconds with ns resolution; null where
- * not computable. */
-static void json_delays(const struct sk_dstats_summary *d, bool first)
-{
-	if (!d->count) {
-		printf("%s\"min_us\":null,\"avg_us\":null,\"max_us\":null,\"p50_us\":null,"
-		       "\"p90_us\":null,\"p99_us\":null,\"jitter_us\":null,\"negative\":null",
-		       first ? "" : ",");
-		return;
-	}
-	printf("%s\"min_us\":%.3f,\"avg_us\":%.3f,\"max_us\":%.3f,\"p50_us\":%.3f,"
-	       "\"p90_us\":%.3f,\"p99_us\":%.3f", first ? "" : ",", (double)d->min / 1e3,
-	       d->mean / 1e3, (double)d->max / 1e3, (double)d->p50 / 1e3, (double)d->p90 / 1e3,
-	       (double)d->p99 / 1e3);
-	if (d->count >= 2)
-		printf(",\"jitter_us\":%.3f", d->jitter_ns / 1e3);
-	else
-		printf(",\"jitter_us\":null");
-	printf(",\"negative\":%llu", (unsigned long long)d->negative);
-}
-
-/* analyze's direction object: loss, duplicates, reordering (null when the direction cannot
- * be told), then the delays. */
-static void json_dir(const char *name, const struct sk_dstats_summary *d, bool known,
-		     uint64_t lost, uint64_t dups, uint64_t reord, uint64_t sent)
-{
-	printf(",\"%s\":{", name);
-	if (known)
-		printf("\"lost\":%llu,\"loss_pct\":%.3f,\"duplicates\":%llu,\"reordered\":%llu",
-		       (unsigned long long)lost, sent ? 100.0 * (double)lost / (double)sent : 0.0,
-		       (unsigned long long)dups, (unsigned long long)reord);
-	else
-		printf("\"lost\":null,\"loss_pct\":null,\"duplicates\":null,\"reordered\":null");
-	json_delays(d, false);
-	printf("}");
-}
-
+/* What the run counted besides the codec's session. */
 struct run {
 	uint64_t sent, send_errors, bad_replies, foreign, beyond, replies;
 	int64_t first_send_mono, last_send_mono;
-	struct sk_hist *send_err; /* actual send time - scheduled time */
 	uint64_t tlv_replies, tlv_u, tlv_m, tlv_i, tlv_c, tlv_hmac_bad;
+	uint64_t uniq;        /* distinct packets answered (ends the wait early) */
 	bool kernel_t4;
 	bool interrupted;
 };
 
-int cmd_sender(int argc, char **argv)
+struct sender {
+	const struct sender_opts *o;
+	struct sk_io io;
+	struct sk_pcapout *pc;
+	struct sockaddr_storage src_addr; /* our address as routed towards REMOTE */
+	bool have_src;
+	char rs[64], rhost[64];
+	uint8_t sec;
+	size_t fixed;        /* the mode's fixed request length */
+	size_t min_len;      /* the smallest symmetric request */
+	long padding;        /* resolved default */
+	bool ipv6;
+	uint16_t errest;
+	double interval_ns;
+	int64_t start, deadline;
+	struct sk_test_opts so, ro;
+	struct sk_session *sess;
+	struct sk_hist send_late; /* actual send time - scheduled time */
+	uint8_t *txbuf, *rxbuf;
+	struct sk_io_msg tx[SK_IO_BATCH], rx[SK_IO_BATCH];
+	struct run run;
+	char tlv_json[256], send_json[256]; /* raw members of the session object */
+};
+
+
+/* Scheduled send time of packet seq (CLOCK_MONOTONIC): an absolute schedule, no drift. */
+static int64_t slot(const struct sender *st, uint64_t seq)
 {
-	struct sk_liveopt lo;
-	sk_liveopt_init(&lo);
-	long count = 100, ssid = 0;
-	double interval_ms = 100, rate = 0, duration = 0, timeout_s = 5;
-	int refl_mode = -1;
-	enum { O_RATE = SK_OPT_LOCAL_BASE, O_DURATION, O_SSID, O_TIMEOUT, O_REFLECTOR, O_TLV,
-	       O_PCAP, O_RAW, O_RAWMAC, O_FLOW };
-	const char *raw_iface = NULL;
-	uint8_t raw_mac[6] = { 0 };
-	long flow_label = 0;
-	const char *pcap_path = NULL;
-	struct sk_tlvopt tlvs[SK_TLVOPT_MAX];
-	unsigned ntlv = 0;
-	bool want_hmac_tlv = false;
-	char terr[200];
-	static const struct option longopts[] = {
-		SK_LIVEOPT_LONG,
-		{ "count", required_argument, NULL, 'c' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "rate", required_argument, NULL, O_RATE },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "ssid", required_argument, NULL, O_SSID },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "reflector", required_argument, NULL, O_REFLECTOR },
-		{ "tlv", required_argument, NULL, O_TLV },
-		{ "pcap-out", required_argument, NULL, O_PCAP },
-		{ "raw", required_argument, NULL, O_RAW },
-		{ "raw-mac", required_argument, NULL, O_RAWMAC },
-		{ "flow-label", required_argument, NULL, O_FLOW },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd = argv[0];
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, SK_LIVEOPT_SHORT "c:i:h", longopts, NULL)) != -1) {
-		int r = sk_liveopt_handle(&lo, c, optarg, cmd);
-		if (r < 0)
-			return 2;
-		if (r > 0)
-			continue;
-		switch (c) {
-		case 'c':
-			if (sk_parse_long(optarg, 1, 100000000, &count)) {
-				fprintf(stderr, "stampkit %s: --count: expected 1..100000000\n", cmd);
-				return 2;
-			}
-			break;
-		case 'i':
-			if (sk_parse_double(optarg, 3600000, &interval_ms) || interval_ms <= 0) {
-				fprintf(stderr, "stampkit %s: --interval: expected milliseconds > 0\n", cmd);
-				return 2;
-			}
-			break;
-		case O_RATE:
-			if (sk_parse_double(optarg, 10000000, &rate) || rate <= 0) {
-				fprintf(stderr, "stampkit %s: --rate: expected packets per second > 0\n", cmd);
-				return 2;
-			}
-			break;
-		case O_DURATION:
-			if (sk_parse_double(optarg, 86400 * 365, &duration) || duration <= 0) {
-				fprintf(stderr, "stampkit %s: --duration: expected seconds > 0\n", cmd);
-				return 2;
-			}
-			break;
-		case O_SSID:
-			if (sk_parse_long(optarg, 0, 65535, &ssid)) {
-				fprintf(stderr, "stampkit %s: --ssid: expected 0..65535\n", cmd);
-				return 2;
-			}
-			break;
-		case O_TIMEOUT:
-			if (sk_parse_double(optarg, 3600, &timeout_s)) {
-				fprintf(stderr, "stampkit %s: --timeout: expected seconds >= 0\n", cmd);
-				return 2;
-			}
-			break;
-		case O_REFLECTOR:
-			if (!strcmp(optarg, "auto"))
-				refl_mode = SK_REFLECTOR_AUTO;
-			else if (!strcmp(optarg, "stateful"))
-				refl_mode = SK_REFLECTOR_STATEFUL;
-			else if (!strcmp(optarg, "stateless"))
-				refl_mode = SK_REFLECTOR_STATELESS;
-			else {
-				fprintf(stderr, "stampkit %s: --reflector: auto, stateful or stateless\n", cmd);
-				return 2;
-			}
-			break;
-		case O_TLV:
-			if (ntlv == SK_TLVOPT_MAX) {
-				fprintf(stderr, "stampkit %s: at most %d --tlv\n", cmd, SK_TLVOPT_MAX);
-				return 2;
-			}
-			if (sk_tlvopt_parse(optarg, &tlvs[ntlv], terr, sizeof terr)) {
-				fprintf(stderr, "stampkit %s: %s\n", cmd, terr);
-				return 2;
-			}
-			if (tlvs[ntlv].type == SK_TLV_HMAC)
-				want_hmac_tlv = true; /* always the last TLV (RFC 8972 §4.8) */
-			else
-				ntlv++;
-			break;
-		case O_PCAP:
-			pcap_path = optarg;
-			break;
-		case O_RAW:
-			raw_iface = optarg;
-			break;
-		case O_RAWMAC: {
-			unsigned mb[6];
-			char tail;
-			if (sscanf(optarg, "%2x:%2x:%2x:%2x:%2x:%2x%c", &mb[0], &mb[1], &mb[2], &mb[3],
-				   &mb[4], &mb[5], &tail) != 6) {
-				fprintf(stderr, "stampkit %s: --raw-mac: expected aa:bb:cc:dd:ee:ff\n", cmd);
-				return 2;
-			}
-			for (int i = 0; i < 6; i++)
-				raw_mac[i] = (uint8_t)mb[i];
-			break;
-		}
-		case O_FLOW:
-			if (sk_parse_long(optarg, 0, 0xfffff, &flow_label)) {
-				fprintf(stderr, "stampkit %s: --flow-label: expected 0..1048575\n", cmd);
-				return 2;
-			}
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (argc - optind > 2) {
-		fprintf(stderr, "stampkit %s: expected [REMOTE [LOCAL]]\n", cmd);
-		usage(stderr);
-		return 2;
-	}
-	if (sk_liveopt_finish(&lo, cmd))
-		return 2;
-	if (rate > 0)
-		interval_ms = 1000.0 / rate;
-	if (duration > 0) {
-		double n = duration * 1000.0 / interval_ms;
-		if (n < 1 || n > 100000000) {
-			fprintf(stderr, "stampkit %s: --duration gives %.0f packets (1..100000000)\n", cmd, n);
-			return 2;
-		}
-		count = (long)n;
-	}
-	if ((ntlv || want_hmac_tlv) && lo.proto != SK_PROTO_STAMP) {
-		fprintf(stderr, "stampkit %s: --tlv needs --mode stamp\n", cmd);
-		return 2;
-	}
-	if (want_hmac_tlv && !lo.key_len) {
-		fprintf(stderr, "stampkit %s: --tlv hmac needs --auth KEYFILE\n", cmd);
-		return 2;
-	}
-	if (lo.ts_fmt == SK_TS_PTP && lo.proto != SK_PROTO_STAMP) {
-		fprintf(stderr, "stampkit %s: --timestamp ptp needs --mode stamp\n", cmd);
-		return 2;
-	}
+	return st->start + (int64_t)((double)seq * st->interval_ns);
+}
 
+/* Socket, capture file, session, buffers; the request layout of the mode. 0, or the exit
+ * status after a message. */
+static int sender_open(struct sender *st)
+{
+	const struct sender_opts *o = st->o;
 	char err[300];
-	struct sockaddr_storage remote, local;
-	socklen_t rlen, llen;
-	const char *ls = argc - optind == 2 ? argv[optind + 1] : "";
-	/* twampy's default remote is the local host. */
-	const char *rem = argc - optind >= 1 ? argv[optind] : "127.0.0.1";
-	if (sk_addr_parse(rem, DEFAULT_PORT, 0, false, &remote, &rlen, err, sizeof err)) {
-		fprintf(stderr, "stampkit %s: remote %s\n", cmd, err);
-		return 2;
-	}
-	int fam = remote.ss_family == AF_INET6 ? 6 : 4;
-	if (sk_addr_parse(ls, 0, fam, true, &local, &llen, err, sizeof err)) {
-		fprintf(stderr, "stampkit %s: local %s\n", cmd, err);
-		return 2;
-	}
-	if (local.ss_family != remote.ss_family) {
-		fprintf(stderr, "stampkit %s: REMOTE and LOCAL must be of the same IP version\n", cmd);
-		return 2;
-	}
-	bool ipv6 = fam == 6;
-	uint8_t sec = lo.key_len ? SK_SEC_AUTH : SK_SEC_UNAUTH;
-	long padding = lo.padding == -2 ? (lo.proto == SK_PROTO_TWAMP ? 27 : 0) : lo.padding;
-	size_t fixed = 0;
-	sk_reflect_request_len((uint8_t)lo.proto, sec, 0, &fixed);
-	size_t min_len = lo.proto == SK_PROTO_TWAMP ? SK_TWAMP_REFLECTOR_MIN : fixed;
-	if (padding >= 0) {
-		size_t l;
-		if (sk_reflect_request_len((uint8_t)lo.proto, sec, (size_t)padding, &l) != SK_OK) {
-			fprintf(stderr, "stampkit %s: --padding %ld: STAMP padding is an Extra Padding "
-				"TLV, 0 or at least 4 octets\n", cmd, padding);
-			return 2;
-		}
-		if (l > MAX_PKT - 28) {
-			fprintf(stderr, "stampkit %s: --padding %ld is too large\n", cmd, padding);
-			return 2;
-		}
-	}
-
-	struct sk_io io = { .ops = raw_iface ? &sk_io_raw : &sk_io_udp, .fd = -1 };
+	st->io.ops = o->raw_iface ? &sk_io_raw : &sk_io_udp;
+	st->io.fd = -1;
 	struct sk_io_opts io_opts = {
-		.tos = lo.tos, .ttl = lo.ttl, .dont_fragment = lo.dont_fragment,
-		.rx_timestamps = true, .bufsize = 4 << 20, .hw_iface = lo.hw_iface,
-		.raw_iface = raw_iface, .flow_label = (uint32_t)flow_label, .freebind = raw_iface != NULL,
+		.tos = o->tos, .ttl = o->ttl, .dont_fragment = o->dont_fragment,
+		.rx_timestamps = true, .bufsize = 4 << 20, .hw_iface = o->hw_iface,
+		.raw_iface = o->raw_iface, .flow_label = o->flow_label,
+		.freebind = o->raw_iface != NULL,
 	};
-	memcpy(io_opts.raw_mac, raw_mac, 6);
-	if (io.ops->open(&io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err)) {
-		fprintf(stderr, "stampkit %s: %s\n", cmd, err);
+	memcpy(io_opts.raw_mac, o->raw_mac, 6);
+	if (st->io.ops->open(&st->io, (const struct sockaddr *)&o->local, o->local_len, &io_opts,
+			     err, sizeof err)) {
+		sk_diag("%s", err);
 		return 1;
 	}
-	struct sk_pcapout *pc = NULL;
-	struct sockaddr_storage src_addr;
-	if (pcap_path) {
-		uint8_t bf, ba[16];
-		uint16_t bp;
-		sk_sockaddr_unpack((struct sockaddr *)&io.bound, &bf, ba, &bp);
-		pc = sk_pcapout_open(pcap_path, err, sizeof err);
-		if (!pc || sk_source_for((struct sockaddr *)&remote, rlen, bp, &src_addr)) {
-			fprintf(stderr, "stampkit %s: --pcap-out: %s\n", cmd, pc ? "no route" : err);
+	uint8_t bf, ba[16];
+	uint16_t bp;
+	sk_sockaddr_unpack((struct sockaddr *)&st->io.bound, &bf, ba, &bp);
+	st->have_src = !sk_source_for((const struct sockaddr *)&o->remote, o->remote_len, bp,
+				      &st->src_addr);
+	if (o->pcap_out) {
+		st->pc = sk_pcapout_open(o->pcap_out, err, sizeof err);
+		if (!st->pc || !st->have_src) {
+			sk_diag("--pcap-out: %s", st->pc ? "no route" : err);
 			return 1;
 		}
 	}
-	if (raw_iface && !strcmp(raw_iface, "lo") && !ipv6)
-		fprintf(stderr, "stampkit %s: note: the kernel drops IPv4 packets from 127.0.0.0/8 "
-			"injected on lo as martians (unless route_localnet is set); IPv6 or another "
-			"interface works\n", cmd);
-	char rs[80], rhost[64];
-	sk_sockaddr_str((struct sockaddr *)&remote, rs, sizeof rs);
-	sk_sockaddr_host((struct sockaddr *)&remote, rhost, sizeof rhost);
+	if (!st->have_src)
+		memcpy(&st->src_addr, &st->io.bound, sizeof st->src_addr);
+	st->ipv6 = o->remote.ss_family == AF_INET6;
+	if (o->raw_iface && !strcmp(o->raw_iface, "lo") && !st->ipv6)
+		sk_diag("note: the kernel drops IPv4 packets from 127.0.0.0/8 injected on lo as "
+			"martians (unless route_localnet is set); IPv6 or another interface works");
+	sk_sockaddr_str((const struct sockaddr *)&o->remote, st->rs, sizeof st->rs);
+	sk_sockaddr_host((const struct sockaddr *)&o->remote, st->rhost, sizeof st->rhost);
+
+	st->sec = o->key_len ? SK_SEC_AUTH : SK_SEC_UNAUTH;
+	st->padding = o->padding == -2 ? (o->proto == SK_PROTO_TWAMP ? 27 : 0) : o->padding;
+	sk_reflect_request_len((uint8_t)o->proto, st->sec, 0, &st->fixed);
+	st->min_len = o->proto == SK_PROTO_TWAMP ? SK_TWAMP_REFLECTOR_MIN : st->fixed;
+	st->so = (struct sk_test_opts){ .proto = (uint8_t)o->proto, .role = SK_ROLE_SENDER,
+					.sec = st->sec };
+	if (o->key_len) {
+		st->so.stamp_key = o->key;
+		st->so.stamp_key_len = o->key_len;
+	}
+	st->ro = st->so;
+	st->ro.role = SK_ROLE_REFLECTOR;
 
 	struct sk_session_config scfg = {
-		.window = (uint32_t)(count < 65536 ? (count < 64 ? 64 : count) : 65536),
-		.mode = refl_mode >= 0 ? (enum sk_reflector_mode)refl_mode
-			: lo.proto == SK_PROTO_TWAMP ? SK_REFLECTOR_STATEFUL : SK_REFLECTOR_AUTO,
+		.window = (uint32_t)(o->count < 65536 ? (o->count < 64 ? 64 : o->count) : 65536),
+		.mode = o->reflector_mode >= 0 ? (enum sk_reflector_mode)o->reflector_mode
+			: o->proto == SK_PROTO_TWAMP ? SK_REFLECTOR_STATEFUL : SK_REFLECTOR_AUTO,
 	};
-	struct sk_session *sess = NULL;
-	struct sk_hist *herr = malloc(sizeof *herr);
-	uint8_t *txbuf = malloc((size_t)SK_IO_BATCH * MAX_PKT), *rxbuf = malloc((size_t)SK_IO_BATCH * MAX_PKT);
-	static const uint8_t zeros[MAX_PKT];
-	if (sk_session_create(&sess, &scfg) != SK_OK || !herr || !txbuf || !rxbuf) {
-		fprintf(stderr, "stampkit %s: out of memory\n", cmd);
+	st->txbuf = malloc((size_t)SK_IO_BATCH * MAX_PKT);
+	st->rxbuf = malloc((size_t)SK_IO_BATCH * MAX_PKT);
+	if (sk_session_create(&st->sess, &scfg) != SK_OK || !st->txbuf || !st->rxbuf) {
+		sk_diag("out of memory");
 		return 1;
 	}
-	sk_hist_init(herr);
-	struct sk_io_msg tx[SK_IO_BATCH], rx[SK_IO_BATCH];
+	sk_hist_init(&st->send_late);
 	for (int i = 0; i < SK_IO_BATCH; i++) {
-		memset(&tx[i], 0, sizeof tx[i]);
-		tx[i].buf = txbuf + (size_t)i * MAX_PKT;
-		tx[i].cap = MAX_PKT;
-		tx[i].set_tos = -1;
-		memcpy(&tx[i].peer, &remote, sizeof remote);
-		tx[i].peerlen = rlen;
-		rx[i].buf = rxbuf + (size_t)i * MAX_PKT;
-		rx[i].cap = MAX_PKT;
-	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	srandom((unsigned)sk_now_real_ns());
-	/* The default 50 us timer slack would make every wake-up that much late. */
-	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-
-	struct sk_test_opts so = { .proto = (uint8_t)lo.proto, .role = SK_ROLE_SENDER, .sec = sec };
-	struct sk_test_opts ro = so;
-	ro.role = SK_ROLE_REFLECTOR;
-	if (lo.key_len) {
-		so.stamp_key = ro.stamp_key = lo.key;
-		so.stamp_key_len = ro.stamp_key_len = lo.key_len;
+		struct sk_io_msg *t = &st->tx[i], *r = &st->rx[i];
+		t->buf = st->txbuf + (size_t)i * MAX_PKT;
+		t->cap = MAX_PKT;
+		t->set_tos = -1;
+		memcpy(&t->peer, &o->remote, sizeof t->peer);
+		t->peerlen = o->remote_len;
+		r->buf = st->rxbuf + (size_t)i * MAX_PKT;
+		r->cap = MAX_PKT;
 	}
 	bool synced;
-	uint16_t errest = sk_clock_errest(lo.ts_fmt, &synced);
-	struct run run;
-	memset(&run, 0, sizeof run);
-	run.send_err = herr;
-	run.kernel_t4 = io.rx_ts;
-	double interval_ns = interval_ms * 1e6;
-	int64_t start = sk_now_mono_ns();
-	int64_t deadline = 0;
-	uint64_t uniq = 0;
-	int status = 0;
+	st->errest = sk_clock_errest(o->ts_fmt, &synced);
+	st->interval_ns = o->interval_ms * 1e6;
+	st->run.kernel_t4 = st->io.rx_ts;
+	return 0;
+}
 
+static void sender_close(struct sender *st)
+{
+	sk_pcapout_close(st->pc);
+	sk_session_free(st->sess);
+	free(st->txbuf);
+	free(st->rxbuf);
+	if (st->io.ops && st->io.fd >= 0)
+		st->io.ops->close(&st->io);
+}
+
+/* Padding of the next request: the configured one, or an IMIX pick. */
+static long next_padding(const struct sender *st)
+{
+	if (st->padding >= 0)
+		return st->padding;
+	/* twampy's IMIX keeps its frame sizes: 14-octet header + pick, raised to the smallest
+	 * symmetric packet of the mode. */
+	size_t l = 14 + (size_t)sk_imix_pick(st->ipv6);
+	if (l < st->min_len)
+		l = st->min_len;
+	long pad = (long)(l - st->fixed);
+	if (st->o->proto == SK_PROTO_STAMP && pad > 0 && pad < 4)
+		pad = 4;
+	return pad;
+}
+
+/* Encodes request seq into m: the fixed part, then (STAMP) the --tlv TLVs, the padding as
+ * an Extra Padding TLV and the HMAC TLV last (RFC 8972 §4.8). 0, or -1 after a message. */
+static int encode_request(struct sender *st, struct sk_io_msg *m, uint64_t seq)
+{
+	static const uint8_t zeros[MAX_PKT];
+	const struct sender_opts *o = st->o;
+	struct sk_test_pkt p;
+	memset(&p, 0, sizeof p);
+	p.seq = (uint32_t)seq;
+	p.error_estimate = st->errest;
+	p.ssid = o->ssid;
+	long pad = next_padding(st);
+	if (o->proto == SK_PROTO_TWAMP) {
+		p.tail = zeros;
+		p.tail_len = (size_t)pad;
+	}
+	/* T1 as late as possible: read right before encoding this batch entry. */
+	int64_t t1 = sk_now_real_ns();
+	p.timestamp = sk_ts_from_ns(t1, (enum sk_ts_fmt)o->ts_fmt, SK_TAI_UTC_DEFAULT);
+	if (o->ts_fmt == SK_TS_PTP)
+		p.error_estimate |= 0x4000;
+	size_t n = 0;
+	if (sk_test_encode(&p, &st->so, m->buf, m->cap, &n) != SK_OK) {
+		sk_diag("cannot encode a test packet");
+		return -1;
+	}
+	if (o->proto == SK_PROTO_STAMP && (pad > 0 || o->ntlv || o->hmac_tlv)) {
+		struct sk_wbuf w;
+		sk_wbuf_init(&w, m->buf, m->cap);
+		w.off = n;
+		for (unsigned t = 0; t < o->ntlv; t++)
+			sk_tlvopt_put(&w, &o->tlvs[t], p.seq + 1);
+		if (pad > 0)
+			sk_tlv_put_padding(&w, 0, (size_t)pad - SK_TLV_HDR_LEN);
+		if (o->hmac_tlv)
+			sk_tlv_put_hmac(&w, 0, st->fixed, o->key, o->key_len);
+		if (w.err) {
+			sk_diag("TLVs do not fit in a packet");
+			return -1;
+		}
+		n = w.off;
+	}
+	m->len = n;
+	if (st->pc)
+		sk_pcapout_write(st->pc, t1, (struct sockaddr *)&st->src_addr,
+				 (const struct sockaddr *)&o->remote, o->ttl, o->tos, m->buf, n);
+	return 0;
+}
+
+/* The first failed send says why (the rest are only counted). */
+static void note_send_error(struct sender *st, const struct sk_io_msg *m)
+{
+	const struct sender_opts *o = st->o;
+	if (st->run.send_errors++ == 0 && errno == EMSGSIZE)
+		sk_diag("a packet of %zu octets does not fit the path MTU%s: lower --padding%s",
+		     m->len, o->dont_fragment ? " with DF set" : "",
+		     o->dont_fragment ? " or drop --do-not-fragment" : "");
+	else if (st->run.send_errors == 1)
+		sk_diag("send to %s: %s", st->rs, strerror(errno));
+}
+
+/* Sends every packet whose time has come (a batch when the process is behind). 0, or -1
+ * when a request could not be built. */
+static int send_due(struct sender *st, int64_t now)
+{
+	const struct sender_opts *o = st->o;
+	struct run *run = &st->run;
+	unsigned nb = 0;
+	while (run->sent + nb < o->count && nb < SK_IO_BATCH && slot(st, run->sent + nb) <= now) {
+		if (encode_request(st, &st->tx[nb], run->sent + nb))
+			return -1;
+		nb++;
+	}
+	unsigned done = 0;
+	while (done < nb) {
+		int k = st->io.ops->send_batch(&st->io, st->tx + done, nb - done);
+		int64_t after = sk_now_mono_ns();
+		if (k <= 0) {
+			note_send_error(st, &st->tx[done]);
+			k = 1; /* that packet is lost: counted as sent, never answered */
+		}
+		for (int j = 0; j < k; j++) {
+			uint64_t seq = run->sent + done + (unsigned)j;
+			sk_hist_add(&st->send_late, after - slot(st, seq));
+			if (sk_log_enabled(SK_LOG_INFO))
+				sk_log(SK_LOG_INFO, "Sent to %s [sseq=%llu]", st->rhost,
+				       (unsigned long long)seq);
+			sk_log_hex("transmit", st->tx[done + j].buf, st->tx[done + j].len);
+		}
+		if (!run->first_send_mono)
+			run->first_send_mono = after;
+		run->last_send_mono = after;
+		done += (unsigned)k;
+	}
+	run->sent += nb;
+	if (nb && run->sent == o->count)
+		st->deadline = sk_now_mono_ns() + (int64_t)(o->timeout_s * 1e9);
+	return 0;
+}
+
+/* Decodes a reply from REMOTE and decides whether it counts. false: left out (and counted
+ * as why). */
+static bool decode_reply(struct sender *st, const struct sk_io_msg *m, struct sk_test_pkt *p)
+{
+	const struct sender_opts *o = st->o;
+	enum sk_result r;
+	/* twampy's reflector answers with 38 octets (no MBZ, no Sender TTL), also to STAMP
+	 * requests (it has no STAMP mode): the codec decodes that variant, so a twampy command
+	 * line works against it. */
+	size_t reply_min = st->sec == SK_SEC_UNAUTH ? 38 : st->fixed;
+	if (o->proto == SK_PROTO_STAMP && st->sec == SK_SEC_UNAUTH && m->len >= 38 &&
+	    m->len < st->fixed) {
+		struct sk_test_opts tw = st->ro;
+		tw.proto = SK_PROTO_TWAMP;
+		r = sk_test_decode(m->buf, m->len, &tw, p, NULL, NULL);
+		p->ssid = o->ssid; /* not in a TWAMP reply */
+	} else {
+		r = sk_test_decode(m->buf, m->len, &st->ro, p, NULL, NULL);
+	}
+	if (m->truncated || m->len < reply_min || r == SK_E_AUTH ||
+	    (r == SK_E_TRUNCATED && m->len < st->fixed)) {
+		st->run.bad_replies++;
+		return false;
+	}
+	if (o->proto == SK_PROTO_STAMP && p->ssid != o->ssid) {
+		st->run.foreign++;
+		return false;
+	}
+	if (p->sender_seq >= st->run.sent) {
+		st->run.beyond++; /* a number we never sent: junk */
+		return false;
+	}
+	return true;
+}
+
+/* What the reflector said about our TLVs (RFC 8972 §4 flags). */
+static void count_tlv_flags(struct sender *st, const struct sk_test_pkt *p)
+{
+	struct sk_tlv_iter it;
+	struct sk_tlv tv;
+	struct run *run = &st->run;
+	sk_tlv_iter_init(&it, p->tail, p->tail_len, st->fixed);
+	run->tlv_replies++;
+	while (sk_tlv_next(&it, &tv)) {
+		run->tlv_u += (tv.flags & SK_TLV_F_U) != 0;
+		run->tlv_m += (tv.flags & SK_TLV_F_M) != 0;
+		run->tlv_i += (tv.flags & SK_TLV_F_I) != 0;
+		run->tlv_c += (tv.flags & SK_TLV_F_C) != 0;
+	}
+	if (p->tlv_hmac_status == SK_HMAC_ST_BAD)
+		run->tlv_hmac_bad++;
+}
+
+/* One datagram received: filtered, decoded, fed to the session, logged. */
+static void take_reply(struct sender *st, const struct sk_io_msg *m, int64_t user_t4)
+{
+	const struct sender_opts *o = st->o;
+	if (!sk_sockaddr_equal((const struct sockaddr *)&m->peer,
+			       (const struct sockaddr *)&o->remote)) {
+		st->run.foreign++;
+		return;
+	}
+	sk_log_hex("received", m->buf, m->len);
+	if (st->pc)
+		sk_pcapout_write(st->pc, m->rx_ns ? m->rx_ns : user_t4,
+				 (const struct sockaddr *)&m->peer, (struct sockaddr *)&st->src_addr,
+				 m->ttl, m->tos, m->buf, m->len);
+	struct sk_test_pkt p;
+	if (!decode_reply(st, m, &p))
+		return;
+	st->run.replies++;
+	if (o->proto == SK_PROTO_STAMP && p.tail_len)
+		count_tlv_flags(st, &p);
+	if (sk_log_enabled(SK_LOG_DEBUG)) {
+		struct sk_text_out to;
+		struct sk_visitor vis;
+		sk_text_visitor(&to, sk_log_file(), &vis);
+		sk_test_decode(m->buf, m->len, &st->ro, &p, &vis, NULL);
+	}
+	/* Each timestamp in the format its own Error Estimate's Z bit says. */
+	enum sk_ts_fmt sf = sk_errest_fmt(p.sender_error_estimate);
+	enum sk_ts_fmt rf = sk_errest_fmt(p.error_estimate);
+	struct sk_reply rep = {
+		.sender_seq = p.sender_seq, .reflector_seq = p.seq,
+		.t1_ns = sk_ts_to_ns(p.sender_timestamp, sf, SK_TAI_UTC_DEFAULT),
+		.t2_ns = sk_ts_to_ns(p.rx_timestamp, rf, SK_TAI_UTC_DEFAULT),
+		.t3_ns = sk_ts_to_ns(p.timestamp, rf, SK_TAI_UTC_DEFAULT),
+		.t4_ns = m->rx_ns ? m->rx_ns : user_t4,
+	};
+	struct sk_reply_info info;
+	sk_session_add(st->sess, &rep, &info);
+	if (info.sender.cls == SK_SEQ_IN_ORDER || info.sender.cls == SK_SEQ_REORDERED)
+		st->run.uniq++;
+	if (sk_log_enabled(SK_LOG_INFO)) {
+		char hs[64];
+		sk_sockaddr_host((const struct sockaddr *)&m->peer, hs, sizeof hs);
+		sk_log(SK_LOG_INFO,
+		       "Reply from %s [rseq=%u sseq=%u rtt=%.2fms outbound=%.2fms inbound=%.2fms]",
+		       hs, p.seq, p.sender_seq, (double)info.delays.rtt_ns / 1e6,
+		       (double)info.delays.outbound_ns / 1e6, (double)info.delays.inbound_ns / 1e6);
+	}
+}
+
+/* Every reply that is queued. */
+static void recv_all(struct sender *st)
+{
 	for (;;) {
-		int64_t now = sk_now_mono_ns();
-		if (stop_flag) {
-			run.interrupted = true;
-			break;
+		int n = st->io.ops->recv_batch(&st->io, st->rx, SK_IO_BATCH);
+		if (n <= 0)
+			return;
+		int64_t user_t4 = sk_now_real_ns();
+		for (int i = 0; i < n; i++)
+			take_reply(st, &st->rx[i], user_t4);
+	}
+}
+
+/* Send on schedule, take replies, stop when every packet is answered, the timeout after
+ * the last send passes, or a signal asks. Returns the exit status. */
+static int sender_loop(struct sender *st)
+{
+	const struct sender_opts *o = st->o;
+	struct run *run = &st->run;
+	st->start = sk_now_mono_ns();
+	for (;;) {
+		if (sk_stop_requested) {
+			run->interrupted = true;
+			return 0;
 		}
-		/* Send every packet whose time has come (a batch when we are behind). */
-		unsigned nb = 0;
-		while (run.sent + nb < (uint64_t)count && nb < SK_IO_BATCH &&
-		       start + (int64_t)((double)(run.sent + nb) * interval_ns) <= now) {
-			struct sk_io_msg *m = &tx[nb];
-			struct sk_test_pkt p;
-			memset(&p, 0, sizeof p);
-			p.seq = (uint32_t)(run.sent + nb);
-			p.error_estimate = errest;
-			p.ssid = (uint16_t)ssid;
-			long pad = padding;
-			if (pad < 0) {
-				/* twampy's IMIX keeps its frame sizes: 14-octet header + pick, raised to
-				 * the smallest symmetric packet of the mode. */
-				size_t l = 14 + (size_t)sk_imix_pick(ipv6);
-				if (l < min_len)
-					l = min_len;
-				pad = (long)(l - fixed);
-				if (lo.proto == SK_PROTO_STAMP && pad > 0 && pad < 4)
-					pad = 4;
-			}
-			if (lo.proto == SK_PROTO_TWAMP) {
-				p.tail = zeros;
-				p.tail_len = (size_t)pad;
-			}
-			/* T1 as late as possible: read right before encoding this batch entry. */
-			int64_t t1 = sk_now_real_ns();
-			p.timestamp = sk_ts_from_ns(t1, (enum sk_ts_fmt)lo.ts_fmt, SK_TAI_UTC_DEFAULT);
-			if (lo.ts_fmt == SK_TS_PTP)
-				p.error_estimate |= 0x4000;
-			size_t n = 0;
-			if (sk_test_encode(&p, &so, m->buf, m->cap, &n) != SK_OK) {
-				fprintf(stderr, "stampkit %s: cannot encode a test packet\n", cmd);
-				status = 1;
-				goto done;
-			}
-			if (lo.proto == SK_PROTO_STAMP && (pad > 0 || ntlv || want_hmac_tlv)) {
-				struct sk_wbuf w;
-				sk_wbuf_init(&w, m->buf, m->cap);
-				w.off = n;
-				for (unsigned t = 0; t < ntlv; t++)
-					sk_tlvopt_put(&w, &tlvs[t], p.seq + 1);
-				if (pad > 0)
-					sk_tlv_put_padding(&w, 0, (size_t)pad - SK_TLV_HDR_LEN);
-				if (want_hmac_tlv)
-					sk_tlv_put_hmac(&w, 0, fixed, lo.key, lo.key_len);
-				if (w.err) {
-					fprintf(stderr, "stampkit %s: TLVs do not fit in a packet\n", cmd);
-					status = 1;
-					goto done;
-				}
-				n = w.off;
-			}
-			m->len = n;
-			if (pc)
-				sk_pcapout_write(pc, t1, (struct sockaddr *)&src_addr,
-						 (struct sockaddr *)&remote, lo.ttl, lo.tos, m->buf, n);
-			nb++;
-		}
-		if (nb) {
-			unsigned done = 0;
-			while (done < nb) {
-				int k = io.ops->send_batch(&io, tx + done, nb - done);
-				int64_t after = sk_now_mono_ns();
-				if (k <= 0) {
-					if (run.send_errors++ == 0 && errno == EMSGSIZE)
-						fprintf(stderr, "stampkit %s: a packet of %zu octets does not fit "
-							"the path MTU%s: lower --padding%s\n", cmd,
-							tx[done].len, lo.dont_fragment ? " with DF set" : "",
-							lo.dont_fragment ? " or drop --do-not-fragment" : "");
-					else if (run.send_errors == 1)
-						fprintf(stderr, "stampkit %s: send to %s: %s\n", cmd, rs,
-							strerror(errno));
-					k = 1; /* that packet is lost: counted as sent, never answered */
-				}
-				for (int j = 0; j < k; j++) {
-					uint64_t seq = run.sent + done + (unsigned)j;
-					sk_hist_add(herr, after - (start + (int64_t)((double)seq * interval_ns)));
-					if (sk_log_enabled(SK_LOG_INFO))
-						sk_log(SK_LOG_INFO, "Sent to %s [sseq=%llu]", rhost,
-						       (unsigned long long)seq);
-					sk_log_hex("transmit", tx[done + j].buf, tx[done + j].len);
-				}
-				if (!run.first_send_mono)
-					run.first_send_mono = after;
-				run.last_send_mono = after;
-				done += (unsigned)k;
-			}
-			run.sent += nb;
-			if (run.sent == (uint64_t)count)
-				deadline = sk_now_mono_ns() + (int64_t)(timeout_s * 1e9);
-		}
-		/* Every reply that is queued. */
-		for (;;) {
-			int n = io.ops->recv_batch(&io, rx, SK_IO_BATCH);
-			if (n <= 0)
-				break;
-			int64_t user_t4 = sk_now_real_ns();
-			for (int i = 0; i < n; i++) {
-				struct sk_io_msg *m = &rx[i];
-				if (!sk_sockaddr_equal((struct sockaddr *)&m->peer, (struct sockaddr *)&remote)) {
-					run.foreign++;
-					continue;
-				}
-				sk_log_hex("received", m->buf, m->len);
-				if (pc)
-					sk_pcapout_write(pc, m->rx_ns ? m->rx_ns : user_t4,
-							 (struct sockaddr *)&m->peer,
-							 (struct sockaddr *)&src_addr, m->ttl, m->tos, m->buf,
-							 m->len);
-				struct sk_test_pkt p;
-				enum sk_result r;
-				/* twampy's reflector answers with 38 octets (no MBZ, no Sender TTL),
-				 * also to STAMP requests (it has no STAMP mode): the codec decodes
-				 * that variant, so a twampy command line works against it. */
-				size_t reply_min = sec == SK_SEC_UNAUTH ? 38 : fixed;
-				if (lo.proto == SK_PROTO_STAMP && sec == SK_SEC_UNAUTH && m->len >= 38 &&
-				    m->len < fixed) {
-					struct sk_test_opts tw = ro;
-					tw.proto = SK_PROTO_TWAMP;
-					r = sk_test_decode(m->buf, m->len, &tw, &p, NULL, NULL);
-					p.ssid = (uint16_t)ssid; /* not in a TWAMP reply */
-				} else {
-					r = sk_test_decode(m->buf, m->len, &ro, &p, NULL, NULL);
-				}
-				if (m->truncated || m->len < reply_min || r == SK_E_AUTH ||
-				    (r == SK_E_TRUNCATED && m->len < fixed)) {
-					run.bad_replies++;
-					continue;
-				}
-				if ((lo.proto == SK_PROTO_STAMP && p.ssid != (uint16_t)ssid)) {
-					run.foreign++;
-					continue;
-				}
-				if (p.sender_seq >= run.sent) {
-					run.beyond++; /* a number we never sent: junk */
-					continue;
-				}
-				run.replies++;
-				if (lo.proto == SK_PROTO_STAMP && p.tail_len) {
-					/* What the reflector said about our TLVs (RFC 8972 §4 flags). */
-					struct sk_tlv_iter it;
-					struct sk_tlv tv;
-					sk_tlv_iter_init(&it, p.tail, p.tail_len, fixed);
-					run.tlv_replies++;
-					while (sk_tlv_next(&it, &tv)) {
-						run.tlv_u += (tv.flags & SK_TLV_F_U) != 0;
-						run.tlv_m += (tv.flags & SK_TLV_F_M) != 0;
-						run.tlv_i += (tv.flags & SK_TLV_F_I) != 0;
-						run.tlv_c += (tv.flags & SK_TLV_F_C) != 0;
-					}
-					if (p.tlv_hmac_status == SK_HMAC_ST_BAD)
-						run.tlv_hmac_bad++;
-				}
-				if (sk_log_enabled(SK_LOG_DEBUG)) {
-					struct sk_text_out to;
-					struct sk_visitor vis;
-					sk_text_visitor(&to, sk_log_file(), &vis);
-					sk_test_decode(m->buf, m->len, &ro, &p, &vis, NULL);
-				}
-				int64_t t4 = m->rx_ns ? m->rx_ns : user_t4;
-				/* Each timestamp in the format its own Error Estimate's Z bit says. */
-				enum sk_ts_fmt sf = sk_errest_fmt(p.sender_error_estimate);
-				enum sk_ts_fmt rf = sk_errest_fmt(p.error_estimate);
-				struct sk_reply rep = {
-					.sender_seq = p.sender_seq, .reflector_seq = p.seq,
-					.t1_ns = sk_ts_to_ns(p.sender_timestamp, sf, SK_TAI_UTC_DEFAULT),
-					.t2_ns = sk_ts_to_ns(p.rx_timestamp, rf, SK_TAI_UTC_DEFAULT),
-					.t3_ns = sk_ts_to_ns(p.timestamp, rf, SK_TAI_UTC_DEFAULT),
-					.t4_ns = t4,
-				};
-				struct sk_reply_info info;
-				sk_session_add(sess, &rep, &info);
-				if (info.sender.cls == SK_SEQ_IN_ORDER || info.sender.cls == SK_SEQ_REORDERED)
-					uniq++;
-				if (sk_log_enabled(SK_LOG_INFO)) {
-					char hs[64];
-					sk_sockaddr_host((struct sockaddr *)&m->peer, hs, sizeof hs);
-					sk_log(SK_LOG_INFO,
-					       "Reply from %s [rseq=%u sseq=%u rtt=%.2fms outbound=%.2fms "
-					       "inbound=%.2fms]", hs, p.seq, p.sender_seq,
-					       (double)info.delays.rtt_ns / 1e6,
-					       (double)info.delays.outbound_ns / 1e6,
-					       (double)info.delays.inbound_ns / 1e6);
-				}
-			}
-		}
-		if (run.sent == (uint64_t)count) {
-			if (uniq >= run.sent) {
+		if (send_due(st, sk_now_mono_ns()))
+			return 1;
+		recv_all(st);
+		if (run->sent == o->count) {
+			if (run->uniq >= run->sent) {
 				sk_log(SK_LOG_INFO, "All packets received back");
-				break;
+				return 0;
 			}
-			if (sk_now_mono_ns() >= deadline) {
+			if (sk_now_mono_ns() >= st->deadline) {
 				sk_log(SK_LOG_INFO, "Receive timeout for last packet (don't wait anymore)");
-				break;
+				return 0;
 			}
 		}
 		/* Sleep until the next send time, the reply deadline, a reply or a signal. */
-		int64_t wake = run.sent < (uint64_t)count
-				       ? start + (int64_t)((double)run.sent * interval_ns)
-				       : deadline;
+		int64_t wake = run->sent < o->count ? slot(st, run->sent) : st->deadline;
 		if (wake > sk_now_mono_ns()) {
-			struct timespec dl = { .tv_sec = wake / 1000000000LL, .tv_nsec = wake % 1000000000LL };
-			if (sk_io_wait(&io, &dl) < 0) {
-				fprintf(stderr, "stampkit %s: wait: %s\n", cmd, strerror(errno));
-				status = 1;
-				break;
+			struct timespec dl = { .tv_sec = wake / 1000000000LL,
+					       .tv_nsec = wake % 1000000000LL };
+			if (sk_io_wait(&st->io, &dl) < 0) {
+				sk_diag("wait: %s", strerror(errno));
+				return 1;
 			}
 		}
 	}
-done:
-	sk_session_finish(sess);
-	struct sk_session_summary sum;
-	sk_session_summary(sess, run.sent, &sum);
-	struct sk_dstats_summary ob, ib, rt, rs_;
-	sk_dstats_summarize(sk_session_dstats(sess, SK_DIR_OUTBOUND), &ob);
-	sk_dstats_summarize(sk_session_dstats(sess, SK_DIR_INBOUND), &ib);
-	sk_dstats_summarize(sk_session_dstats(sess, SK_DIR_RTT), &rt);
-	sk_dstats_summarize(sk_session_dstats(sess, SK_DIR_RESIDENCE), &rs_);
-	bool known = !sum.direction_unknown;
-	int64_t e50 = 0, e99 = 0;
-	sk_hist_quantile(herr, 50, &e50);
-	sk_hist_quantile(herr, 99, &e99);
-	double span = (double)(run.last_send_mono - run.first_send_mono) / 1e9;
-	double achieved = run.sent > 1 && span > 0 ? (double)(run.sent - 1) / span : 0;
+}
 
-	if (lo.json) {
-		/* The session object of `stampkit analyze --json` (docs/analyze.md), then what
-		 * only the sender knows. */
-		char ls_[80];
-		struct sockaddr_storage me;
-		uint8_t bf, ba[16];
-		uint16_t bp;
-		sk_sockaddr_unpack((struct sockaddr *)&io.bound, &bf, ba, &bp);
-		if (pc)
-			memcpy(&me, &src_addr, sizeof me);
-		else if (sk_source_for((struct sockaddr *)&remote, rlen, bp, &me))
-			memcpy(&me, &io.bound, sizeof me);
-		sk_sockaddr_str((struct sockaddr *)&me, ls_, sizeof ls_);
-		printf("{\"type\":\"session\",\"sender\":\"%s\",\"reflector\":\"%s\",\"ssid\":", ls_, rs);
-		if (lo.proto == SK_PROTO_STAMP)
-			printf("%ld", ssid);
-		else
-			printf("null");
-		printf(",\"mode\":\"%s\",\"sent\":%llu,\"received\":%llu,\"reflected\":%llu,"
-		       "\"unknown_lost\":%llu,\"reflector_state\":\"%s\"",
-		       lo.proto == SK_PROTO_STAMP ? "stamp" : "twamp-light",
-		       (unsigned long long)run.sent, (unsigned long long)sum.received,
-		       (unsigned long long)sum.reflected, (unsigned long long)sum.unknown_lost,
-		       sum.received == 0 ? "unknown" : sum.stateful ? "stateful" : "stateless-or-unknown");
-		json_dir("outbound", &ob, known, sum.outbound_lost, sum.outbound_duplicates,
-			 sum.outbound_reordered, run.sent);
-		json_dir("inbound", &ib, known, sum.inbound_lost, sum.inbound_duplicates,
-			 sum.inbound_reordered, run.sent);
-		json_dir("roundtrip", &rt, true, sum.lost, sum.duplicates, sum.reordered, run.sent);
-		printf(",\"residence\":{");
-		json_delays(&rs_, true);
-		printf("},\"wire\":null");
-		printf(",\"auth\":%s,\"interrupted\":%s,\"max_extent\":{\"roundtrip\":%llu,"
-		       "\"outbound\":%llu,\"inbound\":%llu},\"bad_replies\":%llu,\"foreign\":%llu,"
-		       "\"never_sent\":%llu,\"bad_timestamps\":%llu,\"jitter_algorithm\":\"RFC 3550\","
-		       "\"t4\":\"%s\"",
-		       sec ? "true" : "false", run.interrupted ? "true" : "false",
-		       (unsigned long long)sum.max_extent, (unsigned long long)sum.outbound_max_extent,
-		       (unsigned long long)sum.inbound_max_extent, (unsigned long long)run.bad_replies,
-		       (unsigned long long)run.foreign, (unsigned long long)run.beyond,
-		       (unsigned long long)sum.bad_timestamps,
-		       run.kernel_t4 ? (io.rx_hw ? "hardware" : "kernel") : "user");
-		printf(",\"tlv\":{\"replies\":%llu,\"u\":%llu,\"m\":%llu,\"i\":%llu,\"c\":%llu,"
-		       "\"hmac_bad\":%llu}", (unsigned long long)run.tlv_replies,
-		       (unsigned long long)run.tlv_u, (unsigned long long)run.tlv_m,
-		       (unsigned long long)run.tlv_i, (unsigned long long)run.tlv_c,
-		       (unsigned long long)run.tlv_hmac_bad);
-		printf(",\"send\":{\"interval_ns\":%.1f,\"achieved_pps\":%.1f,\"send_errors\":%llu,"
-		       "\"late_p50_ns\":%lld,\"late_p99_ns\":%lld}}\n",
-		       interval_ns, achieved, (unsigned long long)run.send_errors, (long long)e50,
-		       (long long)e99);
-	} else {
-		sk_twtab_head(stdout);
-		if (sum.received == 0) {
-			printf("  NO STATS AVAILABLE (100%% loss)\n");
-		} else {
-			char lb[16];
-			sk_twtab_loss(lb, sizeof lb, sum.outbound_lost, run.sent, known);
-			sk_twtab_row_stats(stdout, "Outbound:", &ob, lb);
-			sk_twtab_loss(lb, sizeof lb, sum.inbound_lost, run.sent, known);
-			sk_twtab_row_stats(stdout, "Inbound:", &ib, lb);
-			sk_twtab_loss(lb, sizeof lb, sum.lost, run.sent, true);
-			sk_twtab_row_stats(stdout, "Roundtrip:", &rt, lb);
-		}
-		sk_twtab_foot(stdout);
-		printf("  Sent %llu, received %llu, lost %llu", (unsigned long long)run.sent,
-		       (unsigned long long)sum.received, (unsigned long long)sum.lost);
-		if (known)
-			printf(" (outbound %llu, inbound %llu, after the last reply %llu)",
-			       (unsigned long long)sum.outbound_lost, (unsigned long long)sum.inbound_lost,
-			       (unsigned long long)sum.unknown_lost);
-		else if (sum.lost)
-			printf(" (direction unknown: the reflector copies sequence numbers)");
-		printf("\n  Duplicates %llu, reordered %llu", (unsigned long long)sum.duplicates,
-		       (unsigned long long)sum.reordered);
-		if (known)
-			printf(" (outbound %llu/%llu, inbound %llu/%llu)",
-			       (unsigned long long)sum.outbound_duplicates,
-			       (unsigned long long)sum.outbound_reordered,
-			       (unsigned long long)sum.inbound_duplicates,
-			       (unsigned long long)sum.inbound_reordered);
-		printf("\n");
-		if (run.bad_replies || run.foreign || run.beyond)
-			printf("  Ignored: %llu malformed replies, %llu from elsewhere, %llu never sent\n",
-			       (unsigned long long)run.bad_replies, (unsigned long long)run.foreign,
-			       (unsigned long long)run.beyond);
-		if (run.interrupted)
-			printf("  Interrupted: results of the packets sent so far\n");
+/* Members of the session object only the sender knows; a table line (label) only when
+ * there is something to say. The raw JSON texts live in st until the writers ran. */
+static void add_members(struct sender *st, struct sk_rsession *r)
+{
+	const struct run *run = &st->run;
+	int64_t e50 = 0, e99 = 0;
+	sk_hist_quantile(&st->send_late, 50, &e50);
+	sk_hist_quantile(&st->send_late, 99, &e99);
+	double span = (double)(run->last_send_mono - run->first_send_mono) / 1e9;
+	double achieved = run->sent > 1 && span > 0 ? (double)(run->sent - 1) / span : 0;
+	struct sk_session_summary sum;
+	sk_session_summary(st->sess, run->sent, &sum);
+	sk_rsession_kv_bool(r, "auth", NULL, st->sec != SK_SEC_UNAUTH);
+	sk_rsession_kv_bool(r, "interrupted", run->interrupted ? "interrupted by a signal" : NULL,
+			    run->interrupted);
+	sk_rsession_kv_u64(r, "send_errors", run->send_errors ? "send errors" : NULL,
+			   run->send_errors);
+	sk_rsession_kv_u64(r, "bad_replies", run->bad_replies ? "malformed replies ignored" : NULL,
+			   run->bad_replies);
+	sk_rsession_kv_u64(r, "foreign", run->foreign ? "replies from elsewhere ignored" : NULL,
+			   run->foreign);
+	sk_rsession_kv_u64(r, "never_sent", run->beyond ? "replies to numbers never sent" : NULL,
+			   run->beyond);
+	sk_rsession_kv_u64(r, "bad_timestamps", sum.bad_timestamps ? "bad timestamps" : NULL,
+			   sum.bad_timestamps);
+	sk_rsession_kv_str(r, "jitter_algorithm", NULL, "RFC 3550");
+	sk_rsession_kv_str(r, "t4", NULL,
+			   run->kernel_t4 ? (st->io.rx_hw ? "hardware" : "kernel") : "user");
+	snprintf(st->tlv_json, sizeof st->tlv_json,
+		 "{\"replies\":%llu,\"u\":%llu,\"m\":%llu,\"i\":%llu,\"c\":%llu,\"hmac_bad\":%llu}",
+		 (unsigned long long)run->tlv_replies, (unsigned long long)run->tlv_u,
+		 (unsigned long long)run->tlv_m, (unsigned long long)run->tlv_i,
+		 (unsigned long long)run->tlv_c, (unsigned long long)run->tlv_hmac_bad);
+	sk_rsession_kv_raw(r, "tlv", st->tlv_json);
+	snprintf(st->send_json, sizeof st->send_json,
+		 "{\"interval_ns\":%.1f,\"achieved_pps\":%.1f,\"late_p50_ns\":%lld,"
+		 "\"late_p99_ns\":%lld}", st->interval_ns, achieved, (long long)e50, (long long)e99);
+	sk_rsession_kv_raw(r, "send", st->send_json);
+}
+
+/* The results through the report model: one session, twampy's table block and the
+ * summary, or one JSON document. */
+static void sender_report(struct sender *st)
+{
+	const struct sender_opts *o = st->o;
+	sk_session_finish(st->sess);
+	struct sk_rsession *r = calloc(1, sizeof *r);
+	if (!r) {
+		sk_diag("out of memory");
+		return;
 	}
-	if (ob.negative || ib.negative)
-		fprintf(stderr, "stampkit %s: warning: %llu outbound and %llu inbound one-way delays "
-			"are negative: the clocks of sender and reflector are not synchronised "
-			"(values shown as measured, not clamped)\n", cmd,
-			(unsigned long long)ob.negative, (unsigned long long)ib.negative);
+	struct sk_session_summary sum;
+	sk_session_summary(st->sess, st->run.sent, &sum);
+	if (sum.received)
+		sk_rsession_from_sender(r, st->sess, st->run.sent);
+	else
+		sk_rsession_silent(r, st->run.sent);
+	r->index = 1;
+	sk_sockaddr_str((struct sockaddr *)&st->src_addr, r->sender, sizeof r->sender);
+	snprintf(r->reflector, sizeof r->reflector, "%s", st->rs);
+	r->mode = o->proto == SK_PROTO_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
+	r->has_ssid = o->proto == SK_PROTO_STAMP;
+	r->ssid = o->ssid;
+	add_members(st, r);
+	struct sk_report rep = { .command = "sender", .sessions = r, .nsessions = 1 };
+	if (o->json)
+		sk_report_json(stdout, &rep);
+	else
+		sk_report_table(stdout, &rep);
 	fflush(stdout);
-	sk_pcapout_close(pc);
-	sk_session_free(sess);
-	free(herr);
-	free(txbuf);
-	free(rxbuf);
-	io.ops->close(&io);
+	const struct sk_rdir *ob = &r->dir[SK_RDIR_OUT], *ib = &r->dir[SK_RDIR_IN];
+	uint64_t nob = ob->have_delay ? ob->delay.negative : 0;
+	uint64_t nib = ib->have_delay ? ib->delay.negative : 0;
+	if (nob || nib)
+		sk_warn("%llu outbound and %llu inbound one-way delays are negative: the clocks "
+			"of sender and reflector are not synchronised (values shown as measured, "
+			"not clamped)", (unsigned long long)nob, (unsigned long long)nib);
+	free(r);
+}
+
+int sender_run(const struct sender_opts *o)
+{
+	struct sender *st = calloc(1, sizeof *st);
+	if (!st) {
+		sk_diag("out of memory");
+		return 1;
+	}
+	st->o = o;
+	st->io.fd = -1;
+	int status = sender_open(st);
+	if (!status) {
+		sk_signals_install(SK_SIG_STOP);
+		srandom((unsigned)sk_now_real_ns());
+		/* The default 50 us timer slack would make every wake-up that much late. */
+		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+		status = sender_loop(st);
+		sender_report(st);
+	}
+	sender_close(st);
+	free(st);
 	return status;
 }

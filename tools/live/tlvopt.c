@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "liveopt.h"
+#include "parse.h"
 
 const char sk_tlvopt_help[] =
 	"  --tlv NAME[:k=v,...]  add a STAMP TLV to every request (repeatable):\n"

@@ -26,7 +26,7 @@
 
 #include "stampkit/net.h"
 #include "stampkit/timestamp.h"
-#include "liveopt.h"
+#include "parse.h"
 
 #define CTRL_LEN 256
 
@@ -643,22 +643,6 @@ static int l2_open(struct sk_io *io, const struct sockaddr *local, socklen_t len
 	return 0;
 }
 
-static void put_sa(struct sockaddr_storage *ss, uint8_t ipver, const uint8_t *addr, uint16_t port)
-{
-	memset(ss, 0, sizeof *ss);
-	if (ipver == 4) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-		a->sin_family = AF_INET;
-		memcpy(&a->sin_addr, addr, 4);
-		a->sin_port = htons(port);
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		a->sin6_family = AF_INET6;
-		memcpy(&a->sin6_addr, addr, 16);
-		a->sin6_port = htons(port);
-	}
-}
-
 static int l2_recv_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
 {
 	if (n > SK_IO_BATCH)
@@ -691,10 +675,10 @@ static int l2_recv_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
 		o->truncated = pk.payload_len > o->cap;
 		o->len = o->truncated ? o->cap : pk.payload_len;
 		memcpy(o->buf, pk.payload, o->len);
-		put_sa(&o->peer, pk.ipver, pk.src, pk.sport);
-		o->peerlen = pk.ipver == 4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		sk_sockaddr_pack(pk.ipver, pk.src, pk.sport, &o->peer, &o->peerlen);
 		parse_cmsgs(&hdrs[i].msg_hdr, o);
-		put_sa(&o->local, pk.ipver, pk.dst, 0);
+		socklen_t llen;
+		sk_sockaddr_pack(pk.ipver, pk.dst, 0, &o->local, &llen);
 		o->ttl = pk.ttl;
 		o->tos = pk.tos;
 		memcpy(o->local_mac, fr, 6);
@@ -724,7 +708,8 @@ static int l2_send_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
 			h.tos = m[i].set_tos;
 		h.ipid = (uint16_t)(io->tx_next_id + i);
 		struct sockaddr_storage src;
-		put_sa(&src, bfam, baddr, bport);
+		socklen_t slen;
+		sk_sockaddr_pack(bfam, baddr, bport, &src, &slen);
 		size_t l = sk_ipudp_build(b + 14, L2_MAX - 14, (struct sockaddr *)&src,
 					  (struct sockaddr *)&m[i].peer, &h, m[i].buf, m[i].len);
 		if (!l) {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "ipudp.h"
-#include "udpio.h"
+#include "sys.h"
 
 struct sk_pcapout {
 	pcap_t *p;
