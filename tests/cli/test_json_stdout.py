@@ -84,13 +84,14 @@ try:
         s = doc["sessions"]
         check(len(s) == 1 and s[0]["sent"] == 5 and s[0]["received"] == 5,
               f"sender: one session, 5 sent and received: {s}")
-    rc, out, err = run("analyze", pcap, "--json")
+    rc, out, err = run("analyze", pcap, "--port", str(port), "--json")
     one_document("analyze", out, err, rc, want_log=False)
-    rc, out, err = run("decode", pcap, "--json")
+    rc, out, err = run("decode", pcap, "--port", str(port), "--json")
     doc = one_document("decode", out, err, rc, want_log=False)
     if doc:
         check(len(doc.get("packets", [])) == 10, "decode: 10 packets in the document")
-    rc, out, err = run("replay", pcap, "--to", f"127.0.0.1:{port}", "--json", "-v",
+    rc, out, err = run("replay", pcap, "--port", str(port), "--to", f"127.0.0.1:{port}",
+                       "--json", "-v",
                        "--timeout", "1")
     one_document("replay", out, err, rc)
     rc, out, err = stop(resp)
