@@ -66,6 +66,10 @@ struct skw_ctx {
 void skw_visitor(struct sk_visitor *v, struct skw_ctx *c, const struct skw_proto *P,
 		 packet_info *pinfo, tvbuff_t *tvb, proto_tree *root);
 
+/* The expert info (truncated, malformed, mbz_nonzero, error_estimate_zero, hmac_bad, problem)
+ * a codec problem kind is shown with. */
+expert_field *skw_problem_ei(const struct skw_proto *P, enum sk_problem kind);
+
 /* Unix ns to nstime (floor for times before 1970). */
 void skw_ns_to_nstime(int64_t ns, nstime_t *t);
 

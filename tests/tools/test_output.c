@@ -80,7 +80,7 @@ static void walk(const struct sk_visitor *v)
 	assert_int_equal(sk_layout_decode_fields(&sub_l, &c, NULL, v), SK_OK);
 	sk_visit_close(v);
 	sk_visit_close(v);
-	sk_visit_problem(v, SK_E_TRUNCATED, 59, "demo %s", "problem");
+	sk_visit_problem(v, SK_PROB_TRUNCATED, SK_E_TRUNCATED, 59, "demo %s", "problem");
 	sk_visit_close(v);
 }
 

@@ -155,7 +155,7 @@ static void replay(void **state)
 
 		/* 3. The test keys our server derived verify owamp's test packets both ways. */
 		assert_true(s->has_keys);
-		enum sk_twamp_sec sec = cap->mode == SK_TWMODE_AUTH ? SK_TWSEC_AUTH : SK_TWSEC_ENC;
+		enum sk_sec sec = sk_twmode_sec(cap->mode);
 		for (size_t u = 0; u < cap->n_udp; u++) {
 			uint8_t out[256];
 			int ok = SK_HMAC_BAD;

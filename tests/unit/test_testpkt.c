@@ -496,7 +496,7 @@ static void bad_args(void **state)
 	assert_int_equal(sk_test_decode(st_s_u_bytes, 44, &o, &d, NULL, NULL), SK_E_ARG);
 	assert_string_equal(sk_test_proto_name(SK_PROTO_STAMP), "STAMP");
 	assert_string_equal(sk_test_role_name(SK_ROLE_REFLECTOR), "Session-Reflector");
-	assert_string_equal(sk_test_sec_name(SK_SEC_ENCRYPTED), "encrypted");
+	assert_string_equal(sk_sec_name(SK_SEC_ENCRYPTED), "encrypted");
 }
 
 static void mbz_nonzero(void **state)
@@ -517,6 +517,7 @@ struct coll {
 	const struct sk_field *seen[1024];
 	size_t n;
 	int opens, closes, problems;
+	unsigned kinds; /* bit 1 << enum sk_problem for each kind reported */
 };
 
 static void c_open(void *ctx, const char *name, const char *key, size_t off, size_t len)
@@ -525,10 +526,11 @@ static void c_open(void *ctx, const char *name, const char *key, size_t off, siz
 	((struct coll *)ctx)->opens++;
 }
 static void c_close(void *ctx) { ((struct coll *)ctx)->closes++; }
-static void c_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+static void c_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off, const char *msg)
 {
 	(void)r, (void)off, (void)msg;
 	((struct coll *)ctx)->problems++;
+	((struct coll *)ctx)->kinds |= 1u << kind;
 }
 static void c_field(void *ctx, const struct sk_field *f, const struct sk_value *v, size_t off)
 {

@@ -170,6 +170,7 @@ static SK_LAYOUT(demo_layout, "Demo", "demo", demo_fields, 12, "");
 
 struct seen {
 	int fields, problems, opens, closes;
+	unsigned kinds; /* bit 1 << enum sk_problem for each kind reported */
 	int64_t ts_ns;
 	enum sk_ts_fmt fmt;
 };
@@ -181,10 +182,11 @@ static void on_field(void *ctx, const struct sk_field *f, const struct sk_value 
 	if (f->kind == SK_FK_TS)
 		s->ts_ns = v->ns, s->fmt = v->tsfmt;
 }
-static void on_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+static void on_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off, const char *msg)
 {
 	(void)r, (void)off, (void)msg;
 	((struct seen *)ctx)->problems++;
+	((struct seen *)ctx)->kinds |= 1u << kind;
 }
 static void on_open(void *ctx, const char *n, const char *k, size_t o, size_t l)
 {

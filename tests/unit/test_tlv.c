@@ -674,6 +674,7 @@ struct coll {
 	const struct sk_field *seen[1024];
 	size_t n;
 	int opens, closes, problems;
+	unsigned kinds; /* bit 1 << enum sk_problem for each kind reported */
 	size_t last_problem_off;
 };
 
@@ -683,10 +684,11 @@ static void c_open(void *ctx, const char *name, const char *k, size_t off, size_
 	((struct coll *)ctx)->opens++;
 }
 static void c_close(void *ctx) { ((struct coll *)ctx)->closes++; }
-static void c_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+static void c_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off, const char *msg)
 {
 	(void)r, (void)msg;
 	((struct coll *)ctx)->problems++;
+	((struct coll *)ctx)->kinds |= 1u << kind;
 	((struct coll *)ctx)->last_problem_off = off;
 }
 static void c_field(void *ctx, const struct sk_field *f, const struct sk_value *v, size_t off)

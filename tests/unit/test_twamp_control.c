@@ -346,6 +346,7 @@ static void truncations(void **state)
 
 struct counts {
 	int fields, problems, opens, closes;
+	unsigned kinds; /* bit 1 << enum sk_problem for each kind reported */
 	int mbz_nonzero;
 	char last_vname[80];
 };
@@ -359,10 +360,11 @@ static void c_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	if (v->vname)
 		snprintf(c->last_vname, sizeof c->last_vname, "%s", v->vname);
 }
-static void c_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+static void c_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off, const char *msg)
 {
 	(void)r, (void)off, (void)msg;
 	((struct counts *)ctx)->problems++;
+	((struct counts *)ctx)->kinds |= 1u << kind;
 }
 static void c_open(void *ctx, const char *n, const char *k, size_t o, size_t l)
 {

@@ -627,7 +627,7 @@ static void owamp_captures(void **state)
 			/* The reflector port negotiated is the one the test packets go to. */
 			assert_int_equal(s->reflector_port, cap->udp[0].dport);
 			/* And the derived keys verify every test packet of the capture. */
-			enum sk_twamp_sec sec = cap->mode == SK_TWMODE_AUTH ? SK_TWSEC_AUTH : SK_TWSEC_ENC;
+			enum sk_sec sec = sk_twmode_sec(cap->mode);
 			for (size_t u = 0; u < cap->n_udp; u++) {
 				uint8_t out[256];
 				int ok = SK_HMAC_BAD;

@@ -31,8 +31,6 @@ struct sk_dec {
 	struct sk_tcpstream *tcp;
 	int pkt_errors;  /* problems reported for the current packet */
 	int pkt_failed;  /* the decoder returned truncated/invalid/auth for it */
-	int mbz_pending;
-	size_t mbz_off;
 	uint64_t shown, bad_packets, short_frames, tcp_overflow;
 };
 
@@ -42,7 +40,8 @@ void sk_dec_member_str(struct sk_dec *e, const char *key, const char *label, con
 void sk_dec_member_int(struct sk_dec *e, const char *key, const char *label, long long val);
 void sk_dec_member_bool(struct sk_dec *e, const char *key, const char *label, int val);
 void sk_dec_member_null(struct sk_dec *e, const char *key);
-void sk_dec_error(struct sk_dec *e, enum sk_result r, size_t off, const char *msg);
+void sk_dec_error(struct sk_dec *e, enum sk_problem kind, enum sk_result r, size_t off,
+		  const char *msg);
 void sk_dec_end(struct sk_dec *e, int with_tlvs);
 
 /* Protocol glue (decode_proto.c). */

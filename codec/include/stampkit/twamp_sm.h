@@ -84,7 +84,9 @@ struct sk_twsm_event {
 	enum sk_twctl_type type;   /* message type (SK_TWCTL_NONE when it could not be told) */
 	enum sk_twsm_dir dir;
 	enum sk_result err;        /* SK_OK for EV_MESSAGE */
-	const char *msg;           /* error detail, or NULL */
+	enum sk_problem problem;   /* EV_ERROR: what went wrong (SK_PROB_NO_KEY, SK_PROB_WRONG_KEY,
+				      SK_PROB_HMAC_BAD, SK_PROB_STATE, ...); else SK_PROB_NONE */
+	const char *msg;           /* error detail (English, for people), or NULL */
 	const uint8_t *plain;      /* EV_MESSAGE: the message's plaintext (decrypted); EV_ERROR: the
 				      octets concerned (may be ciphertext or NULL). Valid in the callback */
 	size_t len;
