@@ -16,8 +16,5 @@ int cmd_analyze(int argc, char **argv);
 int cmd_sender(int argc, char **argv);
 int cmd_responder(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
-int cmd_server(int argc, char **argv);
-int cmd_controller(int argc, char **argv);
-int cmd_controlclient(int argc, char **argv);
 
 #endif
