@@ -155,7 +155,7 @@ static enum sk_result build_twamp_secure(const uint8_t *req, size_t len,
 					 int64_t t3_ns, uint8_t *out, size_t cap,
 					 struct sk_reflect_info *info, struct sk_error *err)
 {
-	enum sk_twamp_sec tsec = cfg->sec == SK_SEC_ENCRYPTED ? SK_TWSEC_ENC : SK_TWSEC_AUTH;
+	enum sk_sec tsec = (enum sk_sec)cfg->sec;
 	uint8_t feat = cfg->features;
 	/* A symmetrical request has the reflector's shape, HMAC at 96, reflector coverage. */
 	int sym = (feat & SK_TF_SYMMETRICAL) ? 1 : 0;

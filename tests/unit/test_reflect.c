@@ -513,7 +513,7 @@ static const uint8_t test_hmac[32] = { 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26,
 static size_t mk_secure_req(uint8_t *buf, size_t cap, uint8_t sec, uint8_t tf, uint32_t seq,
 			    size_t pad)
 {
-	enum sk_twamp_sec ts = sec == SK_SEC_ENCRYPTED ? SK_TWSEC_ENC : SK_TWSEC_AUTH;
+	enum sk_sec ts = (enum sk_sec)sec;
 	struct sk_test_opts o = { .proto = SK_PROTO_TWAMP, .role = SK_ROLE_SENDER, .sec = sec,
 				  .features = tf & SK_TF_SYMMETRICAL };
 	uint8_t tail[256];
@@ -549,7 +549,7 @@ static void test_twamp_secure(void **state)
 		for (size_t fi = 0; fi < sizeof feats; fi++)
 			for (size_t pi = 0; pi < sizeof pads / sizeof pads[0]; pi++) {
 		uint8_t sec = secs[si], tf = feats[fi];
-		enum sk_twamp_sec ts = sec == SK_SEC_ENCRYPTED ? SK_TWSEC_ENC : SK_TWSEC_AUTH;
+		enum sk_sec ts = (enum sk_sec)sec;
 		size_t sbase = (tf & SK_TF_SYMMETRICAL) ? 112 : 48;
 		uint8_t req[512], out[512], plain[512];
 		size_t n = mk_secure_req(req, sizeof req, sec, tf, 7000 + (uint32_t)pi, pads[pi]);
