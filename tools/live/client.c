@@ -627,7 +627,7 @@ int controller_run(const struct client_opts *o)
 	if (rc || ctl_sessions(&cl, o, xs) || cli_start(&cl, o->individual) || ctl_loop(xs, o) ||
 	    cli_stop(&cl, o->individual))
 		goto out;
-	ctl_report(xs, o->sessions, o);
+	ctl_report(xs, &cl, o);
 	status = 0;
 out:
 	for (long i = 0; i < o->sessions; i++) {

@@ -61,7 +61,7 @@ int cli_stop(struct cli *c, bool individual);
 void cli_close(struct cli *c);
 
 /* Results on standard output: the controller's sessions, the controlclient's sessions. */
-void ctl_report(struct csess *xs, long n, const struct client_opts *o);
+void ctl_report(struct csess *xs, const struct cli *c, const struct client_opts *o);
 void cc_report(const struct cli *c, const struct client_opts *o, uint16_t sender_port);
 
 #endif

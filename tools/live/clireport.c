@@ -1,107 +1,170 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* clireport.c - the results of `controller` (one session result per test session) and
- * `controlclient` (the sessions it set up) on standard output. */
+/* clireport.c - the results of `controller` (one report-model session result per test
+ * session, RFC 5357 §4) and `controlclient` (the sessions it set up, measured elsewhere)
+ * on standard output: the table, or with --json one document (docs/json-schema.md). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client_int.h"
+#include "jsonw.h"
+#include "log.h"
+#include "report.h"
+#include "stampkit/testpkt.h"
 #include "sys.h"
 #include "twlive.h"
-#include "stampkit/testpkt.h"
-#include "twtable.h"
 
-static void json_dstats(const char *name, const struct sk_dstats_summary *d, bool last)
+/* Text a session's members point to: they must outlive the writer's call. */
+struct ctext {
+	char sid[33];
+	char features[64];
+};
+
+static void sid_hex(char out[33], const uint8_t sid[16])
 {
-	if (!d->count)
-		printf("\"%s\":null%s", name, last ? "" : ",");
-	else
-		printf("\"%s\":{\"min_us\":%.3f,\"avg_us\":%.3f,\"max_us\":%.3f,\"jitter_us\":%.3f}%s", name,
-		       (double)d->min / 1e3, d->mean / 1e3, (double)d->max / 1e3, d->jitter_ns / 1e3,
-		       last ? "" : ",");
+	for (int j = 0; j < 16; j++)
+		snprintf(out + 2 * j, 3, "%02x", sid[j]);
 }
 
-static void print_session(const struct csess *x, unsigned n, const char *mode, bool json)
+/* "reflect-octets,symmetrical" ("" when none was negotiated). */
+static void features_text(char *b, size_t n, uint8_t tf)
 {
-	struct sk_session_summary sum;
+	snprintf(b, n, "%s%s%s%s%s", (tf & SK_TF_REFLECT_OCTETS) ? "reflect-octets" : "",
+		 (tf & SK_TF_REFLECT_OCTETS) && (tf & (SK_TF_SYMMETRICAL | SK_TF_DSCP_ECN)) ? "," : "",
+		 (tf & SK_TF_SYMMETRICAL) ? "symmetrical" : "",
+		 (tf & SK_TF_SYMMETRICAL) && (tf & SK_TF_DSCP_ECN) ? "," : "",
+		 (tf & SK_TF_DSCP_ECN) ? "dscp-ecn" : "");
+}
+
+/* The members every TWAMP session has, measured here or not. */
+static void session_members(struct sk_rsession *r, const struct sk_twsm_session *s,
+			    uint16_t sender_port, int dscp, struct ctext *t)
+{
+	sid_hex(t->sid, s->sid);
+	sk_rsession_kv_str(r, "sid", "SID", t->sid);
+	sk_rsession_kv_u64(r, "sender_port", NULL, sender_port);
+	sk_rsession_kv_u64(r, "reflector_port", NULL, s->reflector_port);
+	sk_rsession_kv_u64(r, "dscp", "DSCP (Type-P)", dscp > 0 ? (uint64_t)dscp : 0);
+}
+
+static void ctl_session(struct sk_rsession *r, unsigned index, struct csess *x,
+			const struct cli *c, const struct client_opts *o, struct ctext *t)
+{
+	memset(r, 0, sizeof *r);
+	r->index = index;
+	r->mode = SK_RMODE_TWAMP;
+	r->has_ssid = false;
+	sk_sockaddr_str((const struct sockaddr *)&x->io.bound, r->sender, sizeof r->sender);
+	sk_sockaddr_str((const struct sockaddr *)&x->refl, r->reflector, sizeof r->reflector);
 	sk_session_finish(x->stats);
-	sk_session_summary(x->stats, x->sent, &sum);
-	struct sk_dstats_summary ob, ib, rt;
-	sk_dstats_summarize(sk_session_dstats(x->stats, SK_DIR_OUTBOUND), &ob);
-	sk_dstats_summarize(sk_session_dstats(x->stats, SK_DIR_INBOUND), &ib);
-	sk_dstats_summarize(sk_session_dstats(x->stats, SK_DIR_RTT), &rt);
-	char rs[80];
-	sk_sockaddr_str((const struct sockaddr *)&x->refl, rs, sizeof rs);
-	if (json) {
-		printf("{\"type\":\"twamp-session\",\"session\":%u,\"reflector\":\"%s\",\"mode\":\"%s\","
-		       "\"sent\":%llu,\"received\":%llu,\"lost\":%llu,\"outbound_lost\":%llu,"
-		       "\"inbound_lost\":%llu,\"duplicates\":%llu,\"reordered\":%llu,\"bad_replies\":%llu,",
-		       n, rs, mode, (unsigned long long)x->sent, (unsigned long long)sum.received,
-		       (unsigned long long)sum.lost, (unsigned long long)sum.outbound_lost,
-		       (unsigned long long)sum.inbound_lost, (unsigned long long)sum.duplicates,
-		       (unsigned long long)sum.reordered, (unsigned long long)x->bad);
-		printf("\"features\":\"%s%s%s\",", (x->tf & SK_TF_REFLECT_OCTETS) ? "reflect-octets " : "",
-		       (x->tf & SK_TF_SYMMETRICAL) ? "symmetrical " : "", (x->tf & SK_TF_DSCP_ECN) ? "dscp-ecn" : "");
+	sk_rsession_from_sender(r, x->stats, x->sent);
+	const struct sk_twsm_session *s = sk_twsm_session(&c->sm, (unsigned)x->idx);
+	session_members(r, s, x->sender_port, o->session_dscp, t);
+	sk_rsession_kv_u64(r, "padding", NULL, o->padding > 0 ? (uint64_t)o->padding : 0);
+	sk_rsession_kv_u64(r, "bad_replies", "replies that did not decode or authenticate", x->bad);
+	features_text(t->features, sizeof t->features, x->tf);
+	sk_rsession_kv_str(r, "features", NULL, t->features);
+	if (x->tf & SK_TF_DSCP_ECN) {
 		if (x->dscp_ecn >= 0)
-			printf("\"dscp_ecn\":%d,", x->dscp_ecn);
-		if (x->tf & SK_TF_REFLECT_OCTETS)
-			printf("\"reflect_len\":%u,\"reflect_mismatch\":%llu,", x->reflect_len,
-			       (unsigned long long)x->reflect_bad);
-		json_dstats("outbound", &ob, false);
-		json_dstats("inbound", &ib, false);
-		json_dstats("roundtrip", &rt, true);
-		printf("}\n");
+			sk_rsession_kv_u64(r, "dscp_ecn", "DSCP/ECN at the reflector (RFC 7750)",
+					   (uint64_t)x->dscp_ecn);
+		else
+			sk_rsession_kv_raw(r, "dscp_ecn", "null");
+	}
+	if (x->tf & SK_TF_REFLECT_OCTETS) {
+		sk_rsession_kv_u64(r, "reflect_len", "reflected octets asked (RFC 6038)", x->reflect_len);
+		sk_rsession_kv_u64(r, "reflect_mismatch", "replies with other reflected octets",
+				   x->reflect_bad);
+	}
+}
+
+/* The document's own members: the server, the security mode. */
+static void doc_members(struct sk_report *rep, const struct cli *c, const struct client_opts *o,
+			char *srv, size_t n)
+{
+	sk_sockaddr_str((const struct sockaddr *)&c->srv, srv, n);
+	sk_report_kv_str(rep, "server", srv);
+	sk_report_kv_str(rep, "security", sk_tw_mode_name(o->mode));
+	sk_report_kv_bool(rep, "individual", o->individual);
+}
+
+void ctl_report(struct csess *xs, const struct cli *c, const struct client_opts *o)
+{
+	long n = o->sessions;
+	struct sk_rsession *rs = calloc((size_t)n, sizeof *rs);
+	struct ctext *t = calloc((size_t)n, sizeof *t);
+	if (!rs || !t) {
+		free(rs);
+		free(t);
+		sk_diag("out of memory");
 		return;
 	}
-	printf("Session %u: reflector %s, %s mode\n", n, rs, mode);
-	sk_twtab_head(stdout);
-	if (sum.received == 0) {
-		printf("  NO STATS AVAILABLE (100%% loss)\n");
-	} else {
-		char lb[16];
-		sk_twtab_loss(lb, sizeof lb, sum.outbound_lost, x->sent, 1);
-		sk_twtab_row_stats(stdout, "Outbound:", &ob, lb);
-		sk_twtab_loss(lb, sizeof lb, sum.inbound_lost, x->sent, 1);
-		sk_twtab_row_stats(stdout, "Inbound:", &ib, lb);
-		sk_twtab_loss(lb, sizeof lb, sum.lost, x->sent, 1);
-		sk_twtab_row_stats(stdout, "Roundtrip:", &rt, lb);
-	}
-	sk_twtab_foot(stdout);
-	printf("  Sent %llu, received %llu, lost %llu (outbound %llu, inbound %llu, after the last reply %llu)\n",
-	       (unsigned long long)x->sent, (unsigned long long)sum.received, (unsigned long long)sum.lost,
-	       (unsigned long long)sum.outbound_lost, (unsigned long long)sum.inbound_lost,
-	       (unsigned long long)sum.unknown_lost);
-	if (x->bad)
-		printf("  Ignored: %llu replies that did not decode or authenticate\n", (unsigned long long)x->bad);
-}
-
-void ctl_report(struct csess *xs, long n, const struct client_opts *o)
-{
+	struct sk_report rep;
+	memset(&rep, 0, sizeof rep);
+	rep.command = "controller";
+	char srv[80];
+	doc_members(&rep, c, o, srv, sizeof srv);
 	for (long i = 0; i < n; i++)
-		print_session(&xs[i], (unsigned)i + 1, sk_tw_mode_name(o->mode), o->json);
+		ctl_session(&rs[i], (unsigned)i + 1, &xs[i], c, o, &t[i]);
+	rep.sessions = rs;
+	rep.nsessions = (size_t)n;
+	if (o->json)
+		sk_report_json(stdout, &rep);
+	else
+		sk_report_table(stdout, &rep);
 	fflush(stdout);
+	free(rs);
+	free(t);
 }
 
+/* controlclient: nothing is measured here (the Session-Sender is elsewhere), so each
+ * session is one of which nothing was counted: sent 0, no statistics, "measured": false. */
 void cc_report(const struct cli *c, const struct client_opts *o, uint16_t tp)
 {
-	uint8_t sfam, saddr[16];
+	uint8_t sfam, saddr[16], lfam, laddr[16];
 	uint16_t sport;
 	sk_sockaddr_unpack((const struct sockaddr *)&c->srv, &sfam, saddr, &sport);
-	for (long i = 0; i < o->sessions; i++) {
+	long n = o->sessions;
+	struct sk_rsession *rs = calloc((size_t)n, sizeof *rs);
+	struct ctext *t = calloc((size_t)n, sizeof *t);
+	if (!rs || !t) {
+		free(rs);
+		free(t);
+		sk_diag("out of memory");
+		return;
+	}
+	struct sk_report rep;
+	memset(&rep, 0, sizeof rep);
+	rep.command = "controlclient";
+	char srv[80];
+	doc_members(&rep, c, o, srv, sizeof srv);
+	for (long i = 0; i < n; i++) {
 		const struct sk_twsm_session *s = sk_twsm_session(&c->sm, (unsigned)i);
-		struct sockaddr_storage r;
-		socklen_t rl;
-		sk_sockaddr_pack(sfam, saddr, s->reflector_port, &r, &rl);
-		char rs[80], sid[40];
-		sk_sockaddr_str((struct sockaddr *)&r, rs, sizeof rs);
-		for (int j = 0; j < 16; j++)
-			snprintf(sid + 2 * j, 3, "%02x", s->sid[j]);
-		if (o->json)
-			printf("{\"type\":\"twamp-session\",\"session\":%ld,\"reflector\":\"%s\","
-			       "\"sender_port\":%u,\"sid\":\"%s\",\"mode\":\"%s\"}\n", i + 1, rs,
-			       (unsigned)(tp + i), sid, sk_tw_mode_name(o->mode));
-		else
-			printf("Session %ld: reflector %s, sender port %u, SID %s, %s mode\n", i + 1, rs,
-			       (unsigned)(tp + i), sid, sk_tw_mode_name(o->mode));
+		struct sk_rsession *r = &rs[i];
+		r->index = (unsigned)i + 1;
+		r->mode = SK_RMODE_TWAMP;
+		struct sockaddr_storage a;
+		socklen_t al;
+		sk_sockaddr_pack(sfam, saddr, s->reflector_port, &a, &al);
+		sk_sockaddr_str((struct sockaddr *)&a, r->reflector, sizeof r->reflector);
+		lfam = s->ipvn;
+		memcpy(laddr, s->sender_address, 16);
+		sk_sockaddr_pack(lfam, laddr, (uint16_t)(tp + i), &a, &al);
+		sk_sockaddr_str((struct sockaddr *)&a, r->sender, sizeof r->sender);
+		sk_rsession_silent(r, 0);
+		session_members(r, s, (uint16_t)(tp + i), o->session_dscp, &t[i]);
+		sk_rsession_kv_bool(r, "measured", NULL, false);
+	}
+	rep.sessions = rs;
+	rep.nsessions = (size_t)n;
+	if (o->json) {
+		sk_report_json(stdout, &rep);
+	} else {
+		for (long i = 0; i < n; i++)
+			printf("Session %u: %s -> %s, twamp, SID %s, %s mode\n", rs[i].index, rs[i].sender,
+			       rs[i].reflector, t[i].sid, sk_tw_mode_name(o->mode));
 	}
 	fflush(stdout);
+	free(rs);
+	free(t);
 }

@@ -14,11 +14,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "jsonw.h"
 #include "keyfile.h"
 #include "sys.h"
 #include "log.h"
 #include "server.h"
 #include "stampkit/reflect.h"
+#include "stampkit/stampkit.h"
 #include "stampkit/testpkt.h"
 #include "stampkit/timestamp.h"
 #include "stampkit/twamp_control.h"
@@ -621,14 +623,63 @@ static int srv_poll_once(struct srv *s, int lfd, struct pollfd *pf, int *who)
 	return 0;
 }
 
-static void srv_report(const struct srv *s, bool json)
+/* The Modes offered, in words ("unauth,auth,reflect-octets"). */
+static void modes_text(char *b, size_t n, uint32_t m)
 {
-	if (json)
-		printf("{\"type\":\"server\",\"refused_connections\":%llu,\"refused_sessions\":%llu}\n",
-		       (unsigned long long)s->refused_conns, (unsigned long long)s->refused_sessions);
-	else
-		printf("refused connections %llu, refused sessions %llu\n",
-		       (unsigned long long)s->refused_conns, (unsigned long long)s->refused_sessions);
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ SK_TWMODE_UNAUTH, "unauth" }, { SK_TWMODE_AUTH, "auth" },
+		{ SK_TWMODE_ENCRYPT, "encrypted" }, { SK_TWMODE_MIXED, "mixed" },
+		{ SK_TWMODE_REFLECT_OCTETS, "reflect-octets" }, { SK_TWMODE_SYMMETRICAL, "symmetrical" },
+		{ SK_TWMODE_DSCP_ECN, "dscp-ecn" },
+	};
+	size_t used = 0;
+	b[0] = 0;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (m & names[i].bit) {
+			int w = snprintf(b + used, n - used, "%s%s", used ? "," : "", names[i].name);
+			if (w > 0 && (size_t)w < n - used)
+				used += (size_t)w;
+		}
+}
+
+/* The counters at exit: a table, or one JSON document {"command":"server", ...,
+ * "counters":{...}, "sessions":[]} (the server keeps no per-session results). */
+static void srv_report(const struct srv *s, const char *listen, bool json)
+{
+	static const char *const keys[] = { "connections", "refused_connections", "sessions",
+					    "refused_sessions", "test_received", "test_reflected",
+					    "test_refused" };
+	static const char *const labels[] = {
+		"control connections accepted", "control connections refused (Modes 0)",
+		"test sessions accepted", "test sessions refused (Accept 5)",
+		"test packets received", "test packets reflected",
+		"test packets refused (wrong sender, not started, malformed, HMAC)" };
+	const uint64_t v[] = { s->conns_accepted, s->refused_conns, s->sessions_accepted,
+			       s->refused_sessions, s->test_received, s->test_reflected,
+			       s->test_refused };
+	char modes[128];
+	modes_text(modes, sizeof modes, s->modes);
+	if (json) {
+		struct sk_jw w;
+		sk_jw_init(&w, stdout);
+		sk_jw_obj(&w, NULL);
+		sk_jw_str(&w, "command", "server");
+		sk_jw_str(&w, "version", STAMPKIT_VERSION);
+		sk_jw_str(&w, "listen", listen);
+		sk_jw_str(&w, "modes", modes);
+		sk_jw_obj(&w, "counters");
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			sk_jw_u64(&w, keys[i], v[i]);
+		sk_jw_obj_end(&w);
+		sk_jw_arr(&w, "sessions");
+		sk_jw_arr_end(&w);
+		sk_jw_obj_end(&w);
+		fputc('\n', stdout);
+	} else {
+		printf("TWAMP server on %s, modes %s\n", listen, modes);
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			printf("  %-66s %llu\n", labels[i], (unsigned long long)v[i]);
+	}
 	fflush(stdout);
 }
 
@@ -695,7 +746,12 @@ int server_run(const struct server_opts *o)
 			srv_close_conn(&s, (int)i, "server stopped");
 	for (unsigned i = 0; i < s.max_sess; i++)
 		srv_close_sess(&s, &s.sess[i]);
-	srv_report(&s, o->json);
+	struct sockaddr_storage bound;
+	socklen_t bl = sizeof bound;
+	char listen[80];
+	getsockname(lfd, (struct sockaddr *)&bound, &bl);
+	sk_sockaddr_str((struct sockaddr *)&bound, listen, sizeof listen);
+	srv_report(&s, listen, o->json);
 	status = 0;
 out:
 	if (lfd >= 0)
