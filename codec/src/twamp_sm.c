@@ -424,13 +424,18 @@ static enum sk_result unprotect(struct sk_twsm *sm, enum sk_twsm_dir dir, const 
 	return SK_OK;
 }
 
-enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p, size_t len)
+/* Takes octets of p into the machine; with one_msg, stops right after the first whole
+ * message was processed. *used: octets taken (buffered or processed). */
+static enum sk_result feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p, size_t len,
+			   int one_msg, size_t *used)
 {
+	*used = 0;
 	if (!sm || (dir != SK_TWSM_C2S && dir != SK_TWSM_S2C) || (!p && len))
 		return SK_E_ARG;
 	if ((sm->cfg.role == SK_TWSM_CLIENT && dir != SK_TWSM_S2C) ||
 	    (sm->cfg.role == SK_TWSM_SERVER && dir != SK_TWSM_C2S))
 		return SK_E_ARG;
+	const size_t total = len;
 	while (len) {
 		if (sm->state == SK_TWSM_FAILED || sm->state == SK_TWSM_CLOSED)
 			return SK_E_STATE;
@@ -460,6 +465,7 @@ enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint
 		rx->have += n;
 		p += n;
 		len -= n;
+		*used = total - len;
 		if (rx->have < rx->need)
 			continue;
 		uint8_t hdr[16];
@@ -507,10 +513,26 @@ enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint
 		rx->stream_off += rx->have;
 		rx->need = 0;
 		rx->have = 0;
-		if (r != SK_OK)
+		if (r != SK_OK || one_msg)
 			return r;
 	}
 	return SK_OK;
+}
+
+enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p, size_t len)
+{
+	size_t used;
+	return feed(sm, dir, p, len, 0, &used);
+}
+
+enum sk_result sk_twsm_feed_msg(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p,
+				size_t len, size_t *used)
+{
+	size_t u;
+	enum sk_result r = feed(sm, dir, p, len, 1, &u);
+	if (used)
+		*used = u;
+	return r;
 }
 
 enum sk_result sk_twsm_init(struct sk_twsm *sm, const struct sk_twsm_config *cfg)

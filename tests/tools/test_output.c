@@ -130,8 +130,9 @@ static void json_output(void **state)
 		"\"name\":\"al\\\"i\\n\","
 		"\"tlvs\":[{\"name\":\"A TLV\",\"offset\":57,\"size\":2,\"type\":8,"
 		"\"subtlvs\":[{\"name\":\"A sub-TLV\",\"offset\":58,\"size\":1,\"type\":9}]}],"
-		"\"problems\":[{\"code\":\"invalid\",\"offset\":24,\"message\":\"MBZ: must be zero but is not\"},"
-		"{\"code\":\"truncated\",\"offset\":59,\"message\":\"demo problem\"}],"
+		"\"problems\":[{\"code\":\"invalid\",\"kind\":\"mbz_nonzero\",\"offset\":24,"
+		"\"message\":\"MBZ: must be zero but is not\"},"
+		"{\"code\":\"truncated\",\"kind\":\"truncated\",\"offset\":59,\"message\":\"demo problem\"}],"
 		"\"error\":\"first\"}\n";
 	assert_string_equal(s, want);
 	free(s);

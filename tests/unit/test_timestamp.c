@@ -228,6 +228,7 @@ static void walker_round_trip(void **state)
 	sk_cur_init(&c, buf, sizeof buf);
 	assert_int_equal(sk_layout_decode(&demo_layout, &c, &out, &v), SK_OK);
 	assert_int_equal(s.problems, 1);
+	assert_int_equal(s.kinds, 1u << SK_PROB_MBZ_NONZERO);
 
 	/* Every truncation length: truncated, only whole fields visited. */
 	for (size_t n = 0; n < sizeof buf; n++) {
@@ -237,6 +238,9 @@ static void walker_round_trip(void **state)
 		assert_int_equal(c.err, SK_E_TRUNCATED);
 		assert_int_equal(c.err_off, n);
 		assert_true(s.fields < 5);
+		/* the MBZ octet (offset 1, still non-zero) is reported when it fits */
+		assert_int_equal(s.kinds, (1u << SK_PROB_TRUNCATED) |
+						  (n >= 2 ? 1u << SK_PROB_MBZ_NONZERO : 0));
 	}
 }
 

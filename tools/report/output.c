@@ -599,9 +599,8 @@ static void j_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t 
 	struct sk_json_out *j = ctx;
 	if (j->nprobs++)
 		sk_sbuf_putn(&j->probs, ",", 1);
-	(void)kind;
-	sk_sbuf_printf(&j->probs, "{\"code\":\"%s\",\"offset\":%zu,\"message\":",
-		       sk_strerror(r), off);
+	sk_sbuf_printf(&j->probs, "{\"code\":\"%s\",\"kind\":\"%s\",\"offset\":%zu,\"message\":",
+		       sk_strerror(r), sk_problem_name(kind), off);
 	sk_json_str(&j->probs, msg, strlen(msg));
 	sk_sbuf_putn(&j->probs, "}", 1);
 }
