@@ -13,8 +13,6 @@ static const struct sk_exitdef legacy_exits[] = { { -1, NULL } };
 				       NULL, fn }
 LEGACY(sk_cmd_decode, "decode", NULL,
        "print every TWAMP/STAMP packet of a capture as a tree or JSON", cmd_decode);
-LEGACY(sk_cmd_analyze, "analyze", NULL,
-       "per-session latency, jitter, loss, duplicates and reordering from captures", cmd_analyze);
 LEGACY(sk_cmd_sender, "sender", NULL,
        "send STAMP or TWAMP-light test packets and report delay, jitter, loss", cmd_sender);
 LEGACY(sk_cmd_responder, "responder", "reflector",
