@@ -42,28 +42,19 @@ static void cli_event(void *ctx, const struct sk_twsm_event *ev)
 	}
 }
 
-/* Send what is queued, then read until one whole message of the server arrived. */
-static int cli_exchange(struct cli *c, int timeout_ms)
+/* Received octets into c->rbuf when it is empty: 0, or -1 after saying why. */
+static int cli_fill(struct cli *c, int64_t end, int timeout_ms)
 {
-	if (sk_tw_flush(c->fd, &c->sm)) {
-		sk_diag("control connection: send failed: %s", strerror(errno));
-		return -1;
-	}
-	c->got = false;
-	int64_t end = sk_now_mono_ns() + (int64_t)timeout_ms * 1000000;
-	while (!c->got) {
+	while (c->roff == c->rlen) {
 		int64_t left = (end - sk_now_mono_ns()) / 1000000;
 		if (left <= 0) {
 			sk_diag("the server did not answer within %d s", timeout_ms / 1000);
 			return -1;
 		}
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
-		int k = poll(&p, 1, (int)left);
-		if (k <= 0)
+		if (poll(&p, 1, (int)left) <= 0)
 			continue;
-		uint8_t b;
-		/* One octet at a time: a following message must not be fed before its turn. */
-		ssize_t n = recv(c->fd, &b, 1, 0);
+		ssize_t n = recv(c->fd, c->rbuf, sizeof c->rbuf, 0);
 		if (n == 0) {
 			sk_diag("the server closed the control connection");
 			return -1;
@@ -74,10 +65,35 @@ static int cli_exchange(struct cli *c, int timeout_ms)
 			sk_diag("control connection: %s", strerror(errno));
 			return -1;
 		}
-		if (sk_twsm_feed(&c->sm, SK_TWSM_S2C, &b, 1) != SK_OK && !c->got) {
+		c->roff = 0;
+		c->rlen = (size_t)n;
+	}
+	return 0;
+}
+
+/* Send what is queued, then feed what arrives until one whole message of the server was
+ * taken; octets after it stay in c->rbuf for the next exchange. */
+static int cli_exchange(struct cli *c, int timeout_ms)
+{
+	if (sk_tw_flush(c->fd, &c->sm)) {
+		sk_diag("control connection: send failed: %s", strerror(errno));
+		return -1;
+	}
+	c->got = false;
+	int64_t end = sk_now_mono_ns() + (int64_t)timeout_ms * 1000000;
+	while (!c->got) {
+		if (cli_fill(c, end, timeout_ms))
+			return -1;
+		size_t used = 0;
+		enum sk_result r = sk_twsm_feed_msg(&c->sm, SK_TWSM_S2C, c->rbuf + c->roff,
+						    c->rlen - c->roff, &used);
+		c->roff += used;
+		if (r != SK_OK && !c->got) {
 			sk_diag("bad message from the server: %s", c->errmsg);
 			return -1;
 		}
+		if (!used && !c->got)
+			c->roff = c->rlen; /* nothing taken: the machine stopped */
 	}
 	return 0;
 }

@@ -28,6 +28,9 @@ struct cli {
 	uint8_t start_accept;  /* Server-Start's Accept */
 	uint16_t reflected_octets; /* the last Accept-Session's (RFC 6038) */
 	char errmsg[200];
+	/* Octets received and not fed yet: the next message waits for its turn. */
+	uint8_t rbuf[4096];
+	size_t rlen, roff;
 };
 
 /* One test session of the controller. */

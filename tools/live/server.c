@@ -517,8 +517,9 @@ static void srv_conn_input(struct srv *s, int ci)
 	/* Feed message by message: the machine waits for our answer before the next command. */
 	size_t off = 0;
 	while (off < (size_t)k) {
-		enum sk_result r = sk_twsm_feed(&c->sm, SK_TWSM_C2S, buf + off, 1);
-		off++;
+		size_t used = 0;
+		enum sk_result r = sk_twsm_feed_msg(&c->sm, SK_TWSM_C2S, buf + off, (size_t)k - off, &used);
+		off += used ? used : (size_t)k - off; /* nothing taken: the machine stopped */
 		if (c->req_pending >= 0)
 			srv_handle_request(s, ci);
 		if (c->cmd_pending)
