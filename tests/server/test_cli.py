@@ -100,6 +100,11 @@ def documents(bin):
             one_document(r.stdout, "controller", what)
             if "-v" in extra or "-d" in extra:
                 check("Accept-Session" in r.stderr, "%s: log lines not on stderr: %r" % (what, r.stderr))
+        # --duration as in the sender: S / --interval packets per session.
+        r = subprocess.run([bin, "controller", "--json", "--duration", "0.05", "-i", "10", srv.addr],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0 and '"sent":5,' in r.stdout, "controller --duration: %r %s" %
+              (r.stdout, r.stderr))
         # The table without --json: the sessions and the summary line, no JSON.
         r = subprocess.run([bin, "controller", "-c", "3", "-i", "1", srv.addr], capture_output=True,
                            text=True, timeout=60)

@@ -61,7 +61,7 @@ static const struct sk_optdef *const twamp_own[] = {
 static const struct sk_optgroup twamp_group = { "TWAMP-Control options", twamp_own };
 
 static const struct sk_optdef *const controller_run_opts[] = {
-	&sk_opt_count, &sk_opt_interval, &sk_opt_timeout, &sk_opt_json, NULL
+	&sk_opt_count, &sk_opt_interval, &sk_opt_duration, &sk_opt_timeout, &sk_opt_json, NULL
 };
 static const struct sk_optgroup controller_run_group = { "Test options", controller_run_opts };
 static const struct sk_optgroup *const controller_groups[] = {
@@ -169,6 +169,13 @@ static int client_main(const struct sk_cmddef *cmd, int argc, char **argv, bool 
 	x.o.ttl = x.common.ttl;
 	x.o.dont_fragment = x.common.dont_fragment;
 	x.o.json = x.common.json;
+	if (controller && x.o.duration_s > 0) {
+		/* As the sender: --duration S sends S / --interval packets per session. */
+		double n = x.o.duration_s * 1000.0 / x.o.interval_ms;
+		if (n < 1 || n > 100000000)
+			return sk_opt_usage_error(cmd, "--duration gives %.0f packets (1..100000000)", n);
+		x.o.count = (long)n;
+	}
 	/* Late replies: --timeout, else as long as the reflector answers after Stop. */
 	x.o.reply_wait_s = x.timeout_given ? x.timeout_s : x.o.session_timeout_s;
 	return controller ? controller_run(&x.o) : controlclient_run(&x.o);

@@ -27,8 +27,9 @@ struct client_opts {
 	double interval_ms;
 	int tos, ttl;           /* IP options of the test packets (-1 / default) */
 	bool dont_fragment;
-	/* controlclient */
-	double duration_s;      /* keep the sessions this long; 0: until SIGINT */
+	/* controlclient: keep the sessions this long, 0 until SIGINT (controller: turned into
+	 * count by the command line, as in the sender) */
+	double duration_s;
 	bool json;              /* one JSON document on standard output */
 };
 
