@@ -58,7 +58,8 @@ static const struct sk_exitdef server_exits[] = {
 	{ SK_EXIT_OK, "stopped by SIGINT or SIGTERM; the counters were printed" },
 	{ SK_EXIT_FAIL, "cannot listen on LOCAL, out of memory" },
 	{ SK_EXIT_USAGE, "usage or configuration error (unknown option, bad value, unreadable or "
-			 "malformed key file, a secure mode without --key-file)" },
+			 "malformed key file, a secure mode without --key-file, a LOCAL that does "
+			 "not parse)" },
 	{ -1, NULL },
 };
 
