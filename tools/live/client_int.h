@@ -8,12 +8,13 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "client.h"
 #include "keyfile.h"
 #include "stampkit/crypto.h"
 #include "stampkit/metrics.h"
 #include "stampkit/twamp_sm.h"
 #include "udpio.h"
+
+struct client_opts; /* client.h */
 
 /* "SK": the Octets to be reflected (RFC 6038) the server must echo in Accept-Session. */
 #define SK_TW_REFLECT_MARK 0x534b

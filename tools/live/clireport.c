@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
 #include "client_int.h"
 #include "jsonw.h"
 #include "log.h"
