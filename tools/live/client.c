@@ -67,6 +67,7 @@ static int cli_fill(struct cli *c, int64_t end, int timeout_ms)
 		}
 		c->roff = 0;
 		c->rlen = (size_t)n;
+		sk_log_hex("control from the server", c->rbuf, c->rlen);
 	}
 	return 0;
 }
@@ -447,6 +448,7 @@ static void ctl_recv(struct csess *x)
 	for (int i = 0; i < n; i++) {
 		if (!sk_sockaddr_equal((struct sockaddr *)&rx[i].peer, (struct sockaddr *)&x->refl))
 			continue;
+		sk_log_hex("reply", rx[i].buf, rx[i].len);
 		if (ctl_reply(x, &rx[i], user_t4))
 			x->bad++;
 	}

@@ -417,6 +417,7 @@ static void srv_reflect(struct srv *s, struct srv_sess *x)
 	unsigned nout = 0;
 	for (int i = 0; i < n; i++) {
 		x->received++;
+		sk_log_hex("test packet", rx[i].buf, rx[i].len);
 		int64_t t2 = rx[i].rx_ns ? rx[i].rx_ns : user_rx;
 		if (srv_reply(x, &rx[i], t2, errest, synced, bport, &tx[nout])) {
 			x->refused++;
@@ -514,6 +515,7 @@ static void srv_conn_input(struct srv *s, int ci)
 		return;
 	}
 	c->last_mono = sk_now_mono_ns();
+	sk_log_hex(c->name, buf, (size_t)k); /* -d: the control octets as they arrived */
 	/* Feed message by message: the machine waits for our answer before the next command. */
 	size_t off = 0;
 	while (off < (size_t)k) {
