@@ -146,10 +146,18 @@ def greeting_count(bin, *args):
 
 
 def options(bin):
-    # Options a command does not honour are unknown to it, whatever they mean elsewhere.
-    usage_error(bin, ["controller", "--mode", "stamp", "127.0.0.1"])
-    usage_error(bin, ["controlclient", "--mode", "twamp-light", "127.0.0.1"])
-    usage_error(bin, ["server", "--mode", "twamp-light"])
+    # Options a command does not honour are unknown to it, whatever they mean elsewhere, even
+    # where getopt_long would take them for the start of one of ours (--port of --ports).
+    foreign = "is not an option of this command"
+    usage_error(bin, ["server", "--port", "5"], foreign)
+    usage_error(bin, ["server", "--port=5"], foreign)
+    # --mode is the sender's: said so once the sender is on the option table (its generated
+    # help states the exit statuses), refused with exit 2 in any case.
+    r = subprocess.run([bin, "sender", "--help"], capture_output=True, text=True, timeout=10)
+    mode_foreign = foreign if "Exit status:" in r.stdout else None
+    usage_error(bin, ["controller", "--mode", "stamp", "127.0.0.1"], mode_foreign)
+    usage_error(bin, ["controlclient", "--mode", "twamp-light", "127.0.0.1"], mode_foreign)
+    usage_error(bin, ["server", "--mode", "twamp-light"], mode_foreign)
     for cmd in ("controller", "controlclient"):
         for opt in (["--auth", KEYS], ["--timestamp", "ptp"], ["--hw-timestamps", "lo"],
                     ["--timeout", "2"] if cmd == "controlclient" else ["--rate", "10"]):

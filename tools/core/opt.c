@@ -276,6 +276,25 @@ static bool takes_arg(const struct sk_optdef *d)
 	return d->arg || d->kind == SK_OK_CHOICE;
 }
 
+/* getopt_long takes an unambiguous prefix: "--mode" would be the server's --modes. Same name,
+ * same meaning: a prefix that is exactly another command's option is that option, unknown
+ * here. d was matched; its token is argv[optind - 1], or argv[optind - 2] when its argument
+ * was the next element. */
+static bool abbreviates_foreign(const struct sk_optdef *d, char **argv, int optind_now)
+{
+	const char *tok = argv[optind_now - 1 - (optarg && optarg == argv[optind_now - 1])];
+	if (!tok || tok[0] != '-' || tok[1] != '-')
+		return false;
+	size_t k = strcspn(tok + 2, "=");
+	if (k == strlen(d->name) || k >= 64)
+		return false;
+	char name[64], owners[200];
+	memcpy(name, tok + 2, k);
+	name[k] = 0;
+	owners_of(name, owners, sizeof owners);
+	return owners[0] != 0;
+}
+
 int sk_opt_parse(const struct sk_cmddef *cmd, int argc, char **argv, sk_opt_handler h,
 		 void *ctx, char ***operands, int *noperands)
 {
@@ -334,6 +353,8 @@ int sk_opt_parse(const struct sk_cmddef *cmd, int argc, char **argv, sk_opt_hand
 					i = k;
 		if (i >= n)
 			return unknown_option(cmd, all, n, text);
+		if (c >= 256 && abbreviates_foreign(all[i], argv, optind))
+			return unknown_option(cmd, all, n, argv[optind - 1 - (optarg == argv[optind - 1])]);
 		int r = one_option(cmd, all[i], &times[i], optarg, h, ctx);
 		if (r != SK_OPT_CONTINUE)
 			return r;
