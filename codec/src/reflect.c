@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* reflect.c - Session-Reflector packets from Session-Sender packets: RFC 8762 §4.3,
- * RFC 5357 §4.2.1, RFC 6038 §4.2, RFC 8972 §4.1-4.8, RFC 9503 §3-4, RFC 9534 §3. */
+ * RFC 5357 §4.1.2 and §4.2.1, RFC 6038 §4.2, RFC 8972 §4.1-4.8, RFC 9503 §3-4, RFC 9534 §3. */
 #include <string.h>
 
+#include "stampkit/crypto.h"
 #include "stampkit/cursor.h"
 #include "stampkit/reflect.h"
 #include "stampkit/testpkt.h"
@@ -12,7 +13,7 @@
 static size_t sender_fixed_len(uint8_t proto, uint8_t sec)
 {
 	if (proto == SK_PROTO_TWAMP)
-		return sec == SK_SEC_UNAUTH ? SK_TWAMP_SENDER_MIN : 0;
+		return sec == SK_SEC_UNAUTH ? SK_TWAMP_SENDER_MIN : 0; /* secure: encrypted seq */
 	if (proto == SK_PROTO_STAMP)
 		return sec == SK_SEC_AUTH ? SK_STAMP_AUTH_LEN
 		       : sec == SK_SEC_UNAUTH ? SK_STAMP_UNAUTH_LEN : 0;
@@ -126,6 +127,100 @@ static void put_fixed_at(uint8_t *out, const struct sk_tlv *t, struct sk_tlv_val
 	(void)sk_tlv_put_fixed(&w, 0, val);
 }
 
+/* RFC 6038 §4.2 for TWAMP: the reply's octets after its fixed part (n octets) up to rlen
+ * are zero, except that the reflected octets open them: only what the request carried
+ * after its own fixed part (base) and the reply has room for. */
+static void twamp_tail(uint8_t *out, size_t n, size_t rlen, const uint8_t *req, size_t len,
+		       size_t base, const struct sk_reflect_cfg *cfg)
+{
+	if (rlen <= n)
+		return;
+	memset(out + n, 0, rlen - n);
+	if (!(cfg->features & SK_TF_REFLECT_OCTETS))
+		return;
+	size_t k = cfg->reflect_len;
+	if (k > len - base)
+		k = len - base;
+	if (k > rlen - n)
+		k = rlen - n;
+	memcpy(out + n, req + base, k);
+}
+
+/* TWAMP authenticated and encrypted modes (RFC 5357 §4.1.2, §4.2.1). Only the fixed part
+ * of the request is decrypted (into a local copy): padding is never encrypted, and the
+ * reflected octets come from it as they arrived. */
+static enum sk_result build_twamp_secure(const uint8_t *req, size_t len,
+					 const struct sk_reflect_cfg *cfg,
+					 const struct sk_reflect_rx *rx, struct sk_reflect_state *st,
+					 int64_t t3_ns, uint8_t *out, size_t cap,
+					 struct sk_reflect_info *info, struct sk_error *err)
+{
+	enum sk_sec tsec = (enum sk_sec)cfg->sec;
+	uint8_t feat = cfg->features;
+	/* A symmetrical request has the reflector's shape, HMAC at 96, reflector coverage. */
+	int sym = (feat & SK_TF_SYMMETRICAL) ? 1 : 0;
+	size_t base = sym ? SK_TWAMP_REFLECTOR_AUTH_LEN : SK_TWAMP_SENDER_AUTH_LEN;
+	if (!cfg->test_aes || !cfg->test_hmac)
+		return sk_error_set(err, SK_E_ARG, 0, "no test keys for a secure TWAMP session");
+	if (len < base)
+		return sk_error_set(err, SK_E_TRUNCATED, len, "request of %zu octets, at least %zu needed",
+				    len, base);
+	uint8_t plain[SK_TWAMP_REFLECTOR_AUTH_LEN];
+	enum sk_result r = sk_twamp_test_unprotect(tsec, sym, cfg->test_aes, cfg->test_hmac, req,
+						   base, plain, sizeof plain, NULL);
+	if (r == SK_E_AUTH)
+		return sk_error_set(err, SK_E_AUTH, 0, "HMAC of the request does not verify");
+	if (r != SK_OK)
+		return sk_error_set(err, r, 0, "request could not be decrypted");
+	struct sk_test_opts so = { .proto = SK_PROTO_TWAMP, .role = SK_ROLE_SENDER, .sec = cfg->sec,
+				   .features = feat };
+	struct sk_test_pkt rq;
+	r = sk_test_decode(plain, base, &so, &rq, NULL, NULL);
+	if (r != SK_OK)
+		return sk_error_set(err, r, 0, "request does not decode");
+	size_t rlen = len;
+	if (len < SK_TWAMP_REFLECTOR_AUTH_LEN) {
+		if (!cfg->allow_short)
+			return sk_error_set(err, SK_E_UNSUPPORTED, 0,
+					    "request of %zu octets: a 112-octet reply would be larger", len);
+		rlen = SK_TWAMP_REFLECTOR_AUTH_LEN;
+	}
+	if (cap < rlen)
+		return sk_error_set(err, SK_E_NOSPACE, 0, "reply buffer too small");
+
+	struct sk_test_pkt rp;
+	memset(&rp, 0, sizeof rp);
+	rp.seq = st->next_seq;
+	rp.timestamp = sk_ts_from_ns(t3_ns, SK_TS_NTP, 0);
+	rp.error_estimate = cfg->error_estimate;
+	rp.rx_timestamp = sk_ts_from_ns(rx->t2_ns, SK_TS_NTP, 0);
+	rp.sender_seq = rq.seq;
+	rp.sender_timestamp = rq.timestamp;
+	rp.sender_error_estimate = rq.error_estimate;
+	rp.sender_ttl = rx->ttl < 0 || rx->ttl > 255 ? 255 : (uint8_t)rx->ttl;
+	if (feat & SK_TF_DSCP_ECN) {
+		rp.sender_dscp = rx->tos >= 0 ? (uint8_t)(((unsigned)rx->tos >> 2) & 0x3f) : 0;
+		rp.sender_ecn = rx->tos >= 0 ? (uint8_t)(rx->tos & 3) : 0;
+	}
+	struct sk_test_opts ro = { .proto = SK_PROTO_TWAMP, .role = SK_ROLE_REFLECTOR,
+				   .sec = cfg->sec, .features = feat & SK_TF_DSCP_ECN };
+	size_t n = 0;
+	r = sk_test_encode(&rp, &ro, out, cap, &n);
+	if (r)
+		return sk_error_set(err, r, 0, "reply could not be encoded");
+	twamp_tail(out, n, rlen, req, len, base, cfg);
+	r = sk_twamp_test_protect(tsec, 1, cfg->test_aes, cfg->test_hmac, out, rlen);
+	if (r)
+		return sk_error_set(err, r, 0, "reply could not be protected");
+	st->rx_count++;
+	st->next_seq++;
+	st->tx_count++;
+	info->len = rlen;
+	info->sender_seq = rq.seq;
+	info->reflector_seq = rp.seq;
+	return SK_OK;
+}
+
 enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_reflect_cfg *cfg,
 				const struct sk_reflect_rx *rx, struct sk_reflect_state *st,
 				int64_t t3_ns, uint8_t *out, size_t cap,
@@ -135,6 +230,11 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 		return sk_error_set(err, SK_E_ARG, 0, "missing argument");
 	memset(info, 0, sizeof *info);
 	info->reply_tos = -1;
+	if (cfg->proto == SK_PROTO_TWAMP && cfg->sec != SK_SEC_UNAUTH) {
+		if (cfg->sec != SK_SEC_AUTH && cfg->sec != SK_SEC_ENCRYPTED)
+			return sk_error_set(err, SK_E_ARG, 0, "unsupported reflector configuration");
+		return build_twamp_secure(req, len, cfg, rx, st, t3_ns, out, cap, info, err);
+	}
 	size_t base = sender_fixed_len(cfg->proto, cfg->sec);
 	if (!base || (cfg->sec == SK_SEC_AUTH && !cfg->key))
 		return sk_error_set(err, SK_E_ARG, 0, "unsupported reflector configuration");
@@ -198,21 +298,10 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 		rlen = n; /* the negotiated DSCP/ECN octet makes the reply 42 octets */
 	/* Reflector and sender fixed parts have the same size in STAMP; in TWAMP-light the rest
 	 * of the request's length is padding (RFC 6038 symmetric size), zero-filled. */
-	if (is_stamp) {
+	if (is_stamp)
 		memcpy(out + base, req + base, len - base);
-	} else if (rlen > n) {
-		memset(out + n, 0, rlen - n);
-		if (feat & SK_TF_REFLECT_OCTETS) {
-			/* RFC 6038 §4.2: the reflected octets open the reply's padding; only what
-			 * the request carried and the reply has room for. */
-			size_t k = cfg->reflect_len;
-			if (k > len - base)
-				k = len - base;
-			if (k > rlen - n)
-				k = rlen - n;
-			memcpy(out + n, req + base, k);
-		}
-	}
+	else
+		twamp_tail(out, n, rlen, req, len, base, cfg);
 
 	st->rx_count++;
 	if (cfg->stateful || !is_stamp)

@@ -65,8 +65,10 @@ def main(bin):
                                     "-c", "10", "-i", "2", "--ttl", "9", "--session-dscp", "af41",
                                     remote], capture_output=True, text=True, timeout=60)
                 check(r.returncode == 0, "%s %s: exit %d %s" % (remote, mode, r.returncode, r.stderr))
-                ss = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
-                check(len(ss) == 2 and all(s["received"] == 10 and s["lost"] == 0 and
+                lines = r.stdout.splitlines()
+                check(len(lines) == 1, "%s %s: one JSON document on stdout: %r" % (remote, mode, r.stdout))
+                ss = json.loads(lines[0])["sessions"]
+                check(len(ss) == 2 and all(s["received"] == 10 and s["roundtrip"]["lost"] == 0 and
                                            s["bad_replies"] == 0 for s in ss),
                       "%s %s: %r" % (remote, mode, ss))
         text = open(log).read()

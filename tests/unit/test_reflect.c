@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_reflect.c - reflector replies: sizes, stateless/stateful numbering, Sender TTL,
- * every truncation, TLVs answered (RFC 8972 §4), U/M/I flags, HMACs, no amplification. */
+ * every truncation, TLVs answered (RFC 8972 §4), U/M/I flags, HMACs, no amplification,
+ * TWAMP authenticated and encrypted replies (RFC 5357 §4.1.2, §4.2.1). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -500,6 +501,167 @@ static void test_auth(void **state)
 			 SK_E_ARG);
 }
 
+static const uint8_t test_aes[16] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+				      0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f };
+static const uint8_t test_hmac[32] = { 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29,
+				       0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33,
+				       0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d,
+				       0x3e, 0x3f };
+
+/* A protected TWAMP sender packet (48 octets, or 112 symmetrical) plus pad octets of a
+ * pattern, as a Session-Sender sends it in the authenticated or encrypted mode. */
+static size_t mk_secure_req(uint8_t *buf, size_t cap, uint8_t sec, uint8_t tf, uint32_t seq,
+			    size_t pad)
+{
+	enum sk_sec ts = (enum sk_sec)sec;
+	struct sk_test_opts o = { .proto = SK_PROTO_TWAMP, .role = SK_ROLE_SENDER, .sec = sec,
+				  .features = tf & SK_TF_SYMMETRICAL };
+	uint8_t tail[256];
+	for (size_t i = 0; i < sizeof tail; i++)
+		tail[i] = (uint8_t)(0x5a ^ (i * 7));
+	struct sk_test_pkt p;
+	memset(&p, 0, sizeof p);
+	p.seq = seq;
+	p.timestamp = sk_ts_from_ns(T1_NS, SK_TS_NTP, 0);
+	p.error_estimate = 0x0001;
+	p.tail = tail;
+	p.tail_len = pad;
+	size_t n = 0;
+	assert_int_equal(sk_test_encode(&p, &o, buf, cap, &n), SK_OK);
+	assert_int_equal(n, ((tf & SK_TF_SYMMETRICAL) ? 112u : 48u) + pad);
+	assert_int_equal(sk_twamp_test_protect(ts, (tf & SK_TF_SYMMETRICAL) ? 1 : 0, test_aes,
+					       test_hmac, buf, n), SK_OK);
+	return n;
+}
+
+/* TWAMP authenticated and encrypted replies (RFC 5357 §4.1.2, §4.2.1): the 112-octet
+ * reflector layout, protected with the session's test keys, verified and decrypted with
+ * the codec's unprotect, for every feature combination; wrong HMACs, short and truncated
+ * requests and missing keys refused without touching the session state. */
+static void test_twamp_secure(void **state)
+{
+	(void)state;
+	static const uint8_t secs[] = { SK_SEC_AUTH, SK_SEC_ENCRYPTED };
+	static const uint8_t feats[] = { 0, SK_TF_SYMMETRICAL, SK_TF_REFLECT_OCTETS, SK_TF_DSCP_ECN,
+					 SK_TF_REFLECT_OCTETS | SK_TF_SYMMETRICAL | SK_TF_DSCP_ECN };
+	static const size_t pads[] = { 0, 30, 100 };
+	for (size_t si = 0; si < sizeof secs; si++)
+		for (size_t fi = 0; fi < sizeof feats; fi++)
+			for (size_t pi = 0; pi < sizeof pads / sizeof pads[0]; pi++) {
+		uint8_t sec = secs[si], tf = feats[fi];
+		enum sk_sec ts = (enum sk_sec)sec;
+		size_t sbase = (tf & SK_TF_SYMMETRICAL) ? 112 : 48;
+		uint8_t req[512], out[512], plain[512];
+		size_t n = mk_secure_req(req, sizeof req, sec, tf, 7000 + (uint32_t)pi, pads[pi]);
+		struct sk_reflect_cfg c = cfg_stamp();
+		c.proto = SK_PROTO_TWAMP;
+		c.sec = sec;
+		c.stateful = true;
+		c.allow_short = true;
+		c.features = tf;
+		c.reflect_len = (tf & SK_TF_REFLECT_OCTETS) ? 20 : 0;
+		c.test_aes = test_aes;
+		c.test_hmac = test_hmac;
+		struct sk_reflect_rx rx = rx4();
+		struct sk_reflect_state st;
+		memset(&st, 0, sizeof st);
+		st.next_seq = 41;
+		struct sk_reflect_info info;
+		memset(out, 0xee, sizeof out);
+		assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+						  NULL), SK_OK);
+		size_t rlen = n > 112 ? n : 112;
+		assert_int_equal(info.len, rlen);
+		assert_int_equal(info.sender_seq, 7000 + pi);
+		assert_int_equal(info.reflector_seq, 41);
+		assert_int_equal(st.next_seq, 42);
+		assert_int_equal(st.rx_count, 1);
+		assert_int_equal(st.tx_count, 1);
+		/* The reply verifies with the reflector coverage and decrypts. */
+		int ok = -1;
+		assert_int_equal(sk_twamp_test_unprotect(ts, 1, test_aes, test_hmac, out, rlen, plain,
+							 sizeof plain, &ok), SK_OK);
+		assert_int_equal(ok, SK_HMAC_OK);
+		/* Not with another key. */
+		uint8_t other[32];
+		memcpy(other, test_hmac, 32);
+		other[0] ^= 1;
+		assert_int_equal(sk_twamp_test_unprotect(ts, 1, test_aes, other, out, rlen, plain + 256,
+							 sizeof plain - 256, &ok), SK_OK);
+		assert_int_equal(ok, SK_HMAC_BAD);
+		struct sk_test_opts ro = { .proto = SK_PROTO_TWAMP, .role = SK_ROLE_REFLECTOR,
+					   .sec = sec, .features = tf & (SK_TF_DSCP_ECN | SK_TF_REFLECT_OCTETS),
+					   .reflect_len = c.reflect_len };
+		struct sk_test_pkt p;
+		assert_int_equal(sk_test_decode(plain, rlen, &ro, &p, NULL, NULL), SK_OK);
+		assert_int_equal(p.seq, 41);
+		assert_int_equal(p.sender_seq, 7000 + pi);
+		assert_true(p.sender_timestamp == sk_ts_from_ns(T1_NS, SK_TS_NTP, 0));
+		assert_int_equal(p.sender_error_estimate, 0x0001);
+		assert_true(p.rx_timestamp == sk_ts_from_ns(T2_NS, SK_TS_NTP, 0));
+		assert_true(p.timestamp == sk_ts_from_ns(T3_NS, SK_TS_NTP, 0));
+		assert_int_equal(p.error_estimate, 0x8001);
+		assert_int_equal(p.sender_ttl, 61);
+		/* Octets: RFC 5357 §4.2.1 layout (Timestamp at 16, Receive Timestamp at 32, in
+		 * the clear in the authenticated mode: only block 1 is encrypted there). */
+		uint8_t t3[8], t2[8];
+		uint64_t v3 = sk_ts_from_ns(T3_NS, SK_TS_NTP, 0), v2 = sk_ts_from_ns(T2_NS, SK_TS_NTP, 0);
+		for (int i = 0; i < 8; i++) {
+			t3[i] = (uint8_t)(v3 >> (56 - 8 * i));
+			t2[i] = (uint8_t)(v2 >> (56 - 8 * i));
+		}
+		assert_memory_equal(plain + 16, t3, 8);
+		assert_memory_equal(plain + 32, t2, 8);
+		assert_int_equal(plain[0] << 24 | plain[1] << 16 | plain[2] << 8 | plain[3], 41);
+		if (sec == SK_SEC_AUTH) {
+			assert_memory_equal(out + 16, t3, 8);
+			assert_memory_not_equal(out, plain, 16);
+		} else {
+			assert_memory_not_equal(out + 16, t3, 8);
+		}
+		if (tf & SK_TF_DSCP_ECN) {
+			assert_int_equal(p.sender_dscp, 46);
+			assert_int_equal(p.sender_ecn, 1);
+			assert_int_equal(plain[81], 0xb9);
+		}
+		/* Padding: the reflected octets as they arrived (padding is never encrypted),
+		 * then zero. */
+		size_t k = 0;
+		if (tf & SK_TF_REFLECT_OCTETS) {
+			k = c.reflect_len;
+			if (k > n - sbase)
+				k = n - sbase;
+			if (k > rlen - 112)
+				k = rlen - 112;
+			assert_int_equal(p.reflected_len, k);
+			assert_memory_equal(out + 112, req + sbase, k);
+		}
+		for (size_t i = 112 + k; i < rlen; i++)
+			assert_int_equal(out[i], 0);
+
+		/* A wrong HMAC, a short or truncated request, no keys: nothing built. */
+		struct sk_reflect_state st0 = st;
+		req[(tf & SK_TF_SYMMETRICAL) ? 96 : 32] ^= 0x80;
+		assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+						  NULL), SK_E_AUTH);
+		req[(tf & SK_TF_SYMMETRICAL) ? 96 : 32] ^= 0x80;
+		assert_int_equal(sk_reflect_build(req, sbase - 1, &c, &rx, &st, T3_NS, out, sizeof out,
+						  &info, NULL), SK_E_TRUNCATED);
+		assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, rlen - 1, &info,
+						  NULL), SK_E_NOSPACE);
+		c.allow_short = false;
+		assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+						  NULL), n < 112 ? SK_E_UNSUPPORTED : SK_OK);
+		if (n >= 112)
+			st = st0;
+		c.allow_short = true;
+		c.test_hmac = NULL;
+		assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+						  NULL), SK_E_ARG);
+		assert_memory_equal(&st, &st0, sizeof st);
+			}
+}
+
 static void test_request_len(void **state)
 {
 	(void)state;
@@ -527,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_tlvs_answered),
 		cmocka_unit_test(test_tlv_malformed),
 		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_twamp_secure),
 		cmocka_unit_test(test_request_len),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

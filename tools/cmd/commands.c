@@ -15,12 +15,6 @@ LEGACY(sk_cmd_decode, "decode", NULL,
        "print every TWAMP/STAMP packet of a capture as a tree or JSON", cmd_decode);
 LEGACY(sk_cmd_replay, "replay", NULL,
        "send a capture's test packets to a reflector again, re-stamped, and measure its answers", cmd_replay);
-LEGACY(sk_cmd_server, "server", NULL,
-       "TWAMP server: TWAMP-Control on TCP 862 and a reflector per session", cmd_server);
-LEGACY(sk_cmd_controller, "controller", NULL,
-       "TWAMP control client and sender: set up sessions, send, print results", cmd_controller);
-LEGACY(sk_cmd_controlclient, "controlclient", NULL,
-       "TWAMP control client only: sessions for an external sender", cmd_controlclient);
 /* ---- end of the commands still parsing their own options ---- */
 
 const struct sk_cmddef *const sk_commands[] = {

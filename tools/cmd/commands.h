@@ -13,8 +13,5 @@ extern const struct sk_cmddef sk_cmd_decode, sk_cmd_analyze, sk_cmd_sender, sk_c
 /* Commands not on the option table yet: their own parser (argv[0] is the command name). */
 int cmd_decode(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
-int cmd_server(int argc, char **argv);
-int cmd_controller(int argc, char **argv);
-int cmd_controlclient(int argc, char **argv);
 
 #endif

@@ -3,7 +3,8 @@
  * RFC 8762 §4.3 (stateless/stateful, symmetric size), RFC 5357 §4.2.1 (TWAMP-light reply,
  * Sender TTL), RFC 6038 §4.2 (reply as long as the request), RFC 8972 §4 (TLVs answered:
  * Location, Timestamp Information, Class of Service, Direct Measurement, Follow-Up Telemetry,
- * HMAC, U flag), RFC 9503 §3-4 and RFC 9534 §3. */
+ * HMAC, U flag), RFC 9503 §3-4, RFC 9534 §3, and the TWAMP authenticated and encrypted
+ * modes (RFC 5357 §4.1.2, §4.2.1). */
 #ifndef STAMPKIT_REFLECT_H
 #define STAMPKIT_REFLECT_H
 
@@ -23,8 +24,10 @@ extern "C" {
 #define SK_STAMP_AUTH_LEN 112
 
 struct sk_reflect_cfg {
-	uint8_t proto;        /* SK_PROTO_STAMP or SK_PROTO_TWAMP (TWAMP-light, unauthenticated) */
-	uint8_t sec;          /* SK_SEC_UNAUTH or SK_SEC_AUTH (STAMP only) */
+	uint8_t proto;        /* SK_PROTO_STAMP or SK_PROTO_TWAMP */
+	/* SK_SEC_UNAUTH, or SK_SEC_AUTH (STAMP: key below; TWAMP: test keys below), or
+	 * SK_SEC_ENCRYPTED (TWAMP only). */
+	uint8_t sec;
 	bool stateful;        /* RFC 8762 §4.3.2: own sequence numbers per session */
 	/* TWAMP-light requests shorter than the 41-octet reply get a 41-octet reply only when
 	 * set (that reply is larger than the request: an amplification the operator accepts). */
@@ -46,6 +49,15 @@ struct sk_reflect_cfg {
 	 *                    the request's padding (RFC 6038 "Length of padding to reflect"). */
 	uint8_t features;
 	uint16_t reflect_len;
+	/* TWAMP authenticated / encrypted sessions (RFC 5357 §4.1.2, §4.2.1): the session's
+	 * test keys (crypto.h sk_twamp_test_keys), AES 16 octets and HMAC 32 octets. The
+	 * request is decrypted and its HMAC checked (SK_E_AUTH when it does not verify); the
+	 * reply is built in the 112-octet reflector layout, at least as long as the request,
+	 * and protected with the same keys (sk_twamp_test_protect, reflector coverage). Under
+	 * SK_TF_SYMMETRICAL the request has the 112-octet shape and the reflector coverage.
+	 * A reply longer than the request (112 for 48 and up) needs allow_short. */
+	const uint8_t *test_aes;
+	const uint8_t *test_hmac;
 };
 
 /* What the receiving side saw about the request (from the socket's control messages). */
@@ -88,7 +100,8 @@ struct sk_reflect_info {
  * Returns SK_OK and fills info; otherwise nothing must be sent:
  *   SK_E_TRUNCATED  request shorter than the sender packet of this mode (malformed)
  *   SK_E_AUTH       authenticated mode and the packet's HMAC is wrong (refused)
- *   SK_E_UNSUPPORTED TWAMP-light request shorter than 41 octets without allow_short
+ *   SK_E_UNSUPPORTED TWAMP request shorter than its reply (41, or 112 in the
+ *                   authenticated and encrypted modes) without allow_short
  *   SK_E_NOSPACE    cap too small for the reply
  *   SK_E_ARG        bad configuration.
  * A stateful build advances st->next_seq; every successful build counts st->rx_count and
