@@ -73,12 +73,26 @@ class Server:
         raise Fail("server died: %s" % self.errtext())
 
 
+def one_document(out, command, what):
+    """stdout of a --json run: exactly one JSON document of `command`, nothing else."""
+    lines = out.splitlines()
+    check(len(lines) == 1, "%s: %d lines on stdout (want one document): %r" % (what, len(lines), out))
+    doc = json.loads(lines[0])
+    check(doc["command"] == command and isinstance(doc["sessions"], list),
+          "%s: document %r" % (what, doc))
+    return doc
+
+
 def controller(bin, srv, *args, want_rc=0, timeout=60):
     r = subprocess.run([bin, "controller", "--json", *args, srv], capture_output=True, text=True,
                        timeout=timeout)
     check(r.returncode == want_rc, "controller %s exit %d (want %d): %s %s" %
           (args, r.returncode, want_rc, r.stdout, r.stderr))
-    return [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")], r.stdout + r.stderr
+    if want_rc != 0:
+        check(r.stdout == "", "controller %s failed but wrote on stdout: %r" % (args, r.stdout))
+        return [], r.stderr
+    doc = one_document(r.stdout, "controller", "controller %s" % (args,))
+    return doc["sessions"], r.stdout + r.stderr
 
 
 def greeting(host, port, timeout=5):
@@ -347,8 +361,9 @@ def main(bin):
                                "-i", "2", "--padding", "30", *extra)
             check(len(ss) == 3, "%s: %d sessions" % (mode, len(ss)))
             for s in ss:
-                check(s["sent"] == 25 and s["received"] == 25 and s["lost"] == 0 and
-                      s["bad_replies"] == 0 and s["outbound_lost"] == 0, "%s: %r" % (mode, s))
+                check(s["sent"] == 25 and s["received"] == 25 and s["roundtrip"]["lost"] == 0 and
+                      s["bad_replies"] == 0 and s["outbound"]["lost"] == 0 and s["ssid"] is None and
+                      s["mode"] == "twamp" and len(s["sid"]) == 32, "%s: %r" % (mode, s))
                 check(s["roundtrip"]["min_us"] > 0 and s["roundtrip"]["max_us"] < 1e6, repr(s))
             ports = {s["reflector"] for s in ss}
             check(len(ports) == 3, "distinct reflector ports %r" % ports)
@@ -363,7 +378,7 @@ def main(bin):
         for p in procs:
             out, err = p.communicate(timeout=60)
             check(p.returncode == 0, "parallel controller: %s" % err)
-            ss = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+            ss = one_document(out, "controller", "parallel controller")["sessions"]
             check(len(ss) == 2 and all(x["received"] == 50 and x["bad_replies"] == 0 for x in ss),
                   "parallel controller: %r" % ss)
         check("padding 30" in log, "padding signalled in the request")
@@ -403,7 +418,7 @@ def main(bin):
 
     # 6. Limits: --max-sessions -> Accept 5; --max-connections -> Modes 0; SERVWAIT.
     srv = Server(bin, "127.0.0.1", "--max-sessions", "2", "--max-connections", "2",
-                 "--servwait", "2")
+                 "--servwait", "2", "--json")
     try:
         _, err = controller(bin, srv.addr, "--sessions", "3", "-c", "2", want_rc=1)
         check("refused session 3: Accept 5" in err, err)
@@ -421,7 +436,10 @@ def main(bin):
         ss, _ = controller(bin, srv.addr, "--sessions", "2", "-c", "5", "-i", "1")
         check(len(ss) == 2 and all(s["received"] == 5 for s in ss), "served after the limits")
         out = srv.stop()
-        check("refused connections 2, refused sessions 1" in out, out)
+        cnt = one_document(out, "server", "server counters")["counters"]
+        check(cnt["refused_connections"] == 2 and cnt["refused_sessions"] == 1 and
+              cnt["sessions"] == 4 and cnt["test_reflected"] == 10 and cnt["test_refused"] == 0,
+              "server counters %r" % cnt)
     finally:
         if srv.p.poll() is None:
             srv.p.kill()
@@ -440,7 +458,14 @@ def main(bin):
         line = cc.stdout.readline()
         check(line.startswith("{"), "controlclient: %r %s" % (line, cc.stderr.read() if
                                                               cc.poll() is not None else ""))
-        info = json.loads(line)
+        # One document once the sessions are started (nothing measured here: sent 0,
+        # "measured" false), then nothing more on stdout.
+        doc = json.loads(line)
+        check(doc["command"] == "controlclient" and len(doc["sessions"]) == 1, repr(doc))
+        info = doc["sessions"][0]
+        check(info["sent"] == 0 and info["measured"] is False and len(info["sid"]) == 32 and
+              info["sender"] == "127.0.0.1:%d" % sport and info["sender_port"] == sport,
+              "controlclient session %r" % info)
         r = subprocess.run([bin, "sender", "--json", "--mode", "twamp-light", info["reflector"],
                             "127.0.0.1:%d" % sport, "-c", "10", "-i", "5"],
                            capture_output=True, text=True, timeout=30)
@@ -449,6 +474,7 @@ def main(bin):
         t0 = time.time()
         cc.wait(10)
         check(cc.returncode == 0, "controlclient exit %d" % cc.returncode)
+        check(cc.stdout.read() == "", "controlclient: more than one document on stdout")
         check(time.time() - t0 < 6, "controlclient exits after --duration")
         check("Stop-Sessions" in srv.logtext(), "controlclient sent Stop-Sessions")
         srv.stop()

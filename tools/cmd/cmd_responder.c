@@ -32,10 +32,6 @@ static const struct sk_optdef o_maxsize = {
 	O_MAXSIZE, "max-size", 0, SK_OK_INT, "N", 44, 65535, NULL, false, "9216",
 	"largest request accepted, in octets", NULL
 };
-static const struct sk_optdef o_maxsess = {
-	O_MAXSESS, "max-sessions", 0, SK_OK_INT, "N", 1, 1 << 22, NULL, false, "4096",
-	"sessions remembered at once", NULL
-};
 static const struct sk_optdef o_allow = {
 	O_ALLOW, "allow", 0, SK_OK_STRING, "PREFIX", 0, 0, NULL, true, NULL,
 	"answer only sources in PREFIX (ADDRESS[/LEN], e.g. 192.0.2.0/24 or ::1; repeatable, "
@@ -46,7 +42,7 @@ static const struct sk_optdef o_ratelimit = {
 	"answer at most PPS requests per second per source address", NULL
 };
 static const struct sk_optdef *const responder_own[] = {
-	&o_stateful, &o_timer, &o_short, &o_maxsize, &o_maxsess, &o_allow, &o_ratelimit, NULL
+	&o_stateful, &o_timer, &o_short, &o_maxsize, &sk_opt_max_sessions, &o_allow, &o_ratelimit, NULL
 };
 static const struct sk_optdef *const responder_proto[] = {
 	&sk_opt_mode, &sk_opt_auth, &sk_opt_timestamp, NULL
@@ -88,7 +84,7 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 	case O_SHORT: o->allow_short = true; return 0;
 	case O_TIMER: o->timer_s = v->i ? (long)v->i : 30; return 0;
 	case O_MAXSIZE: o->max_size = (long)v->i; return 0;
-	case O_MAXSESS: o->max_sessions = (long)v->i; return 0;
+	case SK_O_MAX_SESSIONS: o->max_sessions = (long)v->i; return 0;
 	case O_RATELIMIT: o->rate_limit = v->d; return 0;
 	case SK_O_RAW: o->raw_iface = v->s; return 0;
 	case O_ALLOW:

@@ -29,10 +29,6 @@ static const struct sk_optdef o_maxc = {
 	O_MAXC, "max-connections", 0, SK_OK_INT, "N", 1, 4096, NULL, false, "64",
 	"control connections at once; one more gets a Server-Greeting with Modes 0", NULL
 };
-static const struct sk_optdef o_maxs = {
-	O_MAXS, "max-sessions", 0, SK_OK_INT, "N", 1, 4096, NULL, false, "64",
-	"test sessions at once; one more is refused with Accept 5", NULL
-};
 static const struct sk_optdef o_servwait = {
 	O_SERVWAIT, "servwait", 0, SK_OK_INT, "S", 1, 86400, NULL, false, "900",
 	"close a control connection idle for S seconds (RFC 5357 §3.1 SERVWAIT)", NULL
@@ -44,7 +40,7 @@ static const struct sk_optdef o_ports = {
 };
 
 static const struct sk_optdef *const server_own[] = {
-	&o_modes, &sk_opt_key_file, &o_pbkdf2, &o_maxc, &o_maxs, &o_servwait, &o_ports,
+	&o_modes, &sk_opt_key_file, &o_pbkdf2, &o_maxc, &sk_opt_max_sessions, &o_servwait, &o_ports,
 	&sk_opt_json, NULL
 };
 /* The reflectors' IP options (a DSCP in the request's Type-P wins over --tos/--dscp). */
@@ -135,7 +131,13 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 	case SK_O_KEY_FILE: x->o.key_file = v->s; return 0;
 	case O_PBKDF2: x->o.pbkdf2_count = (uint32_t)v->i; return 0;
 	case O_MAXC: x->o.max_conns = (unsigned)v->i; return 0;
-	case O_MAXS: x->o.max_sess = (unsigned)v->i; return 0;
+	case SK_O_MAX_SESSIONS:
+		if (v->i > 4096) {
+			snprintf(err, errlen, "the server keeps at most 4096 test sessions, got %lld", v->i);
+			return -1;
+		}
+		x->o.max_sess = (unsigned)v->i;
+		return 0;
 	case O_SERVWAIT: x->o.servwait_s = (long)v->i; return 0;
 	case O_PORTS:
 		if (parse_ports(v->s, &x->o.port_lo, &x->o.port_hi)) {

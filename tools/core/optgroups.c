@@ -174,6 +174,15 @@ const struct sk_optdef sk_opt_raw = {
 	"have", NULL
 };
 
+/* ---- reflecting commands ---- */
+
+const struct sk_optdef sk_opt_max_sessions = {
+	SK_O_MAX_SESSIONS, "max-sessions", 0, SK_OK_INT, "N", 1, 1 << 22, NULL, false, NULL,
+	"test sessions kept at once. responder (default 4096): the state of one more session "
+	"replaces the least recently used; server (default 64, at most 4096): one more "
+	"Request-TW-Session is refused with Accept 5", NULL
+};
+
 /* ---- struct sk_common ---- */
 
 void sk_common_init(struct sk_common *c)

@@ -32,6 +32,8 @@ enum {
 	SK_O_KEY_FILE,
 	/* AF_PACKET I/O on an interface (sender, responder) */
 	SK_O_RAW,
+	/* state kept by a reflecting command (responder, server) */
+	SK_O_MAX_SESSIONS,
 	SK_O_LOCAL = 100
 };
 
@@ -45,6 +47,7 @@ extern const struct sk_optdef sk_opt_count, sk_opt_interval, sk_opt_rate, sk_opt
 extern const struct sk_optdef sk_opt_reflector;
 extern const struct sk_optdef sk_opt_port, sk_opt_heuristic, sk_opt_secret;
 extern const struct sk_optdef sk_opt_key_file;
+extern const struct sk_optdef sk_opt_max_sessions;
 extern const struct sk_optdef sk_opt_raw;
 
 /* Whole groups that several commands take as they are. */
