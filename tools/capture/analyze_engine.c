@@ -151,14 +151,23 @@ static void slot_retire(struct sk_an *a, struct an_sess *x, struct an_slot *sl)
 	if ((a->csv || a->plotting) && !sl->answered && sl->capmask) {
 		struct an_row w = { .sseq = sl->seq, .have_t = sl->have_t1 ? 1u : 0u, .lost = true };
 		w.t[0] = sl->t1;
-		for (int f = 0; f < a->nin; f++)
-			if ((sl->capmask >> f & 1) && a->in[f].cp == SK_AN_CP_SENDER)
+		int64_t sent_at = 0;
+		bool have_sent_at = false;
+		for (int f = 0; f < a->nin; f++) {
+			if (!(sl->capmask >> f & 1))
+				continue;
+			if (a->in[f].cp == SK_AN_CP_SENDER)
 				w.scap = sl->cap[f], w.have_scap = true;
+			/* A file with no reply at all has no detected capture point: its sender
+			 * packets still mark the losses of a silent session. */
+			if (a->in[f].cp != SK_AN_CP_REFLECTOR)
+				sent_at = sl->cap[f], have_sent_at = true;
+		}
 		if (w.have_scap && a->csv)
 			csv_row(a, x, &w);
 		/* Lost packets are marked on the time axis (when they were sent). */
-		if (w.have_scap && a->plotting)
-			sk_an_plot_lost(&a->plot, x->index, w.scap);
+		if (have_sent_at && a->plotting)
+			sk_an_plot_lost(&a->plot, x->index, w.have_scap ? w.scap : sent_at);
 	}
 	memset(sl, 0, sizeof *sl);
 }
