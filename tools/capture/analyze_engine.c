@@ -4,7 +4,6 @@
  * duplicates, RFC 4737 reordering and delays through the codec's metrics (metrics.h) only.
  * Frames come in from memory (sk_analyze_feed_frame); memory is fixed per session and
  * per-packet records are streamed, never kept. */
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,7 +196,8 @@ static int64_t ts_ns(uint64_t wire, uint16_t ee)
 
 static int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
-static void sender_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, enum sk_rmode mode, int64_t cap)
+static void sender_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, enum sk_rmode mode,
+			  int64_t cap)
 {
 	const struct sk_pkt *p = &a->pkt;
 	struct an_sess *x = session_get(a, p->src, p->dst, p->sport, p->dport,
@@ -261,7 +261,8 @@ static void assume_sender(struct sk_an *a, int f)
 	flush_pending(a, f);
 }
 
-static void reply_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, enum sk_rmode mode, int64_t cap)
+static void reply_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, enum sk_rmode mode,
+			 int64_t cap)
 {
 	const struct sk_pkt *p = &a->pkt;
 	struct an_sess *x = session_get(a, p->dst, p->src, p->dport, p->sport,
@@ -424,7 +425,9 @@ static void handle_udp(struct sk_an *a, int f, int64_t ts)
 		a->malformed++;
 		return;
 	}
-	enum sk_rmode mode = s ? SK_RMODE_TWAMP : prep.o.proto == SK_PROTO_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
+	enum sk_rmode mode = prep.o.proto == SK_PROTO_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
+	if (s)
+		mode = SK_RMODE_TWAMP; /* negotiated by TWAMP-Control in the capture */
 	if (role == SK_ROLE_REFLECTOR)
 		reply_packet(a, f, &t, mode, ts);
 	else

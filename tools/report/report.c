@@ -239,7 +239,10 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-static void jw_us(struct sk_jw *w, const char *key, double ns) { sk_jw_fixed(w, key, ns / 1000.0, 3); }
+static void jw_us(struct sk_jw *w, const char *key, double ns)
+{
+	sk_jw_fixed(w, key, ns / 1000.0, 3);
+}
 
 /* Delay members in microseconds with ns resolution; null where not computable. */
 static void json_delays(struct sk_jw *w, bool have, const struct sk_dstats_summary *s)
