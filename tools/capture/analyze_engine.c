@@ -574,12 +574,16 @@ int sk_analyze_finish(struct sk_an *a, struct sk_report *out)
 	return sk_an_build_report(a, out);
 }
 
+void sk_analyze_note_damage(struct sk_an *a) { a->damaged = 1; }
+
 int sk_analyze_close(struct sk_an *a)
 {
 	end_input(a);
 	int status = 0;
 	if (a->plotting && sk_an_draw_plot(a) != 0)
 		status = 1;
+	if (a->damaged)
+		status = 3;
 	status = sk_an_diagnose(a, status);
 	cleanup(a);
 	return status;
