@@ -93,6 +93,9 @@ void sk_log_hex(const char *what, const uint8_t *p, size_t n)
 }
 
 
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 0)))
+#endif
 static void vdiag(const char *what, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "stampkit%s%s: %s", cmdname[0] ? " " : "", cmdname, what);
