@@ -9,6 +9,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "sys.h"
+
 static FILE *log_fp;
 static int log_level = SK_LOG_WARNING;
 static const char *cmdname = "";
@@ -117,4 +119,131 @@ void sk_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	vdiag("warning: ", fmt, ap);
 	va_end(ap);
+}
+
+/* ---- rate-limited lines ---- */
+
+#define RL_SLOTS 256
+#define RL_KEY 96
+
+struct rl_slot {
+	char key[RL_KEY];
+	int64_t window_start;
+	unsigned in_window;
+	uint64_t suppressed;
+	int level;
+};
+static struct rl_slot rl[RL_SLOTS];
+static int64_t (*rl_clock)(void) = sk_now_mono_ns;
+static int64_t rl_sec_start;
+static unsigned rl_sec_lines;
+static uint64_t rl_written, rl_suppressed_total, rl_global_suppressed;
+
+void sk_log_limited_clock(int64_t (*now_ns)(void))
+{
+	rl_clock = now_ns ? now_ns : sk_now_mono_ns;
+	memset(rl, 0, sizeof rl);
+	rl_sec_start = 0;
+	rl_sec_lines = 0;
+	rl_written = rl_suppressed_total = rl_global_suppressed = 0;
+}
+
+void sk_log_limited_counts(uint64_t *written, uint64_t *suppressed)
+{
+	*written = rl_written;
+	*suppressed = rl_suppressed_total;
+}
+
+static uint32_t rl_hash(const char *k)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *k; k++)
+		h = (h ^ (uint8_t)*k) * 16777619u;
+	return h;
+}
+
+/* The global cap: at most SK_LOG_GLOBAL_PER_S lines in any one second, whatever the key;
+ * what it holds back is said in one line when the next second begins. */
+static bool rl_global_ok(int64_t now)
+{
+	if (now - rl_sec_start >= 1000000000LL) {
+		rl_sec_start = now;
+		rl_sec_lines = 0;
+		if (rl_global_suppressed) {
+			sk_log(SK_LOG_WARNING, "log: %llu more lines suppressed (more than %d a second)",
+			       (unsigned long long)rl_global_suppressed, SK_LOG_GLOBAL_PER_S);
+			rl_written++;
+			rl_sec_lines++;
+			rl_global_suppressed = 0;
+		}
+	}
+	return rl_sec_lines < SK_LOG_GLOBAL_PER_S;
+}
+
+static void rl_report(struct rl_slot *s, int64_t now)
+{
+	if (!s->suppressed)
+		return;
+	if (rl_global_ok(now)) {
+		sk_log(s->level, "%s: %llu more suppressed in %.0f s", s->key,
+		       (unsigned long long)s->suppressed, (double)(now - s->window_start) / 1e9);
+		rl_written++;
+		rl_sec_lines++;
+	} else {
+		rl_global_suppressed += s->suppressed;
+	}
+	s->suppressed = 0;
+}
+
+void sk_log_limited(int level, const char *key, const char *fmt, ...)
+{
+	if (!sk_log_enabled(level))
+		return;
+	int64_t now = rl_clock();
+	struct rl_slot *s = &rl[rl_hash(key) % RL_SLOTS];
+	if (strncmp(s->key, key, RL_KEY - 1)) {
+		/* another key had this slot: report what it held back, then take it over */
+		rl_report(s, now);
+		snprintf(s->key, sizeof s->key, "%s", key);
+		s->window_start = now;
+		s->in_window = 0;
+	}
+	s->level = level;
+	if (now - s->window_start >= (int64_t)SK_LOG_PERIOD_S * 1000000000LL) {
+		rl_report(s, now);
+		s->window_start = now;
+		s->in_window = 0;
+	}
+	if (s->in_window >= SK_LOG_BURST) {
+		s->suppressed++;
+		rl_suppressed_total++;
+		return;
+	}
+	if (!rl_global_ok(now)) {
+		rl_global_suppressed++;
+		rl_suppressed_total++;
+		return;
+	}
+	s->in_window++;
+	rl_sec_lines++;
+	rl_written++;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sk_log(level, "%s", msg);
+}
+
+void sk_log_limited_flush(void)
+{
+	int64_t now = rl_clock();
+	for (size_t i = 0; i < RL_SLOTS; i++)
+		rl_report(&rl[i], now);
+	if (rl_global_suppressed) {
+		sk_log(SK_LOG_WARNING, "log: %llu more lines suppressed (more than %d a second)",
+		       (unsigned long long)rl_global_suppressed, SK_LOG_GLOBAL_PER_S);
+		rl_written++;
+		rl_global_suppressed = 0;
+	}
 }

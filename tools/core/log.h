@@ -37,6 +37,27 @@ void sk_log(int level, const char *fmt, ...)
 FILE *sk_log_file(void);
 void sk_log_hex(const char *what, const uint8_t *p, size_t n);
 
+/* Rate-limited log lines for what a peer can make us say again and again (refused requests,
+ * malformed datagrams): per key (e.g. "short 192.0.2.7"), the first SK_LOG_BURST lines of a
+ * SK_LOG_PERIOD_S-second window are written, the rest counted; the next line of that key
+ * after the window, or sk_log_limited_flush(), writes "... (N more suppressed in Ts)". A
+ * global cap (SK_LOG_GLOBAL_PER_S lines a second over all keys) holds when the keys vary
+ * (spoofed sources). So 100,000 refused requests write a few hundred lines at most. */
+#define SK_LOG_BURST 3
+#define SK_LOG_PERIOD_S 10
+#define SK_LOG_GLOBAL_PER_S 20
+void sk_log_limited(int level, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+/* Writes the pending "N more suppressed" lines (at exit, or when counters are dumped). */
+void sk_log_limited_flush(void);
+/* Lines written and suppressed so far by sk_log_limited (for tests and counters). */
+void sk_log_limited_counts(uint64_t *written, uint64_t *suppressed);
+/* Test hook: the clock used by sk_log_limited (monotonic ns); NULL restores the real one. */
+void sk_log_limited_clock(int64_t (*now_ns)(void));
+
 /* "stampkit CMD: message" on standard error (always shown, whatever the level). */
 void sk_diag(const char *fmt, ...)
 #if defined(__GNUC__)
