@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* decode.c - `stampkit decode`: every TWAMP/STAMP packet of a capture as a tree or JSON.
+/* cmd_decode.c - `stampkit decode`: every TWAMP/STAMP packet of a capture as a tree or JSON.
  * Test flows are found on UDP 862 (RFC 8545, RFC 8762 §4.1), on --port, and from the ports a
  * TWAMP-Control exchange negotiates (RFC 5357 §3.5, §3.6). */
 #include <errno.h>
@@ -11,7 +11,7 @@
 
 #include "capture.h"
 #include "commands.h"
-#include "decode_int.h"
+#include "decode.h"
 #include "output.h"
 #include "tcpstream.h"
 #include "liveopt.h"
@@ -22,14 +22,15 @@ static void usage(FILE *fp)
 	      "                       [--heuristic] FILE|-\n"
 	      "\n"
 	      "Prints every TWAMP/STAMP packet of a pcap or pcapng capture (FILE, or - for\n"
-	      "standard input): a tree per packet, or with --json one JSON object per line.\n"
+	      "standard input): a tree per packet, or with --json one JSON document whose\n"
+	      "\"packets\" array holds one object per packet, one per line.\n"
 	      "\n"
 	      "Test packets are looked for on UDP port 862, on every --port, and on the test\n"
 	      "ports a TWAMP-Control exchange in the same capture negotiates (control is\n"
 	      "followed on TCP 862 and on every --port). A packet sent to the reflector port\n"
 	      "is the Session-Sender's; its answer is the Session-Reflector's.\n"
 	      "\n"
-	      "  -j, --json           one JSON object per packet per line (docs/json-schema.md)\n"
+	      "  -j, --json           one JSON document, a packet per line (docs/json-schema.md)\n"
 	      "  -p, --port N         also a test (UDP) and control (TCP) port; repeatable, 1-65535\n"
 	      "  -s, --secret KEYID=PASSPHRASE\n"
 	      "                       shared secret of TWAMP authenticated/encrypted mode:\n"
