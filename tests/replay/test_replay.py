@@ -211,18 +211,18 @@ def main(bin):
     finally:
         r.stop()
 
-    # 8. --write: everything sent and received, readable by analyze.
+    # 8. --pcap-out: everything sent and received, readable by analyze.
     port = free_port()
     r = Responder(bin, "127.0.0.1:%d" % port)
     w = os.path.join(TMP, "w.pcap")
     try:
         replay(bin, stateful, "--to", "127.0.0.1:%d" % port, "--topspeed", "--limit", "10",
-               "--write", w)
+               "--pcap-out", w)
     finally:
         r.stop()
     pk = read_pcap(w)
     check(len([p for p in pk if p[4] == port]) == 10 and
-          len([p for p in pk if p[3] == port]) == 10, "--write: %d records" % len(pk))
+          len([p for p in pk if p[3] == port]) == 10, "--pcap-out: %d records" % len(pk))
     a = subprocess.run([bin, "analyze", "--json", "--port", str(port), w], capture_output=True,
                        text=True)
     check(a.returncode == 0 and json.loads(a.stdout)["sessions"][0]["received"] == 10, a.stdout)
