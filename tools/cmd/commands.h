@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* commands.h - the subcommands of the stampkit command, one file each. */
+/* commands.h - the subcommands of the stampkit command. Each cmd_X.c defines its
+ * struct sk_cmddef sk_cmd_X (options, help, exit statuses, main) and parses its options
+ * into an X_opts that X_run() in live/ or capture/ carries out; commands.c lists them. */
 #ifndef STAMPKIT_TOOLS_COMMANDS_H
 #define STAMPKIT_TOOLS_COMMANDS_H
 
-/* Each returns the process exit status. argv[0] is the subcommand name. */
+#include "opt.h"
+
+extern const struct sk_cmddef sk_cmd_decode, sk_cmd_analyze, sk_cmd_sender, sk_cmd_responder,
+	sk_cmd_replay, sk_cmd_server, sk_cmd_controller, sk_cmd_controlclient, sk_cmd_dscptable;
+
+/* Commands not on the option table yet: their own parser (argv[0] is the command name). */
 int cmd_decode(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_sender(int argc, char **argv);
 int cmd_responder(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
-int cmd_dscptable(int argc, char **argv);
 int cmd_server(int argc, char **argv);
 int cmd_controller(int argc, char **argv);
 int cmd_controlclient(int argc, char **argv);

@@ -1,101 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* liveopt.c - shared options of the live subcommands, the DSCP table (RFC 2474 §3, RFC 2597,
- * RFC 3246, RFC 5865), twampy-compatible logging. */
+/* liveopt.c - the live subcommands' shared options as getopt_long cases (the older
+ * interface; commands on the option table use optgroups.h's sk_common instead). */
 #include "liveopt.h"
 
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/time.h>
-#include <time.h>
 
 #include "stampkit/testpkt.h"
 #include "stampkit/timestamp.h"
-
-static FILE *log_fp;
-static int log_level = SK_LOG_WARNING;
-
-int sk_parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	if (!s || !*s)
-		return -1;
-	const char *p = s;
-	if (*p == '-' && min < 0)
-		p++;
-	if (*p < '0' || *p > '9')
-		return -1;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int sk_parse_port(const char *s, int allow_zero, uint16_t *out)
-{
-	long v;
-	if (sk_parse_long(s, allow_zero ? 0 : 1, 65535, &v))
-		return -1;
-	*out = (uint16_t)v;
-	return 0;
-}
-
-int sk_parse_double(const char *s, double max, double *out)
-{
-	char *end;
-	if (!s || !*s || ((*s < '0' || *s > '9') && *s != '.'))
-		return -1;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v < 0 || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-struct dscp_name { const char *name; int v; };
-/* twampy's names first (what `dscptable` prints), then the RFC names it lacks. */
-static const struct dscp_name names[] = {
-	{ "be", 0 }, { "cs1", 8 }, { "af11", 10 }, { "af12", 12 }, { "af13", 14 }, { "cs2", 16 },
-	{ "af21", 18 }, { "af22", 20 }, { "af23", 22 }, { "cs3", 24 }, { "af31", 26 },
-	{ "af32", 28 }, { "af33", 30 }, { "cs4", 32 }, { "af41", 34 }, { "af42", 36 },
-	{ "af43", 38 }, { "cs5", 40 }, { "ef", 46 }, { "nc1", 48 }, { "nc2", 56 },
-	{ "cs0", 0 }, { "df", 0 }, { "va", 44 }, { "cs6", 48 }, { "cs7", 56 },
-};
-#define N_TWAMPY_NAMES 21
-
-const char *sk_dscp_name(int dscp, char *buf, size_t len)
-{
-	for (size_t i = 0; i < N_TWAMPY_NAMES; i++)
-		if (names[i].v == dscp)
-			return names[i].name;
-	snprintf(buf, len, "cp%d", dscp);
-	return buf;
-}
-
-int sk_dscp_parse(const char *s, int *dscp)
-{
-	long v;
-	if (!sk_parse_long(s, 0, 63, &v)) {
-		*dscp = (int)v;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (!strcasecmp(s, names[i].name)) {
-			*dscp = names[i].v;
-			return 0;
-		}
-	if (!strncasecmp(s, "cp", 2) && !sk_parse_long(s + 2, 0, 63, &v)) {
-		*dscp = (int)v;
-		return 0;
-	}
-	return -1;
-}
 
 void sk_liveopt_init(struct sk_liveopt *o)
 {
@@ -194,16 +107,10 @@ int sk_liveopt_handle(struct sk_liveopt *o, int c, const char *arg, const char *
 
 int sk_liveopt_finish(struct sk_liveopt *o, const char *cmd)
 {
-	log_level = o->loglevel;
-	log_fp = stdout;
-	if (o->logfile && strcmp(o->logfile, "-")) {
-		log_fp = fopen(o->logfile, "w");
-		if (!log_fp) {
-			fprintf(stderr, "stampkit %s: cannot open log file %s: %s\n", cmd, o->logfile,
-				strerror(errno));
-			return -1;
-		}
-		setvbuf(log_fp, NULL, _IOLBF, 0);
+	if (sk_log_open(o->loglevel, o->logfile) != 0) {
+		fprintf(stderr, "stampkit %s: cannot open log file %s: %s\n", cmd, o->logfile,
+			strerror(errno));
+		return -1;
 	}
 	if (o->keyfile) {
 		if (o->proto != SK_PROTO_STAMP) {
@@ -248,60 +155,9 @@ void sk_liveopt_help(FILE *out)
 		"  --hw-timestamps IFACE receive timestamps from IFACE's NIC (SIOCSHWTSTAMP); the\n"
 		"                        NIC clock must be kept on system time (phc2sys)\n"
 		"Debug options:\n"
-		"  -l, --logfile FILE    log lines to FILE (default: standard output)\n"
+		"  -l, --logfile FILE    log lines to FILE (default: standard error)\n"
 		"  -q, --quiet           no log lines\n"
 		"  -v, --verbose         one line per packet (twampy's format)\n"
 		"  -d, --debug           also a hex dump of every datagram\n");
 }
 
-bool sk_log_enabled(int level)
-{
-	return level <= log_level && log_level != SK_LOG_QUIET;
-}
-
-FILE *sk_log_file(void)
-{
-	return log_fp ? log_fp : stdout;
-}
-
-void sk_log(int level, const char *fmt, ...)
-{
-	if (!sk_log_enabled(level))
-		return;
-	static const char *const lv[] = { "", "WARNING", "INFO", "DEBUG" };
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	struct tm tm;
-	localtime_r(&tv.tv_sec, &tm);
-	/* twampy's two-digit year, written by hand (strftime's %y draws -Wformat-y2k). */
-	char ts[40];
-	snprintf(ts, sizeof ts, "%02d/%02d/%02d %02d:%02d:%02d", tm.tm_year % 100, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	FILE *f = log_fp ? log_fp : stdout;
-	fprintf(f, "%s,%-3d %-8s ", ts, (int)(tv.tv_usec / 1000), lv[level]);
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fputc('\n', f);
-}
-
-void sk_log_hex(const char *what, const uint8_t *p, size_t n)
-{
-	if (!sk_log_enabled(SK_LOG_DEBUG))
-		return;
-	char buf[2 * 512 + 1];
-	size_t m = n > 512 ? 512 : n;
-	for (size_t i = 0; i < m; i++)
-		snprintf(buf + 2 * i, 3, "%02x", p[i]);
-	buf[2 * m] = 0;
-	sk_log(SK_LOG_DEBUG, "%s: %s%s", what, buf, n > m ? "..." : "");
-}
-
-long sk_imix_pick(bool ipv6)
-{
-	static const long v4[12] = { 8, 8, 8, 8, 8, 8, 8, 534, 534, 534, 534, 1458 };
-	static const long v6[12] = { 0, 0, 0, 0, 0, 0, 0, 514, 514, 514, 514, 1438 };
-	int i = (int)(random() % 12);
-	return ipv6 ? v6[i] : v4[i];
-}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* liveopt.h - what the live subcommands share: twampy's IP and debug options, the DSCP
- * name table (RFC 2474/2597/3246/5865 code points, twampy's names), twampy-format logging,
- * checked number parsing. */
+/* liveopt.h - the live subcommands' shared options as getopt_long cases (twampy's IP and
+ * debug options): the older interface, kept while commands move to the option table
+ * (opt.h, optgroups.h). Logging is log.h, number and DSCP parsing parse.h. */
 #ifndef STAMPKIT_TOOLS_LIVEOPT_H
 #define STAMPKIT_TOOLS_LIVEOPT_H
 
@@ -10,7 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum sk_loglevel { SK_LOG_QUIET = 0, SK_LOG_WARNING = 1, SK_LOG_INFO = 2, SK_LOG_DEBUG = 3 };
+#include "log.h"
+#include "parse.h"
 
 /* Options every live subcommand takes (twampy's "IP socket options" and "Debug Options"). */
 struct sk_liveopt {
@@ -60,31 +61,5 @@ int sk_liveopt_handle(struct sk_liveopt *o, int c, const char *arg, const char *
 /* After parsing: open the log, read the key file. 0 ok, -1 error (printed). */
 int sk_liveopt_finish(struct sk_liveopt *o, const char *cmd);
 void sk_liveopt_help(FILE *out);
-
-/* DSCP: a name (twampy's table, case-insensitive, plus cs0/cs6/cs7/va/df) or 0..63. */
-int sk_dscp_parse(const char *s, int *dscp);
-/* twampy's name of a code point (be, cs1, af11, ..., ef, nc1, nc2, cpN). */
-const char *sk_dscp_name(int dscp, char *buf, size_t len);
-
-/* Checked parsing: decimal only, within [min, max] (a sign only when min < 0). */
-int sk_parse_long(const char *s, long min, long max, long *out);
-/* A decimal port number 1-65535 (0 too when allow_zero: "pick one"); 0 ok, -1 not a port. */
-int sk_parse_port(const char *s, int allow_zero, uint16_t *out);
-/* A non-negative decimal with an optional fraction, finite, <= max. */
-int sk_parse_double(const char *s, double max, double *out);
-
-/* twampy's log line: "yy/mm/dd HH:MM:SS,ms LEVEL    message". */
-void sk_log(int level, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
-bool sk_log_enabled(int level);
-/* Where log lines go (for multi-line dumps). */
-FILE *sk_log_file(void);
-void sk_log_hex(const char *what, const uint8_t *p, size_t n);
-
-/* One pick from twampy's IMIX padding list of the IP version. */
-long sk_imix_pick(bool ipv6);
 
 #endif

@@ -49,6 +49,7 @@ struct sk_optdef {
 	const char *def;     /* default shown in help ("100"), or NULL */
 	const char *help;    /* one sentence or more; wrapped by the help generator */
 	const int *conflicts; /* ids that cannot be given together with this one; 0-terminated */
+	bool above_min;      /* SK_OK_DOUBLE: the value must be > min (not >=) */
 };
 
 struct sk_optgroup {
@@ -114,9 +115,12 @@ int sk_opt_usage_error(const struct sk_cmddef *cmd, const char *fmt, ...)
 /* Was option `id` given in the last sk_opt_parse of this process? */
 bool sk_opt_given(int id);
 
-/* Generated documentation. */
+/* Generated documentation: `--help` text and a man page (troff, man(7) macros). */
 void sk_opt_help(const struct sk_cmddef *cmd, FILE *out);
 void sk_opt_man(const struct sk_cmddef *cmd, FILE *out, const char *version);
+/* Every option a command accepts, in help order (NULL-terminated; at most SK_OPT_MAX). */
+#define SK_OPT_MAX 96
+size_t sk_opt_list(const struct sk_cmddef *cmd, const struct sk_optdef **out, size_t cap);
 
 /* Every command, for main.c, `stampkit help CMD`, `stampkit man CMD` and the tests.
  * NULL-terminated; defined in cmd/commands.c. */

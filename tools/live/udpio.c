@@ -38,88 +38,11 @@ static union {
 	struct cmsghdr align;
 } ctrls[SK_IO_BATCH];
 
-int64_t sk_now_real_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int64_t sk_now_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int setint(int fd, int level, int name, int v)
 {
 	return setsockopt(fd, level, name, &v, sizeof v);
 }
 
-static bool is_mapped(const struct sockaddr *sa)
-{
-	return sa->sa_family == AF_INET6 &&
-	       IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
-}
-
-void sk_sockaddr_unpack(const struct sockaddr *sa, uint8_t *family, uint8_t addr[16],
-			uint16_t *port)
-{
-	memset(addr, 0, 16);
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)(const void *)sa;
-		*family = 4;
-		memcpy(addr, &s->sin_addr, 4);
-		*port = ntohs(s->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)(const void *)sa;
-		*port = ntohs(s->sin6_port);
-		if (is_mapped(sa)) {
-			*family = 4;
-			memcpy(addr, s->sin6_addr.s6_addr + 12, 4);
-		} else {
-			*family = 6;
-			memcpy(addr, s->sin6_addr.s6_addr, 16);
-		}
-	} else {
-		*family = 0;
-		*port = 0;
-	}
-}
-
-bool sk_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
-{
-	uint8_t fa, fb, aa[16], ab[16];
-	uint16_t pa, pb;
-	sk_sockaddr_unpack(a, &fa, aa, &pa);
-	sk_sockaddr_unpack(b, &fb, ab, &pb);
-	return fa && fa == fb && pa == pb && !memcmp(aa, ab, 16);
-}
-
-const char *sk_sockaddr_host(const struct sockaddr *sa, char *buf, size_t len)
-{
-	uint8_t fam, addr[16];
-	uint16_t port;
-	sk_sockaddr_unpack(sa, &fam, addr, &port);
-	if (!fam || !inet_ntop(fam == 4 ? AF_INET : AF_INET6, addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-const char *sk_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)
-{
-	char h[INET6_ADDRSTRLEN];
-	uint8_t fam, addr[16];
-	uint16_t port;
-	sk_sockaddr_unpack(sa, &fam, addr, &port);
-	sk_sockaddr_host(sa, h, sizeof h);
-	if (fam == 6)
-		snprintf(buf, len, "[%s]:%u", h, port);
-	else
-		snprintf(buf, len, "%s:%u", h, port);
-	return buf;
-}
 
 int sk_addr_parse(const char *s, uint16_t defport, int family, bool passive,
 		  struct sockaddr_storage *out, socklen_t *outlen, char *err, size_t errlen)
@@ -431,7 +354,7 @@ static int udp_send_batch(struct sk_io *io, struct sk_io_msg *m, unsigned n)
 		mh->msg_iov = &iovs[i];
 		mh->msg_iovlen = 1;
 		size_t cl = 0;
-		bool peer4 = m[i].peer.ss_family == AF_INET || is_mapped((struct sockaddr *)&m[i].peer);
+		bool peer4 = m[i].peer.ss_family == AF_INET || sk_sockaddr_is_mapped((struct sockaddr *)&m[i].peer);
 		if (m[i].set_tos >= 0) {
 			struct cmsghdr *c = (struct cmsghdr *)(void *)(ctrls[i].buf + cl);
 			c->cmsg_level = peer4 ? IPPROTO_IP : IPPROTO_IPV6;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "ipudp.h"
+#include "sys.h"
 
 #define SK_IO_BATCH 64
 
@@ -101,19 +102,7 @@ extern const struct sk_io_ops sk_io_l2;
  * (NULL = forever); a signal ends the wait early. 1 readable, 0 timeout/signal, -1 error. */
 int sk_io_wait(struct sk_io *io, const struct timespec *deadline);
 
-/* Clocks as signed ns. */
-int64_t sk_now_real_ns(void);
-int64_t sk_now_mono_ns(void);
-
-/* Address text "1.2.3.4:862" / "[2001:db8::1]:862" (IPv4-mapped shown as IPv4). */
-const char *sk_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len);
-/* The address only ("1.2.3.4"). */
-const char *sk_sockaddr_host(const struct sockaddr *sa, char *buf, size_t len);
-/* family 4/6 and the address octets (IPv4-mapped IPv6 unwrapped to 4), port. */
-void sk_sockaddr_unpack(const struct sockaddr *sa, uint8_t *family, uint8_t addr[16],
-			uint16_t *port);
-/* Same address family, address and port (IPv4-mapped equal to plain IPv4). */
-bool sk_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
+/* Clocks and socket addresses: core/sys.h. */
 
 /* The address grammar of the live tools: "", "ip", "ip:port", ":port", "[v6]:port",
  * "[v6]", bare IPv6, host names. want_wild: an empty host means the wildcard (dual stack
