@@ -72,9 +72,17 @@ static void gp_str(FILE *f, const char *s)
 	fputc('\'', f);
 }
 
-int sk_an_plot_draw(struct sk_an_plot *p, const char *out, const char *const *title,
-		    const double *binw_ms, unsigned n, FILE *diag)
+void sk_an_plot_lost(struct sk_an_plot *p, unsigned index, int64_t t_ns)
 {
+	(void)p, (void)index, (void)t_ns;
+}
+
+int sk_an_plot_draw(struct sk_an_plot *p, const char *out, const char *const *title,
+		    const double *binw_ms, unsigned n, unsigned total, FILE *diag)
+{
+	if (total > n)
+		fprintf(diag, "stampkit analyze: note: --plot draws the first %u of %u sessions\n", n,
+			total);
 	for (unsigned i = 0; i < SK_AN_PLOT_MAX; i++)
 		if (p->fp[i]) {
 			if (fclose(p->fp[i]) != 0)

@@ -25,10 +25,12 @@ int sk_an_plot_open(struct sk_an_plot *p, FILE *diag);
  * only when have_back. Sessions beyond SK_AN_PLOT_MAX are not drawn. */
 void sk_an_plot_point(struct sk_an_plot *p, unsigned index, int64_t t_ns, const struct sk_delays *d,
 		      int have_back);
+/* A sender packet of session `index` sent (captured) at t_ns that was never answered. */
+void sk_an_plot_lost(struct sk_an_plot *p, unsigned index, int64_t t_ns);
 /* Draws sessions 1..n (n <= SK_AN_PLOT_MAX) into out (.svg or .png) with gnuplot. title[i]
  * names session i + 1, binw_ms[i] is its histogram bin width. 0, or -1 with a message. */
 int sk_an_plot_draw(struct sk_an_plot *p, const char *out, const char *const *title,
-		    const double *binw_ms, unsigned n, FILE *diag);
+		    const double *binw_ms, unsigned n, unsigned total, FILE *diag);
 /* Removes the temporary files. */
 void sk_an_plot_close(struct sk_an_plot *p);
 

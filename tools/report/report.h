@@ -79,6 +79,8 @@ struct sk_report {
 	size_t nsessions;
 	struct sk_rkv kv[SK_REPORT_MAX_KV]; /* document members before "sessions" */
 	unsigned nkv;
+	/* Appended to the table's summary line before its newline ("; 120 test packets"). */
+	const char *summary_tail;
 	/* Extra lines under the summary of the table ("test packets: 120 (2 malformed)"). */
 	const char *table_notes;
 };
@@ -89,8 +91,20 @@ struct sk_report {
 void sk_rsession_from_sender(struct sk_rsession *r, const struct sk_session *s, uint64_t sent);
 /* The same from a reflector-side view only (analyze on a capture taken at the reflector). */
 void sk_rsession_from_reflector(struct sk_rsession *r, const struct sk_session *s, uint64_t sent);
+/* Captures at both ends: the sender's view s (T4 known) and the reflector's view rv (the
+ * replies as they leave, in the reflector's arrival order) split the loss by direction even
+ * after the last reply and with a stateless reflector. */
+void sk_rsession_from_both(struct sk_rsession *r, const struct sk_session *s,
+			   const struct sk_session *rv, uint64_t sent);
 /* A session of which nothing came back: sent, all lost, direction unknown. */
 void sk_rsession_silent(struct sk_rsession *r, uint64_t sent);
+/* The wire delays (capture times at both ends): SK_DIR_OUTBOUND, _INBOUND and _RTT of w. */
+void sk_rsession_wire(struct sk_rsession *r, const struct sk_dstats *w);
+/* "stamp", "twamp-light", "twamp"; "stateful", "stateless-or-unknown", "unknown". */
+const char *sk_rmode_name(enum sk_rmode m);
+const char *sk_rstate_name(enum sk_rstate s);
+/* "192.0.2.1:20000" or "[2001:db8::1]:862" from a codec address (sk_net_addr_str). */
+void sk_rendpoint(char *buf, size_t n, uint8_t ipver, const uint8_t *addr, uint16_t port);
 
 /* Adds a command-specific member (key and string values must outlive the writers' call). */
 void sk_rsession_kv_u64(struct sk_rsession *r, const char *key, const char *label, uint64_t v);
@@ -100,6 +114,11 @@ void sk_rsession_kv_bool(struct sk_rsession *r, const char *key, const char *lab
 void sk_report_kv_u64(struct sk_report *rep, const char *key, uint64_t v);
 void sk_report_kv_str(struct sk_report *rep, const char *key, const char *v);
 void sk_report_kv_raw(struct sk_report *rep, const char *key, const char *json);
+void sk_report_kv_i64(struct sk_report *rep, const char *key, int64_t v);
+void sk_report_kv_double(struct sk_report *rep, const char *key, double v);
+void sk_report_kv_bool(struct sk_report *rep, const char *key, bool v);
+void sk_rsession_kv_i64(struct sk_rsession *r, const char *key, const char *label, int64_t v);
+void sk_rsession_kv_raw(struct sk_rsession *r, const char *key, const char *json);
 
 /* Writers. table: twampy's layout per session plus analyze's detail lines and a summary
  * line; json: the one document described above, ending in a newline. */
@@ -107,6 +126,12 @@ void sk_report_table(FILE *out, const struct sk_report *rep);
 void sk_report_json(FILE *out, const struct sk_report *rep);
 /* One session in twampy's table layout only (the sender's and controller's classic output). */
 void sk_report_table_session(FILE *out, const struct sk_rsession *r);
+/* analyze's full block of one session: the "Session N: ..." line, twampy's table, the
+ * detail lines (counts, percentiles, IPDV, wire delays, command members) and an empty line. */
+void sk_report_table_block(FILE *out, const struct sk_rsession *r);
+/* One session object as the next element of the array open in w. */
+struct sk_jw;
+void sk_report_json_session(struct sk_jw *w, const struct sk_rsession *r);
 
 /* Per-packet CSV records (analyze --csv, replay --csv): the header once, then a row per
  * sender packet. A field whose have_* is false is left empty. */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* analyze_state.h - the state of one analysis, shared by the engine (analyze_engine.c:
+ * frames in, sessions and pairing) and its results (analyze_result.c: report model,
+ * diagnostics, plot). Not for other modules: they use analyze_int.h. */
+#ifndef STAMPKIT_TOOLS_ANALYZE_STATE_H
+#define STAMPKIT_TOOLS_ANALYZE_STATE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analyze_int.h"
+#include "analyze_plot.h"
+#include "discover.h"
+#include "ipfrag.h"
+#include "report.h"
+#include "tcpstream.h"
+#include "stampkit/metrics.h"
+#include "stampkit/testpkt.h"
+
+#define AN_MAX_SESSIONS 4096
+#define AN_HASH 8192      /* session hash buckets (power of two) */
+#define AN_RING 256       /* sender packets remembered per session for pairing */
+#define AN_WINDOW 1024    /* sequence window of the metrics (reordering tolerance) */
+#define AN_PENDING 256    /* replies held per input until its capture point is known */
+
+/* One sender sequence number: what the captures said about it so far. */
+struct an_slot {
+	uint32_t seq;
+	uint8_t used;
+	uint8_t capmask;   /* bit f: cap[f] holds the sender packet's capture time in input f */
+	uint8_t answered;  /* a reply was seen where the sender captures */
+	uint8_t have_t1;
+	uint8_t have_rr;   /* the reply was seen where the reflector captures */
+	int64_t t1;
+	int64_t rr_cap;    /* capture time of the reply at the reflector */
+	int64_t cap[SK_AN_MAX_FILES];
+};
+
+struct an_sess {
+	struct an_sess *next;   /* hash chain */
+	unsigned index;         /* 1-based, in order of discovery */
+	uint8_t ipver;
+	uint8_t saddr[16], raddr[16];
+	char sname[48], rname[48]; /* the addresses as text, for the CSV rows */
+	uint16_t sport, rport, ssid;
+	enum sk_rmode mode;
+	uint32_t first;         /* first sender seq observed */
+	uint32_t hi_any;        /* highest sender seq in any packet */
+	uint32_t hi[SK_AN_MAX_FILES]; /* highest sender seq of sender packets per input */
+	unsigned himask;
+	uint64_t sender_pkts, replies;
+	struct sk_session *sv;  /* replies as seen at the sender (T4 = capture time) */
+	struct sk_session *rv;  /* replies as seen at the reflector (no T4) */
+	struct sk_dstats *wire; /* SK_DIR_COUNT series from capture times at both ends */
+	struct an_slot ring[AN_RING];
+};
+
+struct an_pending {
+	struct an_sess *x;
+	struct sk_test_pkt t;
+	int64_t cap;
+};
+
+struct an_input {
+	const char *name;
+	enum sk_an_cp cp;       /* decided capture point */
+	int assumed;            /* decided without evidence */
+	struct an_pending *pending; /* AN_PENDING replies awaiting the capture point */
+	unsigned npending;
+};
+
+struct sk_an {
+	const struct sk_analyze_opts *o;
+	FILE *diag, *csv;
+	struct sk_disc disc;
+	struct sk_disc_tcp tcp_follow;
+	struct sk_tcpstream *tcp;
+	struct an_input in[SK_AN_MAX_FILES];
+	int nin;
+	struct sk_pkt pkt;
+	struct an_sess *hash[AN_HASH];
+	struct an_sess **list;
+	unsigned nsess;
+	uint64_t packets, test_packets, malformed, undecrypted, fragments, session_overflow;
+	uint64_t alloc_failures;
+	struct sk_ipfrag *frag;
+	struct sk_an_plot plot;
+	int plotting;
+	int finished;
+	/* The report handed out by sk_analyze_finish (freed by sk_analyze_close). */
+	struct sk_rsession *rs;
+	char *files_json, *cps_json;
+	char summary_tail[160];
+};
+
+/* analyze_result.c: sessions results as report objects, and the end of a run. */
+int sk_an_build_report(struct sk_an *a, struct sk_report *out);
+int sk_an_draw_plot(struct sk_an *a);
+/* Warnings and notes on diag; status so far in, the exit status out. */
+int sk_an_diagnose(struct sk_an *a, int status);
+
+#endif
