@@ -378,17 +378,17 @@ struct sk_tcpstream_ops sk_disc_tcp_ops(struct sk_disc_tcp *t)
 	return ops;
 }
 
-int sk_disc_secret_parse(const char *arg, const char *cmd, struct sk_disc_secret *out)
+int sk_disc_secret_parse_err(const char *arg, struct sk_disc_secret *out, char *err, size_t errlen)
 {
 	const char *eq = strchr(arg, '=');
 	if (!eq || eq == arg) {
-		fprintf(stderr, "stampkit %s: --secret wants KEYID=PASSPHRASE\n", cmd);
+		snprintf(err, errlen, "expected KEYID=PASSPHRASE");
 		return -1;
 	}
 	size_t kl = (size_t)(eq - arg), pl = strlen(eq + 1);
 	if (kl > SK_DISC_KEYID_MAX || pl == 0 || pl >= sizeof out->pass) {
-		fprintf(stderr, "stampkit %s: --secret: KeyID 1-%d octets, passphrase 1-%zu octets\n",
-			cmd, SK_DISC_KEYID_MAX, sizeof out->pass - 1);
+		snprintf(err, errlen, "KeyID 1-%d octets, passphrase 1-%zu octets", SK_DISC_KEYID_MAX,
+			 sizeof out->pass - 1);
 		return -1;
 	}
 	memset(out, 0, sizeof *out);
@@ -396,4 +396,13 @@ int sk_disc_secret_parse(const char *arg, const char *cmd, struct sk_disc_secret
 	memcpy(out->pass, eq + 1, pl);
 	out->pass_len = pl;
 	return 0;
+}
+
+int sk_disc_secret_parse(const char *arg, const char *cmd, struct sk_disc_secret *out)
+{
+	char err[160];
+	if (sk_disc_secret_parse_err(arg, out, err, sizeof err) == 0)
+		return 0;
+	fprintf(stderr, "stampkit %s: --secret: %s\n", cmd, err);
+	return -1;
 }

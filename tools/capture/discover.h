@@ -27,6 +27,8 @@ struct sk_disc_secret {
 /* Parses a --secret KEYID=PASSPHRASE argument into *out; on a malformed one, says why on
  * stderr prefixed with "stampkit CMD" and returns -1. */
 int sk_disc_secret_parse(const char *arg, const char *cmd, struct sk_disc_secret *out);
+/* The same for the option table's handlers: the reason into err, nothing printed. */
+int sk_disc_secret_parse_err(const char *arg, struct sk_disc_secret *out, char *err, size_t errlen);
 
 /* A test session negotiated by TWAMP-Control (Request-TW-Session + Accept-Session). */
 struct sk_twsess {
