@@ -1,56 +1,118 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cmd_replay.c - `stampkit replay` options -> struct replay_opts -> replay_run() (live/replay.c). */
-#include <getopt.h>
+/* cmd_replay.c - `stampkit replay`: a capture's Session-Sender packets sent again, re-stamped
+ * (RFC 8762 §4.2, RFC 5357 §4.1.2), and the replies measured.
+ * Options -> struct replay_opts -> replay_run() (live/replay.c). */
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
-#include "liveopt.h"
+#include "optgroups.h"
 #include "replay.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: stampkit replay [options] FILE --to HOST[:PORT]\n\n"
-		"Sends the Session-Sender packets of every test session in FILE (pcap or pcapng,\n"
-		"found as `stampkit analyze` finds them) to HOST (port 862 unless given), each\n"
-		"re-stamped at send time, listens for the replies and prints analyze's table (or\n"
-		"--json) for the replayed run.\n\n"
-		"  --to HOST[:PORT]      the device to test (required)\n"
-		"  --port N              a test/control port of FILE besides 862 (repeatable)\n"
-		"  --session N           replay only session N (numbered in order of appearance,\n"
-		"                        repeatable)\n"
-		"  --all                 every UDP datagram of FILE, as recorded (test packets of\n"
-		"                        the sender are still re-stamped)\n"
-		"  --multiplier F        recorded gaps divided by F (2: twice as fast)\n"
-		"  --pps N               N packets per second instead of the recorded gaps\n"
-		"  --topspeed            as fast as possible\n"
-		"  --loop N              send the selection N times (0: until --duration, --limit\n"
-		"                        or ^C, then the results)\n"
-		"  --duration S          stop sending after S seconds\n"
-		"  --limit N             send at most N packets\n"
-		"  --renumber            sequence numbers afresh from 0 per session, continuing\n"
-		"                        across loops (default: as recorded)\n"
-		"  --no-restamp          send the recorded timestamps\n"
-		"  --auth KEYFILE        STAMP key (the sender's key-file format): base-packet HMAC\n"
-		"                        and HMAC TLV computed again\n"
-		"  --timeout S           wait at most S seconds for replies after the last send\n"
-		"                        (default 2; ends as soon as every reply is in)\n"
-		"  --pcap-out FILE       save every packet sent and received (nanosecond pcap,\n"
-		"                        kernel receive times) for stampkit decode/analyze\n"
-		"  --interface IFACE     send through AF_PACKET on IFACE, IP/UDP headers built here\n"
-		"                        (replies still arrive on the UDP socket)\n"
-		"  --src ADDR            source address written by --interface (default: the\n"
-		"                        route's)\n"
-		"  --dst-mac MAC         destination link-layer address for --interface\n"
-		"  --json                analyze's JSON instead of the table\n"
-		"  --tos N, --dscp X   TOS / Traffic Class of every packet (default: as recorded)\n"
-		"  --ttl N               TTL / hop limit of the packets sent\n\n"
-		"^C ends the sending; the replies in flight are still waited for (a second ^C ends\n"
-		"that too), then the results are printed.\n\n"
-		"Exit status: 0 done, 1 FILE unreadable or nothing to send or every send failed,\n"
-		"2 usage, 3 FILE damaged or packets left out (named on standard error).\n");
-}
+enum { O_TO = SK_O_LOCAL + 1, O_SESSION, O_ALL, O_MULT, O_PPS, O_TOP, O_LOOP, O_LIMIT,
+       O_RENUMBER, O_NORESTAMP, O_IFACE, O_SRC, O_DSTMAC };
+
+static const int mult_conflicts[] = { O_PPS, O_TOP, 0 };
+static const int pps_conflicts[] = { O_TOP, 0 };
+
+static const struct sk_optdef o_to = {
+	O_TO, "to", 0, SK_OK_STRING, "HOST[:PORT]", 0, 0, NULL, false, NULL,
+	"the device to test (required); port 862 unless given", NULL
+};
+static const struct sk_optdef o_session = {
+	O_SESSION, "session", 0, SK_OK_INT, "N", 1, SK_REPLAY_MAX_SESS, NULL, true, NULL,
+	"replay only session N (numbered in the order of their first Session-Sender packet)", NULL
+};
+static const struct sk_optdef o_all = {
+	O_ALL, "all", 0, SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
+	"every UDP datagram of FILE, as recorded (the Session-Sender's test packets are still "
+	"re-stamped)", NULL
+};
+static const struct sk_optdef o_mult = {
+	O_MULT, "multiplier", 0, SK_OK_DOUBLE, "F", 0, 1e6, NULL, false, "1",
+	"recorded gaps divided by F (2: twice as fast)", mult_conflicts, true
+};
+static const struct sk_optdef o_pps = {
+	O_PPS, "pps", 0, SK_OK_DOUBLE, "N", 0, 1e8, NULL, false, NULL,
+	"N packets per second, evenly, instead of the recorded gaps", pps_conflicts, true
+};
+static const struct sk_optdef o_top = {
+	O_TOP, "topspeed", 0, SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
+	"as fast as the socket takes them", NULL
+};
+static const struct sk_optdef o_loop = {
+	O_LOOP, "loop", 0, SK_OK_INT, "N", 0, 100000000, NULL, false, "1",
+	"send the selection N times; 0: until --duration, --limit or ^C, then the results", NULL
+};
+static const struct sk_optdef o_limit = {
+	O_LIMIT, "limit", 0, SK_OK_INT, "N", 1, 1000000000, NULL, false, NULL,
+	"send at most N packets in all", NULL
+};
+static const struct sk_optdef o_renumber = {
+	O_RENUMBER, "renumber", 0, SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
+	"sequence numbers afresh from 0 per session, continuing across loops (default: as "
+	"recorded)", NULL
+};
+static const struct sk_optdef o_norestamp = {
+	O_NORESTAMP, "no-restamp", 0, SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
+	"send the recorded octets, timestamps included", NULL
+};
+static const struct sk_optdef o_iface = {
+	O_IFACE, "interface", 0, SK_OK_STRING, "IFACE", 0, 0, NULL, false, NULL,
+	"send through AF_PACKET on IFACE with IP/UDP headers built here (replies still arrive "
+	"on the UDP socket; root or CAP_NET_RAW)", NULL
+};
+static const struct sk_optdef o_src = {
+	O_SRC, "src", 0, SK_OK_STRING, "ADDR", 0, 0, NULL, false, "the route's",
+	"source address written by --interface", NULL
+};
+static const struct sk_optdef o_dstmac = {
+	O_DSTMAC, "dst-mac", 0, SK_OK_STRING, "MAC", 0, 0, NULL, false, "00:00:00:00:00:00",
+	"destination link-layer address for --interface", NULL
+};
+
+static const struct sk_optdef *const replay_what[] = {
+	&o_to, &sk_opt_port, &o_session, &o_all, NULL,
+};
+static const struct sk_optdef *const replay_sched[] = {
+	&o_mult, &o_pps, &o_top, &o_loop, &sk_opt_duration, &o_limit, &sk_opt_timeout, NULL,
+};
+static const struct sk_optdef *const replay_content[] = {
+	&o_renumber, &o_norestamp, &sk_opt_auth, NULL,
+};
+/* The IP options replay honours: not --padding (the packets are the capture's). */
+static const struct sk_optdef *const replay_ip[] = {
+	&sk_opt_tos, &sk_opt_dscp, &sk_opt_ttl, &sk_opt_df, NULL,
+};
+static const struct sk_optdef *const replay_out[] = {
+	&sk_opt_json, &sk_opt_pcap_out, &o_iface, &o_src, &o_dstmac, NULL,
+};
+static const struct sk_optgroup what_group = { "What is replayed, and to whom", replay_what };
+static const struct sk_optgroup sched_group = { "Schedule", replay_sched };
+static const struct sk_optgroup content_group = { "Content", replay_content };
+static const struct sk_optgroup ip_group = { "IP socket options", replay_ip };
+static const struct sk_optgroup out_group = { "Output and sending backend", replay_out };
+static const struct sk_optgroup *const replay_groups[] = {
+	&what_group, &sched_group, &content_group, &ip_group, &out_group, NULL,
+};
+
+static const struct sk_exitdef replay_exits[] = {
+	{ SK_EXIT_OK, "done, also after ^C (replies missing are a result, not an error: they "
+		      "show as loss)" },
+	{ SK_EXIT_FAIL, "FILE cannot be read, no test packets to replay, a socket or the "
+			"interface cannot be opened, or every send failed; the message says which" },
+	{ SK_EXIT_USAGE, "usage error: unknown option, no --to, bad number, two of "
+			 "--multiplier/--pps/--topspeed, --session N beyond the capture's sessions, "
+			 "--src/--dst-mac without --interface, unreadable --auth key file" },
+	{ SK_EXIT_DAMAGED, "FILE is damaged (the frames before the damage are replayed), or "
+			   "packets were left out or could not be sent (named on standard error)" },
+	{ -1, NULL },
+};
+
+struct replay_ctx {
+	struct sk_common common;
+	struct replay_opts o;
+};
 
 static int parse_mac(const char *s, uint8_t mac[6])
 {
@@ -64,160 +126,104 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-enum { O_TO = SK_OPT_LOCAL_BASE, O_PORT, O_SESSION, O_ALL, O_MULT, O_PPS, O_TOP, O_LOOP,
-       O_DURATION, O_LIMIT, O_RENUMBER, O_NORESTAMP, O_TIMEOUT, O_PCAP_OUT, O_IFACE, O_SRC,
-       O_DSTMAC };
-
-/* One of replay's own options; 0, or 2 after a message. */
-static int own_option(struct replay_opts *o, int c, const char *arg)
+static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval *v, char *err,
+		  size_t errlen)
 {
-	long v;
-	switch (c) {
-	case O_TO: o->to = arg; break;
-	case O_PORT:
-		if (o->nports == SK_REPLAY_MAX_PORTS || sk_parse_long(arg, 1, 65535, &v)) {
-			fprintf(stderr, "stampkit replay: --port: 1..65535, at most %d\n", SK_REPLAY_MAX_PORTS);
-			return 2;
+	struct replay_ctx *c = ctx;
+	struct replay_opts *o = &c->o;
+	int r = sk_common_handle(&c->common, def, v, err, errlen);
+	if (r)
+		return r < 0 ? -1 : 0;
+	switch (def->id) {
+	case O_TO: o->to = v->s; return 0;
+	case SK_O_PORT:
+		if (o->nports >= SK_REPLAY_MAX_PORTS) {
+			snprintf(err, errlen, "at most %d ports", SK_REPLAY_MAX_PORTS);
+			return -1;
 		}
-		o->ports[o->nports++] = (uint16_t)v;
-		break;
-	case O_SESSION:
-		if (sk_parse_long(arg, 1, SK_REPLAY_MAX_SESS, &v)) {
-			fprintf(stderr, "stampkit replay: --session: 1..%d\n", SK_REPLAY_MAX_SESS);
-			return 2;
-		}
-		o->want[v] = 1;
-		o->any_want = true;
-		break;
-	case O_ALL: o->all = true; break;
-	case O_MULT:
-		if (sk_parse_double(arg, 1e6, &o->multiplier) || o->multiplier <= 0) {
-			fprintf(stderr, "stampkit replay: --multiplier: expected a number > 0\n");
-			return 2;
-		}
-		break;
-	case O_PPS:
-		if (sk_parse_double(arg, 1e8, &o->pps) || o->pps <= 0) {
-			fprintf(stderr, "stampkit replay: --pps: expected packets per second > 0\n");
-			return 2;
-		}
-		break;
-	case O_TOP: o->topspeed = true; break;
-	case O_LOOP:
-		if (sk_parse_long(arg, 0, 100000000, &o->loops)) {
-			fprintf(stderr, "stampkit replay: --loop: expected 0..100000000\n");
-			return 2;
-		}
-		break;
-	case O_DURATION:
-		if (sk_parse_double(arg, 86400 * 365, &o->duration) || o->duration <= 0) {
-			fprintf(stderr, "stampkit replay: --duration: expected seconds > 0\n");
-			return 2;
-		}
-		break;
-	case O_LIMIT:
-		if (sk_parse_long(arg, 1, 1000000000, &o->limit)) {
-			fprintf(stderr, "stampkit replay: --limit: expected 1..1000000000\n");
-			return 2;
-		}
-		break;
-	case O_RENUMBER: o->renumber = true; break;
-	case O_NORESTAMP: o->no_restamp = true; break;
-	case O_TIMEOUT:
-		if (sk_parse_double(arg, 3600, &o->timeout)) {
-			fprintf(stderr, "stampkit replay: --timeout: expected seconds >= 0\n");
-			return 2;
-		}
-		break;
-	case O_PCAP_OUT: o->pcap_out = arg; break;
-	case O_IFACE: o->iface = arg; break;
-	case O_SRC: o->src = arg; break;
+		o->ports[o->nports++] = (uint16_t)v->i;
+		return 0;
+	case O_SESSION: o->want[v->i] = 1, o->any_want = true; return 0;
+	case O_ALL: o->all = true; return 0;
+	case O_MULT: o->multiplier = v->d; return 0;
+	case O_PPS: o->pps = v->d; return 0;
+	case O_TOP: o->topspeed = true; return 0;
+	case O_LOOP: o->loops = (long)v->i; return 0;
+	case SK_O_DURATION: o->duration = v->d; return 0;
+	case O_LIMIT: o->limit = (long)v->i; return 0;
+	case SK_O_TIMEOUT: o->timeout = v->d; return 0;
+	case O_RENUMBER: o->renumber = true; return 0;
+	case O_NORESTAMP: o->no_restamp = true; return 0;
+	case O_IFACE: o->iface = v->s; return 0;
+	case O_SRC: o->src = v->s; return 0;
 	case O_DSTMAC:
-		if (parse_mac(arg, o->dst_mac)) {
-			fprintf(stderr, "stampkit replay: --dst-mac: expected aa:bb:cc:dd:ee:ff\n");
-			return 2;
+		if (parse_mac(v->s, o->dst_mac)) {
+			snprintf(err, errlen, "expected aa:bb:cc:dd:ee:ff, got '%s'", v->s);
+			return -1;
 		}
-		break;
+		return 0;
 	default:
-		usage(stderr);
-		return 2;
+		snprintf(err, errlen, "not an option of replay");
+		return -1;
 	}
-	return 0;
 }
 
-int cmd_replay(int argc, char **argv)
+static int replay_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		SK_LIVEOPT_LONG,
-		{ "to", required_argument, NULL, O_TO },
-		{ "port", required_argument, NULL, O_PORT },
-		{ "session", required_argument, NULL, O_SESSION },
-		{ "all", no_argument, NULL, O_ALL },
-		{ "multiplier", required_argument, NULL, O_MULT },
-		{ "pps", required_argument, NULL, O_PPS },
-		{ "topspeed", no_argument, NULL, O_TOP },
-		{ "loop", required_argument, NULL, O_LOOP },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "limit", required_argument, NULL, O_LIMIT },
-		{ "renumber", no_argument, NULL, O_RENUMBER },
-		{ "no-restamp", no_argument, NULL, O_NORESTAMP },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "pcap-out", required_argument, NULL, O_PCAP_OUT },
-		{ "interface", required_argument, NULL, O_IFACE },
-		{ "src", required_argument, NULL, O_SRC },
-		{ "dst-mac", required_argument, NULL, O_DSTMAC },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sk_liveopt lo;
-	sk_liveopt_init(&lo);
-	struct replay_opts o;
-	memset(&o, 0, sizeof o);
-	o.multiplier = 1;
-	o.loops = 1;
-	o.timeout = 2;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, SK_LIVEOPT_SHORT "h", longopts, NULL)) != -1) {
-		if (c == SK_OPT_PADDING || c == SK_OPT_MODE || c == SK_OPT_TIMESTAMP) {
-			fprintf(stderr, "stampkit replay: the packets' mode, padding and timestamp format "
-				"are those of the capture\n");
-			return 2;
-		}
-		int r = sk_liveopt_handle(&lo, c, optarg, "replay");
-		if (r < 0)
-			return 2;
-		if (r > 0)
-			continue;
-		if (c == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		if (own_option(&o, c, optarg))
-			return 2;
-	}
-	if (argc - optind != 1 || !o.to) {
-		fprintf(stderr, "stampkit replay: expected FILE and --to HOST[:PORT]\n");
-		usage(stderr);
-		return 2;
-	}
-	if ((o.pps > 0) + o.topspeed + (o.multiplier != 1) > 1) {
-		fprintf(stderr, "stampkit replay: one of --multiplier, --pps, --topspeed\n");
-		return 2;
-	}
-	static const uint8_t nomac[6];
-	if ((o.src || memcmp(o.dst_mac, nomac, 6)) && !o.iface) {
-		fprintf(stderr, "stampkit replay: --src and --dst-mac go with --interface\n");
-		return 2;
-	}
-	if (sk_liveopt_finish(&lo, "replay"))
-		return 2;
-	o.file = argv[optind];
-	o.tos = lo.tos;
-	o.ttl = lo.ttl;
-	o.dont_fragment = lo.dont_fragment;
-	o.key = lo.key_len ? lo.key : NULL;
-	o.key_len = lo.key_len;
-	o.json = lo.json;
-	return replay_run(&o);
+	static struct replay_ctx c; /* large (the key); once per process */
+	memset(&c, 0, sizeof c);
+	sk_common_init(&c.common);
+	c.o.multiplier = 1;
+	c.o.loops = 1;
+	c.o.timeout = 2;
+	char **files;
+	int nfiles;
+	int st = sk_opt_parse(&sk_cmd_replay, argc, argv, handle, &c, &files, &nfiles);
+	if (st != SK_OPT_CONTINUE)
+		return st;
+	if (!c.o.to)
+		return sk_opt_usage_error(&sk_cmd_replay, "--to HOST[:PORT] is needed: the device "
+					  "to send to");
+	if ((sk_opt_given(O_SRC) || sk_opt_given(O_DSTMAC)) && !c.o.iface)
+		return sk_opt_usage_error(&sk_cmd_replay, "--src and --dst-mac go with --interface");
+	st = sk_common_finish(&c.common, sk_cmd_replay.name);
+	if (st != SK_EXIT_OK)
+		return st;
+	c.o.file = files[0];
+	c.o.tos = c.common.tos;
+	c.o.ttl = c.common.ttl;
+	c.o.dont_fragment = c.common.dont_fragment;
+	c.o.key = c.common.key_len ? c.common.key : NULL;
+	c.o.key_len = c.common.key_len;
+	c.o.json = c.common.json;
+	c.o.pcap_out = c.common.pcap_out;
+	return replay_run(&c.o);
 }
+
+const struct sk_cmddef sk_cmd_replay = {
+	.name = "replay",
+	.summary = "send a capture's test packets to a reflector again, re-stamped, and measure "
+		   "its answers",
+	.synopsis = "[options] --to HOST[:PORT] FILE",
+	.description =
+		"Sends the Session-Sender packets of every test session in FILE (pcap or pcapng, "
+		"found as stampkit analyze finds them) to HOST, each re-stamped at the moment it "
+		"leaves (fresh T1 and Error Estimate; TLVs kept, HMACs computed again with "
+		"--auth), on an absolute schedule: the recorded gaps, --multiplier, --pps or "
+		"--topspeed. Each recorded session leaves from a socket of its own. The replies "
+		"are measured as analyze measures a capture taken at the sender, and the results "
+		"are analyze's table, or with --json one document {\"command\":\"replay\",...} "
+		"(docs/json-schema.md).\n\n"
+		"Each packet keeps its recorded TOS / Traffic Class unless --tos or --dscp sets "
+		"one for all. After the last packet the replies are waited for until all are in "
+		"or --timeout (default 2 s) has passed. ^C (SIGINT, SIGTERM) ends the sending "
+		"and the results follow; a second ^C ends the waiting too.\n\n"
+		"A summary line, the packets left out (each reason named), a progress line while "
+		"it runs (standard error a terminal) and warnings go to standard error.",
+	.groups = replay_groups,
+	.min_operands = 1,
+	.max_operands = 1,
+	.exits = replay_exits,
+	.see_also = "stampkit-analyze(1), stampkit-decode(1), stampkit-responder(1)",
+	.main = replay_main,
+};

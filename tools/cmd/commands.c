@@ -17,8 +17,6 @@ LEGACY(sk_cmd_sender, "sender", NULL,
        "send STAMP or TWAMP-light test packets and report delay, jitter, loss", cmd_sender);
 LEGACY(sk_cmd_responder, "responder", "reflector",
        "reflect STAMP or TWAMP-light test packets", cmd_responder);
-LEGACY(sk_cmd_replay, "replay", NULL,
-       "send a capture's test packets to a reflector again, re-stamped, and measure its answers", cmd_replay);
 LEGACY(sk_cmd_server, "server", NULL,
        "TWAMP server: TWAMP-Control on TCP 862 and a reflector per session", cmd_server);
 LEGACY(sk_cmd_controller, "controller", NULL,

@@ -14,7 +14,6 @@ extern const struct sk_cmddef sk_cmd_decode, sk_cmd_analyze, sk_cmd_sender, sk_c
 int cmd_analyze(int argc, char **argv);
 int cmd_sender(int argc, char **argv);
 int cmd_responder(int argc, char **argv);
-int cmd_replay(int argc, char **argv);
 int cmd_server(int argc, char **argv);
 int cmd_controller(int argc, char **argv);
 int cmd_controlclient(int argc, char **argv);

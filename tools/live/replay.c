@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* replay.c - `stampkit replay`: the Session-Sender packets of a capture (replay_load.c) sent
  * again on an absolute schedule, re-stamped at send time (RFC 8762 §4.2, RFC 5357 §4.1.2),
- * TLVs kept with the HMAC TLV recomputed (RFC 8972 §4.8); the replies are written with the
- * packets sent to a pcap and measured by analyze's engine. */
+ * TLVs kept with the HMAC TLV recomputed (RFC 8972 §4.8); every packet sent and every reply
+ * is fed, as the raw IP packet it was, to analyze's engine in memory, and the results are
+ * written through the report model as one document {"command":"replay",...,"sessions"}. */
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,29 +15,21 @@
 #include <unistd.h>
 
 #include "analyze_int.h"
-#include "liveopt.h"
+#include "ipudp.h"
 #include "pcapout.h"
 #include "replay.h"
 #include "replay_load.h"
+#include "report.h"
+#include "sys.h"
 #include "udpio.h"
 #include "stampkit/crypto.h"
 #include "stampkit/metrics.h"
+#include "stampkit/net.h"
 #include "stampkit/testpkt.h"
 #include "stampkit/timestamp.h"
 #include "stampkit/tlv.h"
 
 #define RP_MAX_PKT 65535
-
-/* SIGINT/SIGTERM: the first ends the sending (the replies still in flight are waited for),
- * a second one the waiting. */
-static volatile sig_atomic_t stop_count;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	if (stop_count < 2)
-		stop_count++;
-}
 
 /* The packet as it leaves: fresh T1 and Error Estimate, the sequence number kept or renumbered,
  * the TLVs kept and the HMACs computed again when a key is given. Returns its length, 0 when it
@@ -137,14 +129,55 @@ struct rp {
 	size_t first_err_len;
 	bool interrupted;
 	int64_t start, end_send, deadline, last_mono;
-	struct sk_pcapout *pc;
-	char tmp[32];                 /* the temporary pcap when no --pcap-out */
-	const char *pcap_path;
+	struct sk_pcapout *pc;        /* --pcap-out */
+	/* the measurement: analyze's engine fed every packet sent and received */
+	struct sk_analyze_opts ao;
+	struct sk_an *an;
+	bool an_failed;
+	uint8_t *frame;               /* a packet rebuilt with its IP and UDP headers */
+	uint16_t ipid;
 	/* a progress line while it runs, when standard error is a terminal */
 	bool progress;
 	int64_t progress_next;
 	bool progress_shown;
 };
+
+/* The measurement (analyze's engine, capture point: the sender; the reflector port of --to
+ * is a test port), opened with the first packet that leaves so a run that sends nothing
+ * says only that. */
+static int open_analysis(struct rp *rp)
+{
+	if (rp->an)
+		return 0;
+	if (rp->an_failed)
+		return -1;
+	const struct replay_opts *o = rp->o;
+	struct sk_analyze_opts *ao = &rp->ao;
+	memset(ao, 0, sizeof *ao);
+	ao->json = o->json;
+	ao->reflector = SK_REFLECTOR_AUTO;
+	ao->files[0] = o->file; /* the document names the capture replayed */
+	ao->nfiles = 1;
+	ao->cp[0] = SK_AN_CP_SENDER;
+	if (rp->rport != 862)
+		ao->ports[ao->nports++] = rp->rport;
+	rp->an = sk_analyze_open(ao, stderr);
+	rp->an_failed = rp->an == NULL;
+	return rp->an ? 0 : -1;
+}
+
+/* One datagram, sent (at its T1) or received (at its kernel receive time), to the measurement
+ * and to --pcap-out. */
+static void record(struct rp *rp, int64_t ns, const struct sockaddr *src,
+		   const struct sockaddr *dst, int ttl, int tos, const uint8_t *p, size_t n)
+{
+	struct sk_iphdr_opts ho = { .ttl = ttl, .tos = tos, .ipid = rp->ipid++ };
+	size_t len = sk_ipudp_build(rp->frame, RP_MAX_PKT + 64, src, dst, &ho, p, n);
+	if (len && open_analysis(rp) == 0)
+		sk_analyze_feed_frame(rp->an, 0, SK_LINK_RAW, ns, rp->frame, len);
+	if (rp->pc)
+		sk_pcapout_write(rp->pc, ns, src, dst, ttl, tos, p, n);
+}
 
 static void flush(struct rp *rp)
 {
@@ -159,12 +192,12 @@ static void flush(struct rp *rp)
 				rp->first_err_len = b->m[done].len;
 			}
 			k = 1;
-		} else if (rp->pc) {
+		} else {
 			for (unsigned j = done; j < done + (unsigned)k; j++)
-				sk_pcapout_write(rp->pc, b->due[j], (struct sockaddr *)&s->me,
-						 (const struct sockaddr *)&rp->remote, rp->o->ttl,
-						 b->m[j].set_tos >= 0 ? b->m[j].set_tos : rp->o->tos,
-						 b->m[j].buf, b->m[j].len);
+				record(rp, b->due[j], (struct sockaddr *)&s->me,
+				       (const struct sockaddr *)&rp->remote, rp->o->ttl,
+				       b->m[j].set_tos >= 0 ? b->m[j].set_tos : rp->o->tos, b->m[j].buf,
+				       b->m[j].len);
 		}
 		done += (unsigned)k;
 	}
@@ -191,11 +224,8 @@ static void receive(struct rp *rp)
 					continue;
 				}
 				rp->replies++;
-				if (rp->pc)
-					sk_pcapout_write(rp->pc, m->rx_ns ? m->rx_ns : now,
-							 (struct sockaddr *)&m->peer,
-							 (struct sockaddr *)&s->me, m->ttl, m->tos, m->buf,
-							 m->len);
+				record(rp, m->rx_ns ? m->rx_ns : now, (struct sockaddr *)&m->peer,
+				       (struct sockaddr *)&s->me, m->ttl, m->tos, m->buf, m->len);
 			}
 		}
 	}
@@ -255,23 +285,12 @@ static int open_sockets(struct rp *rp)
 	return 0;
 }
 
-/* Everything sent and received goes to a pcap that analyze's engine then reads. */
-static int open_pcap(struct rp *rp)
+static int open_pcap_out(struct rp *rp)
 {
 	char err[300];
-	rp->pcap_path = rp->o->pcap_out;
-	if (!rp->pcap_path) {
-		snprintf(rp->tmp, sizeof rp->tmp, "/tmp/stampkit-replay-XXXXXX");
-		int fd = mkstemp(rp->tmp);
-		if (fd < 0) {
-			fprintf(stderr, "stampkit replay: temporary file: %s\n", strerror(errno));
-			rp->tmp[0] = '\0';
-			return 1;
-		}
-		close(fd);
-		rp->pcap_path = rp->tmp;
-	}
-	rp->pc = sk_pcapout_open(rp->pcap_path, err, sizeof err);
+	if (!rp->o->pcap_out)
+		return 0;
+	rp->pc = sk_pcapout_open(rp->o->pcap_out, err, sizeof err);
 	if (!rp->pc) {
 		fprintf(stderr, "stampkit replay: --pcap-out: %s\n", err);
 		return 1;
@@ -290,7 +309,8 @@ static int prepare(struct rp *rp)
 	rp->rxbuf = malloc((size_t)SK_IO_BATCH * RP_MAX_PKT);
 	rp->b = calloc(1, sizeof *rp->b);
 	rp->rx = calloc(SK_IO_BATCH, sizeof *rp->rx);
-	if (!rp->offs || !rp->txbuf || !rp->rxbuf || !rp->b || !rp->rx) {
+	rp->frame = malloc(RP_MAX_PKT + 64);
+	if (!rp->offs || !rp->txbuf || !rp->rxbuf || !rp->b || !rp->rx || !rp->frame) {
 		fprintf(stderr, "stampkit replay: out of memory\n");
 		return 1;
 	}
@@ -392,11 +412,18 @@ static void progress(struct rp *rp, int64_t now, bool final)
 static void run_loop(struct rp *rp)
 {
 	const struct replay_opts *o = rp->o;
+	int stops = 0;
 	for (;;) {
 		int64_t now = sk_now_mono_ns();
-		if (stop_count >= 2)
+		/* SIGINT/SIGTERM: the first ends the sending (the replies in flight are still
+		 * waited for), a second one the waiting. */
+		if (sk_stop_requested) {
+			sk_stop_requested = 0;
+			stops++;
+		}
+		if (stops >= 2)
 			break;
-		if (stop_count && rp->k < rp->total) {
+		if (stops && rp->k < rp->total) {
 			rp->interrupted = true;
 			rp->total = rp->k;
 		}
@@ -432,12 +459,8 @@ static void run_loop(struct rp *rp)
 
 static void send_all(struct rp *rp)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	stop_count = 0;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sk_stop_requested = 0;
+	sk_signals_install(SK_SIG_STOP);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	rp->progress = isatty(STDERR_FILENO);
 	rp->start = sk_now_mono_ns();
@@ -451,7 +474,25 @@ static void send_all(struct rp *rp)
 
 /* ---- the results ---- */
 
-/* The summary line on standard error and the measurement; returns the exit status. */
+/* The run's own members of the document, after analyze's. */
+static void replay_members(struct rp *rp, struct sk_report *rep, double secs)
+{
+	rep->command = "replay";
+	sk_report_kv_str(rep, "to", rp->o->to);
+	if (rp->o->pcap_out)
+		sk_report_kv_str(rep, "pcap_out", rp->o->pcap_out);
+	sk_report_kv_u64(rep, "selected", rp->nsel);
+	sk_report_kv_u64(rep, "sent", rp->sent - rp->send_errors);
+	sk_report_kv_u64(rep, "restamped", rp->restamped);
+	sk_report_kv_u64(rep, "send_errors", rp->send_errors);
+	sk_report_kv_u64(rep, "replies", rp->replies);
+	sk_report_kv_u64(rep, "foreign", rp->foreign);
+	sk_report_kv_double(rep, "seconds", secs);
+	sk_report_kv_bool(rep, "interrupted", rp->interrupted);
+}
+
+/* The summary line on standard error and the results on standard output; returns the exit
+ * status. */
 static int report(struct rp *rp, int status)
 {
 	const struct replay_opts *o = rp->o;
@@ -471,16 +512,19 @@ static int report(struct rp *rp, int status)
 			return 1;
 		status = 3;
 	}
-	struct sk_analyze_opts ao;
-	memset(&ao, 0, sizeof ao);
-	ao.json = o->json;
-	ao.reflector = SK_REFLECTOR_AUTO;
-	ao.files[0] = rp->pcap_path;
-	ao.nfiles = 1;
-	ao.cp[0] = SK_AN_CP_SENDER;
-	if (rp->rport != 862)
-		ao.ports[ao.nports++] = rp->rport;
-	int as = sk_analyze_run(&ao, stdout, stderr);
+	if (open_analysis(rp) != 0)
+		return 1;
+	struct sk_report rep;
+	int as = sk_analyze_finish(rp->an, &rep);
+	replay_members(rp, &rep, secs);
+	if (o->json)
+		sk_report_json(stdout, &rep);
+	else
+		sk_report_table(stdout, &rep);
+	fflush(stdout);
+	int cs = sk_analyze_close(rp->an);
+	rp->an = NULL;
+	as = as ? as : cs;
 	return as && !status ? as : status;
 }
 
@@ -491,8 +535,9 @@ static void rp_free(struct rp *rp)
 			rp->sock[i].io.ops->close(&rp->sock[i].io);
 	if (rp->pc)
 		sk_pcapout_close(rp->pc);
-	if (rp->tmp[0])
-		unlink(rp->tmp);
+	if (rp->an)
+		(void)sk_analyze_close(rp->an);
+	free(rp->frame);
 	free(rp->offs);
 	free(rp->txbuf);
 	free(rp->rxbuf);
@@ -547,7 +592,7 @@ int replay_run(const struct replay_opts *o)
 	if (status == 0 || status == 3) {
 		int r = open_sockets(rp);
 		if (!r)
-			r = open_pcap(rp);
+			r = open_pcap_out(rp);
 		if (!r)
 			r = prepare(rp);
 		if (!r) {
