@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config clang-14 libclang-rt-14-dev
   libgcrypt20-dev libpcap-dev libcmocka-dev libglib2.0-dev
   libwireshark-dev wireshark-dev tshark
-  python3 python3-scapy python3-cryptography tcpdump tcpreplay iproute2 util-linux gnuplot-nox time
+  python3 python3-scapy python3-cryptography python3-jsonschema tcpdump tcpreplay iproute2 util-linux gnuplot-nox time
 )
 if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo

@@ -56,10 +56,18 @@ else
 fi
 # Missing file, usage errors.
 expect missing 1 '' 'no-such.pcap' -- "$work/no-such.pcap"
-expect no-file 2 '' 'capture files' --
-expect bad-port 2 '' 'not a port number' -- --port 0 "$snd"
-expect bad-capture-point 2 '' 'sender or reflector' -- --capture-point middle "$snd"
+expect no-file 2 '' '^stampkit analyze: missing operand' --
+expect bad-port 2 '' '^stampkit analyze: --port: .*1 to 65535' -- --port 0 "$snd"
+expect bad-capture-point 2 '' '^stampkit analyze: --capture-point: .*sender[|]reflector' -- --capture-point middle "$snd"
 expect bad-secret 2 '' 'KEYID=PASSPHRASE' -- --secret nokey "$snd"
 expect unknown-option 2 '' 'unknown option' -- --frobnicate "$snd"
 expect stdin-twice 2 '' 'only once' -- - -
+expect csv-short 2 '' "unknown option '-c'" -- -c out.csv "$snd"
+# A usage error is one line plus the pointer to --help, nothing on standard output.
+for n in no-file bad-port bad-capture-point bad-secret unknown-option stdin-twice csv-short; do
+	if [ "$(wc -l <"$work/$n.err")" != 2 ] || ! grep -q "^Try 'stampkit analyze --help' for more information.$" "$work/$n.err" ||
+		[ -s "$work/$n.out" ]; then
+		echo "FAIL $n: not one line plus the Try line"; cat "$work/$n.err"; fail=1
+	fi
+done
 exit $fail

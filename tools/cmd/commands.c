@@ -11,8 +11,6 @@ static const struct sk_exitdef legacy_exits[] = { { -1, NULL } };
 #define LEGACY(var, nm, al, sum, fn) \
 	const struct sk_cmddef var = { nm, al, sum, "[options]", NULL, NULL, 0, -1, legacy_exits, \
 				       NULL, fn }
-LEGACY(sk_cmd_analyze, "analyze", NULL,
-       "per-session latency, jitter, loss, duplicates and reordering from captures", cmd_analyze);
 LEGACY(sk_cmd_sender, "sender", NULL,
        "send STAMP or TWAMP-light test packets and report delay, jitter, loss", cmd_sender);
 LEGACY(sk_cmd_responder, "responder", "reflector",

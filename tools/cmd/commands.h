@@ -11,7 +11,6 @@ extern const struct sk_cmddef sk_cmd_decode, sk_cmd_analyze, sk_cmd_sender, sk_c
 	sk_cmd_replay, sk_cmd_server, sk_cmd_controller, sk_cmd_controlclient, sk_cmd_dscptable;
 
 /* Commands not on the option table yet: their own parser (argv[0] is the command name). */
-int cmd_analyze(int argc, char **argv);
 int cmd_sender(int argc, char **argv);
 int cmd_responder(int argc, char **argv);
 int cmd_server(int argc, char **argv);

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The schema rejects what it must: deliberately broken documents fail validate.py with
+status 1 and name the failing member; well-formed ones of every command pass.
+Skipped (77) without python3-jsonschema.
+
+usage: broken.py SRCDIR"""
+import copy
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VALIDATE = os.path.join(HERE, "validate.py")
+
+
+def run(doc):
+    r = subprocess.run([sys.executable, VALIDATE, "-"], input=json.dumps(doc).encode(),
+                       capture_output=True, timeout=60)
+    return r.returncode, r.stderr.decode()
+
+
+def main():
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:
+        print("python3-jsonschema not installed: skipped")
+        return 77
+    src = sys.argv[1]
+    with open(os.path.join(src, "tests", "analyze", "stateful-merged.json")) as f:
+        good = json.load(f)
+    fails = 0
+
+    def expect(name, doc, status, path=None):
+        nonlocal fails
+        st, err = run(doc)
+        ok = st == status and (path is None or ("%s:" % path) in err)
+        print("%s %s (exit %d)%s" % ("ok  " if ok else "FAIL", name, st, "" if ok else "\n" + err))
+        fails += not ok
+
+    def broken(name, path, change):
+        d = copy.deepcopy(good)
+        change(d)
+        expect(name, d, 1, path)
+
+    expect("analyze as written", good, 0)
+    broken("no version", "$", lambda d: d.pop("version"))
+    broken("unknown command", "$.command", lambda d: d.update(command="frobnicate"))
+    broken("negative loss", "$.sessions[0].outbound.lost",
+           lambda d: d["sessions"][0]["outbound"].update(lost=-1))
+    broken("loss_pct without lost", "$.sessions[0].outbound.loss_pct",
+           lambda d: d["sessions"][0]["outbound"].update(lost=None))
+    broken("sent as a string", "$.sessions[0].sent",
+           lambda d: d["sessions"][0].update(sent="60"))
+    broken("missing member of a session", "$.sessions[0]",
+           lambda d: d["sessions"][0].pop("reflector_state"))
+    broken("unknown member in an analyze session", "$.sessions[0]",
+           lambda d: d["sessions"][0].update(frobs=1))
+    broken("unknown document member", "$", lambda d: d.update(frobs=1))
+    broken("bad mode", "$.sessions[0].mode", lambda d: d["sessions"][0].update(mode="owamp"))
+    broken("STAMP session without SSID", "$.sessions[0].ssid",
+           lambda d: d["sessions"][0].update(ssid=None))
+    broken("bad endpoint", "$.sessions[0].sender",
+           lambda d: d["sessions"][0].update(sender="192.0.2.1"))
+    broken("wire without inbound", "$.sessions[0].wire",
+           lambda d: d["sessions"][0]["wire"].pop("inbound"))
+    broken("no summary", "$", lambda d: d.pop("summary"))
+    broken("bad capture point", "$.capture_points[1]",
+           lambda d: d["capture_points"].__setitem__(1, "middle"))
+
+    # The other commands: the shared envelope and their result member.
+    sess = copy.deepcopy(good["sessions"][0])
+    sess["send_errors"] = 0
+    env = {"version": good["version"]}
+    expect("sender", dict(env, command="sender", sessions=[sess]), 0)
+    expect("sender without sessions", dict(env, command="sender"), 1, "$")
+    expect("sender with a bad session", dict(env, command="sender", sessions=[{"index": 1}]), 1,
+           "$.sessions[0]")
+    expect("decode", dict(env, command="decode", files=["x.pcap"], packets=[
+        {"frame": 1, "kind": "test", "problems": [
+            {"code": "invalid", "kind": "error_estimate_zero", "offset": 0, "message": "m"}],
+         "error": None}], summary={}), 0)
+    expect("decode without packets", dict(env, command="decode", sessions=[]), 1, "$")
+    expect("decode with a bad problem kind", dict(env, command="decode", packets=[
+        {"frame": 1, "kind": "test", "problems": [
+            {"code": "x", "kind": "frob", "offset": 0, "message": "m"}]}]), 1,
+        "$.packets[0].problems[0].kind")
+    expect("responder", dict(env, command="responder", counters={"received": 3}), 0)
+    expect("server without counters", dict(env, command="server", sessions=[]), 1, "$")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
