@@ -28,6 +28,19 @@ def replay_json(bin, *args):
     return json.loads(r.stdout), r.stderr
 
 
+VALIDATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schema", "validate.py")
+
+
+def check_schema(doc, what):
+    """The document against docs/schema/stampkit.schema.json (when python3-jsonschema is there)."""
+    r = subprocess.run([sys.executable, VALIDATE, "-"], input=json.dumps(doc), text=True,
+                       capture_output=True, timeout=60)
+    if r.returncode == 2 and "not installed" in r.stderr:
+        print("%s: schema not checked (no python3-jsonschema)" % what)
+        return
+    check(r.returncode == 0, "%s: not valid against the schema: %s" % (what, r.stderr))
+
+
 def requests(path, port):
     """Payloads the responder received (destination port = its port)."""
     return [p[5] for p in read_pcap(path) if p[4] == port]
@@ -87,6 +100,7 @@ def main(bin):
           j["packets"] == 120 and j["summary"]["sessions"] == 1 and
           j["summary"]["sent"] == 60 and j["summary"]["received"] == 60, "document %r" %
           {k: v for k, v in j.items() if k != "sessions"})
+    check_schema(j, "replay --json")
     check(not [f for f in os.listdir(tempfile.gettempdir()) if f.startswith("stampkit-replay")],
           "a temporary file is left in %s" % tempfile.gettempdir())
     s = j["sessions"][0]
@@ -264,6 +278,7 @@ def main(bin):
           s["received"] == j["sent"] and s["roundtrip"]["lost"] == 0 and
           c["received"] == j["sent"], "--loop 0 + SIGINT: %r, responder %r" % (j, c))
     check("; interrupted" in err and "sent %d packets" % j["sent"] in err, err)
+    check_schema(j, "replay --json --loop 0 after SIGINT")
     print("--loop 0: %d packets sent and answered before SIGINT" % j["sent"])
 
     # 10. A progress line on a terminal (standard error a pseudo-terminal): after the first
