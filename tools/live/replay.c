@@ -136,6 +136,12 @@ struct rp {
 	bool an_failed;
 	uint8_t *frame;               /* a packet rebuilt with its IP and UDP headers */
 	uint16_t ipid;
+	/* Packets recorded but not yet analysed: {int64 time, uint32 length, IP packet}, fed to
+	 * the analysis when the loop has time (a gap in the schedule, the wait for replies) or
+	 * the buffer is full, so the sending and receiving path stays as light as writing a
+	 * file was. */
+	uint8_t *rec;
+	size_t rec_len, rec_cap;
 	/* a progress line while it runs, when standard error is a terminal */
 	bool progress;
 	int64_t progress_next;
@@ -166,15 +172,63 @@ static int open_analysis(struct rp *rp)
 	return rp->an ? 0 : -1;
 }
 
-/* One datagram, sent (at its T1) or received (at its kernel receive time), to the measurement
- * and to --pcap-out. */
+#define RP_REC_HDR 16
+#define RP_REC_MAX ((size_t)64 << 20)
+
+/* Feeds the recorded packets to the analysis, in the order they were recorded. */
+static void drain(struct rp *rp)
+{
+	size_t off = 0;
+	if (rp->rec_len && open_analysis(rp) == 0) {
+		while (off < rp->rec_len) {
+			int64_t ns;
+			uint32_t len;
+			memcpy(&ns, rp->rec + off, sizeof ns);
+			memcpy(&len, rp->rec + off + 8, sizeof len);
+			sk_analyze_feed_frame(rp->an, 0, SK_LINK_RAW, ns, rp->rec + off + RP_REC_HDR, len);
+			off += RP_REC_HDR + ((len + 7u) & ~7u);
+		}
+	}
+	rp->rec_len = 0;
+}
+
+/* Room for one more record of at most need octets: the buffer grows up to RP_REC_MAX, then
+ * what it holds is analysed. NULL when not even that helps (out of memory). */
+static uint8_t *rec_room(struct rp *rp, size_t need)
+{
+	if (rp->rec_cap - rp->rec_len >= need)
+		return rp->rec + rp->rec_len;
+	size_t cap = rp->rec_cap ? rp->rec_cap * 2 : (size_t)1 << 20;
+	while (cap < rp->rec_len + need)
+		cap *= 2;
+	uint8_t *nr = cap <= RP_REC_MAX ? realloc(rp->rec, cap) : NULL;
+	if (nr) {
+		rp->rec = nr;
+		rp->rec_cap = cap;
+		return rp->rec + rp->rec_len;
+	}
+	drain(rp);
+	return rp->rec_cap >= need ? rp->rec : NULL;
+}
+
+/* One datagram, sent (at its T1) or received (at its kernel receive time), for the
+ * measurement (as the raw IP packet it was) and --pcap-out. */
 static void record(struct rp *rp, int64_t ns, const struct sockaddr *src,
 		   const struct sockaddr *dst, int ttl, int tos, const uint8_t *p, size_t n)
 {
 	struct sk_iphdr_opts ho = { .ttl = ttl, .tos = tos, .ipid = rp->ipid++ };
-	size_t len = sk_ipudp_build(rp->frame, RP_MAX_PKT + 64, src, dst, &ho, p, n);
-	if (len && open_analysis(rp) == 0)
+	size_t need = RP_REC_HDR + n + 64;
+	uint8_t *r = rec_room(rp, need);
+	size_t len = r ? sk_ipudp_build(r + RP_REC_HDR, need - RP_REC_HDR, src, dst, &ho, p, n)
+		       : sk_ipudp_build(rp->frame, RP_MAX_PKT + 64, src, dst, &ho, p, n);
+	if (len && r) {
+		uint32_t l32 = (uint32_t)len;
+		memcpy(r, &ns, sizeof ns);
+		memcpy(r + 8, &l32, sizeof l32);
+		rp->rec_len += RP_REC_HDR + ((len + 7u) & ~(size_t)7u);
+	} else if (len && open_analysis(rp) == 0) {
 		sk_analyze_feed_frame(rp->an, 0, SK_LINK_RAW, ns, rp->frame, len);
+	}
 	if (rp->pc)
 		sk_pcapout_write(rp->pc, ns, src, dst, ttl, tos, p, n);
 }
@@ -447,6 +501,10 @@ static void run_loop(struct rp *rp)
 		/* The progress line keeps moving while nothing is due. */
 		if (rp->progress && wake > rp->progress_next)
 			wake = rp->progress_next;
+		/* A gap in the schedule: analyse what was recorded meanwhile. */
+		if (rp->rec_len && wake - sk_now_mono_ns() > 2000000) {
+			drain(rp);
+		}
 		int64_t d = wake - sk_now_mono_ns();
 		if (d > 0) {
 			struct timespec rel = { .tv_sec = d / 1000000000LL, .tv_nsec = d % 1000000000LL };
@@ -468,6 +526,7 @@ static void send_all(struct rp *rp)
 	rp->end_send = rp->o->duration > 0 ? rp->start + (int64_t)(rp->o->duration * 1e9) : 0;
 	rp->b->sess = -1;
 	run_loop(rp);
+	drain(rp);
 	sk_pcapout_close(rp->pc);
 	rp->pc = NULL;
 }
@@ -538,6 +597,7 @@ static void rp_free(struct rp *rp)
 	if (rp->an)
 		(void)sk_analyze_close(rp->an);
 	free(rp->frame);
+	free(rp->rec);
 	free(rp->offs);
 	free(rp->txbuf);
 	free(rp->rxbuf);
