@@ -4,7 +4,7 @@
 #   1. gcc, RelWithDebInfo: unit, golden-file, cross-check and example tests (CTest);
 #   2. clang, ASan+UBSan with the libFuzzer targets: the same tests again under the
 #      sanitizers, plus each fuzzer for a bounded time on its committed corpus;
-# then the banned-function check. Exit status is non-zero if anything failed.
+# with the banned-function and source-shape checks first. Exit status is non-zero if anything failed.
 # FUZZ_SECONDS (default 20) bounds each fuzzer run.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +17,9 @@ step() { printf '\n=== %s ===\n' "$*"; }
 
 step "banned-function check"
 scripts/check-banned.sh || fail=1
+
+step "source shape check (file and function sizes, include cycles, layers)"
+python3 scripts/check-layers.py || fail=1
 
 step "build (gcc)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1

@@ -135,13 +135,6 @@ static int unknown_option(const struct sk_cmddef *cmd, const struct sk_optdef *c
 		for (size_t i = 0; i < n; i++)
 			if (!strcmp(all[i]->name, name) && text[2 + k] == '=' && !all[i]->arg)
 				return sk_opt_usage_error(cmd, "option '--%s' takes no argument", name);
-		/* an unambiguous prefix is accepted by getopt_long: several candidates remain */
-		size_t nprefix = 0;
-		for (size_t i = 0; i < n; i++)
-			nprefix += !strncmp(all[i]->name, name, k);
-		if (k && nprefix > 1)
-			return sk_opt_usage_error(cmd, "option '--%s' is ambiguous (it begins %zu options)",
-						  name, nprefix);
 		const char *names[SK_OPT_MAX + 1];
 		for (size_t i = 0; i < n; i++)
 			names[i] = all[i]->name;
@@ -276,11 +269,52 @@ static bool takes_arg(const struct sk_optdef *d)
 	return d->arg || d->kind == SK_OK_CHOICE;
 }
 
+/* Long options must be written in full: getopt_long's abbreviations would take
+ * `server --mode twamp-light` as --modes, an option of another meaning. Walks argv as getopt
+ * will (skipping option values) and refuses a long name that is not exactly one of ours. */
+static int exact_long_names(const struct sk_cmddef *cmd, const struct sk_optdef *const *all,
+			    size_t n, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--"))
+			break;
+		if (a[0] != '-' || !a[1])
+			continue;
+		if (a[1] != '-') { /* a cluster of short options: its value may be the next word */
+			for (const char *p = a + 1; *p; p++) {
+				const struct sk_optdef *d = NULL;
+				for (size_t k = 0; k < n; k++)
+					if (all[k]->short_opt == *p)
+						d = all[k];
+				if (d && takes_arg(d)) {
+					i += !p[1];
+					break;
+				}
+			}
+			continue;
+		}
+		size_t k = strcspn(a + 2, "=");
+		const struct sk_optdef *d = NULL;
+		for (size_t j = 0; j < n; j++)
+			if (strlen(all[j]->name) == k && !strncmp(all[j]->name, a + 2, k))
+				d = all[j];
+		if (!d && !(k == 4 && !strncmp(a + 2, "help", 4)))
+			return unknown_option(cmd, all, n, a);
+		if (d && takes_arg(d) && !a[2 + k])
+			i++;
+	}
+	return SK_OPT_CONTINUE;
+}
+
 int sk_opt_parse(const struct sk_cmddef *cmd, int argc, char **argv, sk_opt_handler h,
 		 void *ctx, char ***operands, int *noperands)
 {
 	const struct sk_optdef *all[SK_OPT_MAX];
 	size_t n = sk_opt_list(cmd, all, SK_OPT_MAX);
+	int early = exact_long_names(cmd, all, n, argc, argv);
+	if (early != SK_OPT_CONTINUE)
+		return early;
 	struct option lo[SK_OPT_MAX + 2];
 	char shorts[3 * SK_OPT_MAX + 8] = ":h";
 	size_t ns = strlen(shorts);
