@@ -93,7 +93,7 @@ static const struct sk_optgroup content_group = { "Content", replay_content };
 static const struct sk_optgroup ip_group = { "IP socket options", replay_ip };
 static const struct sk_optgroup out_group = { "Output and sending backend", replay_out };
 static const struct sk_optgroup *const replay_groups[] = {
-	&what_group, &sched_group, &content_group, &ip_group, &out_group, NULL,
+	&what_group, &sched_group, &content_group, &ip_group, &out_group, &sk_group_log, NULL,
 };
 
 static const struct sk_exitdef replay_exits[] = {
@@ -219,7 +219,8 @@ const struct sk_cmddef sk_cmd_replay = {
 		"or --timeout (default 2 s) has passed. ^C (SIGINT, SIGTERM) ends the sending "
 		"and the results follow; a second ^C ends the waiting too.\n\n"
 		"A summary line, the packets left out (each reason named), a progress line while "
-		"it runs (standard error a terminal) and warnings go to standard error.",
+		"it runs (standard error a terminal), warnings, and with -v a log line per "
+		"packet sent and reply received go to standard error (or -l FILE).",
 	.groups = replay_groups,
 	.min_operands = 1,
 	.max_operands = 1,

@@ -16,6 +16,7 @@
 
 #include "analyze_int.h"
 #include "ipudp.h"
+#include "log.h"
 #include "pcapout.h"
 #include "replay.h"
 #include "replay_load.h"
@@ -233,6 +234,24 @@ static void record(struct rp *rp, int64_t ns, const struct sockaddr *src,
 		sk_pcapout_write(rp->pc, ns, src, dst, ttl, tos, p, n);
 }
 
+/* -v: a line per packet sent and reply received (twampy's log format); -d: its octets. */
+static void log_packet(const struct rp *rp, const char *what, const struct sockaddr_storage *peer,
+		       int sess, const struct sk_io_msg *m)
+{
+	if (!sk_log_enabled(SK_LOG_INFO))
+		return;
+	char hs[80];
+	sk_sockaddr_str((const struct sockaddr *)peer, hs, sizeof hs);
+	uint32_t seq = 0;
+	if (m->len >= 4)
+		seq = (uint32_t)m->buf[0] << 24 | (uint32_t)m->buf[1] << 16 |
+		      (uint32_t)m->buf[2] << 8 | m->buf[3];
+	sk_log(SK_LOG_INFO, "%s %s [session=%d seq=%" PRIu32 " len=%zu]", what, hs, sess + 1, seq,
+	       m->len);
+	sk_log_hex(what[0] == 'S' ? "transmit" : "receive", m->buf, m->len);
+	(void)rp;
+}
+
 static void flush(struct rp *rp)
 {
 	struct rp_batch *b = rp->b;
@@ -247,11 +266,13 @@ static void flush(struct rp *rp)
 			}
 			k = 1;
 		} else {
-			for (unsigned j = done; j < done + (unsigned)k; j++)
+			for (unsigned j = done; j < done + (unsigned)k; j++) {
 				record(rp, b->due[j], (struct sockaddr *)&s->me,
 				       (const struct sockaddr *)&rp->remote, rp->o->ttl,
 				       b->m[j].set_tos >= 0 ? b->m[j].set_tos : rp->o->tos, b->m[j].buf,
 				       b->m[j].len);
+				log_packet(rp, "Sent to", &rp->remote, b->sess, &b->m[j]);
+			}
 		}
 		done += (unsigned)k;
 	}
@@ -278,6 +299,7 @@ static void receive(struct rp *rp)
 					continue;
 				}
 				rp->replies++;
+				log_packet(rp, "Reply from", &m->peer, (int)i, m);
 				record(rp, m->rx_ns ? m->rx_ns : now, (struct sockaddr *)&m->peer,
 				       (struct sockaddr *)&s->me, m->ttl, m->tos, m->buf, m->len);
 			}
@@ -491,9 +513,14 @@ static void run_loop(struct rp *rp)
 		if (rp->k >= rp->total) {
 			if (!rp->deadline)
 				rp->deadline = sk_now_mono_ns() + (int64_t)(o->timeout * 1e9);
-			if ((!o->all && rp->replies >= rp->sent - rp->send_errors) ||
-			    sk_now_mono_ns() >= rp->deadline)
+			if (!o->all && rp->replies >= rp->sent - rp->send_errors) {
+				sk_log(SK_LOG_INFO, "All packets received back");
 				break;
+			}
+			if (sk_now_mono_ns() >= rp->deadline) {
+				sk_log(SK_LOG_INFO, "Receive timeout for last packet (don't wait anymore)");
+				break;
+			}
 		}
 		int64_t wake = rp->k < rp->total ? due_at(rp, rp->k) : rp->deadline;
 		if (rp->end_send && rp->k < rp->total && wake > rp->end_send)
@@ -520,7 +547,9 @@ static void send_all(struct rp *rp)
 	sk_stop_requested = 0;
 	sk_signals_install(SK_SIG_STOP);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	rp->progress = isatty(STDERR_FILENO);
+	/* Not when -v log lines go to the same terminal: they would tear it. */
+	rp->progress = isatty(STDERR_FILENO) &&
+		       !(sk_log_enabled(SK_LOG_INFO) && sk_log_file() == stderr);
 	rp->start = sk_now_mono_ns();
 	rp->progress_next = rp->start + 1000000000LL;
 	rp->end_send = rp->o->duration > 0 ? rp->start + (int64_t)(rp->o->duration * 1e9) : 0;
