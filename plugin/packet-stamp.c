@@ -345,7 +345,6 @@ static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 	const guint8 *dp = p;
 	int refl = o.role == SK_ROLE_REFLECTOR;
 	if (o.proto == SK_PROTO_TWAMP && o.sec != SK_SEC_UNAUTH) {
-		enum sk_twamp_sec tsec = o.sec == SK_SEC_AUTH ? SK_TWSEC_AUTH : SK_TWSEC_ENC;
 		gi = proto_tree_add_boolean(st, hf_encrypted, tvb, 0, 0, TRUE);
 		proto_item_set_generated(gi);
 		if (!s || !s->has_keys) {
@@ -357,8 +356,8 @@ static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 		}
 		guint8 *buf = (guint8 *)wmem_alloc(pinfo->pool, len ? len : 1);
 		int hok = SK_HMAC_BAD;
-		if (sk_twamp_test_unprotect(tsec, refl, s->test_aes, s->test_hmac, p, len, buf, len,
-					    &hok) != SK_OK) {
+		if (sk_twamp_test_unprotect((enum sk_sec)o.sec, refl, s->test_aes, s->test_hmac, p, len,
+					    buf, len, &hok) != SK_OK) {
 			/* shorter than the protected blocks: nothing can be decrypted */
 			expert_add_info_format(pinfo, ti, &P_stamp.ei_truncated,
 					       "%u octets: too short to decrypt (%u needed)", len,

@@ -100,7 +100,7 @@ struct twc_msg {
 	guint8 type;       /* enum sk_twctl_type */
 	guint8 dir;
 	guint8 hmac;       /* 0 not protected, 1 verified, 2 failed */
-	enum sk_result err;
+	enum sk_problem problem; /* MK_ERROR: what the machine found wrong */
 	const char *text;
 	guint8 *plain;
 	guint32 len;
@@ -203,7 +203,7 @@ static void on_event(void *ctx, const struct sk_twsm_event *ev)
 	m->kind = ev->kind == SK_TWSM_EV_MESSAGE ? MK_MESSAGE : MK_ERROR;
 	m->type = (guint8)ev->type;
 	m->dir = (guint8)ev->dir;
-	m->err = ev->err;
+	m->problem = ev->problem;
 	m->text = ev->msg ? wmem_strdup(wmem_file_scope(), ev->msg) : NULL;
 	m->tvb_off = -1;
 	if (ev->plain && ev->len) {
@@ -215,16 +215,13 @@ static void on_event(void *ctx, const struct sk_twsm_event *ev)
 			m->tvb_off = (gint32)(ev->stream_off - cv->seg_start);
 	}
 	if (cv->sm.encrypted && m->type != SK_TWCTL_SERVER_START)
-		m->hmac = m->kind == MK_MESSAGE ? 1 : (ev->err == SK_E_AUTH ? 2 : 0);
+		m->hmac = m->kind == MK_MESSAGE ? 1 : (ev->problem == SK_PROB_HMAC_BAD ? 2 : 0);
 	if (m->kind == MK_MESSAGE && ev->type == SK_TWCTL_ACCEPT_SESSION && ev->session >= 0) {
 		const struct sk_twsm_session *s = sk_twsm_session(&cv->sm, (unsigned)ev->session);
 		if (s && s->state == SK_TWSESS_ACCEPTED) {
-			guint32 sec = s->mode & SK_TWMODE_SECURITY_MASK;
 			struct stamp_twsess t;
-			session_from(cv, cv->pinfo, cv->sm.mode,
-				     sec == SK_TWMODE_AUTH ? SK_SEC_AUTH
-				     : sec == SK_TWMODE_ENCRYPT ? SK_SEC_ENCRYPTED : SK_SEC_UNAUTH,
-				     s->ipvn, s->sender_address, s->receiver_address, s->sender_port,
+			session_from(cv, cv->pinfo, cv->sm.mode, (guint8)sk_twmode_sec(s->mode), s->ipvn,
+				     s->sender_address, s->receiver_address, s->sender_port,
 				     s->reflector_port ? s->reflector_port : s->requested_port,
 				     s->padding_reflected, s->sid, s->has_keys ? s->test_aes : NULL,
 				     s->test_hmac, &t);
@@ -507,8 +504,11 @@ static int dissect_twampctl(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 				proto_item_set_generated(gi);
 			}
 		} else {
-			expert_field *ei = m->err == SK_E_AUTH && m->text && strstr(m->text, "secret")
-					   ? &ei_no_key : m->err == SK_E_AUTH ? &P_ctl.ei_hmac_bad : &ei_state;
+			expert_field *ei = &ei_state;
+			if (m->problem == SK_PROB_NO_KEY || m->problem == SK_PROB_WRONG_KEY)
+				ei = &ei_no_key;
+			else if (m->problem == SK_PROB_HMAC_BAD)
+				ei = &P_ctl.ei_hmac_bad;
 			if (m->type != SK_TWCTL_NONE && m->plain &&
 			    (m->type == SK_TWCTL_SETUP_RESPONSE || m->type == SK_TWCTL_SERVER_GREETING))
 				show_message(mtvb, pinfo, pt, pi, (enum sk_twctl_type)m->type,

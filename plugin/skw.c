@@ -340,24 +340,27 @@ static void v_field(void *ctx, const struct sk_field *f, const struct sk_value *
 		proto_item_set_generated(it);
 }
 
-static void v_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+/* The expert info a problem kind is filed under (truncated, malformed, mbz_nonzero,
+ * error_estimate_zero, hmac_bad, problem: the filter names users match). */
+static expert_field *problem_ei(const struct skw_proto *P, enum sk_problem kind)
+{
+	switch (kind) {
+	case SK_PROB_TRUNCATED: return (expert_field *)&P->ei_truncated;
+	case SK_PROB_INVALID:
+	case SK_PROB_TLV_MALFORMED: return (expert_field *)&P->ei_malformed;
+	case SK_PROB_MBZ_NONZERO:
+	case SK_PROB_UNASSIGNED_BITS: return (expert_field *)&P->ei_mbz;
+	case SK_PROB_ERREST_MULT0: return (expert_field *)&P->ei_errest_zero;
+	case SK_PROB_HMAC_BAD: return (expert_field *)&P->ei_hmac_bad;
+	default: return (expert_field *)&P->ei_other;
+	}
+}
+
+static void v_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *msg)
 {
 	struct skw_ctx *c = ctx;
-	const struct skw_proto *P = c->P;
-	expert_field *ei = (expert_field *)&P->ei_other;
-	switch (r) {
-	case SK_E_TRUNCATED: ei = (expert_field *)&P->ei_truncated; break;
-	case SK_E_AUTH: ei = (expert_field *)&P->ei_hmac_bad; break;
-	case SK_E_INVALID:
-		if (strstr(msg, "must be zero") || strstr(msg, "unassigned bits"))
-			ei = (expert_field *)&P->ei_mbz;
-		else if (strstr(msg, "Multiplier 0"))
-			ei = (expert_field *)&P->ei_errest_zero;
-		else
-			ei = (expert_field *)&P->ei_malformed;
-		break;
-	default: break;
-	}
+	expert_field *ei = problem_ei(c->P, kind);
 	if (!c->problems++)
 		c->first_problem = r;
 	size_t len = 0;

@@ -16,7 +16,7 @@ struct stamp_twsess {
 	guint16 sender_port;      /* Session-Sender's UDP port */
 	guint16 reflector_port;   /* Session-Reflector's UDP port */
 	address sender_addr;      /* wmem_file_scope copy */
-	guint8 sec;               /* enum sk_test_sec */
+	guint8 sec;               /* enum sk_sec */
 	guint8 features;          /* SK_TF_* */
 	guint16 reflect_len;
 	guint32 mode;             /* Set-Up-Response Mode */

@@ -241,45 +241,55 @@ enum sk_result sk_twamp_test_keys(const uint8_t sid[16], const uint8_t aes_key[1
 
 /* ---- TWAMP-Test packets ---- */
 
-size_t sk_twamp_test_cipher_len(enum sk_twamp_sec sec, int reflector)
+const char *sk_sec_name(enum sk_sec sec)
 {
 	switch (sec) {
-	case SK_TWSEC_AUTH:
+	case SK_SEC_UNAUTH: return "unauthenticated";
+	case SK_SEC_AUTH: return "authenticated";
+	case SK_SEC_ENCRYPTED: return "encrypted";
+	}
+	return "unknown";
+}
+
+size_t sk_twamp_test_cipher_len(enum sk_sec sec, int reflector)
+{
+	switch (sec) {
+	case SK_SEC_AUTH:
 		return 16;
-	case SK_TWSEC_ENC:
+	case SK_SEC_ENCRYPTED:
 		return reflector ? SK_TWAMP_REFLECTOR_HMAC_OFF : SK_TWAMP_SENDER_HMAC_OFF;
-	case SK_TWSEC_UNAUTH:
+	case SK_SEC_UNAUTH:
 		break;
 	}
 	return 0;
 }
 
-size_t sk_twamp_test_hmac_len(enum sk_twamp_sec sec, int reflector)
+size_t sk_twamp_test_hmac_len(enum sk_sec sec, int reflector)
 {
 	/* Observed in owamp 5.2.3 captures: the HMAC covers exactly the encrypted octets. */
 	return sk_twamp_test_cipher_len(sec, reflector);
 }
 
-static enum sk_result sk_test_crypt(enum sk_twamp_sec sec, int enc, const uint8_t key[16],
+static enum sk_result sk_test_crypt(enum sk_sec sec, int enc, const uint8_t key[16],
 				    uint8_t *pkt, size_t clen)
 {
 	uint8_t iv[16] = { 0 };
 
-	if (sec == SK_TWSEC_AUTH)
+	if (sec == SK_SEC_AUTH)
 		return enc ? sk_aes_ecb_encrypt(key, pkt, 16) : sk_aes_ecb_decrypt(key, pkt, 16);
 	return enc ? sk_aes_cbc_encrypt(key, iv, pkt, clen) : sk_aes_cbc_decrypt(key, iv, pkt, clen);
 }
 
-enum sk_result sk_twamp_test_protect(enum sk_twamp_sec sec, int reflector,
+enum sk_result sk_twamp_test_protect(enum sk_sec sec, int reflector,
 				     const uint8_t test_aes[16], const uint8_t test_hmac[32],
 				     uint8_t *pkt, size_t len)
 {
 	size_t off = reflector ? SK_TWAMP_REFLECTOR_HMAC_OFF : SK_TWAMP_SENDER_HMAC_OFF;
 	enum sk_result r;
 
-	if (sec != SK_TWSEC_UNAUTH && sec != SK_TWSEC_AUTH && sec != SK_TWSEC_ENC)
+	if (sec != SK_SEC_UNAUTH && sec != SK_SEC_AUTH && sec != SK_SEC_ENCRYPTED)
 		return SK_E_ARG;
-	if (sec == SK_TWSEC_UNAUTH)
+	if (sec == SK_SEC_UNAUTH)
 		return SK_OK;
 	if (!test_aes || !test_hmac || !pkt)
 		return SK_E_ARG;
@@ -291,7 +301,7 @@ enum sk_result sk_twamp_test_protect(enum sk_twamp_sec sec, int reflector,
 	return sk_test_crypt(sec, 1, test_aes, pkt, sk_twamp_test_cipher_len(sec, reflector));
 }
 
-enum sk_result sk_twamp_test_unprotect(enum sk_twamp_sec sec, int reflector,
+enum sk_result sk_twamp_test_unprotect(enum sk_sec sec, int reflector,
 				       const uint8_t test_aes[16], const uint8_t test_hmac[32],
 				       const uint8_t *in, size_t len, uint8_t *out,
 				       size_t out_cap, int *hmac_ok)
@@ -303,7 +313,7 @@ enum sk_result sk_twamp_test_unprotect(enum sk_twamp_sec sec, int reflector,
 
 	if (hmac_ok)
 		*hmac_ok = SK_HMAC_BAD;
-	if (sec != SK_TWSEC_UNAUTH && sec != SK_TWSEC_AUTH && sec != SK_TWSEC_ENC)
+	if (sec != SK_SEC_UNAUTH && sec != SK_SEC_AUTH && sec != SK_SEC_ENCRYPTED)
 		return SK_E_ARG;
 	if ((!in && len) || (!out && len))
 		return SK_E_ARG;
@@ -311,7 +321,7 @@ enum sk_result sk_twamp_test_unprotect(enum sk_twamp_sec sec, int reflector,
 		return SK_E_NOSPACE;
 	if (len && out != in)
 		memmove(out, in, len);
-	if (sec == SK_TWSEC_UNAUTH) {
+	if (sec == SK_SEC_UNAUTH) {
 		if (hmac_ok)
 			*hmac_ok = SK_HMAC_OK;
 		return SK_OK;
@@ -327,7 +337,7 @@ enum sk_result sk_twamp_test_unprotect(enum sk_twamp_sec sec, int reflector,
 	if (r != SK_OK)
 		return r;
 	ok = sk_hmac_equal(mac, out + off) ? SK_HMAC_OK : SK_HMAC_BAD;
-	if (ok == SK_HMAC_BAD && sec == SK_TWSEC_AUTH) {
+	if (ok == SK_HMAC_BAD && sec == SK_SEC_AUTH) {
 		/* The other reading: the HMAC covers every octet before the HMAC field. */
 		r = sk_twamp_hmac(test_hmac, out, off, mac);
 		if (r != SK_OK)

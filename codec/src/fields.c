@@ -27,7 +27,8 @@ void sk_visit_close(const struct sk_visitor *v)
 		v->close(v->ctx);
 }
 
-void sk_visit_problem(const struct sk_visitor *v, enum sk_result r, size_t off, const char *fmt, ...)
+void sk_visit_problem(const struct sk_visitor *v, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *fmt, ...)
 {
 	if (!v || !v->problem)
 		return;
@@ -36,7 +37,7 @@ void sk_visit_problem(const struct sk_visitor *v, enum sk_result r, size_t off, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	v->problem(v->ctx, r, off, msg);
+	v->problem(v->ctx, kind, r, off, msg);
 }
 
 static unsigned mask_shift(uint32_t mask)
@@ -169,7 +170,7 @@ enum sk_result sk_layout_decode_fields(const struct sk_layout *L, struct sk_cur 
 		if (f->kind == SK_FK_MBZ && v && v->problem) {
 			for (size_t k = 0; k < f->width; k++)
 				if (base[f->off + k]) {
-					sk_visit_problem(v, SK_E_INVALID, abs + f->off,
+					sk_visit_problem(v, SK_PROB_MBZ_NONZERO, SK_E_INVALID, abs + f->off,
 							 "%s: must be zero but is not", f->name);
 					break;
 				}
@@ -179,7 +180,7 @@ enum sk_result sk_layout_decode_fields(const struct sk_layout *L, struct sk_cur 
 		c->off = c->len;
 		sk_cur_fail(c, SK_E_TRUNCATED);
 		c->err_off = abs + avail;
-		sk_visit_problem(v, SK_E_TRUNCATED, abs + avail,
+		sk_visit_problem(v, SK_PROB_TRUNCATED, SK_E_TRUNCATED, abs + avail,
 				 "%s truncated: %zu of %u octets", L->name, avail, (unsigned)L->size);
 		return SK_E_TRUNCATED;
 	}

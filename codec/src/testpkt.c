@@ -173,13 +173,6 @@ const char *sk_test_role_name(uint8_t role)
 	       : role == SK_ROLE_REFLECTOR ? "Session-Reflector" : "unknown";
 }
 
-const char *sk_test_sec_name(uint8_t sec)
-{
-	return sec == SK_SEC_UNAUTH ? "unauthenticated"
-	       : sec == SK_SEC_AUTH ? "authenticated"
-	       : sec == SK_SEC_ENCRYPTED ? "encrypted" : "unknown";
-}
-
 const struct sk_layout *sk_test_layout(const struct sk_test_opts *o)
 {
 	if (!o)
@@ -225,7 +218,7 @@ static size_t hmac_off(const struct sk_layout *L)
  * reflector's shape (HMAC at 96) and is covered as one (unconfirmed, protocol-notes row 3). */
 static size_t twamp_hmac_cover(const struct sk_test_opts *o)
 {
-	return sk_twamp_test_hmac_len(o->sec == SK_SEC_AUTH ? SK_TWSEC_AUTH : SK_TWSEC_ENC,
+	return sk_twamp_test_hmac_len((enum sk_sec)o->sec,
 				      o->role == SK_ROLE_REFLECTOR || (o->features & SK_TF_SYMMETRICAL));
 }
 
@@ -296,7 +289,7 @@ enum sk_result sk_test_decode(const uint8_t *p, size_t len, const struct sk_test
 	if (!sk_errest_valid(out->error_estimate) ||
 	    (refl && !sk_errest_valid(out->sender_error_estimate))) {
 		out->flags |= SK_TPF_ERREST_ZERO;
-		sk_visit_problem(v, SK_E_INVALID, 0,
+		sk_visit_problem(v, SK_PROB_ERREST_MULT0, SK_E_INVALID, 0,
 				 "Error Estimate with Multiplier 0 (RFC 4656 §4.1.2 forbids it)");
 	}
 
@@ -322,7 +315,7 @@ enum sk_result sk_test_decode(const uint8_t *p, size_t len, const struct sk_test
 		}
 		sk_visit_synth(v, SYN_HMAC, out->hmac_status, NULL, hoff);
 		if (out->hmac_status == SK_HMAC_ST_BAD) {
-			sk_visit_problem(v, SK_E_AUTH, hoff, "HMAC does not match");
+			sk_visit_problem(v, SK_PROB_HMAC_BAD, SK_E_AUTH, hoff, "HMAC does not match");
 			result = sk_error_set(err, SK_E_AUTH, hoff, "HMAC does not match");
 		}
 	}

@@ -398,8 +398,10 @@ void sk_tlv_iter_sub(struct sk_tlv_iter *it, const struct sk_tlv *t, size_t skip
 	it->c.origin = t->off + SK_TLV_HDR_LEN + skip;
 }
 
-static int iter_fail(struct sk_tlv_iter *it, enum sk_result r, size_t at, const char *msg)
+static int iter_fail(struct sk_tlv_iter *it, enum sk_problem kind, enum sk_result r, size_t at,
+		     const char *msg)
 {
+	it->kind = kind;
 	it->err = r;
 	it->err_off = at;
 	it->msg = msg;
@@ -415,11 +417,12 @@ int sk_tlv_next(struct sk_tlv_iter *it, struct sk_tlv *t)
 		return 0;
 	size_t at = sk_cur_abs(&it->c);
 	if (left < SK_TLV_HDR_LEN)
-		return iter_fail(it, SK_E_TRUNCATED, at, "TLV header truncated");
+		return iter_fail(it, SK_PROB_TRUNCATED, SK_E_TRUNCATED, at, "TLV header truncated");
 	/* RFC 8972 §4.8 wants the HMAC TLV last. Extra Padding after it is tolerated, as
 	 * teaparty and stamp-suite do (a sender may pad after signing); it is not covered. */
 	if (it->check_hmac_last && it->after_hmac && it->c.base[it->c.off + 1] != SK_TLV_EXTRA_PADDING)
-		return iter_fail(it, SK_E_INVALID, at, "TLV after the HMAC TLV (it must be last)");
+		return iter_fail(it, SK_PROB_TLV_MALFORMED, SK_E_INVALID, at,
+				 "TLV after the HMAC TLV (it must be last)");
 	t->off = at;
 	t->flags = sk_get_u8(&it->c);
 	t->type = sk_get_u8(&it->c);
@@ -427,7 +430,8 @@ int sk_tlv_next(struct sk_tlv_iter *it, struct sk_tlv *t)
 	if (it->c.len - it->c.off < t->length) {
 		/* A snapped capture and a lying Length look the same: report truncation. */
 		it->c.off -= SK_TLV_HDR_LEN;
-		return iter_fail(it, SK_E_TRUNCATED, at, "TLV length goes past the end of the packet");
+		return iter_fail(it, SK_PROB_TRUNCATED, SK_E_TRUNCATED, at,
+				 "TLV length goes past the end of the packet");
 	}
 	t->value = sk_get_ptr(&it->c, t->length);
 	if (!t->value)
@@ -495,9 +499,10 @@ struct walkst {
 	struct sk_error *err;
 };
 
-static void note(struct walkst *w, enum sk_result r, size_t off, const char *msg)
+static void note(struct walkst *w, enum sk_problem kind, enum sk_result r, size_t off,
+		 const char *msg)
 {
-	sk_visit_problem(w->v, r, off, "%s", msg);
+	sk_visit_problem(w->v, kind, r, off, "%s", msg);
 	if (!w->first) {
 		w->first = r;
 		w->first_off = off;
@@ -513,7 +518,7 @@ static void walk_list(struct walkst *w, struct sk_tlv_iter *it, uint8_t parent, 
 	while (sk_tlv_next(it, &s))
 		walk_one(w, &s, parent, depth);
 	if (it->err)
-		note(w, it->err, it->err_off, it->msg);
+		note(w, it->kind, it->err, it->err_off, it->msg);
 }
 
 static void walk_one(struct walkst *w, const struct sk_tlv *t, uint8_t parent, int depth)
@@ -529,13 +534,14 @@ static void walk_one(struct walkst *w, const struct sk_tlv *t, uint8_t parent, i
 				  : parent == SK_TLV_RETURN_PATH ? &rp_hdr_l : &sub_hdr_l;
 	visit_table(H, t->value - SK_TLV_HDR_LEN, SK_TLV_HDR_LEN, t->off, v);
 	if (t->flags & SK_TLV_F_MBZ)
-		sk_visit_problem(v, SK_E_INVALID, t->off, "TLV flags: unassigned bits 4-7 set (0x%02x)",
-				 t->flags);
+		sk_visit_problem(v, SK_PROB_UNASSIGNED_BITS, SK_E_INVALID, t->off,
+				 "TLV flags: unassigned bits 4-7 set (0x%02x)", t->flags);
 	size_t voff = t->off + SK_TLV_HDR_LEN;
 	struct vdesc d = describe(parent, t->type, t->length);
 	if (!d.ok || depth > 1) {
 		if (!d.ok)
-			note(w, SK_E_INVALID, t->off, "TLV value length is wrong for its type");
+			note(w, SK_PROB_TLV_MALFORMED, SK_E_INVALID, t->off,
+			     "TLV value length is wrong for its type");
 		sk_visit_bytes(v, VAR_VALUE, t->value, t->length, voff);
 		sk_visit_close(v);
 		return;
@@ -615,11 +621,12 @@ enum sk_result sk_tlv_walk(const uint8_t *p, size_t len, size_t origin, const ui
 				sum->hmac_status = sk_hmac_equal(mac, t.value) ? SK_HMAC_ST_OK : SK_HMAC_ST_BAD;
 			sk_visit_synth(v, VAR_HMAC_STATUS, sum->hmac_status, NULL, t.off);
 			if (sum->hmac_status == SK_HMAC_ST_BAD)
-				sk_visit_problem(v, SK_E_AUTH, t.off, "HMAC TLV does not match");
+				sk_visit_problem(v, SK_PROB_HMAC_BAD, SK_E_AUTH, t.off,
+						 "HMAC TLV does not match");
 		}
 	}
 	if (it.err)
-		note(&w, it.err, it.err_off, it.msg);
+		note(&w, it.kind, it.err, it.err_off, it.msg);
 	if (w.first)
 		return sk_error_set(err, w.first, w.first_off, "%s", w.first_msg);
 	return SK_OK;

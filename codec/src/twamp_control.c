@@ -24,6 +24,15 @@ const struct sk_vs sk_twamp_command_names[] = {
 	{ 0, NULL },
 };
 
+enum sk_sec sk_twmode_sec(uint32_t mode)
+{
+	if (mode & SK_TWMODE_ENCRYPT)
+		return SK_SEC_ENCRYPTED;
+	if (mode & SK_TWMODE_AUTH)
+		return SK_SEC_AUTH;
+	return SK_SEC_UNAUTH;
+}
+
 int sk_twamp_command_supported(uint8_t cmd)
 {
 	switch (cmd) {
@@ -379,8 +388,8 @@ static enum sk_result decode_n(enum sk_twctl_type t, struct sk_cur *c, struct sk
 	if (r == SK_OK) {
 		if (tmp.command != n_command(t)) {
 			r = SK_E_INVALID;
-			sk_visit_problem(v, r, sk_cur_abs(c) - SK_TWCTL_N_HDR_LEN, "command %u is not %u",
-					 tmp.command, n_command(t));
+			sk_visit_problem(v, SK_PROB_INVALID, r, sk_cur_abs(c) - SK_TWCTL_N_HDR_LEN,
+					 "command %u is not %u", tmp.command, n_command(t));
 		}
 		tmp.sids = start + SK_TWCTL_N_HDR_LEN;
 		/* Each SID is its own 16-octet table walk, so truncation inside the list stops at
@@ -434,15 +443,17 @@ enum sk_result sk_twctl_decode(enum sk_twctl_type t, const uint8_t *p, size_t le
 	else if (t == SK_TWCTL_STOP_SESSIONS)
 		want = SK_TWCMD_STOP_SESSIONS;
 	if (want && p[0] != want) {
-		sk_visit_problem(v, SK_E_INVALID, 0, "command %u is not %u", p[0], want);
+		sk_visit_problem(v, SK_PROB_INVALID, SK_E_INVALID, 0, "command %u is not %u", p[0], want);
 		return sk_error_set(err, SK_E_INVALID, 0, "%s: command %u is not %u", L->name, p[0], want);
 	}
 	if (t == SK_TWCTL_REQUEST_TW_SESSION) {
 		uint8_t ipvn = p[1] & 0x0f;
 		if (p[1] & 0xf0)
-			sk_visit_problem(v, SK_E_INVALID, 1, "MBZ bits before IPVN are not zero");
+			sk_visit_problem(v, SK_PROB_MBZ_NONZERO, SK_E_INVALID, 1,
+					 "MBZ bits before IPVN are not zero");
 		if (ipvn != 4 && ipvn != 6) {
-			sk_visit_problem(v, SK_E_INVALID, 1, "IPVN %u is neither 4 nor 6", ipvn);
+			sk_visit_problem(v, SK_PROB_INVALID, SK_E_INVALID, 1, "IPVN %u is neither 4 nor 6",
+					 ipvn);
 			return sk_error_set(err, SK_E_INVALID, 1, "IPVN %u is neither 4 nor 6", ipvn);
 		}
 	}

@@ -46,8 +46,8 @@ static unsigned max_sessions(const struct sk_twsm *sm)
 }
 
 static void emit(struct sk_twsm *sm, enum sk_twsm_evkind kind, enum sk_twctl_type type,
-		 enum sk_twsm_dir dir, enum sk_result err, const char *msg, const uint8_t *plain,
-		 size_t len, uint64_t off, int session, const msg_u *m)
+		 enum sk_twsm_dir dir, enum sk_result err, enum sk_problem prob, const char *msg,
+		 const uint8_t *plain, size_t len, uint64_t off, int session, const msg_u *m)
 {
 	struct sk_twsm_event ev;
 	memset(&ev, 0, sizeof ev);
@@ -55,6 +55,7 @@ static void emit(struct sk_twsm *sm, enum sk_twsm_evkind kind, enum sk_twctl_typ
 	ev.type = type;
 	ev.dir = dir;
 	ev.err = err;
+	ev.problem = prob;
 	ev.msg = msg;
 	ev.plain = plain;
 	ev.len = len;
@@ -261,15 +262,16 @@ static enum sk_result send_msg(struct sk_twsm *sm, enum sk_twctl_type t, msg_u *
 	if (idx)
 		*idx = i;
 	if (sm->cfg.report_sent)
-		emit(sm, SK_TWSM_EV_SENT, t, own_dir(sm), SK_OK, NULL, buf, len, off, i, &d);
+		emit(sm, SK_TWSM_EV_SENT, t, own_dir(sm), SK_OK, SK_PROB_NONE, NULL, buf, len, off, i, &d);
 	return SK_OK;
 }
 
-static enum sk_result fail(struct sk_twsm *sm, enum sk_result err, enum sk_twctl_type t,
-			   enum sk_twsm_dir dir, const char *msg, const uint8_t *p, size_t len, uint64_t off)
+static enum sk_result fail(struct sk_twsm *sm, enum sk_result err, enum sk_problem prob,
+			   enum sk_twctl_type t, enum sk_twsm_dir dir, const char *msg, const uint8_t *p,
+			   size_t len, uint64_t off)
 {
 	sm->state = SK_TWSM_FAILED;
-	emit(sm, SK_TWSM_EV_ERROR, t, dir, err, msg, p, len, off, -1, NULL);
+	emit(sm, SK_TWSM_EV_ERROR, t, dir, err, prob, msg, p, len, off, -1, NULL);
 	return err;
 }
 
@@ -289,21 +291,29 @@ static enum sk_result server_start(struct sk_twsm *sm, uint8_t accept)
 	return send_msg(sm, SK_TWCTL_SERVER_START, &m, NULL);
 }
 
-/* Server and observer: recover the session keys from the Token. 0 ok, else an error text. */
-static const char *check_token(struct sk_twsm *sm, const struct sk_twctl_setup *s)
+/* Server and observer: recover the session keys from the Token. SK_PROB_NONE when they
+ * are, else the kind of failure with *why its text. */
+static enum sk_problem check_token(struct sk_twsm *sm, const struct sk_twctl_setup *s,
+				   const char **why)
 {
 	const uint8_t *secret = NULL;
 	size_t slen = 0;
-	if (!sm->cfg.key_lookup || sm->cfg.key_lookup(sm->cfg.key_ctx, s->keyid, &secret, &slen) != 0)
-		return "no shared secret for this KeyID";
+	if (!sm->cfg.key_lookup || sm->cfg.key_lookup(sm->cfg.key_ctx, s->keyid, &secret, &slen) != 0) {
+		*why = "no shared secret for this KeyID";
+		return SK_PROB_NO_KEY;
+	}
 	uint8_t dk[16], challenge[16];
 	if (sk_twamp_kdf(secret, slen, sm->greeting.salt, sm->greeting.count, dk) != SK_OK ||
-	    sk_twamp_token_decrypt(dk, s->token, challenge, sm->aes_key, sm->hmac_key) != SK_OK)
-		return "Token could not be decrypted";
-	if (!sk_hmac_equal(challenge, sm->greeting.challenge))
-		return "Token does not carry the Challenge: wrong shared secret";
+	    sk_twamp_token_decrypt(dk, s->token, challenge, sm->aes_key, sm->hmac_key) != SK_OK) {
+		*why = "Token could not be decrypted";
+		return SK_PROB_DECRYPT;
+	}
+	if (!sk_hmac_equal(challenge, sm->greeting.challenge)) {
+		*why = "Token does not carry the Challenge: wrong shared secret";
+		return SK_PROB_WRONG_KEY;
+	}
 	sm->keys = 1;
-	return NULL;
+	return SK_PROB_NONE;
 }
 
 static enum sk_twctl_type command_type(uint8_t cmd)
@@ -328,39 +338,46 @@ static enum sk_result process(struct sk_twsm *sm, enum sk_twsm_dir dir)
 	struct sk_error e;
 	memset(&e, 0, sizeof e);
 	if (sk_twctl_decode(t, rx->buf, rx->have, &m, NULL, &e) != SK_OK)
-		return fail(sm, SK_E_INVALID, t, dir, "malformed message", rx->buf, rx->have, rx->stream_off);
+		return fail(sm, SK_E_INVALID, SK_PROB_INVALID, t, dir, "malformed message", rx->buf,
+			    rx->have, rx->stream_off);
 	if (t == SK_TWCTL_SETUP_RESPONSE) {
 		uint32_t sec = m.setup.mode & SK_TWMODE_SECURITY_MASK;
 		if (sec & (sec - 1))
-			return fail(sm, SK_E_INVALID, t, dir, "Mode has more than one security bit", rx->buf,
+			return fail(sm, SK_E_INVALID, SK_PROB_INVALID, t, dir,
+				    "Mode has more than one security bit", rx->buf,
 				    rx->have, rx->stream_off);
 		const char *why = NULL;
+		enum sk_problem prob = SK_PROB_NONE;
 		uint8_t accept = 0;
 		if (sec & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED))
-			why = check_token(sm, &m.setup);
+			prob = check_token(sm, &m.setup, &why);
 		/* RFC 4656 §3.1: the Mode is chosen among those offered; a feature bit that was
 		 * not offered asks for test packets this server does not produce. */
 		if (sm->cfg.role == SK_TWSM_SERVER && sec &&
 		    (!(sec & sm->greeting.modes) || (m.setup.mode & ~sm->greeting.modes)))
 			accept = 3;
 		int idx = apply(sm, t, &m);
-		if (why) {
-			emit(sm, SK_TWSM_EV_ERROR, t, dir, SK_E_AUTH, why, rx->buf, rx->have, rx->stream_off, -1, &m);
+		if (prob != SK_PROB_NONE) {
+			emit(sm, SK_TWSM_EV_ERROR, t, dir, SK_E_AUTH, prob, why, rx->buf, rx->have,
+			     rx->stream_off, -1, &m);
 			if (sm->cfg.role == SK_TWSM_SERVER)
 				(void)server_start(sm, 1);
 			sm->state = sm->cfg.role == SK_TWSM_SERVER ? SK_TWSM_CLOSED : SK_TWSM_FAILED;
 			return SK_E_AUTH;
 		}
-		emit(sm, SK_TWSM_EV_MESSAGE, t, dir, SK_OK, NULL, rx->buf, rx->have, rx->stream_off, idx, &m);
+		emit(sm, SK_TWSM_EV_MESSAGE, t, dir, SK_OK, SK_PROB_NONE, NULL, rx->buf, rx->have,
+		     rx->stream_off, idx, &m);
 		if (sm->cfg.role == SK_TWSM_SERVER && sm->state == SK_TWSM_WAIT_SERVER_START) {
 			enum sk_result r = server_start(sm, accept);
 			if (r != SK_OK)
-				return fail(sm, r, t, dir, "cannot queue Server-Start", NULL, 0, rx->stream_off);
+				return fail(sm, r, SK_PROB_LIMIT, t, dir, "cannot queue Server-Start", NULL, 0,
+					    rx->stream_off);
 		}
 		return SK_OK;
 	}
 	int idx = apply(sm, t, &m);
-	emit(sm, SK_TWSM_EV_MESSAGE, t, dir, SK_OK, NULL, rx->buf, rx->have, rx->stream_off, idx, &m);
+	emit(sm, SK_TWSM_EV_MESSAGE, t, dir, SK_OK, SK_PROB_NONE, NULL, rx->buf, rx->have,
+	     rx->stream_off, idx, &m);
 	return SK_OK;
 }
 
@@ -375,20 +392,24 @@ static enum sk_result header(struct sk_twsm *sm, enum sk_twsm_dir dir, uint8_t h
 	return sk_twctl_peek(&sm->cipher[dir], rx->buf, hdr);
 }
 
-/* The whole message is in rx: make it plaintext and check its HMAC. */
-static enum sk_result unprotect(struct sk_twsm *sm, enum sk_twsm_dir dir, const char **why)
+/* The whole message is in rx: make it plaintext and check its HMAC. On failure *why and
+ * *prob say what went wrong. */
+static enum sk_result unprotect(struct sk_twsm *sm, enum sk_twsm_dir dir, const char **why,
+				enum sk_problem *prob)
 {
 	struct sk_twsm_rx *rx = &sm->rx[dir];
 	if (sm->encrypted && has_hmac(rx->type)) {
 		int ok = SK_HMAC_BAD;
 		if (sk_twctl_decrypt_msg(&sm->cipher[dir], rx->buf, rx->have, &ok) != SK_OK) {
 			*why = "decryption failed";
+			*prob = SK_PROB_DECRYPT;
 			return SK_E_CRYPTO;
 		}
 		/* SK_HMAC_OK_ALT (Accept-Session HMAC without the Server-Start block) is a
 		 * reading some peers may use: accepted. */
 		if (ok == SK_HMAC_BAD) {
 			*why = "HMAC check failed";
+			*prob = SK_PROB_HMAC_BAD;
 			return SK_E_AUTH;
 		}
 	} else if (rx->type == SK_TWCTL_SERVER_START && rx->buf[15] == 0 && sm->keys &&
@@ -396,19 +417,25 @@ static enum sk_result unprotect(struct sk_twsm *sm, enum sk_twsm_dir dir, const 
 		if (sk_twctl_server_start_decrypt(&sm->cipher[SK_TWSM_S2C], sm->aes_key, sm->hmac_key,
 						  rx->buf, rx->have) != SK_OK) {
 			*why = "Server-Start decryption failed";
+			*prob = SK_PROB_DECRYPT;
 			return SK_E_CRYPTO;
 		}
 	}
 	return SK_OK;
 }
 
-enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p, size_t len)
+/* Takes octets of p into the machine; with one_msg, stops right after the first whole
+ * message was processed. *used: octets taken (buffered or processed). */
+static enum sk_result feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p, size_t len,
+			   int one_msg, size_t *used)
 {
+	*used = 0;
 	if (!sm || (dir != SK_TWSM_C2S && dir != SK_TWSM_S2C) || (!p && len))
 		return SK_E_ARG;
 	if ((sm->cfg.role == SK_TWSM_CLIENT && dir != SK_TWSM_S2C) ||
 	    (sm->cfg.role == SK_TWSM_SERVER && dir != SK_TWSM_C2S))
 		return SK_E_ARG;
+	const size_t total = len;
 	while (len) {
 		if (sm->state == SK_TWSM_FAILED || sm->state == SK_TWSM_CLOSED)
 			return SK_E_STATE;
@@ -421,7 +448,7 @@ enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint
 				enum sk_twctl_type g = sm->encrypted ? SK_TWCTL_NONE
 					: sk_twctl_guess(p, len, dir == SK_TWSM_C2S ? SK_TWCTL_DIR_C2S
 										     : SK_TWCTL_DIR_S2C);
-				return fail(sm, SK_E_STATE, g, dir,
+				return fail(sm, SK_E_STATE, SK_PROB_STATE, g, dir,
 					    dir == SK_TWSM_C2S ? "unexpected message from the client"
 							       : "unexpected message from the server",
 					    p, len, rx->stream_off);
@@ -438,20 +465,25 @@ enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint
 		rx->have += n;
 		p += n;
 		len -= n;
+		*used = total - len;
 		if (rx->have < rx->need)
 			continue;
 		uint8_t hdr[16];
 		if (!rx->sized && header(sm, dir, hdr) != SK_OK)
-			return fail(sm, SK_E_CRYPTO, rx->type, dir, "decryption failed", NULL, 0, rx->stream_off);
+			return fail(sm, SK_E_CRYPTO, SK_PROB_DECRYPT, rx->type, dir, "decryption failed",
+				    NULL, 0, rx->stream_off);
 		if (rx->type == SK_TWCTL_NONE) {
 			uint8_t cmd = hdr[0];
 			rx->type = command_type(cmd);
 			if (rx->type == SK_TWCTL_NONE) {
-				const char *why = sk_vs_name(sk_twamp_command_names, cmd) ? "command not supported"
-											    : "unknown command";
-				return fail(sm, cmd && sk_vs_name(sk_twamp_command_names, cmd) ? SK_E_UNSUPPORTED
-												   : SK_E_INVALID,
-					    SK_TWCTL_NONE, dir, why, rx->buf, rx->have, rx->stream_off);
+				/* An assigned number this machine does not handle (Experimentation,
+				 * Request-TW-Micro-Sessions, OWAMP's) is not a malformed message. */
+				int known = cmd && sk_vs_name(sk_twamp_command_names, cmd);
+				return fail(sm, known ? SK_E_UNSUPPORTED : SK_E_INVALID,
+					    known ? SK_PROB_UNSUPPORTED : SK_PROB_INVALID, SK_TWCTL_NONE, dir,
+					    sk_vs_name(sk_twamp_command_names, cmd) ? "command not supported"
+										    : "unknown command",
+					    rx->buf, rx->have, rx->stream_off);
 			}
 			rx->sized = rx->type != SK_TWCTL_START_N_SESSIONS && rx->type != SK_TWCTL_STOP_N_SESSIONS;
 			if (rx->sized)
@@ -461,28 +493,46 @@ enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint
 			size_t need = 0;
 			if (hdr[0] != (rx->type == SK_TWCTL_START_N_ACK ? SK_TWCMD_START_N_ACK
 				       : rx->type == SK_TWCTL_STOP_N_ACK ? SK_TWCMD_STOP_N_ACK : hdr[0]))
-				return fail(sm, SK_E_INVALID, rx->type, dir, "wrong command number", rx->buf, rx->have,
-					    rx->stream_off);
+				return fail(sm, SK_E_INVALID, SK_PROB_INVALID, rx->type, dir,
+					    "wrong command number", rx->buf, rx->have, rx->stream_off);
 			if (sk_twctl_needed(rx->type, hdr, 16, &need) != SK_OK || need > SK_TWSM_MAX_MSG)
-				return fail(sm, SK_E_NOSPACE, rx->type, dir, "more sessions than this connection holds",
-					    rx->buf, rx->have, rx->stream_off);
+				return fail(sm, SK_E_NOSPACE, SK_PROB_LIMIT, rx->type, dir,
+					    "more sessions than this connection holds", rx->buf, rx->have,
+					    rx->stream_off);
 			rx->need = need;
 			rx->sized = 1;
 		}
 		if (rx->have < rx->need)
 			continue;
 		const char *why = NULL;
-		enum sk_result r = unprotect(sm, dir, &why);
+		enum sk_problem prob = SK_PROB_NONE;
+		enum sk_result r = unprotect(sm, dir, &why, &prob);
 		if (r != SK_OK)
-			return fail(sm, r, rx->type, dir, why, rx->buf, rx->have, rx->stream_off);
+			return fail(sm, r, prob, rx->type, dir, why, rx->buf, rx->have, rx->stream_off);
 		r = process(sm, dir);
 		rx->stream_off += rx->have;
 		rx->need = 0;
 		rx->have = 0;
-		if (r != SK_OK)
+		if (r != SK_OK || one_msg)
 			return r;
 	}
 	return SK_OK;
+}
+
+enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p, size_t len)
+{
+	size_t used;
+	return feed(sm, dir, p, len, 0, &used);
+}
+
+enum sk_result sk_twsm_feed_msg(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p,
+				size_t len, size_t *used)
+{
+	size_t u;
+	enum sk_result r = feed(sm, dir, p, len, 1, &u);
+	if (used)
+		*used = u;
+	return r;
 }
 
 enum sk_result sk_twsm_init(struct sk_twsm *sm, const struct sk_twsm_config *cfg)

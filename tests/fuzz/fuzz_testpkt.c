@@ -29,10 +29,14 @@ static void on_field(void *ctx, const struct sk_field *f, const struct sk_value 
 	sink += acc;
 }
 static void on_close(void *ctx) { (void)ctx; }
-static void on_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+static void on_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		       const char *msg)
 {
 	(void)ctx;
-	sink += (uint64_t)r + off + strlen(msg);
+	/* Every kind reported is one the codec names. */
+	if (kind == SK_PROB_NONE || kind >= SK_PROB_COUNT)
+		__builtin_trap();
+	sink += (uint64_t)r + off + strlen(msg) + strlen(sk_problem_name(kind));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -50,9 +50,17 @@ def check(obj, where):
     else:
         errs.append(f"{where}: kind {obj.get('kind')}")
     for p in obj.get("problems", []):
-        if not {"code", "offset", "message"} <= set(p):
+        if not {"code", "kind", "offset", "message"} <= set(p):
             errs.append(f"{where}: problem {p}")
+        elif p["kind"] not in PROBLEM_KINDS:
+            errs.append(f"{where}: problem kind {p['kind']}")
     return errs
+
+
+# sk_problem_name() of every enum sk_problem value a decoder reports (codec/src/result.c).
+PROBLEM_KINDS = {"truncated", "invalid", "mbz_nonzero", "unassigned_bits", "error_estimate_zero",
+                 "hmac_bad", "tlv_malformed", "unsupported", "state", "no_key", "wrong_key",
+                 "decrypt_failed", "limit"}
 
 
 SUMMARY = ("frames", "packets", "test_packets", "control_messages", "malformed",

@@ -4,7 +4,8 @@
 # RFC 6038 §4.2, RFC 8762 §4, RFC 8972 §4): every STAMP TLV type, authenticated STAMP, PTP
 # timestamps, a 41-octet TWAMP-light sender, an unauthenticated TWAMP-Control connection
 # with two test sessions (one on a port the server chose), the same connection captured
-# from its middle, and ordinary UDP that the STAMP heuristic must reject.
+# from its middle, ordinary UDP that the STAMP heuristic must reject, and one packet or
+# message per kind of problem the plugin reports.
 #
 #   /usr/bin/python3 tests/plugin/mkpcaps.py OUTDIR
 import hashlib
@@ -222,6 +223,29 @@ def twamp_5938_pcap(path):
     wrpcap(path, t.frames)
 
 
+def problems_pcap(path):
+    """One problem of each kind the plugin files under its own expert info. Frame 1: STAMP
+    reflector with a non-zero MBZ octet (38); 2: STAMP sender whose Extra Padding TLV has
+    unassigned Flags bits; 3: STAMP sender with Error Estimate Multiplier 0; 4: STAMP sender
+    with a 3-octet Location TLV; 5..11: unauthenticated TWAMP-Control where the server sends
+    an Accept-Session nobody asked for (frame 11)."""
+    refl = bytearray(REFLECTOR)
+    refl[38] = 0x55
+    pk = [
+        udp(862, 50020, bytes(refl), src="192.0.2.2", dst="192.0.2.1"),
+        udp(50020, 862, stamp_sender(1, ntp(T0), 0x8001, 0x0042, bytes([0x0f, 1, 0, 4]) + bytes(4))),
+        udp(50020, 862, stamp_sender(2, ntp(T0), 0x8000, 0x0042)),
+        udp(50020, 862, stamp_sender(3, ntp(T0), 0x8001, 0x0042, bytes([0, 2, 0, 3]) + bytes(3))),
+    ]
+    t = Tcp(cport=41700)
+    t.handshake()
+    t.send(False, bytes(12) + struct.pack("!I", 1) + bytes(32) + struct.pack("!I", 1024) + bytes(12))
+    t.send(True, struct.pack("!I", 1) + bytes(80) + bytes(64) + bytes(16))
+    t.send(False, bytes(16) + bytes(16) + ntp(T0) + bytes(8))
+    t.send(False, accept(21001, SID1))
+    wrpcap(path, pk + t.frames)
+
+
 def random_pcap(path, seed=862, count=3000):
     """Random octets: UDP to port 862 (decoded as test packets whatever they hold) and to
     random ports (for the heuristic), half of them behind a plausible STAMP header so the
@@ -265,6 +289,7 @@ def main(argv):
     twamp_pcaps(os.path.join(out, "twamp-unauth.pcap"), os.path.join(out, "twamp-midconn.pcap"))
     twamp_5938_pcap(os.path.join(out, "twamp-5938.pcap"))
     random_pcap(os.path.join(out, "random.pcap"))
+    problems_pcap(os.path.join(out, "problems.pcap"))
     return 0
 
 

@@ -6,7 +6,7 @@
 #
 #   /usr/bin/python3 tests/plugin/run_tshark.py PLUGIN.so PCAPDIR CHECK
 #
-# CHECK is one of: load owamp stamp twamp heuristic nokia stats fuzz all. tshark run as root
+# CHECK is one of: load owamp stamp twamp heuristic nokia stats fuzz problems all. tshark run as root
 # ignores WIRESHARK_PLUGIN_DIR, so as root it runs as nobody (setpriv) over a world-readable
 # copy of the plugin (<tmp>/4.0/epan/stampkit.so) and of the captures. STAMPKIT_PRELOAD (set
 # by CMake for a sanitizer build) lists the runtimes to LD_PRELOAD into tshark.
@@ -295,6 +295,21 @@ def check_twamp(e):
            s, {7: "1", 8: "2", 11: "1", 12: "2", 15: "1", 16: "2"})
 
 
+def check_problems(e):
+    # Each codec problem kind under its expert info (plugin/skw.c, packet-twampctl.c).
+    pcap = "problems.pcap"
+    experts = ("stamp.mbz_nonzero", "stamp.error_estimate_zero", "stamp.malformed",
+               "stamp.truncated", "stamp.hmac_bad", "stamp.problem", "twampctl.state_error",
+               "twampctl.no_key", "twampctl.hmac_bad", "twampctl.malformed")
+    got = {x: sorted(e.col(pcap, "frame.protocols", (), x)) for x in experts}
+    want = {x: [] for x in experts}
+    want.update({"stamp.mbz_nonzero": [1, 2],       # MBZ octet; unassigned TLV Flags bits
+                 "stamp.error_estimate_zero": [3],  # Multiplier 0
+                 "stamp.malformed": [4],            # Location TLV of 3 octets
+                 "twampctl.state_error": [11]})     # Accept-Session nobody asked for
+    expect("problem kinds: each frame under its own expert info, nothing else", got, want)
+
+
 def check_heuristic(e):
     pcap = "heuristic.pcap"
     off = e.col(pcap, "frame.protocols", (), "stamp")
@@ -408,7 +423,7 @@ def check_stats(e):
 
 CHECKS = {"load": check_load, "owamp": check_owamp, "stamp": check_stamp, "twamp": check_twamp,
           "heuristic": check_heuristic, "nokia": check_nokia, "stats": check_stats,
-          "fuzz": check_fuzz}
+          "fuzz": check_fuzz, "problems": check_problems}
 
 
 def main(argv):

@@ -77,10 +77,9 @@ def main():
     expect("sender without sessions", dict(env, command="sender"), 1, "$")
     expect("sender with a bad session", dict(env, command="sender", sessions=[{"index": 1}]), 1,
            "$.sessions[0]")
-    # decode: a golden document (one packet per line), a problem kind added.
+    # decode: a golden document (one packet per line).
     with open(os.path.join(src, "tests", "golden", "malformed.json")) as f:
         dec = json.load(f)
-    dec["packets"][0]["problems"][0]["kind"] = "truncated"
 
     def dbroken(name, path, change):
         d = copy.deepcopy(dec)
@@ -91,6 +90,8 @@ def main():
     dbroken("decode without packets", "$", lambda d: d.pop("packets"))
     dbroken("decode with a bad problem kind", "$.packets[0].problems[0].kind",
             lambda d: d["packets"][0]["problems"][0].update(kind="frob"))
+    dbroken("decode problem without kind", "$.packets[0].problems[0]",
+            lambda d: d["packets"][0]["problems"][0].pop("kind"))
     dbroken("decode packet without time", "$.packets[1]", lambda d: d["packets"][1].pop("time"))
     dbroken("decode test packet with a bad role", "$.packets[2].role",
             lambda d: d["packets"][2].update(role="middle"))

@@ -80,7 +80,7 @@ static void walk(const struct sk_visitor *v)
 	assert_int_equal(sk_layout_decode_fields(&sub_l, &c, NULL, v), SK_OK);
 	sk_visit_close(v);
 	sk_visit_close(v);
-	sk_visit_problem(v, SK_E_TRUNCATED, 59, "demo %s", "problem");
+	sk_visit_problem(v, SK_PROB_TRUNCATED, SK_E_TRUNCATED, 59, "demo %s", "problem");
 	sk_visit_close(v);
 }
 
@@ -130,8 +130,9 @@ static void json_output(void **state)
 		"\"name\":\"al\\\"i\\n\","
 		"\"tlvs\":[{\"name\":\"A TLV\",\"offset\":57,\"size\":2,\"type\":8,"
 		"\"subtlvs\":[{\"name\":\"A sub-TLV\",\"offset\":58,\"size\":1,\"type\":9}]}],"
-		"\"problems\":[{\"code\":\"invalid\",\"offset\":24,\"message\":\"MBZ: must be zero but is not\"},"
-		"{\"code\":\"truncated\",\"offset\":59,\"message\":\"demo problem\"}],"
+		"\"problems\":[{\"code\":\"invalid\",\"kind\":\"mbz_nonzero\",\"offset\":24,"
+		"\"message\":\"MBZ: must be zero but is not\"},"
+		"{\"code\":\"truncated\",\"kind\":\"truncated\",\"offset\":59,\"message\":\"demo problem\"}],"
 		"\"error\":\"first\"}\n";
 	assert_string_equal(s, want);
 	free(s);

@@ -21,6 +21,42 @@ static void registry_not_empty(void **state)
 		assert_non_null(sk_layout_at(i));
 }
 
+/* Problem kinds: every one has a distinct snake_case name and a severity; NONE is 0. */
+static int snake(const char *k);
+static void problem_kind_names(void **state)
+{
+	(void)state;
+	assert_int_equal(SK_PROB_NONE, 0);
+	assert_int_equal(sk_problem_severity(SK_PROB_NONE), SK_SEV_NONE);
+	for (int k = 1; k < SK_PROB_COUNT; k++) {
+		const char *n = sk_problem_name((enum sk_problem)k);
+		assert_true(snake(n));
+		assert_string_not_equal(n, "unknown");
+		for (int j = 0; j < k; j++)
+			assert_string_not_equal(n, sk_problem_name((enum sk_problem)j));
+		enum sk_severity s = sk_problem_severity((enum sk_problem)k);
+		assert_true(s >= SK_SEV_NOTE && s <= SK_SEV_ERROR);
+	}
+	assert_string_equal(sk_problem_name(SK_PROB_COUNT), "unknown");
+	assert_string_equal(sk_problem_name((enum sk_problem)-1), "unknown");
+	assert_int_equal(sk_problem_severity(SK_PROB_COUNT), SK_SEV_NONE);
+	/* The names the JSON output and the plugin's expert infos use. */
+	assert_string_equal(sk_problem_name(SK_PROB_TRUNCATED), "truncated");
+	assert_string_equal(sk_problem_name(SK_PROB_MBZ_NONZERO), "mbz_nonzero");
+	assert_string_equal(sk_problem_name(SK_PROB_ERREST_MULT0), "error_estimate_zero");
+	assert_string_equal(sk_problem_name(SK_PROB_HMAC_BAD), "hmac_bad");
+	/* Damage is an error; what peers bend or a capture cuts is a warning. */
+	assert_int_equal(sk_problem_severity(SK_PROB_INVALID), SK_SEV_ERROR);
+	assert_int_equal(sk_problem_severity(SK_PROB_HMAC_BAD), SK_SEV_ERROR);
+	assert_int_equal(sk_problem_severity(SK_PROB_TRUNCATED), SK_SEV_WARNING);
+	assert_int_equal(sk_problem_severity(SK_PROB_ERREST_MULT0), SK_SEV_WARNING);
+	assert_string_equal(sk_severity_name(SK_SEV_ERROR), "error");
+	assert_string_equal(sk_severity_name(SK_SEV_WARNING), "warning");
+	assert_string_equal(sk_severity_name(SK_SEV_NOTE), "note");
+	assert_string_equal(sk_severity_name(SK_SEV_NONE), "none");
+	assert_string_equal(sk_severity_name((enum sk_severity)42), "unknown");
+}
+
 static int snake(const char *k)
 {
 	if (!k || !*k)
@@ -183,6 +219,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(registry_not_empty),
+		cmocka_unit_test(problem_kind_names),
 		cmocka_unit_test(tables_well_formed),
 		cmocka_unit_test(every_field_round_trips_and_is_visited),
 	};

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "stampkit/crypto.h"
+#include "stampkit/twamp_control.h"
 #include "owamp_vectors.h"
 
 #define N_CAPS (sizeof owv_captures / sizeof owv_captures[0])
@@ -41,7 +42,7 @@ struct session {
 	const struct owv_capture *cap;
 	uint8_t dk[16], aes[16], hmac[32];
 	uint8_t sid[16], test_aes[16], test_hmac[32];
-	enum sk_twamp_sec sec;
+	enum sk_sec sec;
 };
 
 static void derive(const struct owv_capture *cap, const char *pass, struct session *s)
@@ -50,7 +51,7 @@ static void derive(const struct owv_capture *cap, const char *pass, struct sessi
 
 	memset(s, 0, sizeof *s);
 	s->cap = cap;
-	s->sec = cap->mode == 2 ? SK_TWSEC_AUTH : SK_TWSEC_ENC;
+	s->sec = sk_twmode_sec(cap->mode);
 	assert_int_equal(be32(cap->greeting + 12), 0x0f);
 	assert_int_equal(be32(cap->greeting + 48), 2048);
 	assert_int_equal(sk_twamp_kdf(pass, strlen(pass), cap->greeting + 32,
@@ -312,13 +313,13 @@ static void test_packets(void **state)
 static void coverage_table(void **state)
 {
 	(void)state;
-	assert_int_equal(sk_twamp_test_hmac_len(SK_TWSEC_AUTH, 0), 16);
-	assert_int_equal(sk_twamp_test_hmac_len(SK_TWSEC_AUTH, 1), 16);
-	assert_int_equal(sk_twamp_test_hmac_len(SK_TWSEC_ENC, 0), 32);
-	assert_int_equal(sk_twamp_test_hmac_len(SK_TWSEC_ENC, 1), 96);
-	assert_int_equal(sk_twamp_test_cipher_len(SK_TWSEC_AUTH, 1), 16);
-	assert_int_equal(sk_twamp_test_cipher_len(SK_TWSEC_ENC, 1), 96);
-	assert_int_equal(sk_twamp_test_hmac_len(SK_TWSEC_UNAUTH, 1), 0);
+	assert_int_equal(sk_twamp_test_hmac_len(SK_SEC_AUTH, 0), 16);
+	assert_int_equal(sk_twamp_test_hmac_len(SK_SEC_AUTH, 1), 16);
+	assert_int_equal(sk_twamp_test_hmac_len(SK_SEC_ENCRYPTED, 0), 32);
+	assert_int_equal(sk_twamp_test_hmac_len(SK_SEC_ENCRYPTED, 1), 96);
+	assert_int_equal(sk_twamp_test_cipher_len(SK_SEC_AUTH, 1), 16);
+	assert_int_equal(sk_twamp_test_cipher_len(SK_SEC_ENCRYPTED, 1), 96);
+	assert_int_equal(sk_twamp_test_hmac_len(SK_SEC_UNAUTH, 1), 0);
 }
 
 static void test_packet_tamper_truncate_alt(void **state)
@@ -363,7 +364,7 @@ static void test_packet_tamper_truncate_alt(void **state)
 					 SK_E_AUTH);
 			/* Authenticated mode: a peer covering every octet before the HMAC field
 			 * is accepted as the alternative reading. */
-			if (s.sec == SK_TWSEC_AUTH) {
+			if (s.sec == SK_SEC_AUTH) {
 				assert_int_equal(sk_twamp_test_unprotect(s.sec, refl, s.test_aes,
 									 s.test_hmac, u->p, u->len,
 									 buf, sizeof buf, &ok),
@@ -381,12 +382,12 @@ static void test_packet_tamper_truncate_alt(void **state)
 	}
 	/* Unauthenticated: copy only. */
 	memset(buf, 0xab, 14);
-	assert_int_equal(sk_twamp_test_unprotect(SK_TWSEC_UNAUTH, 0, NULL, NULL, buf, 14, buf + 100,
+	assert_int_equal(sk_twamp_test_unprotect(SK_SEC_UNAUTH, 0, NULL, NULL, buf, 14, buf + 100,
 						 14, &ok),
 			 SK_OK);
 	assert_int_equal(ok, SK_HMAC_OK);
 	assert_memory_equal(buf + 100, buf, 14);
-	assert_int_equal(sk_twamp_test_protect(SK_TWSEC_UNAUTH, 0, NULL, NULL, buf, 14), SK_OK);
+	assert_int_equal(sk_twamp_test_protect(SK_SEC_UNAUTH, 0, NULL, NULL, buf, 14), SK_OK);
 }
 
 int main(void)

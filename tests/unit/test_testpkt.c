@@ -496,7 +496,7 @@ static void bad_args(void **state)
 	assert_int_equal(sk_test_decode(st_s_u_bytes, 44, &o, &d, NULL, NULL), SK_E_ARG);
 	assert_string_equal(sk_test_proto_name(SK_PROTO_STAMP), "STAMP");
 	assert_string_equal(sk_test_role_name(SK_ROLE_REFLECTOR), "Session-Reflector");
-	assert_string_equal(sk_test_sec_name(SK_SEC_ENCRYPTED), "encrypted");
+	assert_string_equal(sk_sec_name(SK_SEC_ENCRYPTED), "encrypted");
 }
 
 static void mbz_nonzero(void **state)
@@ -517,6 +517,7 @@ struct coll {
 	const struct sk_field *seen[1024];
 	size_t n;
 	int opens, closes, problems;
+	unsigned kinds; /* bit 1 << enum sk_problem for each kind reported */
 };
 
 static void c_open(void *ctx, const char *name, const char *key, size_t off, size_t len)
@@ -525,10 +526,12 @@ static void c_open(void *ctx, const char *name, const char *key, size_t off, siz
 	((struct coll *)ctx)->opens++;
 }
 static void c_close(void *ctx) { ((struct coll *)ctx)->closes++; }
-static void c_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+static void c_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *msg)
 {
 	(void)r, (void)off, (void)msg;
 	((struct coll *)ctx)->problems++;
+	((struct coll *)ctx)->kinds |= 1u << kind;
 }
 static void c_field(void *ctx, const struct sk_field *f, const struct sk_value *v, size_t off)
 {
@@ -574,8 +577,58 @@ static void visitor_covers_every_field(void **state)
 	/* The nokia sender reports its zero error estimate to the visitor. */
 	int before = c.problems;
 	struct sk_test_opts o = { SK_PROTO_TWAMP, SK_ROLE_SENDER, SK_SEC_UNAUTH, 0, 0, NULL, 0, NULL };
+	unsigned kinds_before = c.kinds;
+	c.kinds = 0;
 	assert_int_equal(sk_test_decode(nokia_sender, sizeof nokia_sender, &o, NULL, &v, NULL), SK_OK);
 	assert_int_equal(c.problems, before + 1);
+	assert_int_equal(c.kinds, 1u << SK_PROB_ERREST_MULT0);
+	/* The valid cases above report nothing but the Nokia-style zero multiplier. */
+	assert_int_equal(kinds_before & ~(1u << SK_PROB_ERREST_MULT0), 0);
+}
+
+/* Each problem a test packet can have reaches the visitor with its kind. */
+static void problem_kinds(void **state)
+{
+	(void)state;
+	struct coll c;
+	struct sk_visitor v = { c_open, c_field, c_close, c_problem, &c, 0 };
+	for (size_t i = 0; i < NCASES; i++) {
+		const struct tcase *tc = &cases[i];
+		struct sk_test_opts o;
+		opts_of(tc, &o, 1);
+		/* A bad HMAC. */
+		uint8_t cp[256];
+		memcpy(cp, tc->bytes, tc->len);
+		if (tc->keyed) {
+			cp[0] ^= 0x80;
+			memset(&c, 0, sizeof c);
+			assert_int_equal(sk_test_decode(cp, tc->len, &o, NULL, &v, NULL), SK_E_AUTH);
+			assert_true(c.kinds & (1u << SK_PROB_HMAC_BAD));
+			cp[0] ^= 0x80;
+		}
+		/* Every cut of the fixed part: truncated (and nothing invented). */
+		const struct sk_layout *L = sk_test_layout(&o);
+		assert_non_null(L);
+		for (size_t n = 0; n < L->size; n++) {
+			memset(&c, 0, sizeof c);
+			enum sk_result r = sk_test_decode(cp, n, &o, NULL, &v, NULL);
+			if (r == SK_OK && n == 38 && o.proto == SK_PROTO_TWAMP &&
+			    o.role == SK_ROLE_REFLECTOR && o.sec == SK_SEC_UNAUTH)
+				continue; /* twampy's 38-octet reply: a variant, not a cut */
+			assert_int_equal(r, SK_E_TRUNCATED);
+			assert_true(c.kinds & (1u << SK_PROB_TRUNCATED));
+			assert_int_equal(c.kinds & ~((1u << SK_PROB_TRUNCATED) | (1u << SK_PROB_MBZ_NONZERO)), 0);
+		}
+	}
+	/* Non-zero MBZ in a STAMP Session-Sender packet: a warning, the packet decodes. */
+	uint8_t cp[44];
+	memcpy(cp, st_s_u_bytes, 44);
+	cp[30] = 0x55;
+	struct sk_test_opts o = { SK_PROTO_STAMP, SK_ROLE_SENDER, SK_SEC_UNAUTH, 0, 0, NULL, 0, NULL };
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sk_test_decode(cp, 44, &o, NULL, &v, NULL), SK_OK);
+	assert_int_equal(c.kinds, 1u << SK_PROB_MBZ_NONZERO);
+	assert_int_equal(sk_problem_severity(SK_PROB_MBZ_NONZERO), SK_SEV_WARNING);
 }
 
 int main(void)
@@ -592,6 +645,7 @@ int main(void)
 		cmocka_unit_test(bad_args),
 		cmocka_unit_test(mbz_nonzero),
 		cmocka_unit_test(visitor_covers_every_field),
+		cmocka_unit_test(problem_kinds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

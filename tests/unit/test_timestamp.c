@@ -170,6 +170,7 @@ static SK_LAYOUT(demo_layout, "Demo", "demo", demo_fields, 12, "");
 
 struct seen {
 	int fields, problems, opens, closes;
+	unsigned kinds; /* bit 1 << enum sk_problem for each kind reported */
 	int64_t ts_ns;
 	enum sk_ts_fmt fmt;
 };
@@ -181,10 +182,12 @@ static void on_field(void *ctx, const struct sk_field *f, const struct sk_value 
 	if (f->kind == SK_FK_TS)
 		s->ts_ns = v->ns, s->fmt = v->tsfmt;
 }
-static void on_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+static void on_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		       const char *msg)
 {
 	(void)r, (void)off, (void)msg;
 	((struct seen *)ctx)->problems++;
+	((struct seen *)ctx)->kinds |= 1u << kind;
 }
 static void on_open(void *ctx, const char *n, const char *k, size_t o, size_t l)
 {
@@ -226,6 +229,7 @@ static void walker_round_trip(void **state)
 	sk_cur_init(&c, buf, sizeof buf);
 	assert_int_equal(sk_layout_decode(&demo_layout, &c, &out, &v), SK_OK);
 	assert_int_equal(s.problems, 1);
+	assert_int_equal(s.kinds, 1u << SK_PROB_MBZ_NONZERO);
 
 	/* Every truncation length: truncated, only whole fields visited. */
 	for (size_t n = 0; n < sizeof buf; n++) {
@@ -235,6 +239,9 @@ static void walker_round_trip(void **state)
 		assert_int_equal(c.err, SK_E_TRUNCATED);
 		assert_int_equal(c.err_off, n);
 		assert_true(s.fields < 5);
+		/* the MBZ octet (offset 1, still non-zero) is reported when it fits */
+		assert_int_equal(s.kinds, (1u << SK_PROB_TRUNCATED) |
+						  (n >= 2 ? 1u << SK_PROB_MBZ_NONZERO : 0));
 	}
 }
 

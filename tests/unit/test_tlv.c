@@ -674,6 +674,7 @@ struct coll {
 	const struct sk_field *seen[1024];
 	size_t n;
 	int opens, closes, problems;
+	unsigned kinds; /* bit 1 << enum sk_problem for each kind reported */
 	size_t last_problem_off;
 };
 
@@ -683,10 +684,12 @@ static void c_open(void *ctx, const char *name, const char *k, size_t off, size_
 	((struct coll *)ctx)->opens++;
 }
 static void c_close(void *ctx) { ((struct coll *)ctx)->closes++; }
-static void c_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+static void c_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *msg)
 {
 	(void)r, (void)msg;
 	((struct coll *)ctx)->problems++;
+	((struct coll *)ctx)->kinds |= 1u << kind;
 	((struct coll *)ctx)->last_problem_off = off;
 }
 static void c_field(void *ctx, const struct sk_field *f, const struct sk_value *v, size_t off)
@@ -719,6 +722,7 @@ static void visitor_covers_every_field(void **state)
 	assert_int_equal(sk_tlv_walk(bad, sizeof bad, 44, NULL, NULL, 0, &v, NULL, &err), SK_E_INVALID);
 	assert_int_equal(err.offset, 44);
 	assert_int_equal(c.last_problem_off, 44);
+	assert_true(c.kinds & (1u << SK_PROB_TLV_MALFORMED));
 	for (size_t k = 0; sk_tlv_layouts[k]; k++) {
 		const struct sk_layout *L = sk_tlv_layouts[k];
 		for (size_t i = 0; i < L->nfields; i++) {
@@ -733,8 +737,57 @@ static void visitor_covers_every_field(void **state)
 	/* Unassigned flag bits are reported, not fatal. */
 	static const uint8_t f[] = { 0x0f, 1, 0, 0 };
 	int before = c.problems;
+	c.kinds = 0;
 	assert_int_equal(sk_tlv_walk(f, sizeof f, 44, NULL, NULL, 0, &v, NULL, NULL), SK_OK);
 	assert_int_equal(c.problems, before + 1);
+	assert_int_equal(c.kinds, 1u << SK_PROB_UNASSIGNED_BITS);
+}
+
+/* Each problem of a TLV list reaches the visitor with its kind. */
+static void problem_kinds(void **state)
+{
+	(void)state;
+	struct coll c;
+	struct sk_visitor v = { c_open, c_field, c_close, c_problem, &c, 0 };
+	struct sk_error err;
+	/* Value length wrong for the type (Location needs at least 4 octets). */
+	static const uint8_t badlen[] = { 0, 4, 0, 3, 1, 2, 3 };
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sk_tlv_walk(badlen, sizeof badlen, 44, NULL, NULL, 0, &v, NULL, &err),
+			 SK_E_INVALID);
+	assert_int_equal(c.kinds, 1u << SK_PROB_TLV_MALFORMED);
+	/* Header cut, and a Length past the end: truncated. */
+	static const uint8_t cut[] = { 0, 1, 0 };
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sk_tlv_walk(cut, sizeof cut, 44, NULL, NULL, 0, &v, NULL, &err), SK_E_TRUNCATED);
+	assert_int_equal(c.kinds, 1u << SK_PROB_TRUNCATED);
+	static const uint8_t longlen[] = { 0, 1, 0, 8, 0, 0 };
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sk_tlv_walk(longlen, sizeof longlen, 44, NULL, NULL, 0, &v, NULL, &err),
+			 SK_E_TRUNCATED);
+	assert_int_equal(c.kinds, 1u << SK_PROB_TRUNCATED);
+	/* A TLV other than Extra Padding after the HMAC TLV: malformed list. */
+	uint8_t after[4 + 16 + 4 + 4];
+	memset(after, 0, sizeof after);
+	after[1] = SK_TLV_HMAC, after[3] = 16;
+	after[21] = SK_TLV_LOCATION, after[23] = 4;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sk_tlv_walk(after, sizeof after, 44, NULL, NULL, 0, &v, NULL, &err),
+			 SK_E_INVALID);
+	assert_true(c.kinds & (1u << SK_PROB_TLV_MALFORMED));
+	/* An HMAC TLV that does not verify under the key. */
+	static const uint8_t seq4[4] = { 0, 0, 0, 1 };
+	uint8_t h[4 + 16];
+	memset(h, 0, sizeof h);
+	h[1] = SK_TLV_HMAC, h[3] = 16;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sk_tlv_walk(h, sizeof h, 44, seq4, "k", 1, &v, NULL, &err), SK_OK);
+	assert_int_equal(c.kinds, 1u << SK_PROB_HMAC_BAD);
+	/* Unassigned Flags bits. */
+	static const uint8_t fl[] = { 0x0f, 1, 0, 0 };
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sk_tlv_walk(fl, sizeof fl, 44, NULL, NULL, 0, &v, NULL, NULL), SK_OK);
+	assert_int_equal(c.kinds, 1u << SK_PROB_UNASSIGNED_BITS);
 }
 
 int main(void)
@@ -750,6 +803,7 @@ int main(void)
 		cmocka_unit_test(typed_decode_errors),
 		cmocka_unit_test(names),
 		cmocka_unit_test(visitor_covers_every_field),
+		cmocka_unit_test(problem_kinds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

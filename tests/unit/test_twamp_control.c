@@ -346,6 +346,7 @@ static void truncations(void **state)
 
 struct counts {
 	int fields, problems, opens, closes;
+	unsigned kinds; /* bit 1 << enum sk_problem for each kind reported */
 	int mbz_nonzero;
 	char last_vname[80];
 };
@@ -359,10 +360,12 @@ static void c_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	if (v->vname)
 		snprintf(c->last_vname, sizeof c->last_vname, "%s", v->vname);
 }
-static void c_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+static void c_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *msg)
 {
 	(void)r, (void)off, (void)msg;
 	((struct counts *)ctx)->problems++;
+	((struct counts *)ctx)->kinds |= 1u << kind;
 }
 static void c_open(void *ctx, const char *n, const char *k, size_t o, size_t l)
 {
@@ -401,6 +404,7 @@ static void visitor_walk(void **state)
 	assert_int_equal(sk_twctl_decode(SK_TWCTL_START_SESSIONS, s, 32, NULL, &v, NULL), SK_OK);
 	assert_int_equal(c.mbz_nonzero, 1);
 	assert_int_equal(c.problems, 1);
+	assert_int_equal(c.kinds, 1u << SK_PROB_MBZ_NONZERO);
 	/* Accept names reach the visitor. */
 	uint8_t a[48];
 	memcpy(a, accept_bytes, 48);
@@ -413,6 +417,68 @@ static void visitor_walk(void **state)
 	assert_int_equal(sk_twctl_decode(SK_TWCTL_SERVER_GREETING, greeting_bytes, 20, NULL, &v, NULL), SK_E_TRUNCATED);
 	assert_int_equal(c.fields, 2); /* Unused, Modes */
 	assert_int_equal(c.problems, 1);
+	assert_int_equal(c.kinds, 1u << SK_PROB_TRUNCATED);
+}
+
+/* Every problem the control decoders report says its kind. */
+static void problem_kinds(void **state)
+{
+	(void)state;
+	struct counts c;
+	struct sk_visitor v = { c_open, c_field, c_close, c_problem, &c, 0 };
+	/* A fixed-size command with another command number. */
+	uint8_t s[32];
+	memcpy(s, start_bytes, 32);
+	s[0] = SK_TWCMD_STOP_SESSIONS;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sk_twctl_decode(SK_TWCTL_START_SESSIONS, s, 32, NULL, &v, NULL), SK_E_INVALID);
+	assert_int_equal(c.kinds, 1u << SK_PROB_INVALID);
+	/* Request-TW-Session: MBZ bits before IPVN are a warning, a bad IPVN is invalid. */
+	uint8_t q[112];
+	memcpy(q, request_bytes, 112);
+	q[1] = 0x40 | (q[1] & 0x0f);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sk_twctl_decode(SK_TWCTL_REQUEST_TW_SESSION, q, 112, NULL, &v, NULL), SK_OK);
+	assert_int_equal(c.problems, 1);
+	assert_int_equal(c.kinds, 1u << SK_PROB_MBZ_NONZERO);
+	q[1] = 5;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sk_twctl_decode(SK_TWCTL_REQUEST_TW_SESSION, q, 112, NULL, &v, NULL),
+			 SK_E_INVALID);
+	assert_int_equal(c.kinds, 1u << SK_PROB_INVALID);
+	/* An RFC 5938 message with another command number. */
+	uint8_t n[64];
+	memcpy(n, startn_bytes, 64);
+	n[0] = SK_TWCMD_STOP_N_SESSIONS;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sk_twctl_decode(SK_TWCTL_START_N_SESSIONS, n, 64, NULL, &v, NULL),
+			 SK_E_INVALID);
+	assert_int_equal(c.kinds, 1u << SK_PROB_INVALID);
+	/* Cut inside its SID list: truncated, nothing else. */
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sk_twctl_decode(SK_TWCTL_START_N_SESSIONS, startn_bytes, 40, NULL, &v, NULL),
+			 SK_E_TRUNCATED);
+	assert_int_equal(c.kinds, 1u << SK_PROB_TRUNCATED);
+}
+
+/* The test-packet security of a negotiated Mode. */
+static void mode_security(void **state)
+{
+	(void)state;
+	assert_int_equal(sk_twmode_sec(SK_TWMODE_UNAUTH), SK_SEC_UNAUTH);
+	assert_int_equal(sk_twmode_sec(SK_TWMODE_AUTH), SK_SEC_AUTH);
+	assert_int_equal(sk_twmode_sec(SK_TWMODE_ENCRYPT), SK_SEC_ENCRYPTED);
+	/* RFC 5618 mixed mode: encrypted control, test packets in the clear. */
+	assert_int_equal(sk_twmode_sec(SK_TWMODE_MIXED), SK_SEC_UNAUTH);
+	/* Feature bits do not change it. */
+	assert_int_equal(sk_twmode_sec(SK_TWMODE_AUTH | SK_TWMODE_INDIVIDUAL | SK_TWMODE_SYMMETRICAL),
+			 SK_SEC_AUTH);
+	assert_int_equal(sk_twmode_sec(SK_TWMODE_ENCRYPT | SK_TWMODE_DSCP_ECN), SK_SEC_ENCRYPTED);
+	assert_int_equal(sk_twmode_sec(0), SK_SEC_UNAUTH);
+	assert_string_equal(sk_sec_name(SK_SEC_UNAUTH), "unauthenticated");
+	assert_string_equal(sk_sec_name(SK_SEC_AUTH), "authenticated");
+	assert_string_equal(sk_sec_name(SK_SEC_ENCRYPTED), "encrypted");
+	assert_string_equal(sk_sec_name((enum sk_sec)9), "unknown");
 }
 
 static void names(void **state)
@@ -535,7 +601,8 @@ int main(void)
 		cmocka_unit_test(n_messages_exact), cmocka_unit_test(round_trips),
 		cmocka_unit_test(truncations),      cmocka_unit_test(visitor_walk),
 		cmocka_unit_test(names),            cmocka_unit_test(type_p),
-		cmocka_unit_test(guesses),
+		cmocka_unit_test(guesses),          cmocka_unit_test(problem_kinds),
+		cmocka_unit_test(mode_security),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

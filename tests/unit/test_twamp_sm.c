@@ -21,6 +21,7 @@ struct evrec {
 	enum sk_twctl_type type;
 	enum sk_twsm_dir dir;
 	enum sk_result err;
+	enum sk_problem problem;
 	int session;
 	size_t len;
 	uint64_t start_time;
@@ -39,7 +40,16 @@ static void log_event(struct evlog *l, const struct sk_twsm_event *ev)
 	r->type = ev->type;
 	r->dir = ev->dir;
 	r->err = ev->err;
+	r->problem = ev->problem;
 	r->session = ev->session;
+	/* Every error says what kind it is; nothing else carries one. */
+	if (ev->kind == SK_TWSM_EV_ERROR) {
+		assert_int_not_equal(ev->problem, SK_PROB_NONE);
+		assert_int_not_equal(ev->err, SK_OK);
+		assert_non_null(ev->msg);
+	} else {
+		assert_int_equal(ev->problem, SK_PROB_NONE);
+	}
 	r->len = ev->len;
 	if (ev->type == SK_TWCTL_SERVER_START)
 		r->start_time = ev->m.server_start.start_time;
@@ -410,6 +420,7 @@ static void full_conversation(uint32_t mode, size_t chunk)
 		observe(&p, &obs, "wrong", 4096);
 		assert_int_equal(count_kind(&obs_log, SK_TWSM_EV_ERROR), 1);
 		assert_int_equal(obs_log.e[obs_log.n - 1].err, SK_E_AUTH);
+		assert_int_equal(obs_log.e[obs_log.n - 1].problem, SK_PROB_WRONG_KEY);
 		assert_int_equal(obs_log.e[obs_log.n - 1].type, SK_TWCTL_SETUP_RESPONSE);
 		assert_int_equal(obs.state, SK_TWSM_FAILED);
 	}
@@ -436,6 +447,7 @@ static void wrong_secret(void **state)
 	assert_int_equal(p.sev.n, 1);
 	assert_int_equal(p.sev.e[0].kind, SK_TWSM_EV_ERROR);
 	assert_int_equal(p.sev.e[0].err, SK_E_AUTH);
+	assert_int_equal(p.sev.e[0].problem, SK_PROB_WRONG_KEY);
 	assert_int_equal(p.sev.e[0].type, SK_TWCTL_SETUP_RESPONSE);
 	assert_int_equal(p.srv.state, SK_TWSM_CLOSED);
 	assert_int_equal(p.cev.e[p.cev.n - 1].type, SK_TWCTL_SERVER_START);
@@ -446,6 +458,7 @@ static void wrong_secret(void **state)
 	assert_int_equal(sk_twsm_client_setup(&p.cli, SK_TWMODE_ENCRYPT, "bob", "x", 1), SK_OK);
 	pump(&p);
 	assert_int_equal(p.sev.e[0].err, SK_E_AUTH);
+	assert_int_equal(p.sev.e[0].problem, SK_PROB_NO_KEY);
 	assert_int_equal(p.cli.state, SK_TWSM_CLOSED);
 	/* A mode the server did not offer: the client API refuses it; forced onto the wire,
 	 * the server answers Accept 3 and closes. */
@@ -501,6 +514,7 @@ static void hmac_failure(void **state)
 	assert_int_equal(p.sev.n, before + 1);
 	assert_int_equal(p.sev.e[before].kind, SK_TWSM_EV_ERROR);
 	assert_int_equal(p.sev.e[before].err, SK_E_AUTH);
+	assert_int_equal(p.sev.e[before].problem, SK_PROB_HMAC_BAD);
 	assert_int_equal(p.sev.e[before].type, SK_TWCTL_REQUEST_TW_SESSION);
 	assert_int_equal(p.srv.state, SK_TWSM_FAILED);
 	/* Nothing more is taken. */
@@ -526,6 +540,7 @@ static void out_of_order(void **state)
 	assert_int_equal(p.cev.n, before + 1);
 	assert_int_equal(p.cev.e[before].kind, SK_TWSM_EV_ERROR);
 	assert_int_equal(p.cev.e[before].err, SK_E_STATE);
+	assert_int_equal(p.cev.e[before].problem, SK_PROB_STATE);
 	assert_int_equal(p.cev.e[before].type, SK_TWCTL_ACCEPT_SESSION); /* guessed */
 	assert_int_equal(p.cli.state, SK_TWSM_FAILED);
 
@@ -534,8 +549,12 @@ static void out_of_order(void **state)
 	static const struct {
 		uint8_t cmd;
 		enum sk_result want;
-	} cases[] = { { 1, SK_E_UNSUPPORTED }, { 4, SK_E_UNSUPPORTED }, { 11, SK_E_UNSUPPORTED },
-		      { 8, SK_E_UNSUPPORTED }, { 200, SK_E_INVALID } };
+		enum sk_problem kind;
+	} cases[] = { { 1, SK_E_UNSUPPORTED, SK_PROB_UNSUPPORTED },
+		      { 4, SK_E_UNSUPPORTED, SK_PROB_UNSUPPORTED },
+		      { 11, SK_E_UNSUPPORTED, SK_PROB_UNSUPPORTED },
+		      { 8, SK_E_UNSUPPORTED, SK_PROB_UNSUPPORTED },
+		      { 200, SK_E_INVALID, SK_PROB_INVALID } };
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		setup_pair(&p, "x", 4096, 0x1f);
 		p.auto_answer = 0;
@@ -552,6 +571,7 @@ static void out_of_order(void **state)
 		}
 		assert_int_equal(p.sev.e[before].kind, SK_TWSM_EV_ERROR);
 		assert_int_equal(p.sev.e[before].err, cases[i].want);
+		assert_int_equal(p.sev.e[before].problem, cases[i].kind);
 	}
 	/* The server answer API checks the state too. */
 	assert_int_equal(sk_twsm_server_start_ack(&p.srv, 0), SK_E_STATE);
@@ -627,7 +647,7 @@ static void owamp_captures(void **state)
 			/* The reflector port negotiated is the one the test packets go to. */
 			assert_int_equal(s->reflector_port, cap->udp[0].dport);
 			/* And the derived keys verify every test packet of the capture. */
-			enum sk_twamp_sec sec = cap->mode == SK_TWMODE_AUTH ? SK_TWSEC_AUTH : SK_TWSEC_ENC;
+			enum sk_sec sec = sk_twmode_sec(cap->mode);
 			for (size_t u = 0; u < cap->n_udp; u++) {
 				uint8_t out[256];
 				int ok = SK_HMAC_BAD;
@@ -658,6 +678,7 @@ static void bounds(void **state)
 	hdr[12] = 0x10; /* 2^28 sessions */
 	assert_int_equal(sk_twsm_feed(&p.srv, SK_TWSM_C2S, hdr, sizeof hdr), SK_E_NOSPACE);
 	assert_int_equal(p.sev.e[p.sev.n - 1].err, SK_E_NOSPACE);
+	assert_int_equal(p.sev.e[p.sev.n - 1].problem, SK_PROB_LIMIT);
 	/* max_sessions caps the table. */
 	struct sk_twsm_config c;
 	memset(&c, 0, sizeof c);

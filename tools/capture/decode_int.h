@@ -32,8 +32,6 @@ struct sk_dec {
 	struct sk_tcpstream *tcp;
 	int pkt_errors;  /* problems reported for the current packet */
 	int pkt_failed;  /* the decoder returned truncated/invalid/auth for it */
-	int mbz_pending;
-	size_t mbz_off;
 	/* What the summary counts: packets shown (test packets and control records), those
 	 * truncated or malformed, frames read and cut short, TCP segments not followed. */
 	uint64_t shown, test_packets, control_messages, bad_packets;
@@ -55,7 +53,8 @@ void sk_dec_member_int(struct sk_dec *e, const char *key, const char *label, lon
 void sk_dec_member_bool(struct sk_dec *e, const char *key, const char *label, int val);
 void sk_dec_member_null(struct sk_dec *e, const char *key);
 /* A problem of the packet (counted, shown in the packet). */
-void sk_dec_error(struct sk_dec *e, enum sk_result r, size_t off, const char *msg);
+void sk_dec_error(struct sk_dec *e, enum sk_problem kind, enum sk_result r, size_t off,
+		  const char *msg);
 /* The decoder's verdict on the packet: truncated, invalid, HMAC failure (r != SK_OK). */
 void sk_dec_result(struct sk_dec *e, enum sk_result r, const struct sk_error *err);
 void sk_dec_end(struct sk_dec *e, int with_tlvs);

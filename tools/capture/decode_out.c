@@ -25,21 +25,18 @@ static void tee_close(void *ctx)
 static void tee_field(void *ctx, const struct sk_field *f, const struct sk_value *v, size_t off)
 {
 	struct sk_dec *e = ctx;
-	if (f->kind == SK_FK_MBZ && v->mbz_nonzero)
-		e->mbz_off = off, e->mbz_pending = 1;
 	if (e->outv.field)
 		e->outv.field(e->outv.ctx, f, v, off);
 }
-static void tee_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+static void tee_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+			const char *msg)
 {
 	struct sk_dec *e = ctx;
 	/* A non-zero MBZ field is reported, but RFC 4656 says to ignore it on receipt. */
-	int mbz = r == SK_E_INVALID && e->mbz_pending && e->mbz_off == off;
-	e->mbz_pending = 0;
-	if (!mbz)
+	if (kind != SK_PROB_MBZ_NONZERO)
 		e->pkt_errors++;
 	if (e->outv.problem)
-		e->outv.problem(e->outv.ctx, r, off, msg);
+		e->outv.problem(e->outv.ctx, kind, r, off, msg);
 }
 
 void sk_dec_out_init(struct sk_dec *e)
@@ -154,7 +151,6 @@ void sk_dec_begin(struct sk_dec *e, const char *kind)
 	sk_net_addr_str(p->ipver, p->dst, d, sizeof d);
 	e->pkt_errors = 0;
 	e->pkt_failed = 0;
-	e->mbz_pending = 0;
 	if (!strcmp(kind, "test"))
 		e->test_packets++;
 	else
@@ -195,9 +191,10 @@ void sk_dec_member_bool(struct sk_dec *e, const char *key, const char *label, in
 		sk_text_line(&e->text, "%s: %s", label, val ? "yes" : "no");
 }
 
-void sk_dec_error(struct sk_dec *e, enum sk_result r, size_t off, const char *msg)
+void sk_dec_error(struct sk_dec *e, enum sk_problem kind, enum sk_result r, size_t off,
+		  const char *msg)
 {
-	tee_problem(e, r, off, msg);
+	tee_problem(e, kind, r, off, msg);
 }
 
 void sk_dec_result(struct sk_dec *e, enum sk_result r, const struct sk_error *err)

@@ -28,12 +28,6 @@ static const struct sk_field ctl_synth[] = {
 
 /* ---- test packets ---- */
 
-static const char *sec_key(uint8_t sec)
-{
-	return sec == SK_SEC_AUTH ? "authenticated" : sec == SK_SEC_ENCRYPTED ? "encrypted"
-									    : "unauthenticated";
-}
-
 static void hexstr(const uint8_t *p, size_t n, char *buf)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -55,7 +49,7 @@ void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct 
 	sk_dec_begin(e, "test");
 	sk_dec_member_str(e, "protocol", "Protocol", o.proto == SK_PROTO_TWAMP ? "twamp" : "stamp");
 	sk_dec_member_str(e, "role", "Role", o.role == SK_ROLE_REFLECTOR ? "reflector" : "sender");
-	sk_dec_member_str(e, "security", "Security", sec_key(o.sec));
+	sk_dec_member_str(e, "security", "Security", sk_sec_name((enum sk_sec)o.sec));
 	sk_dec_member_str(e, "found_by", "Found by", s ? "twamp-control" : how);
 	sk_dec_member_int(e, "length", "Payload length", (long long)n);
 	if (s) {
@@ -71,8 +65,8 @@ void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct 
 	if (decrypted == 0) {
 		r = sk_error_set(&err, SK_E_UNSUPPORTED, 0,
 				 "%s test packet and no --secret for its session: not decrypted",
-				 sec_key(o.sec));
-		sk_dec_error(e, r, 0, err.msg);
+				 sk_sec_name((enum sk_sec)o.sec));
+		sk_dec_error(e, SK_PROB_NO_KEY, r, 0, err.msg);
 		/* Still walk the layout: sequence numbers of authenticated packets stay hidden,
 		 * but timestamps are readable in authenticated mode. */
 		(void)sk_test_decode(data, n, &o, &t, &e->v, NULL);
@@ -166,7 +160,7 @@ static void on_event(void *ctx, const struct sk_twsm_event *ev)
 		snprintf(msg, sizeof msg, "%s%s; the rest of this connection is not decoded",
 			 ev->msg ? ev->msg : sk_strerror(ev->err),
 			 setup && ev->err == SK_E_AUTH ? " (give --secret KEYID=PASSPHRASE)" : "");
-		sk_dec_error(e, ev->err, 0, msg);
+		sk_dec_error(e, ev->problem, ev->err, 0, msg);
 		if (!(setup && ev->err == SK_E_AUTH)) {
 			struct sk_error se;
 			sk_error_set(&se, ev->err, 0, "%s", msg);
@@ -196,7 +190,7 @@ void sk_dec_control_data(struct sk_dec *e, struct sk_tcpconn *c, int dir, const 
 		char msg[160];
 		snprintf(msg, sizeof msg,
 			 "%zu octets (and any later ones) after the connection stopped being followed", n);
-		sk_dec_error(e, SK_E_UNSUPPORTED, 0, msg);
+		sk_dec_error(e, SK_PROB_UNSUPPORTED, SK_E_UNSUPPORTED, 0, msg);
 		sk_dec_end(e, 0);
 		return;
 	}
@@ -215,7 +209,7 @@ void sk_dec_control_gap(struct sk_dec *e, struct sk_tcpconn *c, int dir, uint32_
 		 "%" PRIu32 " octets of the control stream were not captured: the rest of this "
 		 "connection is not decoded",
 		 missing);
-	sk_dec_error(e, SK_E_TRUNCATED, 0, msg);
+	sk_dec_error(e, SK_PROB_TRUNCATED, SK_E_TRUNCATED, 0, msg);
 	struct sk_error se;
 	sk_error_set(&se, SK_E_TRUNCATED, 0, "%s", msg);
 	sk_dec_result(e, SK_E_TRUNCATED, &se);

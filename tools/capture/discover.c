@@ -186,10 +186,8 @@ void sk_disc_prepare(const uint8_t *p, size_t n, int role, const struct sk_twses
 	out->data = p;
 	out->decrypted = -1;
 	if (s) {
-		uint32_t m = s->mode & SK_TWMODE_SECURITY_MASK;
 		o->proto = SK_PROTO_TWAMP;
-		o->sec = (m & SK_TWMODE_ENCRYPT) ? SK_SEC_ENCRYPTED
-			 : (m & SK_TWMODE_AUTH) ? SK_SEC_AUTH : SK_SEC_UNAUTH;
+		o->sec = (uint8_t)sk_twmode_sec(s->mode);
 		if (s->mode & SK_TWMODE_SYMMETRICAL)
 			o->features |= SK_TF_SYMMETRICAL;
 		if (s->mode & SK_TWMODE_DSCP_ECN)
@@ -200,11 +198,10 @@ void sk_disc_prepare(const uint8_t *p, size_t n, int role, const struct sk_twses
 		}
 		if (o->sec != SK_SEC_UNAUTH) {
 			out->decrypted = 0;
-			enum sk_twamp_sec ts = o->sec == SK_SEC_ENCRYPTED ? SK_TWSEC_ENC : SK_TWSEC_AUTH;
 			int hok;
 			if (s->have_keys &&
 			    /* a symmetrical sender packet is protected as a reflector's */
-			    sk_twamp_test_unprotect(ts, role == SK_ROLE_REFLECTOR ||
+			    sk_twamp_test_unprotect((enum sk_sec)o->sec, role == SK_ROLE_REFLECTOR ||
 							(s->mode & SK_TWMODE_SYMMETRICAL),
 						    s->aes, s->hmac, p, n,
 						    buf, buflen, &hok) == SK_OK) {

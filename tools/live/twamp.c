@@ -152,15 +152,6 @@ static int key_lookup(void *ctx, const uint8_t keyid[SK_TWCTL_KEYID_LEN], const 
 	return -1;
 }
 
-static enum sk_twamp_sec sec_of(uint32_t mode)
-{
-	if (mode & SK_TWMODE_ENCRYPT)
-		return SK_TWSEC_ENC;
-	if (mode & SK_TWMODE_AUTH)
-		return SK_TWSEC_AUTH;
-	return SK_TWSEC_UNAUTH; /* unauthenticated and mixed (RFC 5618) */
-}
-
 /* The optional features stampkit offers and asks for: RFC 6038 reflect octets and
  * symmetrical size, RFC 7750 DSCP/ECN monitoring. */
 #define SK_TWMODE_FEATURES (SK_TWMODE_REFLECT_OCTETS | SK_TWMODE_SYMMETRICAL | SK_TWMODE_DSCP_ECN)
@@ -293,7 +284,7 @@ struct srv_sess {
 	uint8_t peer_fam, peer_addr[16]; /* Session-Sender address (test packets only from it) */
 	bool active;          /* started and not stopped */
 	int64_t expire_mono;  /* > 0: close at this time (after Stop + timeout, or closed conn) */
-	uint32_t sec;         /* enum sk_twamp_sec */
+	uint32_t sec;         /* enum sk_sec */
 	uint8_t test_aes[16], test_hmac[32];
 	struct sk_reflect_state st;
 	uint32_t next_seq;    /* reflector's own numbers (secure modes) */
@@ -492,7 +483,7 @@ static void srv_handle_request(struct srv *s, int ci)
 			memcpy(x->peer_addr, q->sender_address, alen);
 		}
 		const struct sk_twsm_session *a = sk_twsm_session(&c->sm, (unsigned)idx);
-		x->sec = sec_of(a->mode);
+		x->sec = sk_twmode_sec(a->mode);
 		x->tf = tf_of(c->sm.mode);
 		x->reflect_len = (x->tf & SK_TF_REFLECT_OCTETS) ? q->padding_reflected : 0;
 		if (a->has_keys) {
@@ -626,7 +617,7 @@ static void srv_reflect(struct srv *s, struct srv_sess *x)
 		int64_t t2 = m->rx_ns ? m->rx_ns : user_rx;
 		struct sk_io_msg *o = &tx[nout];
 		size_t olen = 0;
-		if (x->sec == SK_TWSEC_UNAUTH) {
+		if (x->sec == SK_SEC_UNAUTH) {
 			struct sk_reflect_cfg cfg = {
 				.proto = SK_PROTO_TWAMP, .sec = SK_SEC_UNAUTH, .stateful = true,
 				.allow_short = true, /* the session was negotiated: no amplification risk */
@@ -651,13 +642,13 @@ static void srv_reflect(struct srv *s, struct srv_sess *x)
 			size_t sbase = (x->tf & SK_TF_SYMMETRICAL) ? SK_TWAMP_REFLECTOR_AUTH_LEN
 								   : SK_TWAMP_SENDER_AUTH_LEN;
 			if (m->len < sbase ||
-			    sk_twamp_test_unprotect((enum sk_twamp_sec)x->sec, protect_role(0, x->tf), x->test_aes,
+			    sk_twamp_test_unprotect((enum sk_sec)x->sec, protect_role(0, x->tf), x->test_aes,
 						    x->test_hmac, m->buf, m->len, plain, sizeof plain, NULL) != SK_OK) {
 				x->refused++;
 				continue;
 			}
 			struct sk_test_opts so = { .proto = SK_PROTO_TWAMP, .role = SK_ROLE_SENDER,
-						   .sec = x->sec == SK_TWSEC_ENC ? SK_SEC_ENCRYPTED : SK_SEC_AUTH,
+						   .sec = (uint8_t)x->sec,
 						   .features = x->tf };
 			struct sk_test_pkt sp;
 			memset(&sp, 0, sizeof sp);
@@ -697,7 +688,7 @@ static void srv_reflect(struct srv *s, struct srv_sess *x)
 			}
 			rp.timestamp = sk_ts_from_ns(sk_now_real_ns(), SK_TS_NTP, 0);
 			if (sk_test_encode(&rp, &ro, o->buf, o->cap, &olen) != SK_OK ||
-			    sk_twamp_test_protect((enum sk_twamp_sec)x->sec, 1, x->test_aes, x->test_hmac,
+			    sk_twamp_test_protect((enum sk_sec)x->sec, 1, x->test_aes, x->test_hmac,
 						  o->buf, olen) != SK_OK) {
 				x->refused++;
 				continue;
@@ -1384,7 +1375,7 @@ struct csess {
 	struct sk_io io;
 	struct sockaddr_storage refl;
 	socklen_t refl_len;
-	enum sk_twamp_sec sec;
+	enum sk_sec sec;
 	uint8_t aes[16], hmac[32];
 	uint8_t tf;               /* SK_TF_* of the connection */
 	uint16_t reflect_len;     /* padding octets the replies must return */
@@ -1475,8 +1466,7 @@ static void cli_recv(struct csess *x)
 			continue;
 		uint8_t plain[MAX_PKT + 1];
 		struct sk_test_opts ro = { .proto = SK_PROTO_TWAMP, .role = SK_ROLE_REFLECTOR,
-					   .sec = x->sec == SK_TWSEC_ENC ? SK_SEC_ENCRYPTED
-						  : x->sec == SK_TWSEC_AUTH ? SK_SEC_AUTH : SK_SEC_UNAUTH,
+					   .sec = (uint8_t)x->sec,
 					   .features = x->tf, .reflect_len = x->reflect_len };
 		struct sk_test_pkt p;
 		memset(&p, 0, sizeof p);
@@ -1511,8 +1501,7 @@ static int cli_send(struct csess *x, uint32_t seq, long padding)
 	static uint8_t pad[MAX_PKT];
 	uint8_t buf[MAX_PKT];
 	struct sk_test_opts so = { .proto = SK_PROTO_TWAMP, .role = SK_ROLE_SENDER,
-				   .sec = x->sec == SK_TWSEC_ENC ? SK_SEC_ENCRYPTED
-					  : x->sec == SK_TWSEC_AUTH ? SK_SEC_AUTH : SK_SEC_UNAUTH,
+				   .sec = (uint8_t)x->sec,
 				   .features = x->tf & SK_TF_SYMMETRICAL };
 	if (!pad[0])
 		for (size_t i = 0; i < sizeof pad; i++)
@@ -1753,7 +1742,7 @@ static int run_client(int argc, char **argv, bool controller)
 				goto out;
 			const struct sk_twsm_session *s = sk_twsm_session(&cl.sm, (unsigned)x->idx);
 			addr_from(sfam, saddr, s->reflector_port, &x->refl, &x->refl_len);
-			x->sec = sec_of(s->mode);
+			x->sec = sk_twmode_sec(s->mode);
 			x->tf = tf_of(cl.sm.mode);
 			x->reflect_len = (x->tf & SK_TF_REFLECT_OCTETS) ? s->padding_reflected : 0;
 			x->dscp_ecn = -1;

@@ -314,8 +314,10 @@ static void t_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	}
 }
 
-static void t_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+static void t_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *msg)
 {
+	(void)kind; /* the text names the result class; the message says the rest */
 	struct sk_text_out *t = ctx;
 	indent(t);
 	fprintf(t->fp, "[%s at offset %zu: %s]\n", sk_strerror(r), off, msg);
@@ -593,13 +595,14 @@ static void j_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	}
 }
 
-static void j_problem(void *ctx, enum sk_result r, size_t off, const char *msg)
+static void j_problem(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *msg)
 {
 	struct sk_json_out *j = ctx;
 	if (j->nprobs++)
 		sk_sbuf_putn(&j->probs, ",", 1);
-	sk_sbuf_printf(&j->probs, "{\"code\":\"%s\",\"offset\":%zu,\"message\":",
-		       sk_strerror(r), off);
+	sk_sbuf_printf(&j->probs, "{\"code\":\"%s\",\"kind\":\"%s\",\"offset\":%zu,\"message\":",
+		       sk_strerror(r), sk_problem_name(kind), off);
 	sk_json_str(&j->probs, msg, strlen(msg));
 	sk_sbuf_putn(&j->probs, "}", 1);
 }

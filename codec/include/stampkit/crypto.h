@@ -13,6 +13,14 @@
 extern "C" {
 #endif
 
+/* Security of test packets, for TWAMP and STAMP alike: TWAMP's authenticated and encrypted
+ * modes (RFC 4656 §4.1.2, RFC 5357 §4.1.2) and STAMP's authenticated mode (RFC 8762 §4.2.2,
+ * which has no encrypted mode). TWAMP mixed mode (RFC 5618) protects only the control
+ * connection: its test packets are SK_SEC_UNAUTH (sk_twmode_sec maps a Mode). */
+enum sk_sec { SK_SEC_UNAUTH = 0, SK_SEC_AUTH = 1, SK_SEC_ENCRYPTED = 2 };
+/* "unauthenticated", "authenticated", "encrypted"; "unknown" otherwise. Never NULL. */
+const char *sk_sec_name(enum sk_sec sec);
+
 #define SK_AES_KEY_LEN 16
 #define SK_HMAC_KEY_LEN 32   /* TWAMP HMAC-Session-key */
 #define SK_HMAC_LEN 16       /* every HMAC on the wire is truncated to 16 octets */
@@ -77,12 +85,6 @@ enum sk_result sk_twamp_test_keys(const uint8_t sid[16], const uint8_t aes_key[1
  *                  IV 0; the HMAC covers the plaintext of those same octets.
  * The HMAC is HMAC-SHA1 under the 32-octet test HMAC key, truncated to 16 octets, and is
  * itself never encrypted. */
-enum sk_twamp_sec {
-	SK_TWSEC_UNAUTH = 0, /* also mixed mode (RFC 5618): nothing to do */
-	SK_TWSEC_AUTH,
-	SK_TWSEC_ENC
-};
-
 #define SK_TWAMP_SENDER_AUTH_LEN 48     /* sender fixed part in auth/enc modes */
 #define SK_TWAMP_REFLECTOR_AUTH_LEN 112 /* reflector fixed part in auth/enc modes */
 #define SK_TWAMP_SENDER_HMAC_OFF 32
@@ -94,9 +96,9 @@ enum sk_twamp_sec {
 #define SK_HMAC_OK_ALT 2 /* matches only the alternative reading, see the functions */
 
 /* Octets at the start of the packet that are encrypted (16, 32 or 96; 0 unauthenticated). */
-size_t sk_twamp_test_cipher_len(enum sk_twamp_sec sec, int reflector);
+size_t sk_twamp_test_cipher_len(enum sk_sec sec, int reflector);
 /* Octets at the start of the packet covered by the HMAC (16, 32 or 96; 0 unauthenticated). */
-size_t sk_twamp_test_hmac_len(enum sk_twamp_sec sec, int reflector);
+size_t sk_twamp_test_hmac_len(enum sk_sec sec, int reflector);
 
 /* Sender or reflector side: pkt holds len octets of a plaintext test packet (the HMAC field
  * content is ignored). Computes the HMAC over the covered plaintext, writes it at offset
@@ -104,7 +106,7 @@ size_t sk_twamp_test_hmac_len(enum sk_twamp_sec sec, int reflector);
  * covered, so timestamps may still be written after this call (owamp does exactly that).
  * SK_E_TRUNCATED if len is shorter than the 48/112-octet fixed part; SK_OK and no change in
  * unauthenticated mode. */
-enum sk_result sk_twamp_test_protect(enum sk_twamp_sec sec, int reflector,
+enum sk_result sk_twamp_test_protect(enum sk_sec sec, int reflector,
 				     const uint8_t test_aes[16], const uint8_t test_hmac[32],
 				     uint8_t *pkt, size_t len);
 
@@ -115,7 +117,7 @@ enum sk_result sk_twamp_test_protect(enum sk_twamp_sec sec, int reflector,
  * not follow; accepted so such peers are not reported as forged). With hmac_ok non-NULL a bad
  * HMAC still returns SK_OK so a decoder can show the fields; with hmac_ok NULL it returns
  * SK_E_AUTH. Unauthenticated: plain copy, *hmac_ok = SK_HMAC_OK. */
-enum sk_result sk_twamp_test_unprotect(enum sk_twamp_sec sec, int reflector,
+enum sk_result sk_twamp_test_unprotect(enum sk_sec sec, int reflector,
 				       const uint8_t test_aes[16], const uint8_t test_hmac[32],
 				       const uint8_t *in, size_t len, uint8_t *out,
 				       size_t out_cap, int *hmac_ok);

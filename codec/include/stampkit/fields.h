@@ -82,8 +82,10 @@ struct sk_visitor {
 	void (*open)(void *ctx, const char *name, const char *key, size_t off, size_t len);
 	void (*field)(void *ctx, const struct sk_field *f, const struct sk_value *v, size_t off);
 	void (*close)(void *ctx);
-	/* Something wrong at absolute offset off (truncated, invalid, HMAC failure, MBZ not zero). */
-	void (*problem)(void *ctx, enum sk_result r, size_t off, const char *msg);
+	/* Something wrong at absolute offset off: kind says what (switch on it, not on msg),
+	 * r the result class (truncated, invalid, authentication failed), msg the English text. */
+	void (*problem)(void *ctx, enum sk_problem kind, enum sk_result r, size_t off,
+			const char *msg);
 	void *ctx;
 	int tai_utc; /* TAI - UTC for showing PTP timestamps; 0 means SK_TAI_UTC_DEFAULT */
 };
@@ -92,9 +94,10 @@ struct sk_visitor {
 void sk_visit_open(const struct sk_visitor *v, const char *name, const char *key, size_t off,
 		   size_t len);
 void sk_visit_close(const struct sk_visitor *v);
-void sk_visit_problem(const struct sk_visitor *v, enum sk_result r, size_t off, const char *fmt, ...)
+void sk_visit_problem(const struct sk_visitor *v, enum sk_problem kind, enum sk_result r, size_t off,
+		      const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 4, 5)))
+	__attribute__((format(printf, 5, 6)))
 #endif
 	;
 /* Emit one field whose octets are at p (width f->width) at absolute offset off. */

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "stampkit/crypto.h"
 #include "stampkit/fields.h"
 #include "stampkit/result.h"
 #include "stampkit/tlv.h"
@@ -16,7 +17,6 @@ extern "C" {
 
 enum sk_test_proto { SK_PROTO_TWAMP = 1, SK_PROTO_STAMP = 2 };
 enum sk_test_role { SK_ROLE_SENDER = 1, SK_ROLE_REFLECTOR = 2 };
-enum sk_test_sec { SK_SEC_UNAUTH = 0, SK_SEC_AUTH = 1, SK_SEC_ENCRYPTED = 2 };
 
 /* Negotiated TWAMP features (TWAMP-Modes bits 5, 6, 8). Ignored for STAMP. */
 #define SK_TF_REFLECT_OCTETS 0x01 /* RFC 6038: reflector padding starts with reflected octets */
@@ -26,7 +26,7 @@ enum sk_test_sec { SK_SEC_UNAUTH = 0, SK_SEC_AUTH = 1, SK_SEC_ENCRYPTED = 2 };
 struct sk_test_opts {
 	uint8_t proto;    /* enum sk_test_proto */
 	uint8_t role;     /* enum sk_test_role: who sent the packet */
-	uint8_t sec;      /* enum sk_test_sec; STAMP has no encrypted mode */
+	uint8_t sec;      /* enum sk_sec (crypto.h); STAMP has no encrypted mode */
 	uint8_t features; /* SK_TF_* */
 	uint16_t reflect_len; /* RFC 6038 "Length of padding to reflect" (SK_TF_REFLECT_OCTETS) */
 	/* STAMP key (any length): base-packet HMAC in authenticated mode and the HMAC TLV.
@@ -104,7 +104,6 @@ enum sk_result sk_test_guess(const uint8_t *p, size_t len, struct sk_test_opts *
 /* Names for enums (never NULL). */
 const char *sk_test_proto_name(uint8_t proto);
 const char *sk_test_role_name(uint8_t role);
-const char *sk_test_sec_name(uint8_t sec);
 
 extern const struct sk_layout *const sk_testpkt_layouts[];
 

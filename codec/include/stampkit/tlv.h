@@ -70,6 +70,7 @@ struct sk_tlv_iter {
 	int after_hmac;     /* a TLV list: an HMAC TLV was seen (it must be last) */
 	int check_hmac_last;
 	const char *msg;    /* static description of err */
+	enum sk_problem kind; /* what err is: SK_PROB_TRUNCATED or SK_PROB_TLV_MALFORMED */
 };
 
 /* Top-level list of a STAMP packet: origin = absolute offset of p (44 or 112 usually).
@@ -78,8 +79,9 @@ void sk_tlv_iter_init(struct sk_tlv_iter *it, const uint8_t *p, size_t len, size
 /* Sub-TLVs inside the value of t starting skip octets into it (e.g. 4 for Location). */
 void sk_tlv_iter_sub(struct sk_tlv_iter *it, const struct sk_tlv *t, size_t skip);
 /* 1 and *t filled: one more TLV. 0: end of list (it->err == SK_OK) or a malformed list
- * (it->err SK_E_TRUNCATED: header or value past the end; SK_E_INVALID: a TLV other than
- * Extra Padding after the HMAC TLV), with it->err_off the absolute offset of that TLV's header. */
+ * (it->err SK_E_TRUNCATED, kind SK_PROB_TRUNCATED: header or value past the end; SK_E_INVALID,
+ * kind SK_PROB_TLV_MALFORMED: a TLV other than Extra Padding after the HMAC TLV), with
+ * it->err_off the absolute offset of that TLV's header. */
 int sk_tlv_next(struct sk_tlv_iter *it, struct sk_tlv *t);
 
 /* Name of a TLV type ("Extra Padding", ..., "Unassigned", "Experimental", "Private Use"). */

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "stampkit/crypto.h"
 #include "stampkit/fields.h"
 #include "stampkit/result.h"
 
@@ -80,6 +81,11 @@ int sk_twamp_command_supported(uint8_t cmd);
 #define SK_TWMODE_DSCP_ECN 0x100u       /* RFC 7750 */
 #define SK_TWMODE_PTP 0x200u            /* RFC 8186 */
 #define SK_TWMODE_SECURITY_MASK 0x00fu
+/* Security of the test packets of a session negotiated with this Mode: encrypted,
+ * authenticated, else unauthenticated (also mixed mode, RFC 5618 §3.1: its test packets
+ * are in the clear). A Mode should carry one security bit; if several are set the
+ * strongest wins. */
+enum sk_sec sk_twmode_sec(uint32_t mode);
 /* Every registered bit, name and key; terminated by name == NULL. */
 extern const struct sk_bit sk_twamp_mode_bits[];
 

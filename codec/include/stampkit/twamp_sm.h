@@ -84,7 +84,9 @@ struct sk_twsm_event {
 	enum sk_twctl_type type;   /* message type (SK_TWCTL_NONE when it could not be told) */
 	enum sk_twsm_dir dir;
 	enum sk_result err;        /* SK_OK for EV_MESSAGE */
-	const char *msg;           /* error detail, or NULL */
+	enum sk_problem problem;   /* EV_ERROR: what went wrong (SK_PROB_NO_KEY, SK_PROB_WRONG_KEY,
+				      SK_PROB_HMAC_BAD, SK_PROB_STATE, ...); else SK_PROB_NONE */
+	const char *msg;           /* error detail (English, for people), or NULL */
 	const uint8_t *plain;      /* EV_MESSAGE: the message's plaintext (decrypted); EV_ERROR: the
 				      octets concerned (may be ciphertext or NULL). Valid in the callback */
 	size_t len;
@@ -168,6 +170,17 @@ enum sk_result sk_twsm_init(struct sk_twsm *sm, const struct sk_twsm_config *cfg
  * The observer needs the connection from its first octet (Server-Greeting); for a capture
  * that starts later, use sk_twctl_guess per message instead. */
 enum sk_result sk_twsm_feed(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p, size_t len);
+
+/* The same, but returns right after the first whole message in p was processed (its event
+ * delivered), with *used (may be NULL) the octets taken; without a whole message, all of p
+ * is taken. A caller holds a whole received buffer and feeds it message by message:
+ *     while (off < n) { r = sk_twsm_feed_msg(sm, dir, buf + off, n - off, &used);
+ *                       off += used; answer what the event asked for; stop if r != SK_OK; }
+ * which is what a server needs, since the machine wants its answer (Accept-Session,
+ * Start-Ack...) before the client's next command. On an error *used counts the octets taken
+ * up to it (0 when the octets were not expected at all, or the machine had already stopped). */
+enum sk_result sk_twsm_feed_msg(struct sk_twsm *sm, enum sk_twsm_dir dir, const uint8_t *p,
+				size_t len, size_t *used);
 
 /* Octets waiting to be sent (client/server), and how to drop those that were sent. */
 const uint8_t *sk_twsm_output(const struct sk_twsm *sm, size_t *len);
