@@ -35,9 +35,9 @@
 /* The packet as it leaves: fresh T1 and Error Estimate, the sequence number kept or renumbered,
  * the TLVs kept and the HMACs computed again when a key is given. Returns its length, 0 when it
  * cannot be rebuilt (sent as recorded instead). */
-static size_t restamp_pkt(const struct sk_replay_pkt *r, const uint8_t *data, uint8_t *out, size_t cap,
-		      int renumber, uint32_t seq, const uint16_t errest[2], const uint8_t *key,
-		      size_t key_len, int64_t *t1)
+static size_t restamp_pkt(const struct sk_replay_pkt *r, const uint8_t *data, uint8_t *out,
+			  size_t cap, int renumber, uint32_t seq, const uint16_t errest[2],
+			  const uint8_t *key, size_t key_len, int64_t *t1)
 {
 	struct sk_test_opts o = { .proto = r->proto, .role = SK_ROLE_SENDER, .sec = r->sec,
 				  .features = r->features, .reflect_len = r->reflect_len };
