@@ -392,6 +392,7 @@ static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 			ti2->session = sf->sess;
 			ti2->session_no = sf->sess->no;
 			ti2->proto = o.proto;
+			ti2->negotiated = s != NULL;
 			ti2->role = o.role;
 			ti2->ssid = pkt.ssid;
 			ti2->seq = pkt.seq;

@@ -12,6 +12,7 @@
 #include <epan/stat_tap_ui.h>
 #include <epan/addr_resolv.h>
 
+#include "report.h"
 #include "stamp_plugin.h"
 
 #define STAT_WINDOW 4096
@@ -20,6 +21,10 @@ struct stat_sess {
 	guint32 no;
 	const void *key;       /* stamp_tap_info.session */
 	char *desc;            /* sender -> reflector, SSID */
+	char sender[64], reflector[64]; /* "a.b.c.d:port" or "[v6]:port" (report.h) */
+	guint8 proto;
+	gboolean negotiated;   /* a TWAMP session set up by TWAMP-Control */
+	guint16 ssid;
 	struct sk_session *s;  /* created at the first reply */
 	guint64 senders;       /* sender packets seen */
 	gboolean have_first;
@@ -49,19 +54,30 @@ static void stat_reset(void *tapdata)
 	g_hash_table_remove_all(c->sess);
 }
 
+static void endpoint(char *buf, size_t n, const address *a, guint32 port)
+{
+	char *s = address_to_str(NULL, a);
+	if (a->type == AT_IPv6)
+		snprintf(buf, n, "[%s]:%u", s, port);
+	else
+		snprintf(buf, n, "%s:%u", s, port);
+	wmem_free(NULL, s);
+}
+
 static struct stat_sess *sess_new(const struct stamp_tap_info *ti)
 {
 	struct stat_sess *ss = g_new0(struct stat_sess, 1);
 	ss->no = ti->session_no;
 	ss->key = ti->session;
-	char *a = address_to_str(NULL, ti->role == SK_ROLE_SENDER ? ti->src : ti->dst);
-	char *b = address_to_str(NULL, ti->role == SK_ROLE_SENDER ? ti->dst : ti->src);
-	guint32 ap = ti->role == SK_ROLE_SENDER ? ti->srcport : ti->dstport;
-	guint32 bp = ti->role == SK_ROLE_SENDER ? ti->dstport : ti->srcport;
-	ss->desc = g_strdup_printf("%s %s:%u -> %s:%u SSID %u", ti->proto == SK_PROTO_STAMP ? "STAMP"
-				   : "TWAMP-Test", a, ap, b, bp, ti->ssid);
-	wmem_free(NULL, a);
-	wmem_free(NULL, b);
+	gboolean snd = ti->role == SK_ROLE_SENDER;
+	endpoint(ss->sender, sizeof ss->sender, snd ? ti->src : ti->dst, snd ? ti->srcport : ti->dstport);
+	endpoint(ss->reflector, sizeof ss->reflector, snd ? ti->dst : ti->src,
+		 snd ? ti->dstport : ti->srcport);
+	ss->proto = ti->proto;
+	ss->negotiated = ti->negotiated;
+	ss->ssid = ti->ssid;
+	ss->desc = g_strdup_printf("%s %s -> %s SSID %u", ti->proto == SK_PROTO_STAMP ? "STAMP"
+				   : "TWAMP-Test", ss->sender, ss->reflector, ti->ssid);
 	return ss;
 }
 
@@ -118,18 +134,23 @@ static tap_packet_status stat_packet(void *tapdata, packet_info *pinfo _U_, epan
 
 static double ms(double ns) { return ns / 1e6; }
 
-static void print_dir(const char *name, const struct sk_dstats *d)
+/* The session as the report model's object: the same table as `stampkit analyze`. */
+static void sess_result(struct stat_sess *ss, struct sk_rsession *r)
 {
-	struct sk_dstats_summary s;
-	sk_dstats_summarize(d, &s);
-	if (!s.count) {
-		printf("  %-11s %8s\n", name, "0");
-		return;
+	memset(r, 0, sizeof *r);
+	r->index = ss->no;
+	g_strlcpy(r->sender, ss->sender, sizeof r->sender);
+	g_strlcpy(r->reflector, ss->reflector, sizeof r->reflector);
+	r->mode = ss->proto == SK_PROTO_STAMP ? SK_RMODE_STAMP
+		  : ss->negotiated ? SK_RMODE_TWAMP : SK_RMODE_TWAMP_LIGHT;
+	r->has_ssid = ss->proto == SK_PROTO_STAMP;
+	r->ssid = ss->ssid;
+	if (ss->s) {
+		sk_session_finish(ss->s);
+		sk_rsession_from_sender(r, ss->s, sess_sent(ss));
+	} else {
+		sk_rsession_silent(r, sess_sent(ss));
 	}
-	int64_t p99 = 0;
-	(void)sk_dstats_quantile(d, 99.0, &p99);
-	printf("  %-11s %8" PRIu64 " %11.3f %11.3f %11.3f %11.3f %11.3f\n", name, s.count, ms((double)s.min),
-	       s.mean / 1e6, ms((double)s.max), ms((double)p99), ms(s.jitter_ns));
 }
 
 static void stat_draw(void *tapdata)
@@ -138,36 +159,18 @@ static void stat_draw(void *tapdata)
 	printf("\n==================================================================================\n");
 	printf("STAMP / TWAMP-Test session statistics (stampkit)\n");
 	printf("Filter: %s\n", c->filter ? c->filter : "<none>");
-	printf("Delays in ms. outbound = T2-T1, inbound = T4-T3 (T4: capture time of the reply),\n"
-	       "round trip = (T4-T1)-(T3-T2); jitter: RFC 3550 over consecutive arrivals.\n");
-	for (guint i = 0; i < c->order->len; i++) {
-		struct stat_sess *ss = g_ptr_array_index(c->order, i);
-		guint64 sent = sess_sent(ss);
-		printf("\nSession %u: %s\n", ss->no, ss->desc);
-		if (!ss->s) {
-			printf("  sent %" PRIu64 ", received 0 (no reply in the capture)\n", sent);
-			continue;
-		}
-		sk_session_finish(ss->s);
-		struct sk_session_summary sm;
-		sk_session_summary(ss->s, sent, &sm);
-		printf("  sent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64 " (%.3f%%)", sm.sent,
-		       sm.received, sm.lost, sm.sent ? 100.0 * (double)sm.lost / (double)sm.sent : 0.0);
-		if (sm.direction_unknown)
-			printf(", direction unknown (stateless reflector)\n");
-		else
-			printf(", outbound lost %" PRIu64 ", inbound lost %" PRIu64 ", after last reply %" PRIu64 "\n",
-			       sm.outbound_lost, sm.inbound_lost, sm.unknown_lost);
-		printf("  duplicates %" PRIu64 " (outbound %" PRIu64 ", inbound %" PRIu64 "), reordered %" PRIu64
-		       " (outbound %" PRIu64 ", inbound %" PRIu64 ")\n",
-		       sm.duplicates, sm.outbound_duplicates, sm.inbound_duplicates, sm.reordered,
-		       sm.outbound_reordered, sm.inbound_reordered);
-		printf("  %-11s %8s %11s %11s %11s %11s %11s\n", "", "count", "min", "avg", "max", "p99", "jitter");
-		print_dir("outbound", sk_session_dstats(ss->s, SK_DIR_OUTBOUND));
-		print_dir("inbound", sk_session_dstats(ss->s, SK_DIR_INBOUND));
-		print_dir("round trip", sk_session_dstats(ss->s, SK_DIR_RTT));
-		print_dir("reflector", sk_session_dstats(ss->s, SK_DIR_RESIDENCE));
-	}
+	printf("outbound = T2-T1, inbound = T4-T3 (T4: capture time of the reply),\n"
+	       "round trip = (T4-T1)-(T3-T2); jitter: RFC 3550 over consecutive arrivals.\n\n");
+	struct sk_report rep;
+	memset(&rep, 0, sizeof rep);
+	rep.command = "stamp,stat";
+	rep.table_ms_rows = true;
+	rep.nsessions = c->order->len;
+	rep.sessions = g_new0(struct sk_rsession, rep.nsessions ? rep.nsessions : 1);
+	for (guint i = 0; i < c->order->len; i++)
+		sess_result(g_ptr_array_index(c->order, i), &rep.sessions[i]);
+	sk_report_table(stdout, &rep);
+	g_free(rep.sessions);
 	printf("==================================================================================\n");
 }
 

@@ -31,6 +31,7 @@ struct stamp_tap_info {
 	const void *session;      /* identity of the session: same pointer for both directions */
 	guint32 session_no;       /* 1, 2, ... in order of first appearance */
 	guint8 proto, role;       /* enum sk_test_proto, enum sk_test_role */
+	gboolean negotiated;      /* a TWAMP session set up by TWAMP-Control in the capture */
 	guint16 ssid;
 	guint32 seq, sender_seq;
 	gboolean have_times;      /* reflector: t1..t4 filled */

@@ -80,14 +80,21 @@ def run_session(bin, plugin, work):
     st = run_tshark.stat_rows(p.stdout)
     check(sorted(st) == [1], "tshark -z stamp,stat sessions: %r\n%s" % (sorted(st), p.stdout))
     summary = st[1].get("summary", "")
-    want = "sent %d, received %d, lost %d" % (x["sent"], x["received"], x["roundtrip"]["lost"])
+    want = "Sent %d, received %d, lost %d" % (x["sent"], x["received"], x["roundtrip"]["lost"])
     check(summary.startswith(want), "stamp,stat summary %r, analyze says %r" % (summary, want))
-    want = "outbound lost %d, inbound lost %d" % (x["outbound"]["lost"], x["inbound"]["lost"])
+    want = "(outbound %d, inbound %d," % (x["outbound"]["lost"], x["inbound"]["lost"])
     check(want in summary, "stamp,stat summary %r lacks %r" % (summary, want))
     for d in ("outbound", "inbound"):
         row = st[1][d]
         want = ("%.3f" % (x[d]["min_us"] / 1000.0), "%.3f" % (x[d]["max_us"] / 1000.0))
         check((row[1], row[3]) == want, "stamp,stat %s min/max %r vs analyze %r" % (d, row, want))
+    # The same writer prints both: analyze's table rows are the plugin's.
+    t = subprocess.run([bin, "analyze", "--reflector", "stateful", "--port", str(lport), pcap],
+                       capture_output=True, text=True, timeout=60)
+    mine = run_tshark.stat_rows(t.stdout)
+    for d in ("Outbound:", "Inbound:", "Roundtrip:"):
+        check(st[1].get(d) == mine[1].get(d),
+              "stamp,stat %s %r vs analyze %r" % (d, st[1].get(d), mine[1].get(d)))
     print("tshark -z stamp,stat agrees: %s" % summary)
 
 

@@ -375,8 +375,13 @@ def stat_rows(text):
     for ln in text.splitlines():
         if ln.startswith("Session "):
             cur = out.setdefault(int(ln.split()[1].rstrip(":")), {"desc": ln})
-        elif cur is not None and ln.startswith("  sent "):
+        elif cur is not None and ln.startswith("  Sent "):
             cur["summary"] = ln.strip()
+        elif cur is not None and ln.startswith("  ") and ln.split()[0] in ("Outbound:", "Inbound:",
+                                                                          "Roundtrip:") \
+                and ln.split()[0] not in cur:
+            # twampy's table row (the first line with that label; percentiles follow later)
+            cur[ln.split()[0]] = ln.split()[1:]
         elif cur is not None and ln.startswith("  ") and ln.split()[0] in ("outbound", "inbound",
                                                                           "round", "reflector"):
             parts = ln.split()
@@ -391,7 +396,10 @@ def check_stats(e):
     st = stat_rows(p.stdout)
     expect("owamp A: one session", sorted(st), [1])
     expect("owamp A: 10 sent, 10 received, 0 lost (twping: 10 sent, 0 lost)",
-           st[1]["summary"].startswith("sent 10, received 10, lost 0 (0.000%)"), True)
+           (st[1]["summary"].startswith("Sent 10, received 10, lost 0 ("),
+            st[1]["Roundtrip:"][-1]), (True, "0.0%"))
+    expect("owamp A: twampy's table row of the outbound direction (min, max, avg, jitter, loss)",
+           st[1]["Outbound:"], ["53us", "308us", "146us", "36us", "n/a"])
     # twping: "send time min/median/max = 0.0529/0.1/0.308 ms",
     # "reflector processing time min/max = 0.01/0.0801 ms"
     expect("owamp A: outbound count/min/max as twping printed",
@@ -409,16 +417,16 @@ def check_stats(e):
     st = stat_rows(p.stdout)
     expect("two sessions on one control connection", sorted(st), [1, 2])
     expect("session 1: stateful reflector, loss split by direction",
-           st[1]["summary"], "sent 3, received 3, lost 0 (0.000%), outbound lost 0, inbound lost 0, "
-           "after last reply 0")
+           st[1]["summary"], "Sent 3, received 3, lost 0 (outbound 0, inbound 0, "
+           "after the last reply 0)")
     # T1, T2, T3 at .0625, .125, .1875 s past the second (mkpcaps.py): 62.5 ms each way
     expect("session 2: outbound delay and reflector time 62.5 ms (from the timestamps)",
            (st[2]["outbound"][1], st[2]["outbound"][3], st[2]["reflector"][1]),
            ("62.500", "62.500", "62.500"))
     p = e.tshark(["-n", "-r", e.pcaps["twamp-unauth.pcap"], "-q", "-z", "stamp,stat,udp.port==20002"])
     expect("stamp,stat with a filter keeps only the matching session",
-           [v["desc"].split(":")[1].strip() for v in stat_rows(p.stdout).values()],
-           ["TWAMP-Test 198.51.100.1"])
+           [v["desc"].split(": ", 1)[1].split(" -> ")[0] for v in stat_rows(p.stdout).values()],
+           ["198.51.100.1:20002"])
 
 
 CHECKS = {"load": check_load, "owamp": check_owamp, "stamp": check_stamp, "twamp": check_twamp,

@@ -4,7 +4,6 @@
  * duplicates, RFC 4737 reordering and delays through the codec's metrics (metrics.h) only.
  * Frames come in from memory (sk_analyze_feed_frame); memory is fixed per session and
  * per-packet records are streamed, never kept. */
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,14 +150,23 @@ static void slot_retire(struct sk_an *a, struct an_sess *x, struct an_slot *sl)
 	if ((a->csv || a->plotting) && !sl->answered && sl->capmask) {
 		struct an_row w = { .sseq = sl->seq, .have_t = sl->have_t1 ? 1u : 0u, .lost = true };
 		w.t[0] = sl->t1;
-		for (int f = 0; f < a->nin; f++)
-			if ((sl->capmask >> f & 1) && a->in[f].cp == SK_AN_CP_SENDER)
+		int64_t sent_at = 0;
+		bool have_sent_at = false;
+		for (int f = 0; f < a->nin; f++) {
+			if (!(sl->capmask >> f & 1))
+				continue;
+			if (a->in[f].cp == SK_AN_CP_SENDER)
 				w.scap = sl->cap[f], w.have_scap = true;
+			/* A file with no reply at all has no detected capture point: its sender
+			 * packets still mark the losses of a silent session. */
+			if (a->in[f].cp != SK_AN_CP_REFLECTOR)
+				sent_at = sl->cap[f], have_sent_at = true;
+		}
 		if (w.have_scap && a->csv)
 			csv_row(a, x, &w);
 		/* Lost packets are marked on the time axis (when they were sent). */
-		if (w.have_scap && a->plotting)
-			sk_an_plot_lost(&a->plot, x->index, w.scap);
+		if (have_sent_at && a->plotting)
+			sk_an_plot_lost(&a->plot, x->index, w.have_scap ? w.scap : sent_at);
 	}
 	memset(sl, 0, sizeof *sl);
 }
@@ -188,7 +196,8 @@ static int64_t ts_ns(uint64_t wire, uint16_t ee)
 
 static int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
-static void sender_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, enum sk_rmode mode, int64_t cap)
+static void sender_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, enum sk_rmode mode,
+			  int64_t cap)
 {
 	const struct sk_pkt *p = &a->pkt;
 	struct an_sess *x = session_get(a, p->src, p->dst, p->sport, p->dport,
@@ -252,7 +261,8 @@ static void assume_sender(struct sk_an *a, int f)
 	flush_pending(a, f);
 }
 
-static void reply_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, enum sk_rmode mode, int64_t cap)
+static void reply_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, enum sk_rmode mode,
+			 int64_t cap)
 {
 	const struct sk_pkt *p = &a->pkt;
 	struct an_sess *x = session_get(a, p->dst, p->src, p->dport, p->sport,
@@ -415,7 +425,9 @@ static void handle_udp(struct sk_an *a, int f, int64_t ts)
 		a->malformed++;
 		return;
 	}
-	enum sk_rmode mode = s ? SK_RMODE_TWAMP : prep.o.proto == SK_PROTO_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
+	enum sk_rmode mode = prep.o.proto == SK_PROTO_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
+	if (s)
+		mode = SK_RMODE_TWAMP; /* negotiated by TWAMP-Control in the capture */
 	if (role == SK_ROLE_REFLECTOR)
 		reply_packet(a, f, &t, mode, ts);
 	else
@@ -562,12 +574,16 @@ int sk_analyze_finish(struct sk_an *a, struct sk_report *out)
 	return sk_an_build_report(a, out);
 }
 
+void sk_analyze_note_damage(struct sk_an *a) { a->damaged = 1; }
+
 int sk_analyze_close(struct sk_an *a)
 {
 	end_input(a);
 	int status = 0;
 	if (a->plotting && sk_an_draw_plot(a) != 0)
 		status = 1;
+	if (a->damaged)
+		status = 3;
 	status = sk_an_diagnose(a, status);
 	cleanup(a);
 	return status;

@@ -157,19 +157,16 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 	else
 		sk_report_table(out, &rep);
 	fflush(out);
-	int damaged = 0;
 	for (int g = 0; g < r.nin; g++) {
 		const char *cerr = sk_capture_error(r.in[g].cap);
 		if (cerr) {
 			fprintf(diag, "stampkit analyze: warning: %s: capture is damaged (%s); the results "
 				      "cover the frames before the damage\n",
 				o->files[g], cerr);
-			damaged = 1;
+			sk_analyze_note_damage(r.an);
 		}
 	}
 	int st = sk_analyze_close(r.an);
 	close_inputs(&r);
-	if (damaged && st != 1)
-		st = 3;
 	return status ? status : st;
 }

@@ -59,8 +59,10 @@ int sk_analyze_finish(struct sk_an *a, struct sk_report *out);
 /* Frames, test packets and sessions so far (a progress line). */
 void sk_analyze_counts(const struct sk_an *a, uint64_t *packets, uint64_t *test_packets,
 		       unsigned *sessions);
+/* An input was damaged (the caller said why on diag): the exit status becomes 3. */
+void sk_analyze_note_damage(struct sk_an *a);
 /* Draws --plot, writes the warnings and notes on diag, closes and frees a; the exit status:
- * 0, 1 (out of memory, --csv or --plot failed) or 3 (malformed test packets). */
+ * 0, 1 (out of memory, --csv or --plot failed) or 3 (damaged input, malformed test packets). */
 int sk_analyze_close(struct sk_an *a);
 
 #endif

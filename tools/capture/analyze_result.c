@@ -115,7 +115,6 @@ int sk_an_draw_plot(struct sk_an *a)
 {
 	char titles[SK_AN_PLOT_MAX][200];
 	const char *tp[SK_AN_PLOT_MAX];
-	double bw[SK_AN_PLOT_MAX];
 	unsigned n = a->nsess < SK_AN_PLOT_MAX ? a->nsess : SK_AN_PLOT_MAX;
 	for (unsigned i = 0; i < n; i++) {
 		const struct an_sess *x = a->list[i];
@@ -124,16 +123,8 @@ int sk_an_draw_plot(struct sk_an *a)
 		sk_rendpoint(r, sizeof r, x->ipver, x->raddr, x->rport);
 		snprintf(titles[i], sizeof titles[i], "Session %u: %s -> %s", x->index, s, r);
 		tp[i] = titles[i];
-		/* About 40 bins over the widest series' range. */
-		const struct sk_session *v = x->sv ? x->sv : x->rv;
-		bw[i] = 0.001;
-		for (int d = 0; v && d < SK_DIR_RESIDENCE; d++) {
-			const struct sk_dstats *ds = sk_session_dstats(v, (enum sk_dir)d);
-			if (ds && ds->count && (double)(ds->max - ds->min) / 40e6 > bw[i])
-				bw[i] = (double)(ds->max - ds->min) / 40e6;
-		}
 	}
-	return sk_an_plot_draw(&a->plot, a->o->plot, tp, bw, n, a->nsess, a->diag);
+	return sk_an_plot_draw(&a->plot, a->o->plot, tp, n, a->nsess, a->diag);
 }
 
 /* ---- warnings ---- */

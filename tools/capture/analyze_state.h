@@ -87,6 +87,7 @@ struct sk_an {
 	struct sk_an_plot plot;
 	int plotting;
 	int finished;
+	int damaged;                  /* sk_analyze_note_damage */
 	/* The report handed out by sk_analyze_finish (freed by sk_analyze_close). */
 	struct sk_rsession *rs;
 	char *files_json, *cps_json;

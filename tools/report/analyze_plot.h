@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* analyze_plot.h - `stampkit analyze --plot`: per-session delay series streamed to temporary
- * files while the capture is read, then drawn by gnuplot (delay over time, histograms). */
+/* analyze_plot.h - `stampkit analyze --plot`: per-session delay series (and the send times of
+ * lost packets) streamed to temporary files while the capture is read, then drawn by gnuplot:
+ * delay over time with the lost packets marked on the time axis, and delay histograms. */
 #ifndef STAMPKIT_TOOLS_ANALYZE_PLOT_H
 #define STAMPKIT_TOOLS_ANALYZE_PLOT_H
 
@@ -11,10 +12,19 @@
 
 #define SK_AN_PLOT_MAX 8 /* sessions drawn (the first ones found) */
 
+/* What was written for one session: which series have points, and their range. */
+struct sk_an_plot_series {
+	FILE *fp, *lost;
+	uint64_t n_out, n_back, n_lost; /* outbound points, inbound/round-trip points, lost */
+	int have_range, have_t;
+	double tmin, tmax;              /* time span, s after t0 (lost ones come late) */
+	int64_t min_ns, max_ns;         /* over every delay written */
+};
+
 struct sk_an_plot {
 	char dir[256];                /* temporary directory holding the series */
-	FILE *fp[SK_AN_PLOT_MAX];
-	int64_t t0;
+	struct sk_an_plot_series s[SK_AN_PLOT_MAX];
+	int64_t t0;                   /* times in the series are relative to this */
 	int have_t0;
 	int failed;                   /* a series could not be written */
 };
@@ -27,10 +37,12 @@ void sk_an_plot_point(struct sk_an_plot *p, unsigned index, int64_t t_ns, const 
 		      int have_back);
 /* A sender packet of session `index` sent (captured) at t_ns that was never answered. */
 void sk_an_plot_lost(struct sk_an_plot *p, unsigned index, int64_t t_ns);
-/* Draws sessions 1..n (n <= SK_AN_PLOT_MAX) into out (.svg or .png) with gnuplot. title[i]
- * names session i + 1, binw_ms[i] is its histogram bin width. 0, or -1 with a message. */
-int sk_an_plot_draw(struct sk_an_plot *p, const char *out, const char *const *title,
-		    const double *binw_ms, unsigned n, unsigned total, FILE *diag);
+/* Draws sessions 1..n (n <= SK_AN_PLOT_MAX) of total into out (.svg or .png) with gnuplot;
+ * title[i] names session i + 1. out is written through a temporary file in its folder and
+ * replaced only when gnuplot succeeded. Says on diag how many sessions were drawn.
+ * 0, or -1 with a message. */
+int sk_an_plot_draw(struct sk_an_plot *p, const char *out, const char *const *title, unsigned n,
+		    unsigned total, FILE *diag);
 /* Removes the temporary files. */
 void sk_an_plot_close(struct sk_an_plot *p);
 

@@ -239,7 +239,10 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-static void jw_us(struct sk_jw *w, const char *key, double ns) { sk_jw_fixed(w, key, ns / 1000.0, 3); }
+static void jw_us(struct sk_jw *w, const char *key, double ns)
+{
+	sk_jw_fixed(w, key, ns / 1000.0, 3);
+}
 
 /* Delay members in microseconds with ns resolution; null where not computable. */
 static void json_delays(struct sk_jw *w, bool have, const struct sk_dstats_summary *s)
@@ -503,7 +506,29 @@ static void kv_line(FILE *o, const struct sk_rkv *e)
 	fputc('\n', o);
 }
 
-void sk_report_table_block(FILE *o, const struct sk_rsession *r)
+/* count, min, avg, max, p99, jitter in ms of one series. */
+static void ms_row(FILE *o, const char *name, bool have, const struct sk_dstats_summary *s)
+{
+	if (!have) {
+		fprintf(o, "  %-11s %8s\n", name, "0");
+		return;
+	}
+	fprintf(o, "  %-11s %8" PRIu64 " %11.3f %11.3f %11.3f %11.3f %11.3f\n", name, s->count,
+		(double)s->min / 1e6, s->mean / 1e6, (double)s->max / 1e6, (double)s->p99 / 1e6,
+		s->jitter_ns / 1e6);
+}
+
+static void ms_rows(FILE *o, const struct sk_rsession *r)
+{
+	static const char *const names[SK_RDIR_N] = { "outbound", "inbound", "round trip" };
+	fprintf(o, "  %-11s %8s %11s %11s %11s %11s %11s\n", "ms", "count", "min", "avg", "max", "p99",
+		"jitter");
+	for (int d = 0; d < SK_RDIR_N; d++)
+		ms_row(o, names[d], r->dir[d].have_delay, &r->dir[d].delay);
+	ms_row(o, "reflector", r->have_residence, &r->residence);
+}
+
+static void table_block(FILE *o, const struct sk_rsession *r, bool ms)
 {
 	fprintf(o, "Session %u: %s -> %s, %s", r->index, r->sender, r->reflector,
 		sk_rmode_name(r->mode));
@@ -527,16 +552,20 @@ void sk_report_table_block(FILE *o, const struct sk_rsession *r)
 			fprintf(o, "    %-11s %s / %s / %s\n", wl[d], trim(p), trim(q), trim(s));
 		}
 	}
+	if (ms && r->seen != SK_RSEEN_NONE)
+		ms_rows(o, r);
 	for (unsigned i = 0; i < r->nkv; i++)
 		if (r->kv[i].label)
 			kv_line(o, &r->kv[i]);
 	fputc('\n', o);
 }
 
+void sk_report_table_block(FILE *o, const struct sk_rsession *r) { table_block(o, r, false); }
+
 void sk_report_table(FILE *o, const struct sk_report *rep)
 {
 	for (size_t i = 0; i < rep->nsessions; i++)
-		sk_report_table_block(o, &rep->sessions[i]);
+		table_block(o, &rep->sessions[i], rep->table_ms_rows);
 	struct totals t;
 	totals_of(rep, &t);
 	fprintf(o, "Summary: %zu session%s, sent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64

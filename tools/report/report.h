@@ -83,6 +83,10 @@ struct sk_report {
 	const char *summary_tail;
 	/* Extra lines under the summary of the table ("test packets: 120 (2 malformed)"). */
 	const char *table_notes;
+	/* The table also gets, per session, a row per direction and the residence with count,
+	 * min, avg, max, p99 and jitter in ms with three decimals (µs resolution; the plugin's
+	 * -z stamp,stat, which twampy's 10-character fields would round). */
+	bool table_ms_rows;
 };
 
 /* Fills the counts and per-direction members of r from a sender-side session (the codec's
