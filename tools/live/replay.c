@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +130,7 @@ struct rp {
 	int first_errno;
 	size_t first_err_len;
 	bool interrupted;
-	int64_t start, end_send, deadline, last_mono;
+	int64_t start, end_send, deadline, last_mono; /* last_mono: after the last send */
 	struct sk_pcapout *pc;        /* --pcap-out */
 	/* the measurement: analyze's engine fed every packet sent and received */
 	struct sk_analyze_opts ao;
@@ -137,12 +138,12 @@ struct rp {
 	bool an_failed;
 	uint8_t *frame;               /* a packet rebuilt with its IP and UDP headers */
 	uint16_t ipid;
-	/* Packets recorded but not yet analysed: {int64 time, uint32 length, IP packet}, fed to
-	 * the analysis when the loop has time (a gap in the schedule, the wait for replies) or
-	 * the buffer is full, so the sending and receiving path stays as light as writing a
-	 * file was. */
+	/* Packets recorded but not yet analysed, oldest at rec_off: {int64 time, uint32 length,
+	 * IP packet}. They are analysed when the loop has time (a gap in the schedule, the wait
+	 * for replies), a little at a time when many are waiting, and at the end, so the
+	 * sending and receiving path stays as light as writing a file was. */
 	uint8_t *rec;
-	size_t rec_len, rec_cap;
+	size_t rec_off, rec_len, rec_cap;
 	/* a progress line while it runs, when standard error is a terminal */
 	bool progress;
 	int64_t progress_next;
@@ -174,29 +175,40 @@ static int open_analysis(struct rp *rp)
 }
 
 #define RP_REC_HDR 16
-#define RP_REC_MAX ((size_t)64 << 20)
+#define RP_REC_MAX ((size_t)64 << 20)  /* the buffer at most */
+#define RP_REC_HIGH ((size_t)16 << 20) /* more waiting than this: analysed as the loop turns */
 
-/* Feeds the recorded packets to the analysis, in the order they were recorded. */
-static void drain(struct rp *rp)
+/* Feeds up to n of the oldest recorded packets to the analysis, in the order recorded;
+ * stops early at the monotonic time until (0: no limit). */
+static void drain(struct rp *rp, size_t n, int64_t until)
 {
-	size_t off = 0;
-	if (rp->rec_len && open_analysis(rp) == 0) {
-		while (off < rp->rec_len) {
-			int64_t ns;
-			uint32_t len;
-			memcpy(&ns, rp->rec + off, sizeof ns);
-			memcpy(&len, rp->rec + off + 8, sizeof len);
-			sk_analyze_feed_frame(rp->an, 0, SK_LINK_RAW, ns, rp->rec + off + RP_REC_HDR, len);
-			off += RP_REC_HDR + ((len + 7u) & ~7u);
-		}
+	if (rp->rec_off < rp->rec_len && open_analysis(rp) != 0)
+		rp->rec_off = rp->rec_len; /* no analysis to feed (out of memory, said) */
+	for (size_t i = 0; i < n && rp->rec_off < rp->rec_len; i++) {
+		const uint8_t *r = rp->rec + rp->rec_off;
+		int64_t ns;
+		uint32_t len;
+		memcpy(&ns, r, sizeof ns);
+		memcpy(&len, r + 8, sizeof len);
+		sk_analyze_feed_frame(rp->an, 0, SK_LINK_RAW, ns, r + RP_REC_HDR, len);
+		rp->rec_off += RP_REC_HDR + ((len + 7u) & ~7u);
+		if (until && (i & 31) == 31 && sk_now_mono_ns() >= until)
+			break;
 	}
-	rp->rec_len = 0;
+	if (rp->rec_off == rp->rec_len)
+		rp->rec_off = rp->rec_len = 0;
 }
 
-/* Room for one more record of at most need octets: the buffer grows up to RP_REC_MAX, then
- * what it holds is analysed. NULL when not even that helps (out of memory). */
+/* Room for one more record of at most need octets at the end of the buffer: the analysed
+ * part is given back, the buffer grows up to RP_REC_MAX, and only then is everything
+ * analysed at once. NULL when not even that helps (out of memory). */
 static uint8_t *rec_room(struct rp *rp, size_t need)
 {
+	if (rp->rec_cap - rp->rec_len < need && rp->rec_off) {
+		memmove(rp->rec, rp->rec + rp->rec_off, rp->rec_len - rp->rec_off);
+		rp->rec_len -= rp->rec_off;
+		rp->rec_off = 0;
+	}
 	if (rp->rec_cap - rp->rec_len >= need)
 		return rp->rec + rp->rec_len;
 	size_t cap = rp->rec_cap ? rp->rec_cap * 2 : (size_t)1 << 20;
@@ -208,7 +220,7 @@ static uint8_t *rec_room(struct rp *rp, size_t need)
 		rp->rec_cap = cap;
 		return rp->rec + rp->rec_len;
 	}
-	drain(rp);
+	drain(rp, SIZE_MAX, 0);
 	return rp->rec_cap >= need ? rp->rec : NULL;
 }
 
@@ -505,11 +517,17 @@ static void run_loop(struct rp *rp)
 		}
 		if (rp->k < rp->total && rp->end_send && now >= rp->end_send)
 			rp->total = rp->k;
+		uint64_t k0 = rp->k;
 		send_due(rp, now);
-		rp->last_mono = sk_now_mono_ns();
+		int64_t after = sk_now_mono_ns();
+		if (rp->k != k0)
+			rp->last_mono = after; /* the last send: the rate is of the sending only */
 		receive(rp);
+		/* No gap at this rate: a little analysis each turn keeps the backlog bounded. */
+		if (rp->rec_len - rp->rec_off > RP_REC_HIGH)
+			drain(rp, 256, 0);
 		if (rp->progress)
-			progress(rp, rp->last_mono, false);
+			progress(rp, after, false);
 		if (rp->k >= rp->total) {
 			if (!rp->deadline)
 				rp->deadline = sk_now_mono_ns() + (int64_t)(o->timeout * 1e9);
@@ -528,10 +546,10 @@ static void run_loop(struct rp *rp)
 		/* The progress line keeps moving while nothing is due. */
 		if (rp->progress && wake > rp->progress_next)
 			wake = rp->progress_next;
-		/* A gap in the schedule: analyse what was recorded meanwhile. */
-		if (rp->rec_len && wake - sk_now_mono_ns() > 2000000) {
-			drain(rp);
-		}
+		/* A gap in the schedule: analyse what was recorded, until 1 ms before the next
+		 * packet is due. */
+		if (rp->rec_len && wake - sk_now_mono_ns() > 2000000)
+			drain(rp, SIZE_MAX, wake - 1000000);
 		int64_t d = wake - sk_now_mono_ns();
 		if (d > 0) {
 			struct timespec rel = { .tv_sec = d / 1000000000LL, .tv_nsec = d % 1000000000LL };
@@ -551,11 +569,12 @@ static void send_all(struct rp *rp)
 	rp->progress = isatty(STDERR_FILENO) &&
 		       !(sk_log_enabled(SK_LOG_INFO) && sk_log_file() == stderr);
 	rp->start = sk_now_mono_ns();
+	rp->last_mono = rp->start;
 	rp->progress_next = rp->start + 1000000000LL;
 	rp->end_send = rp->o->duration > 0 ? rp->start + (int64_t)(rp->o->duration * 1e9) : 0;
 	rp->b->sess = -1;
 	run_loop(rp);
-	drain(rp);
+	drain(rp, SIZE_MAX, 0);
 	sk_pcapout_close(rp->pc);
 	rp->pc = NULL;
 }
