@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "discover.h"
 #include "ipfrag.h"
+#include "log.h"
 #include "replay_load.h"
 #include "tcpstream.h"
 #include "stampkit/net.h"
@@ -181,7 +182,7 @@ static int read_frames(struct sk_replay_load *l, struct sk_capture *cap, struct 
 			if (sk_disc_port_listed(disc, p.sport) || sk_disc_port_listed(disc, p.dport))
 				(void)sk_tcpstream_segment(tcp, &p, fr.index);
 		} else if (p.proto == 17 && take_udp(l, disc, &p, &fr, all)) {
-			fprintf(stderr, "stampkit replay: out of memory\n");
+			sk_diag("out of memory");
 			status = 1;
 			break;
 		}
@@ -196,13 +197,13 @@ int sk_replay_load(struct sk_replay_load *l, const char *path, const uint16_t *p
 	char errbuf[512];
 	struct sk_capture *cap = sk_capture_open(path, errbuf, sizeof errbuf);
 	if (!cap) {
-		fprintf(stderr, "stampkit replay: %s: %s\n", path, errbuf);
+		sk_diag("%s: %s", path, errbuf);
 		return 1;
 	}
 	int lt = sk_capture_linktype(cap);
 	if (!sk_net_linktype_supported(lt)) {
-		fprintf(stderr, "stampkit replay: %s: link type %d is not supported: no frame can be "
-			"replayed\n", path, lt);
+		sk_diag("%s: link type %d is not supported: no frame can be "
+			"replayed", path, lt);
 		sk_capture_close(cap);
 		return 1;
 	}
@@ -214,12 +215,12 @@ int sk_replay_load(struct sk_replay_load *l, const char *path, const uint16_t *p
 	struct sk_ipfrag *frag = sk_ipfrag_create(16, 30LL * 1000000000LL);
 	int status = 1;
 	if (dr || !tcp || !frag)
-		fprintf(stderr, "stampkit replay: out of memory\n");
+		sk_diag("out of memory");
 	else
 		status = read_frames(l, cap, &disc, tcp, frag, all);
 	if (!status && sk_capture_error(cap)) {
-		fprintf(stderr, "stampkit replay: warning: %s: capture is damaged (%s); the frames "
-			"before the damage are replayed\n", path, sk_capture_error(cap));
+		sk_warn("%s: capture is damaged (%s); the frames "
+			"before the damage are replayed", path, sk_capture_error(cap));
 		status = 3;
 	}
 	sk_tcpstream_destroy(tcp);
@@ -235,23 +236,23 @@ int sk_replay_load(struct sk_replay_load *l, const char *path, const uint16_t *p
 int sk_replay_left_out(const struct sk_replay_load *l, const char *file, int all)
 {
 	if (l->cut)
-		fprintf(stderr, "stampkit replay: %s: %" PRIu64 " test packets cut short by the "
-			"capture's snap length (first: frame %" PRIu64 ") not sent\n", file, l->cut,
+		sk_diag("%s: %" PRIu64 " test packets cut short by the "
+			"capture's snap length (first: frame %" PRIu64 ") not sent", file, l->cut,
 			l->first_cut);
 	if (l->fragments)
-		fprintf(stderr, "stampkit replay: %s: %" PRIu64 " test packets are IPv6 fragments "
-			"(not reassembled), not sent\n", file, l->fragments);
+		sk_diag("%s: %" PRIu64 " test packets are IPv6 fragments "
+			"(not reassembled), not sent", file, l->fragments);
 	if (l->protected_)
-		fprintf(stderr, "stampkit replay: %s: %" PRIu64 " TWAMP authenticated or encrypted "
-			"test packets not sent (they cannot be re-stamped without the session keys)\n",
+		sk_diag("%s: %" PRIu64 " TWAMP authenticated or encrypted "
+			"test packets not sent (they cannot be re-stamped without the session keys)",
 			file, l->protected_);
 	if (l->malformed)
-		fprintf(stderr, "stampkit replay: %s: %" PRIu64 " malformed test packets (first: frame %"
-			PRIu64 ") %s\n", file, l->malformed, l->first_malformed,
+		sk_diag("%s: %" PRIu64 " malformed test packets (first: frame %"
+			PRIu64 ") %s", file, l->malformed, l->first_malformed,
 			all ? "sent as recorded" : "not sent");
 	if (l->overflow)
-		fprintf(stderr, "stampkit replay: %s: more than %d sessions: %" PRIu64 " packets of "
-			"further sessions not sent\n", file, SK_REPLAY_MAX_SESS, l->overflow);
+		sk_diag("%s: more than %d sessions: %" PRIu64 " packets of "
+			"further sessions not sent", file, SK_REPLAY_MAX_SESS, l->overflow);
 	return l->cut || l->fragments || l->protected_ || l->malformed || l->overflow ? 3 : 0;
 }
 
@@ -260,7 +261,7 @@ long sk_replay_select(struct sk_replay_load *l, const unsigned char *want, int a
 {
 	for (unsigned i = 1; i <= SK_REPLAY_MAX_SESS; i++)
 		if (any_want && want[i] && i > l->nsess) {
-			fprintf(stderr, "stampkit replay: %s has %u test sessions: no session %u\n",
+			sk_diag("%s has %u test sessions: no session %u",
 				file, l->nsess, i);
 			return -1;
 		}

@@ -330,13 +330,13 @@ static int open_sockets(struct rp *rp)
 	struct sockaddr_storage local;
 	socklen_t llen;
 	if (sk_addr_parse(o->src ? o->src : "", 0, rp->rfam, true, &local, &llen, err, sizeof err)) {
-		fprintf(stderr, "stampkit replay: --src %s\n", err);
+		sk_diag("--src %s", err);
 		return 2;
 	}
 	if (o->iface && !o->src) {
 		struct sockaddr_storage me;
 		if (sk_source_for((struct sockaddr *)&rp->remote, rp->rlen, 0, &me)) {
-			fprintf(stderr, "stampkit replay: no route to %s: give --src\n", o->to);
+			sk_diag("no route to %s: give --src", o->to);
 			return 1;
 		}
 		memcpy(&local, &me, sizeof me);
@@ -354,7 +354,7 @@ static int open_sockets(struct rp *rp)
 			continue;
 		s->io.ops = o->iface ? &sk_io_raw : &sk_io_udp;
 		if (s->io.ops->open(&s->io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err)) {
-			fprintf(stderr, "stampkit replay: %s\n", err);
+			sk_diag("%s", err);
 			s->io.fd = -1;
 			s->io.ops = NULL;
 			return 1;
@@ -365,7 +365,7 @@ static int open_sockets(struct rp *rp)
 		if (o->src) {
 			memcpy(&s->me, &s->io.bound, sizeof s->me);
 		} else if (sk_source_for((struct sockaddr *)&rp->remote, rp->rlen, bp, &s->me)) {
-			fprintf(stderr, "stampkit replay: cannot send to %s: %s\n", o->to, strerror(errno));
+			sk_diag("cannot send to %s: %s", o->to, strerror(errno));
 			return 1;
 		}
 		rp->pfd[rp->npfd++] = (struct pollfd){ .fd = s->io.fd, .events = POLLIN };
@@ -380,7 +380,7 @@ static int open_pcap_out(struct rp *rp)
 		return 0;
 	rp->pc = sk_pcapout_open(rp->o->pcap_out, err, sizeof err);
 	if (!rp->pc) {
-		fprintf(stderr, "stampkit replay: --pcap-out: %s\n", err);
+		sk_diag("--pcap-out: %s", err);
 		return 1;
 	}
 	return 0;
@@ -399,7 +399,7 @@ static int prepare(struct rp *rp)
 	rp->rx = calloc(SK_IO_BATCH, sizeof *rp->rx);
 	rp->frame = malloc(RP_MAX_PKT + 64);
 	if (!rp->offs || !rp->txbuf || !rp->rxbuf || !rp->b || !rp->rx || !rp->frame) {
-		fprintf(stderr, "stampkit replay: out of memory\n");
+		sk_diag("out of memory");
 		return 1;
 	}
 	const struct sk_replay_pkt *pk = rp->l.pkts;
@@ -604,16 +604,16 @@ static int report(struct rp *rp, int status)
 {
 	const struct replay_opts *o = rp->o;
 	double secs = (double)(rp->last_mono - rp->start) / 1e9;
-	fprintf(stderr, "stampkit replay: sent %" PRIu64 " packets (%" PRIu64 " re-stamped) of %zu "
-		"selected in %.3f s (%.0f packets/s), %" PRIu64 " replies%s\n", rp->sent,
+	sk_diag("sent %" PRIu64 " packets (%" PRIu64 " re-stamped) of %zu "
+		"selected in %.3f s (%.0f packets/s), %" PRIu64 " replies%s", rp->sent,
 		rp->restamped, rp->nsel, secs, secs > 0 ? (double)rp->sent / secs : 0.0, rp->replies,
 		rp->interrupted ? "; interrupted" : "");
 	if (rp->foreign)
-		fprintf(stderr, "stampkit replay: %" PRIu64 " datagrams from elsewhere ignored\n",
+		sk_diag("%" PRIu64 " datagrams from elsewhere ignored",
 			rp->foreign);
 	if (rp->send_errors) {
-		fprintf(stderr, "stampkit replay: %" PRIu64 " packets could not be sent to %s (first: "
-			"%zu octets: %s)\n", rp->send_errors, o->to, rp->first_err_len,
+		sk_diag("%" PRIu64 " packets could not be sent to %s (first: "
+			"%zu octets: %s)", rp->send_errors, o->to, rp->first_err_len,
 			strerror(rp->first_errno));
 		if (rp->send_errors == rp->sent)
 			return 1;
@@ -668,9 +668,9 @@ static int load(struct rp *rp)
 	if (nsel < 0)
 		return 2;
 	if (!nsel) {
-		fprintf(stderr, "stampkit replay: %s: no test packets to replay (%" PRIu64 " frames; "
+		sk_diag("%s: no test packets to replay (%" PRIu64 " frames; "
 			"test packets are looked for on UDP 862, on --port and on ports negotiated by "
-			"TWAMP-Control)\n", o->file, rp->l.frames);
+			"TWAMP-Control)", o->file, rp->l.frames);
 		return 1;
 	}
 	rp->nsel = (size_t)nsel;
@@ -681,7 +681,7 @@ int replay_run(const struct replay_opts *o)
 {
 	struct rp *rp = calloc(1, sizeof *rp);
 	if (!rp || sk_crypto_init() != SK_OK) {
-		fprintf(stderr, "stampkit replay: out of memory\n");
+		sk_diag("out of memory");
 		free(rp);
 		return 1;
 	}
@@ -690,7 +690,7 @@ int replay_run(const struct replay_opts *o)
 		rp->sock[i].io.fd = -1;
 	char err[300];
 	if (sk_addr_parse(o->to, 862, 0, false, &rp->remote, &rp->rlen, err, sizeof err)) {
-		fprintf(stderr, "stampkit replay: --to %s\n", err);
+		sk_diag("--to %s", err);
 		rp_free(rp);
 		return 2;
 	}
