@@ -280,6 +280,25 @@ def main(bin):
     check("; interrupted" in err and "sent %d packets" % j["sent"] in err, err)
     check_schema(j, "replay --json --loop 0 after SIGINT")
     print("--loop 0: %d packets sent and answered before SIGINT" % j["sent"])
+    # Nobody answers: the first SIGINT ends the sending, the second the wait for replies
+    # (--timeout 30 would otherwise hold it).
+    p = subprocess.Popen([bin, "replay", "--json", stateful, "--to", "127.0.0.1:%d" % free_port(),
+                          "--pps", "100", "--loop", "0", "--timeout", "30"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    t0 = time.time()
+    p.send_signal(signal.SIGINT)
+    try:
+        out, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise Fail("replay did not stop waiting on a second SIGINT")
+    j = json.loads(out)
+    check(p.returncode == 0 and time.time() - t0 < 5 and j["interrupted"] is True and
+          j["sent"] > 0 and j["replies"] == 0 and j["sessions"][0]["received"] == 0,
+          "second SIGINT: exit %d after %.1f s: %r %s" % (p.returncode, time.time() - t0, j, err))
 
     # 10. A progress line on a terminal (standard error a pseudo-terminal): after the first
     # second, erased before the results.
