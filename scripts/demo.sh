@@ -35,8 +35,8 @@ echo "== stampkit analyze --port $port --reflector stateful session.pcap"
 echo
 echo "== stampkit decode --port $port session.pcap   (first two packets)"
 "$stampkit" decode --port "$port" "$work/session.pcap" | awk '/^Frame 3:/{done=1} !done{print}'
-echo "== stampkit decode --json --port $port session.pcap   (first line)"
-"$stampkit" decode --json --port "$port" "$work/session.pcap" | sed -n '1p'
+echo "== stampkit decode --json --port $port session.pcap   (the document's first two lines: its head and the first packet)"
+"$stampkit" decode --json --port "$port" "$work/session.pcap" | sed -n '1,2p'
 echo
 capture="$here/pcaps/owamp/twamp-owamp523-modeA.pcap"
 echo "== stampkit decode --port 18620 --secret alice=twamp-test-secret pcaps/owamp/twamp-owamp523-modeA.pcap"

@@ -15,7 +15,8 @@ trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"};
 
 regen() { # name capture options exit
 	local name=$1 cap=$2 opts=$3 want=$4 input=/dev/null arg
-	if [[ $cap == stdin:* ]]; then input=$here/${cap#stdin:}; arg=-; else arg=$here/$cap; fi
+	# The capture relative to the source tree, as the JSON "files" member names it.
+	if [[ $cap == stdin:* ]]; then input=$here/${cap#stdin:}; arg=-; else arg=$cap; fi
 	local rc=0
 	# shellcheck disable=SC2086
 	(cd "$here" && "$bin" decode $opts "$arg" <"$input" >"$here/tests/golden/$name.txt" 2>/dev/null) || rc=$?

@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-# check-json.py - checks `stampkit decode --json` output against docs/json-schema.md: every
-# line one JSON object with the required members and types. usage: check-json.py FILE...
+# check-json.py - checks `stampkit decode --json` output against docs/json-schema.md: one JSON
+# document {"command":"decode","version","files","packets":[...],"summary":{...}} whose
+# packets are one object per line (so the output stays grep-able), every packet with the
+# required members and types, the summary counting what the packets show.
+# usage: check-json.py FILE...
 import json
 import sys
 
@@ -60,22 +63,84 @@ PROBLEM_KINDS = {"truncated", "invalid", "mbz_nonzero", "unassigned_bits", "erro
                  "decrypt_failed", "limit"}
 
 
+SUMMARY = ("frames", "packets", "test_packets", "control_messages", "malformed",
+           "truncated_frames", "tcp_segments_ignored")
+
+
+def check_doc(text, f):
+    """The envelope, the one-packet-per-line layout and the summary; returns (errors, packets)."""
+    errs = []
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        return [f"{f}: not one JSON document: {e}"], []
+    if not isinstance(doc, dict):
+        return [f"{f}: not a JSON object"], []
+    if doc.get("command") != "decode":
+        errs.append(f"{f}: command {doc.get('command')!r}")
+    if not isinstance(doc.get("version"), str):
+        errs.append(f"{f}: version missing")
+    files = doc.get("files")
+    if not isinstance(files, list) or len(files) != 1 or not isinstance(files[0], str):
+        errs.append(f"{f}: files must be a list of one string")
+    pkts = doc.get("packets")
+    if not isinstance(pkts, list):
+        return errs + [f"{f}: packets must be an array"], []
+    lines = text.split("\n")
+    if lines[-1] != "" or not lines[0].endswith('"packets":[') or \
+            not lines[-2].startswith("],\"summary\":"):
+        errs.append(f"{f}: the document must open the packets array on its first line and "
+                    "close it on its last")
+    body = lines[1:-2]
+    if len(body) != len(pkts):
+        errs.append(f"{f}: {len(pkts)} packets on {len(body)} lines (want one per line)")
+    for i, line in enumerate(body):
+        last = i == len(body) - 1
+        if line.endswith(",") == last:
+            errs.append(f"{f}:{i + 2}: a comma must end every packet line but the last")
+        try:
+            if json.loads(line.rstrip(",")) != pkts[i]:
+                errs.append(f"{f}:{i + 2}: the line is not packet {i}")
+        except (ValueError, IndexError) as e:
+            errs.append(f"{f}:{i + 2}: not one packet per line: {e}")
+    summ = doc.get("summary")
+    if not isinstance(summ, dict):
+        return errs + [f"{f}: summary missing"], pkts
+    for k in SUMMARY:
+        if not isinstance(summ.get(k), int) or isinstance(summ.get(k), bool) or summ[k] < 0:
+            errs.append(f"{f}: summary.{k} must be a count")
+    if not isinstance(summ.get("damaged"), bool):
+        errs.append(f"{f}: summary.damaged must be a boolean")
+    objs = [p for p in pkts if isinstance(p, dict)]
+    want = {"packets": len(pkts),
+            "test_packets": sum(p.get("kind") == "test" for p in objs),
+            "control_messages": sum(p.get("kind") == "control" for p in objs),
+            "malformed": sum(p.get("error") is not None for p in objs)}
+    for k, v in want.items():
+        if summ.get(k) != v:
+            errs.append(f"{f}: summary.{k} is {summ.get(k)}, the packets say {v}")
+    if isinstance(summ.get("frames"), int) and summ["frames"] < max([0] + [p.get("frame", 0) for p in objs]):
+        errs.append(f"{f}: summary.frames is below the last frame shown")
+    return errs, pkts
+
+
 def main(files):
     errs = []
     n = 0
     for f in files:
         with open(f, encoding="utf-8") as fp:
-            for i, line in enumerate(fp, 1):
-                n += 1
-                try:
-                    obj = json.loads(line)
-                except ValueError as e:
-                    errs.append(f"{f}:{i}: not JSON: {e}")
-                    continue
-                errs += check(obj, f"{f}:{i}")
+            text = fp.read()
+        derrs, pkts = check_doc(text, f)
+        errs += derrs
+        for i, obj in enumerate(pkts):
+            n += 1
+            if not isinstance(obj, dict):
+                errs.append(f"{f}: packets[{i}] is not an object")
+                continue
+            errs += check(obj, f"{f}: packets[{i}] (line {i + 2})")
     for e in errs:
         print(e)
-    print(f"{n} objects checked, {len(errs)} problems")
+    print(f"{len(files)} documents, {n} packets checked, {len(errs)} problems")
     return 1 if errs else 0
 
 

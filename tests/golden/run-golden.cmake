@@ -10,7 +10,8 @@ if(CAPTURE MATCHES "^stdin:(.*)$")
   set(_arg -)
   set(_input INPUT_FILE ${SRC}/${CMAKE_MATCH_1})
 else()
-  set(_arg ${SRC}/${CAPTURE})
+  # Relative to the source tree (the working directory), as the JSON "files" member names it.
+  set(_arg ${CAPTURE})
 endif()
 execute_process(COMMAND ${BIN} decode ${_opts} ${_arg}
   ${_input}

@@ -3,12 +3,13 @@
 # `stampkit replay` over loopback against `stampkit responder`: captures of pcaps/ replayed,
 # every sender packet seen by the responder (its --pcap-out) with its recorded sequence
 # number, SSID and TLVs and a fresh timestamp, the replies paired into complete results,
-# --loop with --renumber, --limit, --auth, and bad input with its exit status.
+# the JSON document, --loop with --renumber, --loop 0 ended by SIGINT, --limit, --auth,
+# --pcap-out, the progress line on a pseudo-terminal, and bad input with its exit status.
 #   usage: test_replay.py STAMPKIT PCAPS_DIR
-import json, os, shutil, socket, struct, subprocess, sys, tempfile, time
+import json, os, pty, select, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "live"))
-from livelib import Responder, check, free_port, pcap_times, read_pcap, run  # noqa: E402
+from livelib import Fail, Responder, check, free_port, pcap_times, read_pcap, run  # noqa: E402
 
 NTP_UNIX = 2208988800
 PCAPS = sys.argv[2]
@@ -25,6 +26,19 @@ def replay(bin, *args, want_rc=0, timeout=60):
 def replay_json(bin, *args):
     r = replay(bin, "--json", *args)
     return json.loads(r.stdout), r.stderr
+
+
+VALIDATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schema", "validate.py")
+
+
+def check_schema(doc, what):
+    """The document against docs/schema/stampkit.schema.json (when python3-jsonschema is there)."""
+    r = subprocess.run([sys.executable, VALIDATE, "-"], input=json.dumps(doc), text=True,
+                       capture_output=True, timeout=60)
+    if r.returncode == 2 and "not installed" in r.stderr:
+        print("%s: schema not checked (no python3-jsonschema)" % what)
+        return
+    check(r.returncode == 0, "%s: not valid against the schema: %s" % (what, r.stderr))
 
 
 def requests(path, port):
@@ -77,6 +91,18 @@ def main(bin):
     finally:
         c = r.stop()
     check(len(j["sessions"]) == 1, "one session: %r" % j)
+    # One document of the report model, naming the capture replayed (measured in memory:
+    # no temporary capture file) and what was sent.
+    check(j["command"] == "replay" and j["files"] == [stateful] and
+          j["capture_points"] == ["sender"] and j["to"] == "127.0.0.1:%d" % port and
+          j["selected"] == 60 and j["sent"] == 60 and j["restamped"] == 60 and
+          j["replies"] == 60 and j["send_errors"] == 0 and j["interrupted"] is False and
+          j["packets"] == 120 and j["summary"]["sessions"] == 1 and
+          j["summary"]["sent"] == 60 and j["summary"]["received"] == 60, "document %r" %
+          {k: v for k, v in j.items() if k != "sessions"})
+    check_schema(j, "replay --json")
+    check(not [f for f in os.listdir(tempfile.gettempdir()) if f.startswith("stampkit-replay")],
+          "a temporary file is left in %s" % tempfile.gettempdir())
     s = j["sessions"][0]
     check(s["mode"] == "stamp" and s["ssid"] == 7 and s["sent"] == 60 and s["received"] == 60
           and s["roundtrip"]["lost"] == 0 and s["roundtrip"]["duplicates"] == 0,
@@ -212,23 +238,107 @@ def main(bin):
     finally:
         r.stop()
 
-    # 8. --write: everything sent and received, readable by analyze.
+    # 8. --pcap-out: everything sent and received, readable by analyze.
     port = free_port()
     r = Responder(bin, "127.0.0.1:%d" % port)
     w = os.path.join(TMP, "w.pcap")
     try:
         replay(bin, stateful, "--to", "127.0.0.1:%d" % port, "--topspeed", "--limit", "10",
-               "--write", w)
+               "--pcap-out", w)
     finally:
         r.stop()
     pk = read_pcap(w)
     check(len([p for p in pk if p[4] == port]) == 10 and
-          len([p for p in pk if p[3] == port]) == 10, "--write: %d records" % len(pk))
+          len([p for p in pk if p[3] == port]) == 10, "--pcap-out: %d records" % len(pk))
     a = subprocess.run([bin, "analyze", "--json", "--port", str(port), w], capture_output=True,
                        text=True)
     check(a.returncode == 0 and json.loads(a.stdout)["sessions"][0]["received"] == 10, a.stdout)
 
-    # 9. Bad input: exit status and a message naming the problem.
+    # 9. --loop 0: until SIGINT (here after about 1 s), then the results of what was sent
+    # and answered, exit 0.
+    port = free_port()
+    r = Responder(bin, "127.0.0.1:%d" % port)
+    try:
+        p = subprocess.Popen([bin, "replay", "--json", stateful, "--to", "127.0.0.1:%d" % port,
+                              "--pps", "200", "--loop", "0", "--renumber"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        p.send_signal(signal.SIGINT)
+        try:
+            out, err = p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            raise Fail("replay --loop 0 did not stop on SIGINT")
+    finally:
+        c = r.stop()
+    check(p.returncode == 0, "--loop 0 + SIGINT: exit %d: %s" % (p.returncode, err))
+    j = json.loads(out)
+    s = j["sessions"][0]
+    # 200 packets/s for about 1 s: more than one loop of 60, each one answered.
+    check(j["interrupted"] is True and 120 <= j["sent"] <= 400 and s["sent"] == j["sent"] and
+          s["received"] == j["sent"] and s["roundtrip"]["lost"] == 0 and
+          c["received"] == j["sent"], "--loop 0 + SIGINT: %r, responder %r" % (j, c))
+    check("; interrupted" in err and "sent %d packets" % j["sent"] in err, err)
+    check_schema(j, "replay --json --loop 0 after SIGINT")
+    print("--loop 0: %d packets sent and answered before SIGINT" % j["sent"])
+    # Nobody answers: the first SIGINT ends the sending, the second the wait for replies
+    # (--timeout 30 would otherwise hold it).
+    p = subprocess.Popen([bin, "replay", "--json", stateful, "--to", "127.0.0.1:%d" % free_port(),
+                          "--pps", "100", "--loop", "0", "--timeout", "30"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    t0 = time.time()
+    p.send_signal(signal.SIGINT)
+    try:
+        out, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise Fail("replay did not stop waiting on a second SIGINT")
+    j = json.loads(out)
+    check(p.returncode == 0 and time.time() - t0 < 5 and j["interrupted"] is True and
+          j["sent"] > 0 and j["replies"] == 0 and j["sessions"][0]["received"] == 0,
+          "second SIGINT: exit %d after %.1f s: %r %s" % (p.returncode, time.time() - t0, j, err))
+
+    # 10. A progress line on a terminal (standard error a pseudo-terminal): after the first
+    # second, erased before the results.
+    port = free_port()
+    r = Responder(bin, "127.0.0.1:%d" % port)
+    try:
+        master, slave = pty.openpty()
+        p = subprocess.Popen([bin, "replay", stateful, "--to", "127.0.0.1:%d" % port,
+                              "--pps", "100", "--loop", "0", "--limit", "160", "--renumber"],
+                             stdout=subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        tty = bytearray()
+        while True:
+            rd, _, _ = select.select([master], [], [], 20)
+            if not rd:
+                break
+            try:
+                b = os.read(master, 4096)
+            except OSError:  # EIO: the other side is closed
+                break
+            if not b:
+                break
+            tty.extend(b)
+        os.close(master)
+        out = p.communicate(timeout=10)[0]
+    finally:
+        r.stop()
+    lines = [x for x in bytes(tty).replace(b"\n", b"\r").split(b"\r")
+             if x.startswith(b"stampkit replay: sent ") and x.endswith(b"\x1b[K")]
+    check(p.returncode == 0 and b"Summary: 1 session, sent 160, received 160" in out,
+          "progress run: exit %d: %r" % (p.returncode, out[-300:]))
+    check(1 <= len(lines) <= 3 and all(b" replies, loop " in x for x in lines),
+          "progress lines %r in %r" % (lines, bytes(tty)[:400]))
+    summary = bytes(tty).find(b"stampkit replay: sent 160 packets")
+    check(summary > 0 and bytes(tty)[:summary].endswith(b"\r\x1b[K"),
+          "the progress line is not erased before the summary: %r" % bytes(tty)[-300:])
+    print("progress: %d lines on the terminal, last %r" % (len(lines), lines[-1] if lines else None))
+
+    # 11. Bad input: exit status and a message naming the problem.
     port = free_port()
     to = ["--to", "127.0.0.1:%d" % port]
     r = replay(bin, os.path.join(TMP, "missing.pcap"), *to, want_rc=1)

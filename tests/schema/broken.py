@@ -95,15 +95,28 @@ def main():
     expect("sender without sessions", dict(env, command="sender"), 1, "$")
     expect("sender with a bad session", dict(env, command="sender", sessions=[{"index": 1}]), 1,
            "$.sessions[0]")
-    expect("decode", dict(env, command="decode", files=["x.pcap"], packets=[
-        {"frame": 1, "kind": "test", "problems": [
-            {"code": "invalid", "kind": "error_estimate_zero", "offset": 0, "message": "m"}],
-         "error": None}], summary={}), 0)
-    expect("decode without packets", dict(env, command="decode", sessions=[]), 1, "$")
-    expect("decode with a bad problem kind", dict(env, command="decode", packets=[
-        {"frame": 1, "kind": "test", "problems": [
-            {"code": "x", "kind": "frob", "offset": 0, "message": "m"}]}]), 1,
-        "$.packets[0].problems[0].kind")
+    # decode: a golden document (one packet per line).
+    with open(os.path.join(src, "tests", "golden", "malformed.json")) as f:
+        dec = json.load(f)
+
+    def dbroken(name, path, change):
+        d = copy.deepcopy(dec)
+        change(d)
+        expect(name, d, 1, path)
+
+    expect("decode", dec, 0)
+    dbroken("decode without packets", "$", lambda d: d.pop("packets"))
+    dbroken("decode with a bad problem kind", "$.packets[0].problems[0].kind",
+            lambda d: d["packets"][0]["problems"][0].update(kind="frob"))
+    dbroken("decode problem without kind", "$.packets[0].problems[0]",
+            lambda d: d["packets"][0]["problems"][0].pop("kind"))
+    dbroken("decode packet without time", "$.packets[1]", lambda d: d["packets"][1].pop("time"))
+    dbroken("decode test packet with a bad role", "$.packets[2].role",
+            lambda d: d["packets"][2].update(role="middle"))
+    dbroken("decode summary without a count", "$.summary",
+            lambda d: d["summary"].pop("control_messages"))
+    dbroken("decode unknown document member", "$", lambda d: d.update(sessions=[]))
+    expect("responder", dict(env, command="responder", counters={"received": 3}), 0)
     counters = {"received": 3, "reflected": 2, "malformed": 1, "oversized": 0,
                 "refused": {"short": 0, "auth": 0, "self": 0, "allow": 0, "rate": 0},
                 "send_errors": 0, "tlv": {"unknown": 0, "malformed": 0, "hmac_bad": 0},

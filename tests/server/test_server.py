@@ -234,7 +234,7 @@ def features(bin, tcpdump):
                 r = subprocess.run([bin, "decode", "--json", "--port", str(srv.port), pcap] +
                                    (["--secret", "bob=s3cret"] if sec else []),
                                    capture_output=True, text=True, timeout=60)
-                recs = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+                recs = json.loads(r.stdout)["packets"]
                 tests = [t for t in recs if t.get("kind") == "test"]
                 check(len(tests) == 2 * count and all(not t["problems"] and t["error"] is None
                                                       for t in tests), "%s: decode %r" % (what, tests[:2]))
@@ -544,7 +544,7 @@ def main(bin):
             args += ["--secret", "bob=s3cret"]  # decrypts control, checks every HMAC
         r = subprocess.run(args + [pcap], capture_output=True, text=True, timeout=60)
         check(r.returncode == 0, "%s: decode exit %d: %s" % (mode, r.returncode, r.stderr))
-        recs = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+        recs = json.loads(r.stdout)["packets"]
         ctl = [x for x in recs if x.get("kind") == "control"]
         names = [x["message"] for x in ctl]
         want = ["Server-Greeting", "Set-Up-Response", "Server-Start", "Request-TW-Session",

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode_int.h"
 #include "decode_proto.h"
+#include "output.h"
 #include "stampkit/crypto.h"
 #include "stampkit/testpkt.h"
 #include "stampkit/twamp_control.h"
@@ -32,19 +34,6 @@ static void hexstr(const uint8_t *p, size_t n, char *buf)
 	for (size_t i = 0; i < n; i++)
 		buf[2 * i] = hx[p[i] >> 4], buf[2 * i + 1] = hx[p[i] & 15];
 	buf[2 * n] = '\0';
-}
-
-static void set_result(struct sk_dec *e, enum sk_result r, const struct sk_error *err)
-{
-	if (r == SK_OK)
-		return;
-	char msg[200];
-	snprintf(msg, sizeof msg, "%s at offset %zu: %s", sk_strerror(r), err->offset, err->msg);
-	e->pkt_failed = 1;
-	if (e->o->json)
-		sk_json_set_error(&e->json, msg);
-	else
-		sk_text_line(&e->text, "Error: %s", msg);
 }
 
 void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct sk_twsess *s,
@@ -89,7 +78,7 @@ void sk_dec_test(struct sk_dec *e, const uint8_t *p, size_t n, int role, struct 
 		sk_dec_member_null(e, "ssid");
 	else if (!sk_json_has(&e->json, "ssid"))
 		sk_dec_member_null(e, "ssid");
-	set_result(e, r, &err);
+	sk_dec_result(e, r, &err);
 	sk_dec_end(e, 1);
 }
 
@@ -160,7 +149,7 @@ static void on_event(void *ctx, const struct sk_twsm_event *ev)
 			   (k->sm.mode & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED))) {
 			sk_dec_member_bool(e, "keys_recovered", "Session keys recovered", k->sm.keys);
 		}
-		set_result(e, r, &err);
+		sk_dec_result(e, r, &err);
 	} else {
 		/* The machine stopped: say why. A missing or wrong secret is not damage; a
 		 * protocol violation or a failed HMAC is. */
@@ -175,7 +164,7 @@ static void on_event(void *ctx, const struct sk_twsm_event *ev)
 		if (!(setup && ev->err == SK_E_AUTH)) {
 			struct sk_error se;
 			sk_error_set(&se, ev->err, 0, "%s", msg);
-			set_result(e, ev->err, &se);
+			sk_dec_result(e, ev->err, &se);
 		}
 		k->dead[0] = k->dead[1] = 1;
 	}
@@ -223,7 +212,7 @@ void sk_dec_control_gap(struct sk_dec *e, struct sk_tcpconn *c, int dir, uint32_
 	sk_dec_error(e, SK_PROB_TRUNCATED, SK_E_TRUNCATED, 0, msg);
 	struct sk_error se;
 	sk_error_set(&se, SK_E_TRUNCATED, 0, "%s", msg);
-	set_result(e, SK_E_TRUNCATED, &se);
+	sk_dec_result(e, SK_E_TRUNCATED, &se);
 	sk_dec_end(e, 0);
 }
 

@@ -6,17 +6,6 @@
 
 #include "commands.h"
 
-/* ---- commands still parsing their own options (each moves to its cmd_X.c) ---- */
-static const struct sk_exitdef legacy_exits[] = { { -1, NULL } };
-#define LEGACY(var, nm, al, sum, fn) \
-	const struct sk_cmddef var = { nm, al, sum, "[options]", NULL, NULL, 0, -1, legacy_exits, \
-				       NULL, fn }
-LEGACY(sk_cmd_decode, "decode", NULL,
-       "print every TWAMP/STAMP packet of a capture as a tree or JSON", cmd_decode);
-LEGACY(sk_cmd_replay, "replay", NULL,
-       "send a capture's test packets to a reflector again, re-stamped, and measure its answers", cmd_replay);
-/* ---- end of the commands still parsing their own options ---- */
-
 const struct sk_cmddef *const sk_commands[] = {
 	&sk_cmd_sender, &sk_cmd_responder, &sk_cmd_controller, &sk_cmd_controlclient,
 	&sk_cmd_server, &sk_cmd_analyze, &sk_cmd_replay, &sk_cmd_decode, &sk_cmd_dscptable, NULL,

@@ -10,8 +10,4 @@
 extern const struct sk_cmddef sk_cmd_decode, sk_cmd_analyze, sk_cmd_sender, sk_cmd_responder,
 	sk_cmd_replay, sk_cmd_server, sk_cmd_controller, sk_cmd_controlclient, sk_cmd_dscptable;
 
-/* Commands not on the option table yet: their own parser (argv[0] is the command name). */
-int cmd_decode(int argc, char **argv);
-int cmd_replay(int argc, char **argv);
-
 #endif

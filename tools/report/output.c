@@ -678,6 +678,9 @@ void sk_json_end(struct sk_json_out *j, int with_tlvs)
 {
 	while (j->depth > 0)
 		j_close(j);
+	if (j->in_array && j->nwritten)
+		fputs(",\n", j->fp);
+	j->nwritten++;
 	fputc('{', j->fp);
 	fwrite(j->top.p ? j->top.p : "", 1, j->top.len, j->fp);
 	const char *sep = j->top.len ? "," : "";
@@ -698,7 +701,7 @@ void sk_json_end(struct sk_json_out *j, int with_tlvs)
 	} else {
 		fputs("null", j->fp);
 	}
-	fputs("}\n", j->fp);
+	fputs(j->in_array ? "}" : "}\n", j->fp);
 	sk_json_begin(j);
 }
 

@@ -68,6 +68,10 @@ struct sk_json_out {
 	struct sk_sbuf tlvtmp[SK_OUT_DEPTH + 1];
 	char error[200];        /* the decoder's verdict (truncated/invalid/auth), "" if none */
 	int tai_utc;
+	/* Objects are elements of an array (decode's "packets"): each still on a line of its
+	 * own, the lines after the first preceded by a comma, the last one without a newline. */
+	int in_array;
+	unsigned long nwritten;
 };
 void sk_json_visitor(struct sk_json_out *j, FILE *fp, struct sk_visitor *v);
 /* Start a packet object: resets state. */
