@@ -6,7 +6,7 @@
 # replay sends by default), so both tools send the same N packets. stampkit replay re-stamps
 # every packet; it runs twice: the UDP backend (sendmmsg batches through the whole IP stack
 # into a socket that never reads, the kernel dropping what overflows it) and the raw backend
-# (--interface lo: frames through AF_PACKET, dropped by IP on lo like tcpreplay's). tcpreplay
+# (--raw lo: frames through AF_PACKET, dropped by IP on lo like tcpreplay's). tcpreplay
 # writes the recorded frames to lo as they are.
 #   usage: bench/bench_replay.sh BUILD_DIR [PACKETS] [LOOPS]
 set -eu
@@ -38,7 +38,7 @@ while [ $i -lt "$LOOPS" ]; do
 	sk=$("$SK" replay "$TMP/sender.pcap" --to 127.0.0.1:$PORT --topspeed --timeout 0 2>&1 \
 		>/dev/null | sed -n 's/.*(\([0-9]*\) packets\/s).*/\1/p')
 	raw=$("$SK" replay "$TMP/sender.pcap" --to 127.0.0.1:$PORT --topspeed --timeout 0 \
-		--interface lo --src 127.0.0.1 2>&1 >/dev/null | sed -n 's/.*(\([0-9]*\) packets\/s).*/\1/p')
+		--raw lo --src 127.0.0.1 2>&1 >/dev/null | sed -n 's/.*(\([0-9]*\) packets\/s).*/\1/p')
 	tr=$(tcpreplay --topspeed -i lo "$TMP/sender.pcap" 2>&1 | sed -n 's/.*Rated: .* Bps, .* Mbps, \([0-9.]*\) pps.*/\1/p')
 	echo "run $((i + 1)): stampkit replay UDP $sk, raw $raw, tcpreplay $tr packets/s"
 	best_raw=$($PY -c "print(max($best_raw, ${raw:-0}))")
@@ -51,7 +51,7 @@ import sys
 pk, sk, raw, tr = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 print("capture: %d STAMP Session-Sender packets (44 octets of payload, Ethernet frames of 86)" % pk)
 print("best of the runs (packets/s): stampkit replay --topspeed UDP backend %.0f, raw backend "
-      "(--interface lo) %.0f, both re-stamping; tcpreplay --topspeed %.0f" % (sk, raw, tr))
+      "(--raw lo) %.0f, both re-stamping; tcpreplay --topspeed %.0f" % (sk, raw, tr))
 nan = float("nan")
 print("ratio stampkit replay / tcpreplay: UDP %.2f, raw %.2f" % (sk / tr if tr else nan,
                                                               raw / tr if tr else nan))

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # `stampkit replay` against `stampkit responder` over loopback (tests/replay): captures of
 # pcaps/ replayed and re-stamped, replies paired, --loop/--renumber, --auth, bad input; and
-# (root) the raw --interface backend in a veth pair between namespaces the test creates.
+# (root) the raw --raw backend in a veth pair between namespaces the test creates.
 # Bounded in packets and time; exit status 77 means a needed tool or privilege is missing.
 if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
   foreach(t replay netns)

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 # `stampkit replay` over a veth pair between two network namespaces the test creates and
-# removes: the UDP backend and the raw --interface backend (IP/UDP headers built with the
-# new source, AF_PACKET frames to --dst-mac), IPv4 and IPv6, every sender packet arriving
+# removes: the UDP backend and the raw --raw backend (IP/UDP headers built with the
+# new source, AF_PACKET frames to --raw-mac), IPv4 and IPv6, every sender packet arriving
 # at the responder with the new addresses and a fresh timestamp, replies paired.
 #   usage: test_netns.py STAMPKIT PCAPS_DIR   (needs root and iproute2; exit 77 otherwise)
 import json, os, shutil, struct, subprocess, sys, tempfile, time
@@ -97,7 +97,7 @@ def main(bin):
         try:
             for to, src in ((B4, A4), ("[%s]" % B6, "[%s]" % A6)):
                 for raw in (False, True):
-                    extra = ["--interface", tag + "a", "--src", src, "--dst-mac", mac] if raw else []
+                    extra = ["--raw", tag + "a", "--src", src, "--raw-mac", mac] if raw else []
                     t0 = time.time_ns()
                     res = subprocess.run(ins + ["replay", "--json", cap, "--to", "%s:8620" % to,
                                                 "--multiplier", "20", *extra],
@@ -119,7 +119,7 @@ def main(bin):
             s = json.loads(res.stdout)["sessions"]
             check(s[0]["sent"] == 4 and s[0]["received"] == 4, "fragmented: %r" % s)
             for extra in (["--do-not-fragment"],
-                          ["--interface", tag + "a", "--src", A4, "--dst-mac", mac]):
+                          ["--raw", tag + "a", "--src", A4, "--raw-mac", mac]):
                 res = subprocess.run(ins + ["replay", frag, "--to", "%s:8620" % B4, "--topspeed",
                                             "--timeout", "0.2", *extra],
                                      capture_output=True, text=True, timeout=60)

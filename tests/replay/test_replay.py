@@ -371,7 +371,7 @@ def main(bin):
     check("no session 2" in r.stderr, r.stderr)
     replay(bin, stateful, want_rc=2)
     replay(bin, stateful, *to, "--pps", "10", "--topspeed", want_rc=2)
-    r = replay(bin, stateful, *to, "--interface", "nosuch0", "--src", "127.0.0.1", want_rc=1)
+    r = replay(bin, stateful, *to, "--raw", "nosuch0", "--src", "127.0.0.1", want_rc=1)
     check("nosuch0" in r.stderr, r.stderr)
     # Unreachable target: a namespace of our own with only lo up has no route to it.
     if os.geteuid() == 0 and shutil.which("ip"):

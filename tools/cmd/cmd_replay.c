@@ -7,10 +7,11 @@
 
 #include "commands.h"
 #include "optgroups.h"
+#include "parse.h"
 #include "replay.h"
 
 enum { O_TO = SK_O_LOCAL + 1, O_SESSION, O_ALL, O_MULT, O_PPS, O_TOP, O_LOOP, O_LIMIT,
-       O_RENUMBER, O_NORESTAMP, O_IFACE, O_SRC, O_DSTMAC };
+       O_RENUMBER, O_NORESTAMP, O_SRC };
 
 static const int mult_conflicts[] = { O_PPS, O_TOP, 0 };
 static const int pps_conflicts[] = { O_TOP, 0 };
@@ -57,18 +58,9 @@ static const struct sk_optdef o_norestamp = {
 	O_NORESTAMP, "no-restamp", 0, SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
 	"send the recorded octets, timestamps included", NULL
 };
-static const struct sk_optdef o_iface = {
-	O_IFACE, "interface", 0, SK_OK_STRING, "IFACE", 0, 0, NULL, false, NULL,
-	"send through AF_PACKET on IFACE with IP/UDP headers built here (replies still arrive "
-	"on the UDP socket; root or CAP_NET_RAW)", NULL
-};
 static const struct sk_optdef o_src = {
 	O_SRC, "src", 0, SK_OK_STRING, "ADDR", 0, 0, NULL, false, "the route's",
-	"source address written by --interface", NULL
-};
-static const struct sk_optdef o_dstmac = {
-	O_DSTMAC, "dst-mac", 0, SK_OK_STRING, "MAC", 0, 0, NULL, false, "00:00:00:00:00:00",
-	"destination link-layer address for --interface", NULL
+	"source address written by --raw", NULL
 };
 
 static const struct sk_optdef *const replay_what[] = {
@@ -85,7 +77,7 @@ static const struct sk_optdef *const replay_ip[] = {
 	&sk_opt_tos, &sk_opt_dscp, &sk_opt_ttl, &sk_opt_df, NULL,
 };
 static const struct sk_optdef *const replay_out[] = {
-	&sk_opt_json, &sk_opt_pcap_out, &o_iface, &o_src, &o_dstmac, NULL,
+	&sk_opt_json, &sk_opt_pcap_out, &sk_opt_raw, &o_src, &sk_opt_raw_mac, NULL,
 };
 static const struct sk_optgroup what_group = { "What is replayed, and to whom", replay_what };
 static const struct sk_optgroup sched_group = { "Schedule", replay_sched };
@@ -103,7 +95,7 @@ static const struct sk_exitdef replay_exits[] = {
 			"interface cannot be opened, or every send failed; the message says which" },
 	{ SK_EXIT_USAGE, "usage error: unknown option, no --to, bad number, two of "
 			 "--multiplier/--pps/--topspeed, --session N beyond the capture's sessions, "
-			 "--src/--dst-mac without --interface, unreadable --auth key file" },
+			 "--src/--raw-mac without --raw, unreadable --auth key file" },
 	{ SK_EXIT_DAMAGED, "FILE is damaged (the frames before the damage are replayed), or "
 			   "packets were left out or could not be sent (named on standard error)" },
 	{ -1, NULL },
@@ -113,18 +105,6 @@ struct replay_ctx {
 	struct sk_common common;
 	struct replay_opts o;
 };
-
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned mb[6];
-	char tail;
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &mb[0], &mb[1], &mb[2], &mb[3], &mb[4], &mb[5],
-		   &tail) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)mb[i];
-	return 0;
-}
 
 static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval *v, char *err,
 		  size_t errlen)
@@ -154,10 +134,10 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 	case SK_O_TIMEOUT: o->timeout = v->d; return 0;
 	case O_RENUMBER: o->renumber = true; return 0;
 	case O_NORESTAMP: o->no_restamp = true; return 0;
-	case O_IFACE: o->iface = v->s; return 0;
+	case SK_O_RAW: o->iface = v->s; return 0;
 	case O_SRC: o->src = v->s; return 0;
-	case O_DSTMAC:
-		if (parse_mac(v->s, o->dst_mac)) {
+	case SK_O_RAW_MAC:
+		if (sk_parse_mac(v->s, o->dst_mac)) {
 			snprintf(err, errlen, "expected aa:bb:cc:dd:ee:ff, got '%s'", v->s);
 			return -1;
 		}
@@ -184,8 +164,8 @@ static int replay_main(int argc, char **argv)
 	if (!c.o.to)
 		return sk_opt_usage_error(&sk_cmd_replay, "--to HOST[:PORT] is needed: the device "
 					  "to send to");
-	if ((sk_opt_given(O_SRC) || sk_opt_given(O_DSTMAC)) && !c.o.iface)
-		return sk_opt_usage_error(&sk_cmd_replay, "--src and --dst-mac go with --interface");
+	if ((sk_opt_given(O_SRC) || sk_opt_given(SK_O_RAW_MAC)) && !c.o.iface)
+		return sk_opt_usage_error(&sk_cmd_replay, "--src and --raw-mac go with --raw");
 	st = sk_common_finish(&c.common, sk_cmd_replay.name);
 	if (st != SK_EXIT_OK)
 		return st;

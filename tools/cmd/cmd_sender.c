@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "optgroups.h"
+#include "parse.h"
 #include "sender.h"
 #include "udpio.h"
 #include "stampkit/metrics.h"
@@ -15,7 +16,7 @@
 
 #define MAX_PKT 65535
 
-enum { O_SSID = SK_O_LOCAL + 1, O_TLV, O_RAWMAC, O_FLOW };
+enum { O_SSID = SK_O_LOCAL + 1, O_TLV, O_FLOW };
 
 static const struct sk_optdef o_ssid = {
 	O_SSID, "ssid", 0, SK_OK_INT, "N", 0, 65535, NULL, false, "0",
@@ -28,11 +29,6 @@ static const struct sk_optdef o_tlv = {
 	"access-report:id=N,code=N, follow-up-telemetry, hmac (needs --auth; always last), "
 	"destination-address:addr=IP, return-path:code=N, return-path:addr=IP, "
 	"micro-session:sender=N, raw:type=N,len=N (RFC 8972 §4, RFC 9503, RFC 9534)", NULL
-};
-static const struct sk_optdef o_rawmac = {
-	O_RAWMAC, "raw-mac", 0, SK_OK_STRING, "MAC", 0, 0, NULL, false, "00:00:00:00:00:00",
-	"destination link-layer address of --raw frames (zeros suit lo; on Ethernet the next "
-	"hop's)", NULL
 };
 static const struct sk_optdef o_flow = {
 	O_FLOW, "flow-label", 0, SK_OK_INT, "N", 0, 0xfffff, NULL, false, "0",
@@ -47,7 +43,7 @@ static const struct sk_optdef *const sender_proto[] = {
 	&sk_opt_mode, &sk_opt_auth, &sk_opt_timestamp, NULL
 };
 static const struct sk_optdef *const sender_io[] = {
-	&sk_opt_json, &sk_opt_pcap_out, &sk_opt_hwts, &sk_opt_raw, &o_rawmac, &o_flow, NULL
+	&sk_opt_json, &sk_opt_pcap_out, &sk_opt_hwts, &sk_opt_raw, &sk_opt_raw_mac, &o_flow, NULL
 };
 static const struct sk_optgroup g_own = { "Sender options", sender_own };
 static const struct sk_optgroup g_proto = { "Protocol options", sender_proto };
@@ -105,18 +101,12 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 		return 0;
 	}
 	case SK_O_RAW: o->raw_iface = v->s; return 0;
-	case O_RAWMAC: {
-		unsigned mb[6];
-		char tail;
-		if (sscanf(v->s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &mb[0], &mb[1], &mb[2], &mb[3], &mb[4],
-			   &mb[5], &tail) != 6) {
-			snprintf(err, errlen, "expected aa:bb:cc:dd:ee:ff");
+	case SK_O_RAW_MAC:
+		if (sk_parse_mac(v->s, o->raw_mac)) {
+			snprintf(err, errlen, "expected aa:bb:cc:dd:ee:ff, got '%s'", v->s);
 			return -1;
 		}
-		for (int i = 0; i < 6; i++)
-			o->raw_mac[i] = (uint8_t)mb[i];
 		return 0;
-	}
 	case O_FLOW: o->flow_label = (uint32_t)v->i; return 0;
 	default: return 0;
 	}

@@ -44,8 +44,8 @@ const struct sk_optgroup sk_group_log = { "Logging options", log_opts };
 
 const struct sk_optdef sk_opt_json = {
 	SK_O_JSON, "json", 'j', SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
-	"results as one JSON document on standard output (docs/json-schema.md) instead of the "
-	"table; nothing else is written there", NULL
+	"results as one JSON document on standard output (docs/json-schema.md); nothing else "
+	"is written there", NULL
 };
 const struct sk_optdef sk_opt_pcap_out = {
 	SK_O_PCAP_OUT, "pcap-out", 0, SK_OK_STRING, "FILE", 0, 0, NULL, false, NULL,
@@ -58,8 +58,9 @@ const struct sk_optdef sk_opt_pcap_out = {
 static const int tos_conflicts[] = { SK_O_DSCP, 0 };
 
 const struct sk_optdef sk_opt_tos = {
-	SK_O_TOS, "tos", 0, SK_OK_INT, "N", 0, 255, NULL, false, "system's, 0",
-	"TOS / Traffic Class octet of the test packets", tos_conflicts
+	SK_O_TOS, "tos", 0, SK_OK_INT, "N", 0, 255, NULL, false, NULL,
+	"TOS / Traffic Class octet of the test packets (not given: the system's, 0; replay "
+	"keeps each packet's recorded octet)", tos_conflicts
 };
 const struct sk_optdef sk_opt_dscp = {
 	SK_O_DSCP, "dscp", 0, SK_OK_STRING, "NAME|N", 0, 0, NULL, false, NULL,
@@ -171,7 +172,13 @@ const struct sk_optdef sk_opt_raw = {
 	"the source address written (any address; replies arrive only if it is this host's), "
 	"--ttl, --tos/--dscp, --do-not-fragment and --flow-label go into the header. "
 	"responder: reflects at layer 2 for LOCAL ADDRESS:PORT, which the interface need not "
-	"have", NULL
+	"have. replay: the capture's packets from --src (replies still arrive on the UDP "
+	"socket). Needs root or CAP_NET_RAW", NULL
+};
+const struct sk_optdef sk_opt_raw_mac = {
+	SK_O_RAW_MAC, "raw-mac", 0, SK_OK_STRING, "MAC", 0, 0, NULL, false, "00:00:00:00:00:00",
+	"destination link-layer address of --raw frames (zeros suit lo; on Ethernet the next "
+	"hop's)", NULL
 };
 
 /* ---- reflecting commands ---- */

@@ -31,7 +31,7 @@ enum {
 	/* TWAMP-Control keys (server, controller, controlclient) */
 	SK_O_KEY_FILE,
 	/* AF_PACKET I/O on an interface (sender, responder) */
-	SK_O_RAW,
+	SK_O_RAW, SK_O_RAW_MAC,
 	/* state kept by a reflecting command (responder, server) */
 	SK_O_MAX_SESSIONS,
 	SK_O_LOCAL = 100
@@ -48,7 +48,7 @@ extern const struct sk_optdef sk_opt_reflector;
 extern const struct sk_optdef sk_opt_port, sk_opt_heuristic, sk_opt_secret;
 extern const struct sk_optdef sk_opt_key_file;
 extern const struct sk_optdef sk_opt_max_sessions;
-extern const struct sk_optdef sk_opt_raw;
+extern const struct sk_optdef sk_opt_raw, sk_opt_raw_mac;
 
 /* Whole groups that several commands take as they are. */
 extern const struct sk_optgroup sk_group_log; /* -l, -q, -v, -d */

@@ -97,3 +97,15 @@ long sk_imix_pick(bool ipv6)
 	int i = (int)(random() % 12);
 	return ipv6 ? v6[i] : v4[i];
 }
+
+int sk_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned mb[6];
+	char tail;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &mb[0], &mb[1], &mb[2], &mb[3], &mb[4], &mb[5],
+		   &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)mb[i];
+	return 0;
+}

@@ -19,6 +19,9 @@ int sk_dscp_parse(const char *s, int *dscp);
 /* twampy's name of a code point (be, cs1, af11, ..., ef, nc1, nc2, cpN). */
 const char *sk_dscp_name(int dscp, char *buf, size_t len);
 
+/* A link-layer address aa:bb:cc:dd:ee:ff (hex digits, one or two each). 0 or -1. */
+int sk_parse_mac(const char *s, uint8_t mac[6]);
+
 /* One pick from twampy's IMIX padding list of the IP version. */
 long sk_imix_pick(bool ipv6);
 
