@@ -517,6 +517,8 @@ def main(bin):
         indiv = "--individual" in extra
         srv = Server(bin, "127.0.0.1", "--modes", "all", "--key-file", KEYS)
         tport = free_port()
+        while srv.port in (tport, tport + 1):  # a UDP-free number can be the server's TCP port
+            tport = free_port()
         pcap = os.path.join(TMP, "control-%s.pcap" % mode)
         td = subprocess.Popen([tcpdump, "-Z", "root", "--immediate-mode", "-i", "lo", "-n", "-U", "-w", pcap,
                                "tcp port %d or udp port %d or udp port %d" %
