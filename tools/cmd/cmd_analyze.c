@@ -137,7 +137,10 @@ static int analyze_main(int argc, char **argv)
 			return sk_opt_usage_error(&sk_cmd_analyze,
 						  "standard input (-) can be read only once");
 		c.o.cp[f] = c.ncp == 1 ? c.cps[0] : c.ncp ? c.cps[f] : SK_AN_CP_AUTO;
+		sk_common_file(&c.common, NULL, files[f], false);
 	}
+	sk_common_file(&c.common, "--csv", c.o.csv, true);
+	sk_common_file(&c.common, "--plot", c.o.plot, true);
 	c.o.nfiles = nfiles;
 	c.o.json = c.common.json;
 	st = sk_common_finish(&c.common, sk_cmd_analyze.name);

@@ -166,6 +166,7 @@ static int replay_main(int argc, char **argv)
 					  "to send to");
 	if ((sk_opt_given(O_SRC) || sk_opt_given(SK_O_RAW_MAC)) && !c.o.iface)
 		return sk_opt_usage_error(&sk_cmd_replay, "--src and --raw-mac go with --raw");
+	sk_common_file(&c.common, NULL, files[0], false);
 	st = sk_common_finish(&c.common, sk_cmd_replay.name);
 	if (st != SK_EXIT_OK)
 		return st;

@@ -258,6 +258,10 @@ int sk_common_handle(struct sk_common *c, const struct sk_optdef *def, const str
 	case SK_O_HWTS:
 		c->hw_iface = v->s;
 		return 1;
+	case SK_O_KEY_FILE:
+		/* Noted for the file check only: the command reads it (returns 0). */
+		sk_common_file(c, "--key-file", v->s, false);
+		return 0;
 	default:
 		return 0;
 	}
@@ -284,8 +288,24 @@ static int read_key(struct sk_common *c, const char *cmd)
 	return SK_EXIT_OK;
 }
 
+void sk_common_file(struct sk_common *c, const char *opt, const char *path, bool output)
+{
+	if (!path || c->nfiles >= (int)(sizeof c->files / sizeof c->files[0]))
+		return;
+	c->files[c->nfiles++] = (struct sk_fileuse){ opt, path, output };
+}
+
 int sk_common_finish(struct sk_common *c, const char *cmd)
 {
+	/* Before the log is opened: opening it truncates the file. */
+	sk_common_file(c, "-l", c->logfile, true);
+	sk_common_file(c, "--pcap-out", c->pcap_out, true);
+	sk_common_file(c, "--auth", c->keyfile, false);
+	char err[PATH_MAX + 200];
+	if (sk_files_check(c->files, c->nfiles, err, sizeof err) != 0) {
+		fprintf(stderr, "stampkit %s: %s\n", cmd, err);
+		return SK_EXIT_USAGE;
+	}
 	if (sk_log_open(c->loglevel, c->logfile) != 0) {
 		fprintf(stderr, "stampkit %s: cannot open log file %s: %s\n", cmd, c->logfile,
 			strerror(errno));
