@@ -518,8 +518,12 @@ void sk_analyze_feed_frame(struct sk_an *a, int f, int linktype, int64_t ts, con
 	if (f < 0 || f >= a->nin || a->finished)
 		return;
 	a->packets++;
-	if (sk_net_dissect(linktype, data, caplen, &a->pkt, NULL) != SK_OK)
+	enum sk_result nr = sk_net_dissect(linktype, data, caplen, &a->pkt, NULL);
+	if (nr != SK_OK) {
+		if (sk_disc_bad_udp(&a->disc, nr, data, caplen, &a->pkt))
+			a->bad_udp++;
 		return;
+	}
 	if (a->pkt.ipver == 4 && a->pkt.fragment && a->pkt.proto == 17) {
 		/* Jumbo test packets over a smaller MTU: reassemble, then dissect the whole
 		 * datagram as raw IPv4. */

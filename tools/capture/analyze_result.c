@@ -164,6 +164,12 @@ int sk_an_diagnose(struct sk_an *a, int status)
 			a->malformed, a->test_packets);
 		status = 3;
 	}
+	if (a->bad_udp) {
+		fprintf(diag, "stampkit analyze: warning: %" PRIu64 " UDP datagrams to or from a test "
+			      "port have a malformed IP or UDP header (left out of the results)\n",
+			a->bad_udp);
+		status = 3;
+	}
 	if (a->fragments)
 		fprintf(diag, "stampkit analyze: warning: %" PRIu64
 			      " test packets are IPv6 fragments, which are not reassembled (left out)\n",

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "keyfile.h"
 #include "log.h"
 #include "parse.h"
 #include "stampkit/testpkt.h"
@@ -154,7 +155,14 @@ const struct sk_optdef sk_opt_heuristic = {
 const struct sk_optdef sk_opt_secret = {
 	SK_O_SECRET, "secret", 's', SK_OK_STRING, "KEYID=PASSPHRASE", 0, 0, NULL, true, NULL,
 	"shared secret of TWAMP authenticated/encrypted mode: control and test packets are "
-	"decrypted and HMACs checked (one per KeyID)", NULL
+	"decrypted and HMACs checked (one per KeyID). Other users of the host can read it "
+	"(ps, /proc/PID/cmdline): prefer --secret-file or the environment variable "
+	SK_SECRET_ENV "=KEYID=PASSPHRASE", NULL
+};
+const struct sk_optdef sk_opt_secret_file = {
+	SK_O_SECRET_FILE, "secret-file", 0, SK_OK_STRING, "FILE", 0, 0, NULL, true, NULL,
+	"the secrets of --secret from FILE, one 'KeyID passphrase' line each (the server's "
+	"--key-file format); a warning when others can read FILE", NULL
 };
 
 /* ---- TWAMP-Control keys ---- */
@@ -275,6 +283,7 @@ static int read_key(struct sk_common *c, const char *cmd)
 			strerror(errno));
 		return SK_EXIT_USAGE;
 	}
+	sk_secret_file_warn(fileno(f), c->keyfile);
 	c->key_len = fread(c->key, 1, sizeof c->key, f);
 	int more = fgetc(f) != EOF;
 	fclose(f);

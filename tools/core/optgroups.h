@@ -28,7 +28,7 @@ enum {
 	/* how the reflector numbers its replies (sender, analyze) */
 	SK_O_REFLECTOR,
 	/* finding test packets in captures (decode, analyze, replay) */
-	SK_O_PORT, SK_O_HEURISTIC, SK_O_SECRET,
+	SK_O_PORT, SK_O_HEURISTIC, SK_O_SECRET, SK_O_SECRET_FILE,
 	/* TWAMP-Control keys (server, controller, controlclient) */
 	SK_O_KEY_FILE,
 	/* AF_PACKET I/O on an interface (sender, responder) */
@@ -46,7 +46,10 @@ extern const struct sk_optdef sk_opt_mode, sk_opt_auth, sk_opt_timestamp, sk_opt
 extern const struct sk_optdef sk_opt_count, sk_opt_interval, sk_opt_rate, sk_opt_duration,
 	sk_opt_timeout;
 extern const struct sk_optdef sk_opt_reflector;
-extern const struct sk_optdef sk_opt_port, sk_opt_heuristic, sk_opt_secret;
+extern const struct sk_optdef sk_opt_port, sk_opt_heuristic, sk_opt_secret, sk_opt_secret_file;
+/* The environment variable decode and analyze take secrets from ("KEYID=PASSPHRASE", several
+ * separated by newlines): unlike --secret, not visible to other users in ps. */
+#define SK_SECRET_ENV "STAMPKIT_SECRET"
 extern const struct sk_optdef sk_opt_key_file;
 extern const struct sk_optdef sk_opt_max_sessions;
 extern const struct sk_optdef sk_opt_raw, sk_opt_raw_mac;
