@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +26,53 @@ static void split(const char *path, char *dir, size_t n, const char **base)
 		snprintf(dir, n, "%.*s", (int)(slash - path), path);
 		*base = slash + 1;
 	}
+}
+
+/* ---- temporary files removed when a signal ends the process ----
+ * A command that does not handle SIGINT/SIGTERM/SIGHUP itself (analyze) would leave its
+ * temporary files behind; while one is open, such a signal removes them first and then ends
+ * the process as it would have. A command with its own handler (sender, replay) ends its run
+ * normally and commits. */
+
+#define LIVE_MAX 8
+static char live_tmp[LIVE_MAX][PATH_MAX];
+static volatile sig_atomic_t live_used[LIVE_MAX];
+
+static void on_signal(int sig)
+{
+	for (int i = 0; i < LIVE_MAX; i++)
+		if (live_used[i])
+			(void)unlink(live_tmp[i]); /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void live_add(const char *tmp)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) {
+		struct sigaction old;
+		if (sigaction(sigs[k], NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+			struct sigaction sa;
+			memset(&sa, 0, sizeof sa);
+			sa.sa_handler = on_signal;
+			sigemptyset(&sa.sa_mask);
+			(void)sigaction(sigs[k], &sa, NULL);
+		}
+	}
+	for (int i = 0; i < LIVE_MAX; i++)
+		if (!live_used[i]) {
+			snprintf(live_tmp[i], sizeof live_tmp[i], "%s", tmp);
+			live_used[i] = 1;
+			return;
+		}
+}
+
+static void live_remove(const char *tmp)
+{
+	for (int i = 0; i < LIVE_MAX; i++)
+		if (live_used[i] && !strcmp(live_tmp[i], tmp))
+			live_used[i] = 0;
 }
 
 static int fail(char *err, size_t errlen, const char *what, const char *path)
@@ -80,10 +128,12 @@ int sk_outfile_open(struct sk_outfile *o, const char *path, char *err, size_t er
 		mode = 0666 & ~um;
 	}
 	(void)fchmod(fd, mode); /* mkstemp made it 0600 */
+	live_add(o->tmp);
 	o->fp = fdopen(fd, "wb");
 	if (!o->fp) {
 		int e = errno;
 		close(fd);
+		live_remove(o->tmp);
 		(void)unlink(o->tmp);
 		o->tmp[0] = '\0';
 		errno = e;
@@ -143,6 +193,7 @@ int sk_outfile_commit(struct sk_outfile *o, char *err, size_t errlen)
 		sk_outfile_abort(o);
 		return -1;
 	}
+	live_remove(o->tmp);
 	o->tmp[0] = '\0';
 	/* The new name survives a crash only once the folder is on disk too. */
 	char dir[PATH_MAX];
@@ -161,8 +212,10 @@ void sk_outfile_abort(struct sk_outfile *o)
 	if (o->fp)
 		fclose(o->fp);
 	o->fp = NULL;
-	if (o->tmp[0])
+	if (o->tmp[0]) {
+		live_remove(o->tmp);
 		(void)unlink(o->tmp);
+	}
 	o->tmp[0] = '\0';
 }
 
