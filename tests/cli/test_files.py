@@ -4,7 +4,8 @@
 #   files    an output that is an input (same inode: the name, ./name, a hard link, a
 #            symbolic link) or another output is refused with exit 2 and one line, the input
 #            untouched; outputs take their name only when complete (no temporary file left,
-#            the mode of a replaced file kept, /dev/null written in place); a sender killed
+#            the mode of a replaced file kept, /dev/null written in place); analyze ended by
+#            SIGINT leaves no temporary file and the previous CSV as it was; a sender killed
 #            with SIGKILL leaves a previous --pcap-out as it was, one ended by SIGINT leaves
 #            a complete capture of what it sent.
 #   exits    port 0 and the unspecified address are usage errors (2) for sender, replay and
@@ -109,6 +110,24 @@ def files(d):
     r = run("analyze", "--csv", "out.csv", "missing.pcap")
     check(r.returncode == 1 and open("out.csv").read().splitlines() == rows and
           not leftovers(d), "failed run: exit %d, left %r" % (r.returncode, leftovers(d)))
+
+    # analyze interrupted by SIGINT while reading standard input: no temporary file left,
+    # the previous CSV as it was.
+    p = subprocess.Popen([BIN, "analyze", "--csv", "out.csv", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    data = open(cap, "rb").read()
+    p.stdin.write(data[:len(data) // 2])
+    p.stdin.flush()
+    deadline = time.time() + 5
+    while not leftovers(d) and time.time() < deadline:
+        time.sleep(0.02)
+    had_tmp = bool(leftovers(d))
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=10)
+    check(had_tmp and p.returncode == -signal.SIGINT and not leftovers(d) and
+          open("out.csv").read().splitlines() == rows,
+          "analyze SIGINT: tmp seen %s, status %s, left %r" % (had_tmp, p.returncode,
+                                                              leftovers(d)))
 
     # A sender killed outright: the previous capture under its name is untouched.
     with open("cap.pcap", "w") as f:
