@@ -17,3 +17,15 @@ if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
   set_tests_properties(cli.json_stdout PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE
     RESOURCE_LOCK stampkit_live_lo)
 endif()
+
+# Output files (refused when they are an input; complete or not at all), exit statuses (port
+# 0, no reply, malformed UDP on a test port) and secrets (--secret-file, STAMPKIT_SECRET,
+# the warning about key files others can read): tests/cli/test_files.py.
+if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
+  foreach(t files exits secrets)
+    add_test(NAME cli.${t}
+      COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_files.py
+              $<TARGET_FILE:stampkit_cli> ${PROJECT_SOURCE_DIR} ${t})
+    set_tests_properties(cli.${t} PROPERTIES TIMEOUT 60)
+  endforeach()
+endif()

@@ -78,9 +78,10 @@ def main(bin):
         s = sender(bin, "127.0.0.1:%d" % port, "-c", "10", "-i", "1", "--auth", good)
         check(s["received"] == 10 and s["auth"], "auth good key: %r" % s)
         s = sender(bin, "127.0.0.1:%d" % port, "-c", "10", "-i", "1", "--auth", bad,
-                   "--timeout", "0.5")
+                   "--timeout", "0.5", want_rc=1)  # no reply at all: exit 1
         check(s["received"] == 0, "auth wrong key answered: %r" % s)
-        s = sender(bin, "127.0.0.1:%d" % port, "-c", "4", "-i", "1", "--timeout", "0.5")
+        s = sender(bin, "127.0.0.1:%d" % port, "-c", "4", "-i", "1", "--timeout", "0.5",
+                   want_rc=1)  # no reply at all: exit 1
         check(s["received"] == 0, "unauthenticated packets answered by an auth responder")
         # Every --tlv the sender knows, HMAC TLV last: answered, two with U (Return Path,
         # type 200), the HMAC TLV of each reply verifies.
@@ -141,7 +142,9 @@ def main(bin):
     t = subprocess.run([bin, "sender", "127.0.0.1:%d" % port, "-c", "3", "-i", "1",
                         "--timeout", "0.3"], capture_output=True, text=True, timeout=30)
     lines = t.stdout.splitlines()
-    check(t.returncode == 0 and lines[0].startswith("Session 1: 127.0.0.1:") and
+    # Nothing answered: the table all the same, then exit 1 with the reason (as ping).
+    check(t.returncode == 1 and "stampkit sender: no reply from" in t.stderr and
+          lines[0].startswith("Session 1: 127.0.0.1:") and
           lines[0].endswith(" -> 127.0.0.1:%d, stamp SSID 0, silent reflector, no replies" % port),
           "session line: %r" % lines[:1])
     lines = lines[1:]

@@ -30,10 +30,13 @@ def valid(text, what):
     return doc
 
 
-def send(bin, what, *args, log="-v", want_log=True):
+def send(bin, what, *args, log="-v", want_log=True, rc=0):
     r = subprocess.run([bin, "sender", "--json", log, *args], capture_output=True, text=True,
                        timeout=60)
-    check(r.returncode == 0, "%s: exit %d: %s" % (what, r.returncode, r.stderr))
+    check(r.returncode == rc, "%s: exit %d: %s" % (what, r.returncode, r.stderr))
+    if rc == 1:
+        # No reply at all: a failure, said on standard error after the document (as ping).
+        check("stampkit sender: no reply from" in r.stderr, "%s: stderr %r" % (what, r.stderr))
     doc = valid(r.stdout, what)
     check(doc["command"] == "sender", "%s: command %r" % (what, doc["command"]))
     if want_log:
@@ -92,7 +95,7 @@ def main(bin):
         check(s["received"] == 5 and s["ssid"] is None and s["reflector"].startswith("[::1]:"),
               repr(s))
         s = send(bin, "no reply", "127.0.0.1:%d" % free_port(), "-c", "2", "-i", "1",
-                 "--timeout", "0.2")
+                 "--timeout", "0.2", rc=1)
         check(s["received"] == 0 and s["reflector_state"] == "unknown", repr(s))
         # SIGUSR1: one more valid document, the responder keeps running.
         r.p.send_signal(signal.SIGUSR1)

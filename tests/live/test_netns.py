@@ -66,8 +66,10 @@ def main(bin):
             res = subprocess.run(ins + ["sender", "%s:8620" % B4, "-c", "2", "-i", "1",
                                         "--padding", "3000", "--do-not-fragment", "--timeout",
                                         "0.3"], capture_output=True, text=True, timeout=30)
-            check(res.returncode == 0 and "does not fit the path MTU" in res.stderr,
-                  "DF error: %r" % res.stderr)
+            # Nothing could be sent, so nothing answered: exit 1, as ping.
+            check(res.returncode == 1 and "does not fit the path MTU" in res.stderr and
+                  "none of the 2 packets could be sent" in res.stderr,
+                  "DF error: exit %d, %r" % (res.returncode, res.stderr))
         finally:
             c = r.stop()
         check(c["reflected"] == 35 and c["send_errors"] == 0, "responder %r" % c)

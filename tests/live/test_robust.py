@@ -97,7 +97,8 @@ def main(bin):
     port = free_port(socket.AF_INET6)
     r = Responder(bin, ":%d" % port, "--allow", "10.0.0.0/8", "--allow", "::1")
     try:
-        s = sender(bin, "127.0.0.1:%d" % port, "-c", "5", "-i", "1", "--timeout", "0.3")
+        s = sender(bin, "127.0.0.1:%d" % port, "-c", "5", "-i", "1", "--timeout", "0.3",
+                   want_rc=1)  # no reply at all: exit 1
         check(s["received"] == 0, "--allow let 127.0.0.1 through")
         s = sender(bin, "[::1]:%d" % port, "-c", "5", "-i", "1")
         check(s["received"] == 5, "--allow ::1 refused: %r" % s)

@@ -23,8 +23,8 @@ def replay(bin, *args, want_rc=0, timeout=60):
     return r
 
 
-def replay_json(bin, *args):
-    r = replay(bin, "--json", *args)
+def replay_json(bin, *args, want_rc=0):
+    r = replay(bin, "--json", *args, want_rc=want_rc)
     return json.loads(r.stdout), r.stderr
 
 
@@ -231,10 +231,11 @@ def main(bin):
                              "--auth", key, "--renumber")
         check(j["sessions"][0]["sent"] == 10 and j["sessions"][0]["received"] == 10,
               "with --auth: %r" % j)
+        # Nothing answered: exit 1 after the results, the reason on standard error.
         j, err = replay_json(bin, rec, "--port", str(port), "--to", "127.0.0.1:%d" % port, "--topspeed",
-                             "--timeout", "0.5")
-        check(j["sessions"][0]["sent"] == 10 and j["sessions"][0]["received"] == 0,
-              "without --auth the stale HMACs are refused: %r" % j)
+                             "--timeout", "0.5", want_rc=1)
+        check(j["sessions"][0]["sent"] == 10 and j["sessions"][0]["received"] == 0 and
+              "no reply from" in err, "without --auth the stale HMACs are refused: %r" % j)
     finally:
         r.stop()
 
@@ -297,8 +298,10 @@ def main(bin):
         p.kill()
         raise Fail("replay did not stop waiting on a second SIGINT")
     j = json.loads(out)
-    check(p.returncode == 0 and time.time() - t0 < 5 and j["interrupted"] is True and
-          j["sent"] > 0 and j["replies"] == 0 and j["sessions"][0]["received"] == 0,
+    # No reply at all: exit 1 after the results, the reason on standard error (as ping).
+    check(p.returncode == 1 and time.time() - t0 < 5 and j["interrupted"] is True and
+          j["sent"] > 0 and j["replies"] == 0 and j["sessions"][0]["received"] == 0 and
+          "stampkit replay: no reply from" in err,
           "second SIGINT: exit %d after %.1f s: %r %s" % (p.returncode, time.time() - t0, j, err))
 
     # 10. A progress line on a terminal (standard error a pseudo-terminal): after the first
@@ -347,17 +350,26 @@ def main(bin):
     open(rnd, "wb").write(os.urandom(3000))
     r = replay(bin, rnd, *to, want_rc=1)
     check("random.pcap" in r.stderr, r.stderr)
-    cut = os.path.join(TMP, "cut.pcap")
-    data = open(stateful, "rb").read()
-    open(cut, "wb").write(data[:len(data) // 2 + 7])
-    r = replay(bin, cut, *to, "--topspeed", "--timeout", "0.2", want_rc=3)
-    check("damaged" in r.stderr, r.stderr)
-    # malformed.pcap: two malformed test packets (named, not sent), one good one sent, and
-    # the file ends inside a record.
-    r = replay(bin, os.path.join(PCAPS, "synthetic", "malformed.pcap"), *to, "--topspeed",
-               "--timeout", "0.2", want_rc=3)
-    check("2 malformed test packets (first: frame 1) not sent" in r.stderr and "damaged" in
-          r.stderr and "sent 1 packets" in r.stderr, r.stderr)
+    # Damaged captures, replayed to a responder (nothing answered would be exit 1, which
+    # ranks before damage).
+    resp, _ = responder(bin, "127.0.0.1:%d" % port)
+    try:
+        cut = os.path.join(TMP, "cut.pcap")
+        data = open(stateful, "rb").read()
+        open(cut, "wb").write(data[:len(data) // 2 + 7])
+        r = replay(bin, cut, *to, "--topspeed", "--timeout", "0.2", want_rc=3)
+        check("damaged" in r.stderr, r.stderr)
+        # malformed.pcap: two malformed test packets (named, not sent), one good one sent,
+        # and the file ends inside a record.
+        r = replay(bin, os.path.join(PCAPS, "synthetic", "malformed.pcap"), *to, "--topspeed",
+                   "--timeout", "0.2", want_rc=3)
+        check("2 malformed test packets (first: frame 1) not sent" in r.stderr and "damaged" in
+              r.stderr and "sent 1 packets" in r.stderr, r.stderr)
+    finally:
+        resp.stop()
+    # The same damaged capture with nobody answering: exit 1 (no reply) and the damage named.
+    r = replay(bin, cut, *to, "--topspeed", "--timeout", "0.2", want_rc=1)
+    check("damaged" in r.stderr and "no reply from" in r.stderr, r.stderr)
     # No test traffic: one DNS datagram in a raw-IP pcap.
     notest = os.path.join(TMP, "notest.pcap")
     udp = struct.pack("!HHHH", 5353, 53, 8 + 4, 0) + b"abcd"

@@ -452,7 +452,7 @@ static void cleanup(struct sk_an *a)
 	sk_ipfrag_destroy(a->frag);
 	sk_disc_free(&a->disc);
 	if (a->csv)
-		fclose(a->csv);
+		sk_outfile_abort(&a->csv_out); /* not committed: the run failed */
 	if (a->plotting)
 		sk_an_plot_close(&a->plot);
 	free(a->rs);
@@ -493,12 +493,13 @@ struct sk_an *sk_analyze_open(const struct sk_analyze_opts *o, FILE *diag)
 		return NULL;
 	}
 	if (o->csv) {
-		a->csv = fopen(o->csv, "w");
-		if (!a->csv) {
-			fprintf(diag, "stampkit analyze: cannot write %s\n", o->csv);
+		char err[PATH_MAX + 100];
+		if (sk_outfile_open(&a->csv_out, o->csv, err, sizeof err) != 0) {
+			fprintf(diag, "stampkit analyze: --csv: %s\n", err);
 			cleanup(a);
 			return NULL;
 		}
+		a->csv = a->csv_out.fp;
 		sk_report_csv_header(a->csv);
 	}
 	if (o->plot) {
@@ -517,8 +518,12 @@ void sk_analyze_feed_frame(struct sk_an *a, int f, int linktype, int64_t ts, con
 	if (f < 0 || f >= a->nin || a->finished)
 		return;
 	a->packets++;
-	if (sk_net_dissect(linktype, data, caplen, &a->pkt, NULL) != SK_OK)
+	enum sk_result nr = sk_net_dissect(linktype, data, caplen, &a->pkt, NULL);
+	if (nr != SK_OK) {
+		if (sk_disc_bad_udp(&a->disc, nr, data, caplen, &a->pkt))
+			a->bad_udp++;
 		return;
+	}
 	if (a->pkt.ipver == 4 && a->pkt.fragment && a->pkt.proto == 17) {
 		/* Jumbo test packets over a smaller MTU: reassemble, then dissect the whole
 		 * datagram as raw IPv4. */
@@ -580,6 +585,15 @@ int sk_analyze_close(struct sk_an *a)
 {
 	end_input(a);
 	int status = 0;
+	if (a->csv) {
+		/* Every row is written (end_input): the file takes the user's name now. */
+		char err[PATH_MAX + 100];
+		a->csv = NULL;
+		if (sk_outfile_commit(&a->csv_out, err, sizeof err) != 0) {
+			fprintf(a->diag, "stampkit analyze: --csv: %s\n", err);
+			status = 1;
+		}
+	}
 	if (a->plotting && sk_an_draw_plot(a) != 0)
 		status = 1;
 	if (a->damaged)

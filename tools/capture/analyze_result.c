@@ -124,7 +124,27 @@ int sk_an_draw_plot(struct sk_an *a)
 		snprintf(titles[i], sizeof titles[i], "Session %u: %s -> %s", x->index, s, r);
 		tp[i] = titles[i];
 	}
-	return sk_an_plot_draw(&a->plot, a->o->plot, tp, n, a->nsess, a->diag);
+	/* gnuplot writes the temporary file by name; only a complete drawing replaces the
+	 * user's file (a failure leaves a previous one as it was). */
+	struct sk_outfile of;
+	char err[PATH_MAX + 100];
+	if (sk_outfile_open(&of, a->o->plot, err, sizeof err) != 0) {
+		fprintf(a->diag, "stampkit analyze: --plot: %s\n", err);
+		return -1;
+	}
+	fclose(of.fp);
+	of.fp = NULL;
+	if (sk_an_plot_draw(&a->plot, sk_outfile_name(&of), a->o->plot, tp, n, a->nsess,
+			    a->diag) != 0) {
+		sk_outfile_abort(&of);
+		return -1;
+	}
+	if (sk_outfile_commit(&of, err, sizeof err) != 0) {
+		fprintf(a->diag, "stampkit analyze: --plot: %s\n", err);
+		return -1;
+	}
+	sk_an_plot_drawn(a->o->plot, n, a->nsess, a->diag);
+	return 0;
 }
 
 /* ---- warnings ---- */
@@ -142,6 +162,12 @@ int sk_an_diagnose(struct sk_an *a, int status)
 		fprintf(diag, "stampkit analyze: warning: %" PRIu64 " of %" PRIu64
 			      " test packets are truncated or malformed (left out of the results)\n",
 			a->malformed, a->test_packets);
+		status = 3;
+	}
+	if (a->bad_udp) {
+		fprintf(diag, "stampkit analyze: warning: %" PRIu64 " UDP datagrams to or from a test "
+			      "port have a malformed IP or UDP header (left out of the results)\n",
+			a->bad_udp);
 		status = 3;
 	}
 	if (a->fragments)

@@ -12,6 +12,7 @@
 #include "analyze_plot.h"
 #include "discover.h"
 #include "ipfrag.h"
+#include "outfile.h"
 #include "report.h"
 #include "tcpstream.h"
 #include "stampkit/metrics.h"
@@ -71,7 +72,8 @@ struct an_input {
 
 struct sk_an {
 	const struct sk_analyze_opts *o;
-	FILE *diag, *csv;
+	FILE *diag, *csv;             /* csv: csv_out.fp while --csv is written */
+	struct sk_outfile csv_out;
 	struct sk_disc disc;
 	struct sk_disc_tcp tcp_follow;
 	struct sk_tcpstream *tcp;
@@ -83,6 +85,9 @@ struct sk_an {
 	unsigned nsess;
 	uint64_t packets, test_packets, malformed, undecrypted, fragments, session_overflow;
 	uint64_t alloc_failures;
+	/* UDP frames to or from a test port whose IP or UDP header is malformed (a UDP length
+	 * beyond the IP packet, an IPv4 header length below 20): damaged input. */
+	uint64_t bad_udp;
 	struct sk_ipfrag *frag;
 	struct sk_an_plot plot;
 	int plotting;

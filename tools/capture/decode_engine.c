@@ -108,6 +108,8 @@ static void read_frames(struct sk_dec *e, struct sk_capture *cap, int lt)
 		if (nr != SK_OK || !e->pkt.l4) {
 			if (nr == SK_E_TRUNCATED)
 				e->short_frames++;
+			else if (sk_disc_bad_udp(&e->disc, nr, e->frame.data, e->frame.caplen, &e->pkt))
+				e->bad_udp++;
 			continue;
 		}
 		e->cur_frame = e->frame.index;
@@ -141,6 +143,12 @@ static int conclude(struct sk_dec *e, struct sk_capture *cap)
 		fprintf(e->diag, "stampkit decode: warning: %" PRIu64 " of %" PRIu64
 				 " packets shown are truncated or malformed\n",
 			e->bad_packets, e->shown);
+		status = 3;
+	}
+	if (e->bad_udp) {
+		fprintf(e->diag, "stampkit decode: warning: %" PRIu64 " UDP datagrams to or from a test "
+				 "port have a malformed IP or UDP header (not shown)\n",
+			e->bad_udp);
 		status = 3;
 	}
 	if (e->tcp_overflow)

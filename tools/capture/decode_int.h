@@ -36,6 +36,7 @@ struct sk_dec {
 	 * truncated or malformed, frames read and cut short, TCP segments not followed. */
 	uint64_t shown, test_packets, control_messages, bad_packets;
 	uint64_t frames, short_frames, tcp_overflow;
+	uint64_t bad_udp; /* UDP to/from a test port with a malformed IP/UDP header */
 };
 
 /* Sets up the text or JSON output on e->out and the counting visitor e->v. */

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "discover.h"
+#include "keyfile.h"
+#include "optgroups.h"
 #include "stampkit/crypto.h"
 #include "stampkit/timestamp.h"
 #include "stampkit/tlv.h"
@@ -71,6 +73,34 @@ int sk_disc_port_listed(const struct sk_disc *d, uint16_t port)
 		if (d->ports[i] == port)
 			return 1;
 	return 0;
+}
+
+static int test_port(const struct sk_disc *d, uint16_t port)
+{
+	if (sk_disc_port_listed(d, port))
+		return 1;
+	for (size_t i = 0; i < d->nsess; i++)
+		if (d->sess[i].accepted && (d->sess[i].rport == port || d->sess[i].sport == port))
+			return 1;
+	return 0;
+}
+
+int sk_disc_bad_udp(const struct sk_disc *d, enum sk_result r, const uint8_t *frame,
+		    size_t caplen, const struct sk_pkt *p)
+{
+	if (r != SK_E_INVALID || p->proto != 17 || !p->ipver)
+		return 0;
+	uint16_t sport = p->sport, dport = p->dport;
+	if (!p->l4_off) {
+		/* The IPv4 header length is wrong: the UDP header would begin after the fixed
+		 * 20 octets, where a sender that wrote a bad IHL put it. */
+		size_t at = p->l3_off + 20;
+		if (p->ipver != 4 || caplen < at + 4)
+			return 0;
+		sport = (uint16_t)(frame[at] << 8 | frame[at + 1]);
+		dport = (uint16_t)(frame[at + 2] << 8 | frame[at + 3]);
+	}
+	return test_port(d, sport) || test_port(d, dport);
 }
 
 const char *sk_disc_how_name(enum sk_disc_how how)
@@ -393,6 +423,63 @@ int sk_disc_secret_parse_err(const char *arg, struct sk_disc_secret *out, char *
 	memcpy(out->pass, eq + 1, pl);
 	out->pass_len = pl;
 	return 0;
+}
+
+int sk_disc_secrets_file(const char *path, struct sk_disc_secret *out, int *n, int max, char *err,
+			 size_t errlen)
+{
+	static struct sk_keys ks; /* large; wiped after use */
+	int rc = sk_keys_load(path, &ks, err, errlen);
+	for (unsigned i = 0; !rc && i < ks.n; i++) {
+		if (*n >= max) {
+			snprintf(err, errlen, "%s: at most %d secrets in all", path, max);
+			rc = -1;
+			break;
+		}
+		struct sk_disc_secret *d = &out[(*n)++];
+		memset(d, 0, sizeof *d);
+		snprintf(d->keyid, sizeof d->keyid, "%s", ks.k[i].id);
+		memcpy(d->pass, ks.k[i].secret, ks.k[i].secret_len);
+		d->pass_len = ks.k[i].secret_len;
+	}
+	sk_keys_wipe(&ks);
+	return rc;
+}
+
+int sk_disc_secrets_env(struct sk_disc_secret *out, int *n, int max, char *err, size_t errlen)
+{
+	const char *v = getenv(SK_SECRET_ENV);
+	if (!v)
+		return 0;
+	char line[512];
+	int rc = 0;
+	for (const char *p = v; *p && !rc;) {
+		const char *e = strchr(p, '\n');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		size_t adv = e ? l + 1 : l;
+		if (l && p[l - 1] == '\r')
+			l--;
+		if (l >= sizeof line) {
+			snprintf(err, errlen, SK_SECRET_ENV ": a line of %zu octets is too long", l);
+			rc = -1;
+		} else if (l) {
+			memcpy(line, p, l);
+			line[l] = '\0';
+			char why[160];
+			if (*n >= max) {
+				snprintf(err, errlen, SK_SECRET_ENV ": at most %d secrets in all", max);
+				rc = -1;
+			} else if (sk_disc_secret_parse_err(line, &out[*n], why, sizeof why)) {
+				snprintf(err, errlen, SK_SECRET_ENV ": %s", why);
+				rc = -1;
+			} else {
+				(*n)++;
+			}
+		}
+		p += adv;
+	}
+	memset(line, 0, sizeof line);
+	return rc;
 }
 
 int sk_disc_secret_parse(const char *arg, const char *cmd, struct sk_disc_secret *out)

@@ -30,6 +30,14 @@ int sk_disc_secret_parse(const char *arg, const char *cmd, struct sk_disc_secret
 /* The same for the option table's handlers: the reason into err, nothing printed. */
 int sk_disc_secret_parse_err(const char *arg, struct sk_disc_secret *out, char *err, size_t errlen);
 
+/* Appends the keys of a "KeyID passphrase" file (core/keyfile.h, the server's --key-file) to
+ * out[*n], at most max in all. 0, or -1 with the reason in err. */
+int sk_disc_secrets_file(const char *path, struct sk_disc_secret *out, int *n, int max, char *err,
+			 size_t errlen);
+/* Appends the KEYID=PASSPHRASE lines of the environment variable SK_SECRET_ENV (unset or
+ * empty: nothing). 0, or -1 with the reason in err. */
+int sk_disc_secrets_env(struct sk_disc_secret *out, int *n, int max, char *err, size_t errlen);
+
 /* A test session negotiated by TWAMP-Control (Request-TW-Session + Accept-Session). */
 struct sk_twsess {
 	int used;
@@ -71,6 +79,12 @@ void sk_disc_free(struct sk_disc *d);
 
 /* 862 or one of the --port values. */
 int sk_disc_port_listed(const struct sk_disc *d, uint16_t port);
+
+/* 1 when sk_net_dissect refused frame as inconsistent (r SK_E_INVALID: a UDP length below 8
+ * or beyond the IP packet, an IPv4 header length below 20, ...) and it is UDP to or from a
+ * test port (862, --port, a negotiated one): a damaged test packet, not some other traffic. */
+int sk_disc_bad_udp(const struct sk_disc *d, enum sk_result r, const uint8_t *frame,
+		    size_t caplen, const struct sk_pkt *p);
 
 /* Is this UDP packet a test packet, and whose? ts_ns is the capture time (heuristic).
  * Returns how it was found (SK_DISC_NOT_TEST: not one); *role is SK_ROLE_SENDER or

@@ -33,7 +33,7 @@ static const struct sk_optdef *const analyze_own[] = {
 	&sk_opt_json, &o_csv, &o_plot, &o_capture_point, &sk_opt_reflector, NULL,
 };
 static const struct sk_optdef *const analyze_find[] = {
-	&sk_opt_port, &sk_opt_heuristic, &sk_opt_secret, NULL,
+	&sk_opt_port, &sk_opt_heuristic, &sk_opt_secret, &sk_opt_secret_file, NULL,
 };
 static const struct sk_optgroup analyze_group = { "Analysis options", analyze_own };
 static const struct sk_optgroup find_group = { "Finding test packets", analyze_find };
@@ -44,10 +44,14 @@ static const struct sk_optgroup *const analyze_groups[] = {
 static const struct sk_exitdef analyze_exits[] = {
 	{ SK_EXIT_OK, "done" },
 	{ SK_EXIT_FAIL, "an input cannot be read, or --csv/--plot could not be written" },
-	{ SK_EXIT_USAGE, "usage error (bad option or value, no file, - given twice)" },
-	{ SK_EXIT_DAMAGED, "an input is damaged (truncated capture or malformed test packets): "
-			   "the results cover what could be read and a warning on standard error "
-			   "says what was wrong" },
+	{ SK_EXIT_USAGE, "usage error (bad option or value, no file, - given twice, unreadable "
+			 "or malformed --secret-file or " SK_SECRET_ENV ", --csv, "
+			 "--plot or -l naming an input or each other: the input would be "
+			 "overwritten)" },
+	{ SK_EXIT_DAMAGED, "an input is damaged (truncated capture, malformed test packets, or "
+			   "UDP to or from a test port with a malformed IP or UDP header): the "
+			   "results cover what could be read and a warning on standard error says "
+			   "what was wrong and how often" },
 	{ -1, NULL },
 };
 
@@ -109,6 +113,10 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 			return -1;
 		o->nsecrets++;
 		return 0;
+	case SK_O_SECRET_FILE:
+		sk_common_file(&c->common, "--secret-file", v->s, false);
+		return sk_disc_secrets_file(v->s, o->secrets, &o->nsecrets, SK_AN_MAX_SECRETS, err,
+					    errlen);
 	default:
 		snprintf(err, errlen, "not an option of analyze");
 		return -1;
@@ -137,7 +145,13 @@ static int analyze_main(int argc, char **argv)
 			return sk_opt_usage_error(&sk_cmd_analyze,
 						  "standard input (-) can be read only once");
 		c.o.cp[f] = c.ncp == 1 ? c.cps[0] : c.ncp ? c.cps[f] : SK_AN_CP_AUTO;
+		sk_common_file(&c.common, NULL, files[f], false);
 	}
+	sk_common_file(&c.common, "--csv", c.o.csv, true);
+	sk_common_file(&c.common, "--plot", c.o.plot, true);
+	char err[300];
+	if (sk_disc_secrets_env(c.o.secrets, &c.o.nsecrets, SK_AN_MAX_SECRETS, err, sizeof err))
+		return sk_opt_usage_error(&sk_cmd_analyze, "%s", err);
 	c.o.nfiles = nfiles;
 	c.o.json = c.common.json;
 	st = sk_common_finish(&c.common, sk_cmd_analyze.name);
@@ -160,7 +174,11 @@ const struct sk_cmddef sk_cmd_analyze = {
 		"the loss is split by direction and wire delays come from the capture times.\n\n"
 		"The table is twampy's, one per session, followed by a summary line. --json "
 		"writes one document (docs/json-schema.md); warnings and notes go to standard "
-		"error.",
+		"error. --csv and --plot are written under a temporary name in the same folder "
+		"and take their name only when complete.\n\n"
+		"Secrets of TWAMP authenticated or encrypted mode: --secret KEYID=PASSPHRASE "
+		"(visible to other users in ps), --secret-file FILE, or the environment "
+		"variable " SK_SECRET_ENV "=KEYID=PASSPHRASE (several separated by newlines).",
 	.groups = analyze_groups,
 	.min_operands = 1,
 	.max_operands = SK_AN_MAX_FILES,

@@ -12,6 +12,7 @@
 #include "stampkit/twamp_control.h"
 #include "stampkit/twamp_sm.h"
 #include "twlive.h"
+#include "udpio.h"
 
 enum { O_MODE_AUTH = SK_O_LOCAL + 1, O_KEY_ID, O_SESSIONS, O_TEST_PORT, O_SESSION_DSCP,
        O_INDIVIDUAL, O_FEATURES, O_SESSION_TIMEOUT };
@@ -81,9 +82,11 @@ static const struct sk_optgroup *const controlclient_groups[] = {
 static const struct sk_exitdef client_exits[] = {
 	{ SK_EXIT_OK, "the sessions ran and were stopped; the results were printed" },
 	{ SK_EXIT_FAIL, "network error, the server refused the connection, a mode, a feature or "
-			"a session, or did not answer" },
-	{ SK_EXIT_USAGE, "usage or configuration error (unknown option, bad value, unreadable or "
-			 "malformed key file, KeyID not in it, a secure mode without --key-file)" },
+			"a session, or did not answer; controller: no test packet was answered at "
+			"all (the results are printed, the reason on standard error, as ping does)" },
+	{ SK_EXIT_USAGE, "usage or configuration error (unknown option, bad value, an address "
+			 "that cannot be reached such as port 0, unreadable or malformed key file, "
+			 "KeyID not in it, a secure mode without --key-file, -l naming the key file)" },
 	{ -1, NULL },
 };
 
@@ -157,6 +160,15 @@ static int client_main(const struct sk_cmddef *cmd, int argc, char **argv, bool 
 					  sk_tw_mode_name(x.o.mode));
 	if ((long)x.o.test_port + x.o.sessions - 1 > 65535)
 		return sk_opt_usage_error(cmd, "--test-port + --sessions beyond 65535");
+	/* An address nothing can be sent to (port 0) is a usage error, not a failed run. */
+	struct sockaddr_storage probe;
+	socklen_t plen;
+	char aerr[300];
+	if (sk_addr_parse(ops[0], SK_TW_CONTROL_PORT, 0, false, &probe, &plen, aerr, sizeof aerr))
+		return sk_opt_usage_error(cmd, "SERVER %s", aerr);
+	if (!controller && nops > 1 &&
+	    sk_addr_parse(ops[1], 20000, 0, false, &probe, &plen, aerr, sizeof aerr))
+		return sk_opt_usage_error(cmd, "SENDER %s", aerr);
 	st = sk_common_finish(&x.common, cmd->name);
 	if (st != SK_EXIT_OK)
 		return st;

@@ -12,7 +12,7 @@
 
 static const struct sk_optdef *const decode_out[] = { &sk_opt_json, NULL };
 static const struct sk_optdef *const decode_find[] = {
-	&sk_opt_port, &sk_opt_heuristic, &sk_opt_secret, NULL,
+	&sk_opt_port, &sk_opt_heuristic, &sk_opt_secret, &sk_opt_secret_file, NULL,
 };
 static const struct sk_optgroup out_group = { "Output options", decode_out };
 static const struct sk_optgroup find_group = { "Finding test packets", decode_find };
@@ -25,10 +25,13 @@ static const struct sk_exitdef decode_exits[] = {
 	{ SK_EXIT_FAIL, "the input cannot be read: no such file, not a capture, unsupported "
 			"link type" },
 	{ SK_EXIT_USAGE, "usage error (unknown option, bad port number, --secret without =, "
-			 "not exactly one file)" },
+			 "unreadable or malformed --secret-file or " SK_SECRET_ENV ", not exactly "
+			 "one file)" },
 	{ SK_EXIT_DAMAGED, "the input is damaged: truncated or corrupt capture (what could be "
-			   "read is printed), a truncated or malformed packet, a failed HMAC or a "
-			   "hole in a control stream; a warning on standard error says which" },
+			   "read is printed), a truncated or malformed packet, UDP to or from a "
+			   "test port with a malformed IP or UDP header (counted, not shown), a "
+			   "failed HMAC or a hole in a control stream; a warning on standard error "
+			   "says which and how many" },
 	{ -1, NULL },
 };
 
@@ -59,6 +62,9 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 			return -1;
 		o->nsecrets++;
 		return 0;
+	case SK_O_SECRET_FILE:
+		return sk_disc_secrets_file(v->s, o->secrets, &o->nsecrets, SK_DECODE_MAX_SECRETS, err,
+					    errlen);
 	default:
 		snprintf(err, errlen, "not an option of decode");
 		return -1;
@@ -74,6 +80,9 @@ static int decode_main(int argc, char **argv)
 	int st = sk_opt_parse(&sk_cmd_decode, argc, argv, handle, &o, &files, &nfiles);
 	if (st != SK_OPT_CONTINUE)
 		return st;
+	char err[300];
+	if (sk_disc_secrets_env(o.secrets, &o.nsecrets, SK_DECODE_MAX_SECRETS, err, sizeof err))
+		return sk_opt_usage_error(&sk_cmd_decode, "%s", err);
 	o.file = files[0];
 	return sk_decode_run(&o, stdout, stderr);
 }
@@ -92,6 +101,9 @@ const struct sk_cmddef sk_cmd_decode = {
 		"followed on TCP 862 and on every --port); with --heuristic also in every other "
 		"UDP packet that has their shape. A packet sent to the reflector port is the "
 		"Session-Sender's; its answer is the Session-Reflector's.\n\n"
+		"Secrets of TWAMP authenticated or encrypted mode: --secret KEYID=PASSPHRASE "
+		"(visible to other users in ps), --secret-file FILE, or the environment "
+		"variable " SK_SECRET_ENV "=KEYID=PASSPHRASE (several separated by newlines).\n\n"
 		"Standard output carries only the packets. Warnings, the note when no test "
 		"packet was found, and a progress line while a long capture is read (standard "
 		"error a terminal, standard output not) go to standard error.",

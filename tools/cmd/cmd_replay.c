@@ -90,12 +90,16 @@ static const struct sk_optgroup *const replay_groups[] = {
 
 static const struct sk_exitdef replay_exits[] = {
 	{ SK_EXIT_OK, "done, also after ^C (replies missing are a result, not an error: they "
-		      "show as loss)" },
+		      "show as loss, as long as at least one reply came)" },
 	{ SK_EXIT_FAIL, "FILE cannot be read, no test packets to replay, a socket or the "
-			"interface cannot be opened, or every send failed; the message says which" },
-	{ SK_EXIT_USAGE, "usage error: unknown option, no --to, bad number, two of "
-			 "--multiplier/--pps/--topspeed, --session N beyond the capture's sessions, "
-			 "--src/--raw-mac without --raw, unreadable --auth key file" },
+			"interface cannot be opened, every send failed, no reply came at all (the "
+			"results are printed first), or --pcap-out could not be completed; the "
+			"message says which" },
+	{ SK_EXIT_USAGE, "usage error: unknown option, no --to, --to with port 0 or the "
+			 "unspecified address, bad number, two of --multiplier/--pps/--topspeed, "
+			 "--session N beyond the capture's sessions, --src/--raw-mac without --raw, "
+			 "unreadable --auth key file, --pcap-out or -l naming FILE, the key file or "
+			 "each other" },
 	{ SK_EXIT_DAMAGED, "FILE is damaged (the frames before the damage are replayed), or "
 			   "packets were left out or could not be sent (named on standard error)" },
 	{ -1, NULL },
@@ -166,6 +170,7 @@ static int replay_main(int argc, char **argv)
 					  "to send to");
 	if ((sk_opt_given(O_SRC) || sk_opt_given(SK_O_RAW_MAC)) && !c.o.iface)
 		return sk_opt_usage_error(&sk_cmd_replay, "--src and --raw-mac go with --raw");
+	sk_common_file(&c.common, NULL, files[0], false);
 	st = sk_common_finish(&c.common, sk_cmd_replay.name);
 	if (st != SK_EXIT_OK)
 		return st;

@@ -62,7 +62,8 @@ static const struct sk_exitdef responder_exits[] = {
 	{ SK_EXIT_FAIL, "the socket could not be opened (address in use, privileged port), the "
 			"capture file could not be written, or receiving failed" },
 	{ SK_EXIT_USAGE, "usage or configuration error (bad option or value, bad LOCAL address, "
-			 "unreadable key file)" },
+			 "unreadable key file, -l and --pcap-out naming the key file or each "
+			 "other)" },
 	{ -1, NULL },
 };
 

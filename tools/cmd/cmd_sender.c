@@ -53,11 +53,14 @@ static const struct sk_optgroup *const sender_groups[] = {
 };
 
 static const struct sk_exitdef sender_exits[] = {
-	{ SK_EXIT_OK, "the run ended and the results were printed, whatever the loss (also when "
-		      "no reply came at all, and after SIGINT/SIGTERM)" },
-	{ SK_EXIT_FAIL, "the socket, the capture file or a wait failed" },
-	{ SK_EXIT_USAGE, "usage or configuration error (bad option or value, bad address, "
-			 "unreadable key file)" },
+	{ SK_EXIT_OK, "the run ended and the results were printed, whatever the loss, as long "
+		      "as at least one reply came (also after SIGINT/SIGTERM)" },
+	{ SK_EXIT_FAIL, "no reply at all (the results are printed and the reason is said on "
+			"standard error, as ping does), or the socket, the --pcap-out file or a "
+			"wait failed" },
+	{ SK_EXIT_USAGE, "usage or configuration error (bad option or value, bad address, a "
+			 "REMOTE nothing can be sent to: port 0 or the unspecified address, "
+			 "unreadable key file, -l or --pcap-out naming the key file or each other)" },
 	{ -1, NULL },
 };
 

@@ -55,7 +55,7 @@ static const struct sk_exitdef server_exits[] = {
 	{ SK_EXIT_FAIL, "cannot listen on LOCAL, out of memory" },
 	{ SK_EXIT_USAGE, "usage or configuration error (unknown option, bad value, unreadable or "
 			 "malformed key file, a secure mode without --key-file, a LOCAL that does "
-			 "not parse)" },
+			 "not parse, -l naming the key file)" },
 	{ -1, NULL },
 };
 

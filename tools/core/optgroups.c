@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "keyfile.h"
 #include "log.h"
 #include "parse.h"
 #include "stampkit/testpkt.h"
@@ -154,7 +155,14 @@ const struct sk_optdef sk_opt_heuristic = {
 const struct sk_optdef sk_opt_secret = {
 	SK_O_SECRET, "secret", 's', SK_OK_STRING, "KEYID=PASSPHRASE", 0, 0, NULL, true, NULL,
 	"shared secret of TWAMP authenticated/encrypted mode: control and test packets are "
-	"decrypted and HMACs checked (one per KeyID)", NULL
+	"decrypted and HMACs checked (one per KeyID). Other users of the host can read it "
+	"(ps, /proc/PID/cmdline): prefer --secret-file or the environment variable "
+	SK_SECRET_ENV "=KEYID=PASSPHRASE", NULL
+};
+const struct sk_optdef sk_opt_secret_file = {
+	SK_O_SECRET_FILE, "secret-file", 0, SK_OK_STRING, "FILE", 0, 0, NULL, true, NULL,
+	"the secrets of --secret from FILE, one 'KeyID passphrase' line each (the server's "
+	"--key-file format); a warning when others can read FILE", NULL
 };
 
 /* ---- TWAMP-Control keys ---- */
@@ -258,6 +266,10 @@ int sk_common_handle(struct sk_common *c, const struct sk_optdef *def, const str
 	case SK_O_HWTS:
 		c->hw_iface = v->s;
 		return 1;
+	case SK_O_KEY_FILE:
+		/* Noted for the file check only: the command reads it (returns 0). */
+		sk_common_file(c, "--key-file", v->s, false);
+		return 0;
 	default:
 		return 0;
 	}
@@ -271,6 +283,7 @@ static int read_key(struct sk_common *c, const char *cmd)
 			strerror(errno));
 		return SK_EXIT_USAGE;
 	}
+	sk_secret_file_warn(fileno(f), c->keyfile);
 	c->key_len = fread(c->key, 1, sizeof c->key, f);
 	int more = fgetc(f) != EOF;
 	fclose(f);
@@ -284,8 +297,24 @@ static int read_key(struct sk_common *c, const char *cmd)
 	return SK_EXIT_OK;
 }
 
+void sk_common_file(struct sk_common *c, const char *opt, const char *path, bool output)
+{
+	if (!path || c->nfiles >= (int)(sizeof c->files / sizeof c->files[0]))
+		return;
+	c->files[c->nfiles++] = (struct sk_fileuse){ opt, path, output };
+}
+
 int sk_common_finish(struct sk_common *c, const char *cmd)
 {
+	/* Before the log is opened: opening it truncates the file. */
+	sk_common_file(c, "-l", c->logfile, true);
+	sk_common_file(c, "--pcap-out", c->pcap_out, true);
+	sk_common_file(c, "--auth", c->keyfile, false);
+	char err[PATH_MAX + 200];
+	if (sk_files_check(c->files, c->nfiles, err, sizeof err) != 0) {
+		fprintf(stderr, "stampkit %s: %s\n", cmd, err);
+		return SK_EXIT_USAGE;
+	}
 	if (sk_log_open(c->loglevel, c->logfile) != 0) {
 		fprintf(stderr, "stampkit %s: cannot open log file %s: %s\n", cmd, c->logfile,
 			strerror(errno));

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "opt.h"
+#include "outfile.h"
 
 /* Ids of the shared options; a command's own options use SK_O_LOCAL and up. */
 enum {
@@ -27,7 +28,7 @@ enum {
 	/* how the reflector numbers its replies (sender, analyze) */
 	SK_O_REFLECTOR,
 	/* finding test packets in captures (decode, analyze, replay) */
-	SK_O_PORT, SK_O_HEURISTIC, SK_O_SECRET,
+	SK_O_PORT, SK_O_HEURISTIC, SK_O_SECRET, SK_O_SECRET_FILE,
 	/* TWAMP-Control keys (server, controller, controlclient) */
 	SK_O_KEY_FILE,
 	/* AF_PACKET I/O on an interface (sender, responder) */
@@ -45,7 +46,10 @@ extern const struct sk_optdef sk_opt_mode, sk_opt_auth, sk_opt_timestamp, sk_opt
 extern const struct sk_optdef sk_opt_count, sk_opt_interval, sk_opt_rate, sk_opt_duration,
 	sk_opt_timeout;
 extern const struct sk_optdef sk_opt_reflector;
-extern const struct sk_optdef sk_opt_port, sk_opt_heuristic, sk_opt_secret;
+extern const struct sk_optdef sk_opt_port, sk_opt_heuristic, sk_opt_secret, sk_opt_secret_file;
+/* The environment variable decode and analyze take secrets from ("KEYID=PASSPHRASE", several
+ * separated by newlines): unlike --secret, not visible to other users in ps. */
+#define SK_SECRET_ENV "STAMPKIT_SECRET"
 extern const struct sk_optdef sk_opt_key_file;
 extern const struct sk_optdef sk_opt_max_sessions;
 extern const struct sk_optdef sk_opt_raw, sk_opt_raw_mac;
@@ -72,6 +76,10 @@ struct sk_common {
 	bool json;
 	const char *pcap_out;
 	const char *hw_iface;
+	/* Files the command reads and writes besides -l, --pcap-out, --auth and --key-file
+	 * (which are noted here by themselves): checked by sk_common_finish. */
+	struct sk_fileuse files[40];
+	int nfiles;
 };
 
 void sk_common_init(struct sk_common *c);
@@ -79,7 +87,11 @@ void sk_common_init(struct sk_common *c);
  * test protocol): 1 handled, 0 not one of them, -1 bad value (reason in err). */
 int sk_common_handle(struct sk_common *c, const struct sk_optdef *def, const struct sk_optval *v,
 		     char *err, size_t errlen);
-/* After parsing: opens the log (sk_log_open), reads the --auth key file. Returns
+/* Notes a file the command reads (an input) or writes (output) for sk_common_finish's check
+ * that no output is an input or another output (opt names it in the message). */
+void sk_common_file(struct sk_common *c, const char *opt, const char *path, bool output);
+/* After parsing: refuses an output that is an input or another output (outfile.h:
+ * sk_files_check), opens the log (sk_log_open), reads the --auth key file. Returns
  * SK_EXIT_OK, or SK_EXIT_USAGE after printing "stampkit CMD: ..." to standard error. */
 int sk_common_finish(struct sk_common *c, const char *cmd);
 

@@ -2,6 +2,7 @@
 /* client.c - TWAMP Control-Client (RFC 5357 §3, RFC 5938) over the codec's control state
  * machine, and the Session-Sender of `controller` (RFC 5357 §4.1, RFC 6038, RFC 7750). */
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -622,6 +623,27 @@ static int ctl_loop(struct csess *xs, const struct client_opts *o)
 	return 0;
 }
 
+/* No session answered at all: a failure (exit 1), said after the results, as ping does. */
+static int ctl_no_reply(const struct csess *xs, const struct client_opts *o)
+{
+	uint64_t sent = 0, bad = 0;
+	for (long i = 0; i < o->sessions; i++) {
+		struct sk_session_summary sum;
+		sk_session_summary(xs[i].stats, xs[i].sent, &sum);
+		if (sum.received)
+			return 0;
+		sent += xs[i].sent;
+		bad += xs[i].bad;
+	}
+	if (bad)
+		sk_diag("no reply: %" PRIu64 " packets sent, %" PRIu64 " replies did not verify", sent,
+			bad);
+	else
+		sk_diag("no reply: %" PRIu64 " packets sent in %ld session%s, none answered", sent,
+			o->sessions, o->sessions == 1 ? "" : "s");
+	return 1;
+}
+
 int controller_run(const struct client_opts *o)
 {
 	struct sk_keys ks;
@@ -646,7 +668,7 @@ int controller_run(const struct client_opts *o)
 	    cli_stop(&cl, o->individual))
 		goto out;
 	ctl_report(xs, &cl, o);
-	status = 0;
+	status = ctl_no_reply(xs, o);
 out:
 	for (long i = 0; i < o->sessions; i++) {
 		if (xs[i].io.fd >= 0)

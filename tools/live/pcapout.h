@@ -11,13 +11,20 @@
 
 struct sk_pcapout;
 
-/* NULL with a message in err when the file cannot be written. */
+/* NULL with a message in err when the file cannot be written. Written under a temporary
+ * name in path's folder until sk_pcapout_close (core/outfile.h). */
 struct sk_pcapout *sk_pcapout_open(const char *path, char *err, size_t errlen);
 /* One UDP datagram from src to dst (IPv4 or IPv6, mapped IPv4 written as IPv4) at ns. */
 void sk_pcapout_write(struct sk_pcapout *o, int64_t ns, const struct sockaddr *src,
 		      const struct sockaddr *dst, int ttl, int tos, const uint8_t *payload,
 		      size_t len);
+/* The run ended (also by SIGINT/SIGTERM: a normal end): the file takes its name. 0, or -1
+ * with a message in err (the file could not be completed; path is left as it was). */
+int sk_pcapout_finish(struct sk_pcapout *o, char *err, size_t errlen);
+/* sk_pcapout_finish with a failure said on standard error ("stampkit CMD: --pcap-out: ..."). */
 void sk_pcapout_close(struct sk_pcapout *o);
+/* The run failed: the temporary file goes, path is left as it was. */
+void sk_pcapout_discard(struct sk_pcapout *o);
 
 /* The source address the kernel would use towards remote (a connected probe socket). */
 int sk_source_for(const struct sockaddr *remote, socklen_t rlen, uint16_t port,

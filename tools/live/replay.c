@@ -6,6 +6,7 @@
  * written through the report model as one document {"command":"replay",...,"sessions"}. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -132,6 +133,7 @@ struct rp {
 	bool interrupted;
 	int64_t start, end_send, deadline, last_mono; /* last_mono: after the last send */
 	struct sk_pcapout *pc;        /* --pcap-out */
+	bool pcap_failed;             /* it could not be completed */
 	/* the measurement: analyze's engine fed every packet sent and received */
 	struct sk_analyze_opts ao;
 	struct sk_an *an;
@@ -575,7 +577,12 @@ static void send_all(struct rp *rp)
 	rp->b->sess = -1;
 	run_loop(rp);
 	drain(rp, SIZE_MAX, 0);
-	sk_pcapout_close(rp->pc);
+	/* The sending ended (also by ^C: a normal end): the capture takes its name. */
+	char err[PATH_MAX + 100];
+	if (sk_pcapout_finish(rp->pc, err, sizeof err) != 0) {
+		sk_diag("--pcap-out: %s", err);
+		rp->pcap_failed = true;
+	}
 	rp->pc = NULL;
 }
 
@@ -632,6 +639,14 @@ static int report(struct rp *rp, int status)
 	int cs = sk_analyze_close(rp->an);
 	rp->an = NULL;
 	as = as ? as : cs;
+	if (rp->pcap_failed)
+		return 1;
+	if (!rp->replies) {
+		/* As ping: nothing answered is a failure, said after the results. */
+		sk_diag("no reply from %s: %" PRIu64 " packets sent, none answered%s", o->to,
+			rp->sent - rp->send_errors, rp->interrupted ? " before the interruption" : "");
+		return 1;
+	}
 	return as && !status ? as : status;
 }
 
@@ -640,8 +655,7 @@ static void rp_free(struct rp *rp)
 	for (unsigned i = 0; i < rp->l.nsess; i++)
 		if (rp->sock[i].io.fd >= 0 && rp->sock[i].io.ops)
 			rp->sock[i].io.ops->close(&rp->sock[i].io);
-	if (rp->pc)
-		sk_pcapout_close(rp->pc);
+	sk_pcapout_discard(rp->pc); /* still open: the run failed before the sending ended */
 	if (rp->an)
 		(void)sk_analyze_close(rp->an);
 	free(rp->frame);

@@ -5,6 +5,8 @@
 #include "sender.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,7 +153,7 @@ static int sender_open(struct sender *st)
 
 static void sender_close(struct sender *st)
 {
-	sk_pcapout_close(st->pc);
+	sk_pcapout_discard(st->pc); /* still open: the run failed before its end */
 	sk_session_free(st->sess);
 	free(st->txbuf);
 	free(st->rxbuf);
@@ -509,6 +511,35 @@ static void sender_report(struct sender *st)
 	free(r);
 }
 
+/* After the report: the --pcap-out file takes its name when the loop ended normally (also
+ * by SIGINT/SIGTERM: what was sent until then is the capture); a run that no reply answered
+ * is a failure, as with ping. Returns the exit status. */
+static int sender_end(struct sender *st, int status)
+{
+	const struct run *run = &st->run;
+	if (st->pc && status == 0) {
+		char err[PATH_MAX + 100];
+		if (sk_pcapout_finish(st->pc, err, sizeof err) != 0) {
+			sk_diag("--pcap-out: %s", err);
+			status = 1;
+		}
+		st->pc = NULL;
+	}
+	if (status == 0 && run->uniq == 0) {
+		if (run->sent && run->send_errors == run->sent)
+			sk_diag("no reply: none of the %" PRIu64 " packets could be sent to %s", run->sent,
+				st->rs);
+		else if (run->bad_replies)
+			sk_diag("no reply from %s: %" PRIu64 " packets sent, %" PRIu64 " replies did not "
+				"verify", st->rs, run->sent, run->bad_replies);
+		else
+			sk_diag("no reply from %s: %" PRIu64 " packets sent, none answered%s", st->rs,
+				run->sent, run->interrupted ? " before the interruption" : "");
+		status = 1;
+	}
+	return status;
+}
+
 int sender_run(const struct sender_opts *o)
 {
 	struct sender *st = calloc(1, sizeof *st);
@@ -526,6 +557,7 @@ int sender_run(const struct sender_opts *o)
 		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 		status = sender_loop(st);
 		sender_report(st);
+		status = sender_end(st, status);
 	}
 	sender_close(st);
 	free(st);

@@ -44,6 +44,21 @@ static int setint(int fd, int level, int name, int v)
 }
 
 
+/* Where nothing can be sent: port 0 (every send fails with EINVAL) and the unspecified
+ * address (a source only, RFC 1122 §3.2.1.3, RFC 4291 §2.5.2). */
+static int check_destination(const char *s, const struct sockaddr_storage *ss, uint16_t port,
+			     char *err, size_t errlen)
+{
+	bool unspec = ss->ss_family == AF_INET
+		      ? ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY)
+		      : IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+	if (port == 0)
+		snprintf(err, errlen, "'%s': port 0 cannot be sent to (1..65535)", s);
+	else if (unspec)
+		snprintf(err, errlen, "'%s': the unspecified address is not a destination", s);
+	return port == 0 || unspec ? -1 : 0;
+}
+
 int sk_addr_parse(const char *s, uint16_t defport, int family, bool passive,
 		  struct sockaddr_storage *out, socklen_t *outlen, char *err, size_t errlen)
 {
@@ -130,7 +145,7 @@ int sk_addr_parse(const char *s, uint16_t defport, int family, bool passive,
 	else
 		((struct sockaddr_in6 *)out)->sin6_port = htons(port);
 	freeaddrinfo(res);
-	return 0;
+	return passive ? 0 : check_destination(s, out, port, err, errlen);
 }
 
 static int udp_open(struct sk_io *io, const struct sockaddr *local, socklen_t len,

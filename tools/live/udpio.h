@@ -106,7 +106,8 @@ int sk_io_wait(struct sk_io *io, const struct timespec *deadline);
 
 /* The address grammar of the live tools: "", "ip", "ip:port", ":port", "[v6]:port",
  * "[v6]", bare IPv6, host names. want_wild: an empty host means the wildcard (dual stack
- * when family is 0). family: 0 any, 4 or 6 to prefer. 0 on success, -1 with err. */
+ * when family is 0). family: 0 any, 4 or 6 to prefer. A destination (!passive) with port 0
+ * or the unspecified address is refused. 0 on success, -1 with err. */
 int sk_addr_parse(const char *s, uint16_t defport, int family, bool passive,
 		  struct sockaddr_storage *out, socklen_t *outlen, char *err, size_t errlen);
 

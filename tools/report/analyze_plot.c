@@ -296,28 +296,10 @@ static int run_gnuplot(const char *script, FILE *diag)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/* A new empty file next to out (same folder, so the final rename cannot cross file
- * systems) with the permissions a plain fopen would give. 0, or -1 with errno. */
-static int temp_beside(const char *out, char *tmp, size_t n)
+int sk_an_plot_draw(struct sk_an_plot *p, const char *into, const char *out,
+		    const char *const *title, unsigned n, unsigned total, FILE *diag)
 {
-	const char *slash = strrchr(out, '/');
-	if (slash)
-		snprintf(tmp, n, "%.*s/.stampkit-plot-XXXXXX", (int)(slash - out), out);
-	else
-		snprintf(tmp, n, ".stampkit-plot-XXXXXX");
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return -1;
-	mode_t um = umask(0);
-	umask(um);
-	(void)fchmod(fd, 0666 & ~um);
-	close(fd);
-	return 0;
-}
-
-int sk_an_plot_draw(struct sk_an_plot *p, const char *out, const char *const *title, unsigned n,
-		    unsigned total, FILE *diag)
-{
+	(void)total;
 	for (unsigned i = 0; i < SK_AN_PLOT_MAX; i++) {
 		FILE **f[2] = { &p->s[i].fp, &p->s[i].lost };
 		for (int k = 0; k < 2; k++)
@@ -331,36 +313,30 @@ int sk_an_plot_draw(struct sk_an_plot *p, const char *out, const char *const *ti
 		fprintf(diag, "stampkit analyze: --plot: cannot write the delay series in %s\n", p->dir);
 		return -1;
 	}
-	char script[300], tmp[4200];
+	char script[300];
 	snprintf(script, sizeof script, "%s/plot.gp", p->dir);
 	size_t len = strlen(out);
 	int png = len > 4 && !strcmp(out + len - 4, ".png");
-	if (temp_beside(out, tmp, sizeof tmp) != 0) {
-		fprintf(diag, "stampkit analyze: --plot: cannot write next to %s: %s\n", out,
-			strerror(errno));
+	if (write_script(p, script, into, png, title, n) != 0) {
+		fprintf(diag, "stampkit analyze: --plot: cannot write %s\n", script);
+		return -1;
+	}
+	if (run_gnuplot(script, diag) != 0) {
+		fprintf(diag, "stampkit analyze: --plot: gnuplot failed; %s not written\n", out);
 		return -1;
 	}
 	struct stat sb;
-	int ok = write_script(p, script, tmp, png, title, n) == 0;
-	if (!ok)
-		fprintf(diag, "stampkit analyze: --plot: cannot write %s\n", script);
-	ok = ok && run_gnuplot(script, diag) == 0;
-	/* Only a complete drawing replaces out: a failure leaves a previous file as it was. */
-	errno = 0;
-	if (ok && (stat(tmp, &sb) != 0 || sb.st_size == 0 || rename(tmp, out) != 0)) {
-		fprintf(diag, "stampkit analyze: --plot: cannot write %s: %s\n", out,
-			errno ? strerror(errno) : "gnuplot wrote nothing");
-		ok = 0;
-	} else if (!ok) {
-		fprintf(diag, "stampkit analyze: --plot: gnuplot failed; %s not written\n", out);
-	}
-	if (!ok) {
-		(void)unlink(tmp);
+	if (stat(into, &sb) != 0 || sb.st_size == 0) {
+		fprintf(diag, "stampkit analyze: --plot: gnuplot wrote nothing; %s not written\n", out);
 		return -1;
 	}
+	return 0;
+}
+
+void sk_an_plot_drawn(const char *out, unsigned n, unsigned total, FILE *diag)
+{
 	fprintf(diag, "stampkit analyze: --plot: drew %u of %u session%s into %s%s\n", n, total,
 		total == 1 ? "" : "s", out, total > n ? " (the first ones)" : "");
-	return 0;
 }
 
 void sk_an_plot_close(struct sk_an_plot *p)

@@ -37,12 +37,14 @@ void sk_an_plot_point(struct sk_an_plot *p, unsigned index, int64_t t_ns, const 
 		      int have_back);
 /* A sender packet of session `index` sent (captured) at t_ns that was never answered. */
 void sk_an_plot_lost(struct sk_an_plot *p, unsigned index, int64_t t_ns);
-/* Draws sessions 1..n (n <= SK_AN_PLOT_MAX) of total into out (.svg or .png) with gnuplot;
- * title[i] names session i + 1. out is written through a temporary file in its folder and
- * replaced only when gnuplot succeeded. Says on diag how many sessions were drawn.
- * 0, or -1 with a message. */
-int sk_an_plot_draw(struct sk_an_plot *p, const char *out, const char *const *title, unsigned n,
-		    unsigned total, FILE *diag);
+/* Draws sessions 1..n (n <= SK_AN_PLOT_MAX) of total with gnuplot into the file named into
+ * (the caller's temporary file, core/outfile.h, renamed to out when this succeeded; out's
+ * suffix .svg or .png picks the format and out names it in messages); title[i] names session
+ * i + 1. 0, or -1 with a message on diag (gnuplot failed or wrote nothing). */
+int sk_an_plot_draw(struct sk_an_plot *p, const char *into, const char *out,
+		    const char *const *title, unsigned n, unsigned total, FILE *diag);
+/* Says on diag how many sessions were drawn into out (after the rename). */
+void sk_an_plot_drawn(const char *out, unsigned n, unsigned total, FILE *diag);
 /* Removes the temporary files. */
 void sk_an_plot_close(struct sk_an_plot *p);
 

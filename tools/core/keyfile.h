@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* keyfile.h - TWAMP-Control shared secrets (RFC 4656 §3.1, RFC 5357 §3.1): a file of
- * "KeyID passphrase" lines, '#' comments, read by the server (every KeyID it accepts) and
- * by the control clients (the KeyID they use). */
+/* keyfile.h - TWAMP shared secrets (RFC 4656 §3.1, RFC 5357 §3.1): a file of "KeyID
+ * passphrase" lines, '#' comments, read by the server (every KeyID it accepts), the control
+ * clients (the KeyID they use) and decode/analyze (--secret-file); and the warning that a
+ * file of secrets is readable by other users. */
 #ifndef STAMPKIT_TOOLS_KEYFILE_H
 #define STAMPKIT_TOOLS_KEYFILE_H
 
@@ -23,8 +24,9 @@ struct sk_keys {
 	unsigned n;
 };
 
-/* Reads path into ks. 0, or -1 after writing one line "PATH[:LINE]: reason" into err
- * (unreadable file, a malformed line, too many lines, no key at all). */
+/* Reads path into ks (with sk_secret_file_warn). 0, or -1 after writing one line
+ * "PATH[:LINE]: reason" into err (unreadable file, a malformed line, too many lines, no key
+ * at all). */
 int sk_keys_load(const char *path, struct sk_keys *ks, char *err, size_t errlen);
 
 /* The key named id, or the first key when id is NULL; NULL when there is none. */
@@ -34,6 +36,11 @@ const struct sk_key *sk_keys_find(const struct sk_keys *ks, const char *id);
  * no key at all); a KeyID is compared as the 80 octets of the wire field. */
 int sk_keys_lookup(void *ctx, const uint8_t keyid[SK_TWCTL_KEYID_LEN], const uint8_t **secret,
 		   size_t *secret_len);
+
+/* A file of secrets (fd open on path) readable by its group or by others: "stampkit CMD:
+ * warning: PATH is readable by ...: chmod 600 PATH" on standard error, once per file and
+ * process. Returns 1 when it warned (now or before), else 0. */
+int sk_secret_file_warn(int fd, const char *path);
 
 /* Overwrites the secrets before the memory is given back. */
 void sk_keys_wipe(struct sk_keys *ks);

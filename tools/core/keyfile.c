@@ -1,10 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* keyfile.c - TWAMP-Control "KeyID passphrase" files (RFC 4656 §3.1, RFC 5357 §3.1). */
+/* keyfile.c - TWAMP "KeyID passphrase" files (RFC 4656 §3.1, RFC 5357 §3.1), and the warning
+ * about files of secrets that other users can read. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "keyfile.h"
+#include "log.h"
+
+int sk_secret_file_warn(int fd, const char *path)
+{
+	/* Once per file: a server that reads its keys again, or one file given twice. */
+	static struct { dev_t dev; ino_t ino; } warned[16];
+	static unsigned nwarned;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & (S_IRWXG | S_IRWXO)))
+		return 0;
+	for (unsigned i = 0; i < nwarned; i++)
+		if (warned[i].dev == st.st_dev && warned[i].ino == st.st_ino)
+			return 1;
+	if (nwarned < sizeof warned / sizeof warned[0]) {
+		warned[nwarned].dev = st.st_dev;
+		warned[nwarned].ino = st.st_ino;
+		nwarned++;
+	}
+	bool g = st.st_mode & (S_IRGRP | S_IWGRP), o = st.st_mode & (S_IROTH | S_IWOTH);
+	sk_warn("%s holds secrets and is %s by %s: chmod 600 %s", path,
+		st.st_mode & (S_IRGRP | S_IROTH) ? "readable" : "accessible",
+		g && o ? "its group and others" : g ? "its group" : "others", path);
+	return 1;
+}
 
 /* One line: blanks around, KeyID up to the first blank, the rest is the passphrase (it may
  * hold blanks: "correct horse battery"). 1 a key, 0 blank or comment, -1 malformed. */
@@ -43,6 +70,7 @@ int sk_keys_load(const char *path, struct sk_keys *ks, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	sk_secret_file_warn(fileno(f), path);
 	char line[512];
 	unsigned ln = 0;
 	ks->n = 0;
