@@ -23,7 +23,7 @@ trap 'kill $RP $EP 2>/dev/null || true; rm -rf "$TMP"' EXIT INT TERM
 # d: the sender's session object (its --json document holds one session).
 field() { $PY -c "import json,sys; d=json.load(open(sys.argv[1]))['sessions'][0]; print(eval(sys.argv[2]))" "$@"; }
 
-"$SK" responder -q --json 127.0.0.1:$PORT_R > "$TMP/resp.json" & RP=$!
+"$SK" responder -q --rate-limit 0 --json 127.0.0.1:$PORT_R > "$TMP/resp.json" & RP=$!
 "$ECHO" $PORT_E > "$TMP/echo.json" & EP=$!
 sleep 0.5
 
@@ -56,7 +56,7 @@ overload() { # $1 port, $2 output of the server
 	wait $A
 	$PY -c 'import time,sys; print(time.time() - float(sys.argv[1]) - 0.5)' "$T0"
 }
-"$SK" responder -q --json 127.0.0.1:$PORT_R > "$TMP/resp.json" & RP=$!
+"$SK" responder -q --rate-limit 0 --json 127.0.0.1:$PORT_R > "$TMP/resp.json" & RP=$!
 "$ECHO" $PORT_E > "$TMP/echo.json" & EP=$!
 sleep 0.5
 DR=$(overload $PORT_R)
@@ -73,7 +73,7 @@ print("  udp_echo (anchor)   echoed    %5.1f %% of offered in %.2f s" % (100.0 *
 print("  ratio responder / echo: %.2f (packets handled)" % (r / e if e else 0))
 PYEOF
 
-"$SK" responder -q --json 127.0.0.1:$PORT_R > "$TMP/resp2.json" & RP=$!
+"$SK" responder -q --rate-limit 0 --json 127.0.0.1:$PORT_R > "$TMP/resp2.json" & RP=$!
 sleep 0.3
 echo "sender rate accuracy (against stampkit responder):"
 for RATE in 10000 100000; do

@@ -67,6 +67,79 @@ void sk_reflect_note_tx(struct sk_reflect_state *st, uint32_t seq, int64_t tx_ns
 	st->prev_ts_mode = mode;
 }
 
+/* The first non-zero octet of req[a..b), or 0 when they are all zero (a > 0). */
+static size_t first_nonzero(const uint8_t *req, size_t a, size_t b)
+{
+	for (size_t i = a; i < b; i++)
+		if (req[i])
+			return i;
+	return 0;
+}
+
+/* Octet ranges [a, b) where a reflector packet carries Receive Timestamp, Session-Sender
+ * Sequence Number, Timestamp, Error Estimate and TTL while a sender packet has MBZ. */
+struct span { uint8_t a, b; };
+static const struct span refl_unauth[] = { { 16, 38 }, { 40, 41 } }; /* RFC 8762 §4.3.1 */
+static const struct span refl_auth[] = { { 32, 40 }, { 48, 52 }, { 64, 74 }, { 80, 81 } }; /* §4.3.2 */
+
+static bool any_span(const uint8_t *req, size_t len, const struct span *sp, size_t n, size_t *off)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (len < sp[i].b)
+			return false;
+		size_t at = first_nonzero(req, sp[i].a, sp[i].b);
+		if (at) {
+			if (off)
+				*off = at;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* TWAMP-light: padding can be anything, so a plausible reflector packet is what counts:
+ * T2 near our clock, T3 shortly after T2, a Sender TTL. */
+static bool twamp_light_reflected(const uint8_t *req, size_t len, int64_t now_ns, size_t *off)
+{
+	if (len < SK_TWAMP_REFLECTOR_MIN || req[40] == 0)
+		return false;
+	struct sk_cur c;
+	sk_cur_init(&c, req, len);
+	sk_cur_skip(&c, 4);
+	uint64_t t3w = sk_get_u64(&c);
+	uint16_t ee = sk_get_u16(&c);
+	sk_cur_skip(&c, 2);
+	uint64_t t2w = sk_get_u64(&c);
+	if (c.err || !t2w || !t3w)
+		return false;
+	enum sk_ts_fmt fmt = sk_errest_fmt(ee);
+	int64_t t2 = sk_ts_to_ns(t2w, fmt, SK_TAI_UTC_DEFAULT);
+	int64_t t3 = sk_ts_to_ns(t3w, fmt, SK_TAI_UTC_DEFAULT);
+	const int64_t w = (int64_t)SK_REFLECTED_WINDOW_S * 1000000000LL;
+	if (t2 < now_ns - w || t2 > now_ns + w || t3 < t2 || t3 - t2 > w)
+		return false;
+	if (off)
+		*off = 16;
+	return true;
+}
+
+bool sk_reflect_is_reflected(const uint8_t *req, size_t len, const struct sk_reflect_cfg *cfg,
+			     int64_t now_ns, size_t *off)
+{
+	if (!req || !cfg)
+		return false;
+	if (cfg->proto == SK_PROTO_STAMP) {
+		if (cfg->sec == SK_SEC_AUTH)
+			return any_span(req, len, refl_auth, 4, off);
+		return any_span(req, len, refl_unauth, 2, off);
+	}
+	if (cfg->proto != SK_PROTO_TWAMP || cfg->sec != SK_SEC_UNAUTH)
+		return false;
+	if (cfg->features & SK_TF_SYMMETRICAL) /* RFC 6038 §4.2: sender MBZ 14-40 */
+		return any_span(req, len, refl_unauth, 2, off);
+	return twamp_light_reflected(req, len, now_ns, off);
+}
+
 /* Reply TLV flags: the reflector's own verdict replaces whatever the sender put there. */
 static void set_flags(uint8_t *out, size_t hdr_off, uint8_t flags)
 {

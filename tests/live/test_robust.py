@@ -27,7 +27,10 @@ def drain(sock, sizes):
 def main(bin):
     rnd = random.Random(8762)
     port = free_port()
-    r = Responder(bin, "127.0.0.1:%d" % port, "--max-size", "9216")
+    # --answer-reflected: random octets where a sender packet has MBZ look like another
+    # reflector's reply, refused by default (loop protection, test_loop.py); here every
+    # well-sized random datagram must be answered, as long as it was, never longer.
+    r = Responder(bin, "127.0.0.1:%d" % port, "--max-size", "9216", "--answer-reflected")
     junk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     junk.bind(("127.0.0.1", 0))
     junk.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)

@@ -117,7 +117,8 @@ def main():
             lambda d: d["summary"].pop("control_messages"))
     dbroken("decode unknown document member", "$", lambda d: d.update(sessions=[]))
     counters = {"received": 3, "reflected": 2, "malformed": 1, "oversized": 0,
-                "refused": {"short": 0, "auth": 0, "self": 0, "allow": 0, "rate": 0},
+                "refused": {"short": 0, "auth": 0, "self": 0, "allow": 0, "rate": 0,
+                            "reflected": 0},
                 "send_errors": 0, "tlv": {"unknown": 0, "malformed": 0, "hmac_bad": 0},
                 "sessions_full": 0}
     expect("responder", dict(env, command="responder", counters=counters, sessions=[]), 0)

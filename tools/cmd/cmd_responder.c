@@ -12,7 +12,7 @@
 #include "stampkit/testpkt.h"
 
 enum { O_STATEFUL = SK_O_LOCAL + 1, O_TIMER, O_SHORT, O_MAXSIZE, O_MAXSESS, O_ALLOW,
-       O_RATELIMIT };
+       O_RATELIMIT, O_ANSWER_REFLECTED };
 
 static const struct sk_optdef o_stateful = {
 	O_STATEFUL, "stateful", 0, SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
@@ -38,11 +38,21 @@ static const struct sk_optdef o_allow = {
 	"at most 32)", NULL
 };
 static const struct sk_optdef o_ratelimit = {
-	O_RATELIMIT, "rate-limit", 0, SK_OK_DOUBLE, "PPS", 1, 1e9, NULL, false, NULL,
-	"answer at most PPS requests per second per source address", NULL
+	O_RATELIMIT, "rate-limit", 0, SK_OK_DOUBLE, "PPS", 0, 1e9, NULL, false, "10000",
+	"answer at most PPS requests per second per source address (token bucket, one second "
+	"of burst); 0 = no limit. Bounds any reflection loop or flood the packet format "
+	"cannot reveal", NULL
+};
+static const struct sk_optdef o_answer_reflected = {
+	O_ANSWER_REFLECTED, "answer-reflected", 0, SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
+	"answer requests that look like another reflector's reply (STAMP: reflector fields "
+	"where a sender packet has MBZ; TWAMP-light: a plausible Receive Timestamp). Off by "
+	"default: answering them lets one spoofed datagram start an endless loop between "
+	"two reflectors", NULL
 };
 static const struct sk_optdef *const responder_own[] = {
-	&o_stateful, &o_timer, &o_short, &o_maxsize, &sk_opt_max_sessions, &o_allow, &o_ratelimit, NULL
+	&o_stateful, &o_timer, &o_short, &o_maxsize, &sk_opt_max_sessions, &o_allow, &o_ratelimit,
+	&o_answer_reflected, NULL
 };
 static const struct sk_optdef *const responder_proto[] = {
 	&sk_opt_mode, &sk_opt_auth, &sk_opt_timestamp, NULL
@@ -86,7 +96,16 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 	case O_TIMER: o->timer_s = v->i ? (long)v->i : 30; return 0;
 	case O_MAXSIZE: o->max_size = (long)v->i; return 0;
 	case SK_O_MAX_SESSIONS: o->max_sessions = (long)v->i; return 0;
-	case O_RATELIMIT: o->rate_limit = v->d; return 0;
+	case O_RATELIMIT:
+		/* Below one token a second a bucket never refills to a whole request. */
+		if (v->d != 0 && v->d < 1) {
+			snprintf(err, errlen, "%g: 0 (no limit) or at least 1 request per second",
+				 v->d);
+			return -1;
+		}
+		o->rate_limit = v->d;
+		return 0;
+	case O_ANSWER_REFLECTED: o->answer_reflected = true; return 0;
 	case SK_O_RAW: o->raw_iface = v->s; return 0;
 	case O_ALLOW:
 		if (o->nallow == SK_RESPONDER_MAX_ALLOW) {
@@ -110,6 +129,7 @@ static int responder_main(int argc, char **argv)
 	o.timer_s = 30;
 	o.max_size = 9216;
 	o.max_sessions = 4096;
+	o.rate_limit = 10000;
 	struct parse ps = { .o = &o };
 	sk_common_init(&ps.common);
 	char **ops;

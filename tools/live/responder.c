@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,13 @@ struct session {
 
 struct counters {
 	uint64_t received, reflected, malformed, oversized, refused_short, refused_auth,
-		refused_self, refused_allow, refused_rate, send_errors, tlv_unknown, tlv_malformed,
-		tlv_hmac_bad, sessions_full;
+		refused_self, refused_allow, refused_rate, refused_reflected, send_errors,
+		tlv_unknown, tlv_malformed, tlv_hmac_bad, sessions_full;
 };
+
+/* Why a datagram is not answered: each has its counter and its log line. */
+enum refusal { RF_OVERSIZED, RF_SELF, RF_ALLOW, RF_RATE, RF_REFLECTED, RF_MALFORMED, RF_SHORT,
+	       RF_AUTH };
 
 int sk_prefix_parse(const char *s, struct sk_prefix *p)
 {
@@ -129,6 +134,7 @@ static void counters_json(const struct counters *c)
 	sk_jw_u64(&w, "self", c->refused_self);
 	sk_jw_u64(&w, "allow", c->refused_allow);
 	sk_jw_u64(&w, "rate", c->refused_rate);
+	sk_jw_u64(&w, "reflected", c->refused_reflected);
 	sk_jw_obj_end(&w);
 	sk_jw_u64(&w, "send_errors", c->send_errors);
 	sk_jw_obj(&w, "tlv");
@@ -157,6 +163,7 @@ static void counters_table(const struct counters *c)
 		{ "refused: own address", c->refused_self },
 		{ "refused: not in --allow", c->refused_allow },
 		{ "refused: --rate-limit", c->refused_rate },
+		{ "refused: reflected packet", c->refused_reflected },
 		{ "send errors", c->send_errors },
 		{ "TLVs unknown", c->tlv_unknown },
 		{ "TLVs malformed", c->tlv_malformed },
@@ -233,20 +240,6 @@ struct txslot {
 	bool used;
 };
 
-/* Kernel transmit timestamps: the true send time of each reply, for the Follow-Up
- * Telemetry TLV of the next one (RFC 8972 §4.7). */
-static void drain_tx_timestamps(struct sk_io *io, struct txslot *ring)
-{
-	uint32_t id;
-	int64_t ns;
-	while (io->ops->tx_timestamp(io, &id, &ns)) {
-		struct txslot *ts = &ring[id % TXRING];
-		if (ts->used && ts->id == id && ts->s->epoch == ts->epoch)
-			sk_reflect_note_tx(&ts->s->st, ts->seq, ns, 2);
-		ts->used = false;
-	}
-}
-
 /* --pcap-out: a received datagram (peer -> local) or a reply (local -> peer). */
 static void pcap_msg(struct sk_pcapout *pc, int64_t ns, const struct sk_io_msg *m,
 		     uint16_t port, bool received, int ttl, int tos)
@@ -283,8 +276,15 @@ struct responder {
 	struct sk_io_msg rx[SK_IO_BATCH], tx[SK_IO_BATCH];
 	struct session *txs[SK_IO_BATCH];
 	uint32_t txseq[SK_IO_BATCH];
+	/* --pcap-out of the replies being sent: each reply's id (SOF_TIMESTAMPING_OPT_ID), the
+	 * clock read just before the send call that carried it, its kernel TX timestamp. */
+	uint32_t txid[SK_IO_BATCH];
+	int64_t txclk[SK_IO_BATCH], txkern[SK_IO_BATCH];
+	bool txsent[SK_IO_BATCH];
+	unsigned txn;
 	bool tx_ts_failed;
 	int64_t next_clock;
+	int64_t full_logged_ns;     /* when "session table full" was last said */
 	struct counters cnt;
 };
 
@@ -359,6 +359,11 @@ static int responder_open(struct responder *st)
 		sk_diag("--pcap-out: %s", err);
 		return 1;
 	}
+	/* The replies in the capture at their kernel transmit times (a system call per batch
+	 * to read them); without, at the clock read before each send. */
+	if (st->pc && st->io.ops->enable_tx_timestamps(&st->io))
+		sk_log(SK_LOG_INFO, "--pcap-out: no kernel transmit timestamps, replies stamped "
+		       "with the clock read before sending");
 	for (int i = 0; i < SK_IO_BATCH; i++) {
 		st->rx[i].buf = st->rxbuf + (size_t)i * bufsz;
 		st->rx[i].cap = bufsz;
@@ -380,6 +385,56 @@ static void responder_close(struct responder *st)
 	sk_pcapout_close(st->pc);
 }
 
+/* Kernel transmit timestamps: the true send time of each reply, for the Follow-Up
+ * Telemetry TLV of the next one (RFC 8972 §4.7) and for --pcap-out of the replies being
+ * sent. */
+static void drain_tx_timestamps(struct responder *st)
+{
+	uint32_t id;
+	int64_t ns;
+	while (st->io.ops->tx_timestamp(&st->io, &id, &ns)) {
+		struct txslot *ts = &st->ring[id % TXRING];
+		if (ts->used && ts->id == id && ts->s->epoch == ts->epoch)
+			sk_reflect_note_tx(&ts->s->st, ts->seq, ns, 2);
+		ts->used = false;
+		for (unsigned q = 0; st->pc && q < st->txn; q++)
+			if (st->txsent[q] && st->txid[q] == id)
+				st->txkern[q] = ns;
+	}
+}
+
+/* A datagram not answered: counted, and said on the log (WARNING, shown by default) with
+ * the reason and the option that changes it, rate-limited per source address and kind so
+ * that a flood writes a few lines, not one per datagram. */
+static void refuse(struct responder *st, const struct sk_io_msg *m, enum refusal k,
+		   const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+static void refuse(struct responder *st, const struct sk_io_msg *m, enum refusal k,
+		   const char *fmt, ...)
+{
+	static const char *const kind[] = { "oversized", "self", "allow", "rate", "reflected",
+					    "malformed", "short", "auth" };
+	uint64_t *const cnt[] = { &st->cnt.oversized, &st->cnt.refused_self,
+				  &st->cnt.refused_allow, &st->cnt.refused_rate,
+				  &st->cnt.refused_reflected, &st->cnt.malformed,
+				  &st->cnt.refused_short, &st->cnt.refused_auth };
+	(*cnt[k])++;
+	if (!sk_log_enabled(SK_LOG_WARNING))
+		return;
+	char why[300], src[80], host[64], key[96];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	sk_sockaddr_str((const struct sockaddr *)&m->peer, src, sizeof src);
+	sk_sockaddr_host((const struct sockaddr *)&m->peer, host, sizeof host);
+	snprintf(key, sizeof key, "%s %s", kind[k], host);
+	sk_log_limited(SK_LOG_WARNING, key, "%s: %s", src, why);
+}
+
 /* Who may be answered: never ourselves (a spoofed source equal to our own socket would
  * loop) nor port 0 (cannot be answered); --allow; --rate-limit. */
 static bool admit(struct responder *st, const struct sk_io_msg *m, const struct sk_reflect_rx *r)
@@ -390,7 +445,8 @@ static bool admit(struct responder *st, const struct sk_io_msg *m, const struct 
 	     (!memcmp(r->src, r->dst, 16) ||
 	      sk_sockaddr_equal((const struct sockaddr *)&m->peer,
 				(const struct sockaddr *)&st->io.bound)))) {
-		st->cnt.refused_self++;
+		refuse(st, m, RF_SELF, "request from port 0 or from the responder's own address "
+		       "and port (a reply would loop to itself): not answered (no option)");
 		return false;
 	}
 	if (o->nallow) {
@@ -398,28 +454,64 @@ static bool admit(struct responder *st, const struct sk_io_msg *m, const struct 
 		for (unsigned a = 0; a < o->nallow && !ok; a++)
 			ok = sk_prefix_match(&o->allow[a], r->family, r->src);
 		if (!ok) {
-			st->cnt.refused_allow++;
+			refuse(st, m, RF_ALLOW, "source not in --allow: not answered (--allow PREFIX)");
 			return false;
 		}
 	}
 	if (st->buckets &&
 	    !rate_ok(st->buckets, o->rate_limit, r->family, r->src, sk_now_mono_ns())) {
-		st->cnt.refused_rate++;
+		refuse(st, m, RF_RATE, "more than %g requests/s from this address: not answered "
+		       "(--rate-limit PPS, 0 = off)", o->rate_limit);
 		return false;
 	}
 	return true;
 }
 
+/* Loop protection: the reply of another reflector is not answered (sk_reflect_is_reflected
+ * says what is recognised), unless --answer-reflected. */
+static bool reflected(struct responder *st, const struct sk_io_msg *m)
+{
+	size_t off = 0;
+	if (st->o->answer_reflected ||
+	    !sk_reflect_is_reflected(m->buf, m->len, &st->cfg, sk_now_real_ns(), &off))
+		return false;
+	if (st->o->proto == SK_PROTO_STAMP)
+		refuse(st, m, RF_REFLECTED, "%zu-octet Session-Reflector packet (octet %zu is not "
+		       "zero, MBZ in a Session-Sender packet, RFC 8762 §4.2): not answered, it "
+		       "would start a reflection loop (--answer-reflected)", m->len, off);
+	else
+		refuse(st, m, RF_REFLECTED, "%zu-octet Session-Reflector packet (a Receive "
+		       "Timestamp within %d s of now at octet 16, RFC 5357 §4.2.1): not answered, "
+		       "it would start a reflection loop (--answer-reflected)", m->len,
+		       SK_REFLECTED_WINDOW_S);
+	return true;
+}
+
 /* The session of a request, restarted when twampy's reset rules say a new one began
- * (idle timer, or a sender starting again at 0); the scratch session when the table is
- * full. */
-static struct session *session_for(struct responder *st, const struct sk_reflect_rx *r,
-				   uint32_t sseq, uint16_t ssid, int64_t now)
+ * (idle timer, or a sender starting again at 0). When the table is full the request is
+ * still answered, statelessly as documented: the scratch session starts at the sender's
+ * own number, so the reply carries a copy of it (RFC 8762 §4.3.1), and no per-session
+ * state (Follow-Up, Direct Measurement counts) is kept for it. */
+static struct session *session_for(struct responder *st, const struct sk_io_msg *m,
+				   const struct sk_reflect_rx *r, uint32_t sseq, uint16_t ssid,
+				   int64_t now)
 {
 	struct session *s = lookup(&st->tab, r->family, r->src, r->sport, ssid, now);
 	if (!s) {
 		st->cnt.sessions_full++;
+		/* Said once, then again at most every SK_LOG_PERIOD_S seconds while it lasts
+		 * (the counter has the exact number). */
+		if (!st->full_logged_ns || now - st->full_logged_ns >= SK_LOG_PERIOD_S * 1000000000LL) {
+			char src[80];
+			st->full_logged_ns = now;
+			sk_sockaddr_str((const struct sockaddr *)&m->peer, src, sizeof src);
+			sk_log_limited(SK_LOG_WARNING, "sessions_full",
+				       "%s: session table full (%ld sessions): answered statelessly, "
+				       "the sender's sequence number copied (--max-sessions N, "
+				       "--timer S)", src, st->o->max_sessions);
+		}
 		memset(&st->scratch, 0, sizeof st->scratch);
+		st->scratch.st.next_seq = sseq;
 		return &st->scratch;
 	}
 	if (s->st.rx_count &&
@@ -428,14 +520,35 @@ static struct session *session_for(struct responder *st, const struct sk_reflect
 	return s;
 }
 
-static void count_refusal(struct counters *c, enum sk_result br)
+static size_t base_len(const struct responder_opts *o)
+{
+	if (o->proto == SK_PROTO_TWAMP)
+		return SK_TWAMP_SENDER_MIN;
+	return o->key_len ? SK_STAMP_AUTH_LEN : SK_STAMP_UNAUTH_LEN;
+}
+
+static const char *mode_name(const struct responder_opts *o)
+{
+	if (o->proto == SK_PROTO_TWAMP)
+		return "TWAMP-light";
+	return o->key_len ? "authenticated STAMP" : "STAMP";
+}
+
+static void refuse_build(struct responder *st, const struct sk_io_msg *m, enum sk_result br)
 {
 	if (br == SK_E_AUTH)
-		c->refused_auth++;
+		refuse(st, m, RF_AUTH, "HMAC does not verify with the key of --auth: not answered "
+		       "(--auth KEYFILE)");
 	else if (br == SK_E_UNSUPPORTED)
-		c->refused_short++;
+		refuse(st, m, RF_SHORT, "%zu-octet TWAMP-light request shorter than its %d-octet "
+		       "reply: not answered (--allow-short)", m->len, SK_TWAMP_REFLECTOR_MIN);
+	else if (br == SK_E_TRUNCATED)
+		refuse(st, m, RF_MALFORMED, "%zu-octet request shorter than the %s Session-Sender "
+		       "packet (%zu octets): not answered (malformed; no option)", m->len,
+		       mode_name(st->o), base_len(st->o));
 	else
-		c->malformed++;
+		refuse(st, m, RF_MALFORMED, "%zu-octet request could not be answered (%s): not "
+		       "answered (no option)", m->len, sk_strerror(br));
 }
 
 /* One datagram received: checked, answered into tx[*nout] when it deserves a reply. */
@@ -446,7 +559,8 @@ static void take_request(struct responder *st, struct sk_io_msg *m, int64_t user
 	if (st->pc)
 		pcap_msg(st->pc, m->rx_ns ? m->rx_ns : user_rx, m, st->bport, true, 0, 0);
 	if (m->truncated || m->len > (size_t)st->o->max_size) {
-		st->cnt.oversized++;
+		refuse(st, m, RF_OVERSIZED, "datagram larger than %ld octets: not answered "
+		       "(--max-size N)", st->o->max_size);
 		return;
 	}
 	struct sk_reflect_rx r;
@@ -462,21 +576,25 @@ static void take_request(struct responder *st, struct sk_io_msg *m, int64_t user
 	uint32_t sseq;
 	uint16_t ssid;
 	if (sk_reflect_peek(m->buf, m->len, &st->cfg, &sseq, &ssid) != SK_OK) {
-		st->cnt.malformed++;
+		refuse_build(st, m, SK_E_TRUNCATED);
 		return;
 	}
+	if (reflected(st, m))
+		return;
 	int64_t now = sk_now_mono_ns();
-	struct session *s = session_for(st, &r, sseq, ssid, now);
+	struct session *s = session_for(st, m, &r, sseq, ssid, now);
 	r.t2_ns = m->rx_ns ? m->rx_ns : user_rx;
 	st->cfg.ts_method_in = m->rx_hw ? 1 : 2; /* HW assist or SW local (RFC 8972 §4.3) */
 	r.ttl = m->ttl;
 	r.tos = m->tos;
 	struct sk_reflect_info info;
 	struct sk_io_msg *o = &st->tx[*nout];
-	enum sk_result br = sk_reflect_build(m->buf, m->len, &st->cfg, &r, &s->st,
+	struct sk_reflect_cfg cfg = st->cfg;
+	cfg.stateful = cfg.stateful && s != &st->scratch;
+	enum sk_result br = sk_reflect_build(m->buf, m->len, &cfg, &r, &s->st,
 					     sk_now_real_ns(), o->buf, o->cap, &info, NULL);
 	if (br != SK_OK) {
-		count_refusal(&st->cnt, br);
+		refuse_build(st, m, br);
 		return;
 	}
 	s->last_ns = now;
@@ -508,12 +626,15 @@ static void take_request(struct responder *st, struct sk_io_msg *m, int64_t user
 
 /* A reply sent: its send time goes to its session for Follow-Up Telemetry, from the
  * kernel's transmit timestamp when there is one (drained later), else from the clock. */
-static void note_sent(struct responder *st, unsigned q, uint32_t id, int64_t after)
+static void note_sent(struct responder *st, unsigned q, uint32_t id, int64_t before,
+		      int64_t after)
 {
 	struct session *s = st->txs[q];
 	sk_log_hex("transmit", st->tx[q].buf, st->tx[q].len);
-	if (st->pc)
-		pcap_msg(st->pc, after, &st->tx[q], st->bport, false, st->o->ttl, st->o->tos);
+	st->txsent[q] = true;
+	st->txid[q] = id;
+	st->txclk[q] = before;
+	st->txkern[q] = 0;
 	st->cnt.reflected++;
 	if (s == &st->scratch)
 		return;
@@ -529,16 +650,36 @@ static void note_sent(struct responder *st, unsigned q, uint32_t id, int64_t aft
 	}
 }
 
+/* --pcap-out of the replies just sent, each at its kernel TX timestamp (taken as it left,
+ * before a receiver on the same host stamps it) or, without one, at the clock read just
+ * before the send call that carried it: never after the reply reached the wire, so a
+ * two-sided analysis shows no negative inbound wire delay from our stamping. */
+static void pcap_replies(struct responder *st)
+{
+	for (unsigned q = 0; q < st->txn; q++)
+		if (st->txsent[q])
+			pcap_msg(st->pc, st->txkern[q] ? st->txkern[q] : st->txclk[q], &st->tx[q],
+				 st->bport, false, st->o->ttl, st->o->tos);
+}
+
 static void send_replies(struct responder *st, unsigned nout)
 {
 	unsigned done = 0;
+	st->txn = nout;
+	memset(st->txsent, 0, nout * sizeof st->txsent[0]);
 	while (done < nout) {
 		uint32_t first_id = st->io.tx_next_id;
+		int64_t before = sk_now_real_ns();
 		int k = st->io.ops->send_batch(&st->io, st->tx + done, nout - done);
 		if (k <= 0) {
 			/* The first datagram failed (EMSGSIZE with DF, unreachable, ...): count
 			 * it and go on with the rest. */
+			int e = errno;
+			char src[80];
 			st->cnt.send_errors++;
+			sk_sockaddr_str((const struct sockaddr *)&st->tx[done].peer, src, sizeof src);
+			sk_log_limited(SK_LOG_WARNING, "send", "%s: reply could not be sent: %s",
+				       src, k < 0 ? strerror(e) : "not taken");
 			if (st->txs[done] != &st->scratch && st->txs[done]->st.tx_count)
 				st->txs[done]->st.tx_count--;
 			done++;
@@ -546,11 +687,14 @@ static void send_replies(struct responder *st, unsigned nout)
 		}
 		int64_t after = sk_now_real_ns();
 		for (int j = 0; j < k; j++)
-			note_sent(st, done + (unsigned)j, first_id + (uint32_t)j, after);
+			note_sent(st, done + (unsigned)j, first_id + (uint32_t)j, before, after);
 		done += (unsigned)k;
 	}
 	if (st->io.tx_ts)
-		drain_tx_timestamps(&st->io, st->ring);
+		drain_tx_timestamps(st);
+	if (st->pc)
+		pcap_replies(st);
+	st->txn = 0;
 }
 
 /* Until SIGINT/SIGTERM. Returns the exit status. */
@@ -578,7 +722,7 @@ static int responder_loop(struct responder *st)
 		}
 		if (n == 0) {
 			/* Sleep until a datagram or a signal. */
-			drain_tx_timestamps(&st->io, st->ring);
+			drain_tx_timestamps(st);
 			int64_t wake = sk_now_mono_ns() + 1000000000LL;
 			struct timespec dl = { .tv_sec = wake / 1000000000LL,
 					       .tv_nsec = wake % 1000000000LL };
@@ -611,6 +755,7 @@ int responder_run(const struct responder_opts *o)
 		sk_signals_install(SK_SIG_STOP | SK_SIG_USR1);
 		status = responder_loop(st);
 		sk_log(SK_LOG_INFO, "Session reflector stopped");
+		sk_log_limited_flush();
 		print_counters(&st->cnt, o->json);
 	}
 	responder_close(st);

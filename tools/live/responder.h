@@ -30,11 +30,12 @@ struct responder_opts {
 	uint8_t key[256];        /* --auth (key_len 0: unauthenticated) */
 	size_t key_len;
 	bool stateful, allow_short;
+	bool answer_reflected;   /* --answer-reflected: no loop protection by layout */
 	long timer_s;            /* forget a session idle this long */
 	long max_size, max_sessions;
 	struct sk_prefix allow[SK_RESPONDER_MAX_ALLOW];
 	unsigned nallow;         /* 0: everyone */
-	double rate_limit;       /* requests per second per source; 0: none */
+	double rate_limit;       /* requests per second per source; 0: none (default 10000) */
 	int tos, ttl;            /* -1 / 64: system defaults */
 	bool dont_fragment;
 	const char *hw_iface, *raw_iface, *pcap_out;

@@ -117,6 +117,30 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 enum sk_result sk_reflect_peek(const uint8_t *req, size_t len, const struct sk_reflect_cfg *cfg,
 			       uint32_t *sender_seq, uint16_t *ssid);
 
+/* Loop protection: does this request look like a Session-Reflector packet, i.e. the reply
+ * of another reflector fed back to us (a spoofed source, or two reflectors pointed at each
+ * other)? Answering it would start a ping-pong that never ends. Returns true and sets *off
+ * (may be NULL) to the first octet that gives it away.
+ *   STAMP unauthenticated (RFC 8762 §4.2.1 vs §4.3.1): octets 16-37 (Receive Timestamp,
+ *     Session-Sender Sequence Number, Timestamp and Error Estimate) or 40 (Session-Sender
+ *     TTL) not zero; in a sender packet they are MBZ.
+ *   STAMP authenticated (§4.2.2 vs §4.3.2): octets 32-39, 48-51, 64-73 or 80 not zero.
+ *   TWAMP symmetrical unauthenticated (RFC 6038 §4.2, sender MBZ 14-40): as STAMP.
+ *   TWAMP-light unauthenticated (RFC 5357 §4.1.2 vs §4.2.1): the sender's octets from 14 on
+ *     are padding, which may be anything, so only a plausible reflector packet counts: at
+ *     least 41 octets, a Receive Timestamp (16-23, in the format the Error Estimate at 12
+ *     announces) within SK_REFLECTED_WINDOW_S of now_ns, a Timestamp (4-11) not before it
+ *     and at most SK_REFLECTED_WINDOW_S after it, and a Sender TTL (40) not zero. Random
+ *     padding matches with odds of about 2^-40; zero padding never. A reflector whose clock
+ *     is more than the window away from ours is not recognised.
+ *   TWAMP authenticated/encrypted: false (the request's fixed part is protected; a
+ *     reflected packet fails its HMAC check instead, RFC 5357 §4.2.1 coverage differs).
+ * The MBZ octets must be ignored on receipt (RFC 8762 §4.2.1), so refusing is a policy the
+ * caller may switch off for senders that really fill them. */
+#define SK_REFLECTED_WINDOW_S 10
+bool sk_reflect_is_reflected(const uint8_t *req, size_t len, const struct sk_reflect_cfg *cfg,
+			     int64_t now_ns, size_t *off);
+
 /* Record the true transmit time of the reply with reflector seq `seq` (Follow-Up Telemetry
  * of the next reply, RFC 8972 §4.7). mode: 1 HW assist, 2 SW local, 3 control plane. */
 void sk_reflect_note_tx(struct sk_reflect_state *st, uint32_t seq, int64_t tx_ns, uint8_t mode);
