@@ -149,3 +149,103 @@ def wait_closed(s, secs):
         if closed(s, 0.2):
             return True
     return False
+
+
+def slow_crowd(host, port, src, n, stop, period=1.0, stats=None):
+    """n slowloris clients from src in one thread: each trickles its Set-Up-Response one
+    octet every period seconds; a client the server closed or refused connects again, until
+    stop() is true. stats (a dict) counts "connected", "refused", "closed"."""
+    stats = stats if stats is not None else {}
+    for k in ("connected", "refused", "closed"):
+        stats.setdefault(k, 0)
+    setup = struct.pack("!I", 1) + bytes(SETUP - 4)
+    socks = {}  # socket -> octets sent
+
+    def open_one():
+        try:
+            s, modes = connect(host, port, src, timeout=5)
+        except OSError:
+            return
+        if modes == 0:
+            stats["refused"] += 1
+            s.close()
+            return
+        s.setblocking(False)
+        socks[s] = 0
+        stats["connected"] += 1
+
+    next_tick = time.time()
+    while not stop():
+        while len(socks) < n and not stop():
+            before = len(socks)
+            open_one()
+            if len(socks) == before:
+                time.sleep(0.05)  # refused: do not spin
+                break
+        r, _, _ = select.select(list(socks), [], [], max(0.0, next_tick - time.time()))
+        for s in r:  # EOF or reset: the server closed it
+            try:
+                gone = s.recv(4096) == b""
+            except (ConnectionResetError, BlockingIOError):
+                gone = True
+            if gone:
+                stats["closed"] += 1
+                del socks[s]
+                s.close()
+        if time.time() >= next_tick:
+            next_tick += period
+            for s in list(socks):
+                try:
+                    s.send(setup[socks[s] % SETUP:socks[s] % SETUP + 1])
+                    socks[s] += 1
+                except OSError:
+                    stats["closed"] += 1
+                    del socks[s]
+                    s.close()
+    for s in socks:
+        s.close()
+    return stats
+
+
+def non_reader_loop(host, port, src, stop, stats=None):
+    """non_reader() again and again until stop() is true; stats counts the outcomes."""
+    stats = stats if stats is not None else {}
+    while not stop():
+        try:
+            r = non_reader(host, port, src)[0]
+        except OSError:
+            r = "error"
+            time.sleep(0.05)
+        stats[r] = stats.get(r, 0) + 1
+    return stats
+
+
+def main():
+    """hostile.py load HOST PORT SLOW_FROM SLOW_N READER_FROM READER_N: keeps SLOW_N slowloris
+    clients and READER_N clients that do not read connected until SIGTERM/SIGINT, then prints
+    what happened as one JSON line."""
+    import json, signal, sys, threading
+    if len(sys.argv) != 8 or sys.argv[1] != "load":
+        sys.exit("usage: hostile.py load HOST PORT SLOW_FROM SLOW_N READER_FROM READER_N")
+    host, port = sys.argv[2], int(sys.argv[3])
+    stopped = []
+    signal.signal(signal.SIGTERM, lambda *a: stopped.append(1))
+    signal.signal(signal.SIGINT, lambda *a: stopped.append(1))
+    stop = lambda: bool(stopped)  # noqa: E731
+    slow, readers = {}, {}
+    ts = [threading.Thread(target=slow_crowd, args=(host, port, sys.argv[4], int(sys.argv[5]), stop),
+                           kwargs={"stats": slow})]
+    ts += [threading.Thread(target=non_reader_loop, args=(host, port, sys.argv[6], stop),
+                            kwargs={"stats": readers}) for _ in range(int(sys.argv[7]))]
+    for t in ts:
+        t.daemon = True
+        t.start()
+    while not stopped:
+        time.sleep(0.1)
+    for t in ts:
+        t.join(15)
+    print(json.dumps({"slow": slow, "non_readers": readers}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

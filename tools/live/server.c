@@ -114,7 +114,7 @@ static bool srv_same_src(uint8_t fa, const uint8_t *a, uint8_t fb, const uint8_t
 static unsigned srv_src_conns(const struct srv *s, uint8_t fam, const uint8_t *addr)
 {
 	unsigned n = 0;
-	for (unsigned i = 0; i < s->max_conns; i++)
+	for (unsigned i = 0; i < s->conn_hi; i++)
 		n += s->conns[i].used && srv_same_src(s->conns[i].src_fam, s->conns[i].src_addr, fam, addr);
 	return n;
 }
@@ -124,7 +124,7 @@ static unsigned srv_src_conns(const struct srv *s, uint8_t fam, const uint8_t *a
 static unsigned srv_src_sessions(const struct srv *s, uint8_t fam, const uint8_t *addr)
 {
 	unsigned n = 0;
-	for (unsigned i = 0; i < s->max_sess; i++)
+	for (unsigned i = 0; i < s->sess_hi; i++)
 		n += s->sess[i].used && srv_same_src(s->sess[i].src_fam, s->sess[i].src_addr, fam, addr);
 	return n;
 }
@@ -219,6 +219,8 @@ static void srv_fill_sess(struct srv *s, int ci, int idx, struct srv_sess *x,
 		memcpy(x->test_aes, a->test_aes, 16);
 		memcpy(x->test_hmac, a->test_hmac, 32);
 	}
+	if ((unsigned)(x - s->sess) >= s->sess_hi)
+		s->sess_hi = (unsigned)(x - s->sess) + 1;
 	s->nsess++;
 	s->sessions_accepted++;
 }
@@ -309,7 +311,7 @@ static void srv_handle_cmd(struct srv *s, int ci)
 static void srv_sync(struct srv *s, int ci)
 {
 	struct srv_conn *c = &s->conns[ci];
-	for (unsigned i = 0; i < s->max_sess; i++) {
+	for (unsigned i = 0; i < s->sess_hi; i++) {
 		struct srv_sess *x = &s->sess[i];
 		if (!x->used || x->conn != ci)
 			continue;
@@ -348,8 +350,14 @@ static void srv_close_conn(struct srv *s, int ci, enum srv_close_kind kind, cons
 		srv_say(c->err[0] || kind == SRV_CLOSE_HOSTILE ? SK_LOG_WARNING : SK_LOG_INFO, c,
 			kind_key, "connection closed (%s%s%s)", why, sep, c->err);
 	}
+	if (kind == SRV_CLOSE_HOSTILE) {
+		/* Abort (RST): a FIN would wait behind answers the client never reads, leaving
+		 * the kernel holding the socket and its buffers, and the client unaware. */
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	}
 	close(c->fd);
-	for (unsigned i = 0; i < s->max_sess; i++) {
+	for (unsigned i = 0; i < s->sess_hi; i++) {
 		struct srv_sess *x = &s->sess[i];
 		if (x->used && x->conn == ci) {
 			const struct sk_twsm_session *q = sk_twsm_session(&c->sm, (unsigned)x->sm_index);
@@ -364,6 +372,8 @@ static void srv_close_conn(struct srv *s, int ci, enum srv_close_kind kind, cons
 	memset(&c->sm, 0, sizeof c->sm); /* holds keys */
 	c->used = false;
 	s->nconns--;
+	while (s->conn_hi && !s->conns[s->conn_hi - 1].used)
+		s->conn_hi--;
 }
 
 /* Moves what the machine queued into the connection's buffer and writes what the socket
@@ -444,6 +454,8 @@ static void srv_open_conn(struct srv *s, int ci, int fd, const struct sockaddr_s
 	c->src_fam = id->src_fam;
 	memcpy(c->src_addr, id->src_addr, 16);
 	c->open_mono = c->last_mono = sk_now_mono_ns();
+	if ((unsigned)ci >= s->conn_hi)
+		s->conn_hi = (unsigned)ci + 1;
 	s->nconns++;
 	s->conns_accepted++;
 	struct sk_twsm_config cfg = {
@@ -585,7 +597,7 @@ static int srv_listen(const char *ls)
  * none of them. */
 static void srv_conn_timers(struct srv *s, int64_t now)
 {
-	for (unsigned i = 0; i < s->max_conns; i++) {
+	for (unsigned i = 0; i < s->conn_hi; i++) {
 		struct srv_conn *c = &s->conns[i];
 		if (!c->used)
 			continue;
@@ -616,13 +628,13 @@ static int srv_poll_once(struct srv *s, int lfd, struct pollfd *pf, int *who)
 	pf[np].fd = lfd;
 	pf[np].events = POLLIN;
 	who[np++] = 0;
-	for (unsigned i = 0; i < s->max_conns; i++)
+	for (unsigned i = 0; i < s->conn_hi; i++)
 		if (s->conns[i].used) {
 			pf[np].fd = s->conns[i].fd;
 			pf[np].events = (short)(POLLIN | (s->conns[i].out_len ? POLLOUT : 0));
 			who[np++] = 1 + (int)i;
 		}
-	for (unsigned i = 0; i < s->max_sess; i++)
+	for (unsigned i = 0; i < s->sess_hi; i++)
 		if (s->sess[i].used) {
 			pf[np].fd = s->sess[i].io.fd;
 			pf[np].events = POLLIN;
@@ -650,7 +662,7 @@ static int srv_poll_once(struct srv *s, int lfd, struct pollfd *pf, int *who)
 	}
 	int64_t now = sk_now_mono_ns();
 	srv_conn_timers(s, now);
-	for (unsigned i = 0; i < s->max_sess; i++) {
+	for (unsigned i = 0; i < s->sess_hi; i++) {
 		struct srv_sess *x = &s->sess[i];
 		if (x->used && x->expire_mono && now > x->expire_mono && (!x->active || x->conn < 0))
 			srv_close_sess(s, x);
@@ -720,10 +732,10 @@ int server_run(const struct server_opts *o)
 	while (!sk_stop_requested)
 		if (srv_poll_once(&s, lfd, pf, who))
 			break;
-	for (unsigned i = 0; i < s.max_conns; i++)
+	for (unsigned i = 0; i < s.conn_hi; i++)
 		if (s.conns[i].used)
 			srv_close_conn(&s, (int)i, SRV_CLOSE_ORDERLY, "server stopped");
-	for (unsigned i = 0; i < s.max_sess; i++)
+	for (unsigned i = 0; i < s.sess_hi; i++)
 		srv_close_sess(&s, &s.sess[i]);
 	sk_log_limited_flush();
 	struct sockaddr_storage bound;

@@ -65,10 +65,12 @@ struct srv_conn {
 };
 
 struct srv {
+	/* Slots at and above conn_hi / sess_hi are free: the loops stop there, so a server
+	 * configured for 4096 walks only what is in use. */
 	struct srv_conn *conns;
-	unsigned max_conns, nconns, max_conns_src;
+	unsigned max_conns, nconns, max_conns_src, conn_hi;
 	struct srv_sess *sess;
-	unsigned max_sess, nsess, max_sess_src;
+	unsigned max_sess, nsess, max_sess_src, sess_hi;
 	uint32_t modes, count;
 	struct sk_keys *keys;
 	int64_t servwait_ns, setup_ns;

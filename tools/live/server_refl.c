@@ -39,6 +39,8 @@ void srv_close_sess(struct srv *s, struct srv_sess *x)
 	memset(x->test_hmac, 0, sizeof x->test_hmac);
 	x->used = false;
 	s->nsess--;
+	while (s->sess_hi && !s->sess[s->sess_hi - 1].used)
+		s->sess_hi--;
 }
 
 int srv_open_test(struct srv *s, uint8_t fam, const uint8_t *addr, uint16_t want, int tos,
