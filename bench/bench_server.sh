@@ -18,8 +18,10 @@ PORT_A=47871
 TMP=$(mktemp -d)
 trap 'kill $SP $AP 2>/dev/null || true; rm -rf "$TMP"' EXIT INT TERM
 printf 'bench benchmark-secret\n' > "$TMP/keys"
+# Every client is 127.0.0.1 here: the per-source limits are raised with the global ones.
 "$SK" server -q --modes unauth,auth --key-file "$TMP/keys" --max-sessions 4096 \
-    --max-connections 4096 127.0.0.1:$PORT_S > /dev/null 2>&1 & SP=$!
+    --max-connections 4096 --max-sessions-per-source 4096 --max-connections-per-source 4096 \
+    127.0.0.1:$PORT_S > /dev/null 2>&1 & SP=$!
 "$BC" --anchor $PORT_A & AP=$!
 sleep 0.5
 A=$("$BC" --plain $PORT_A "$N")

@@ -12,7 +12,8 @@
 #include "stampkit/twamp_control.h"
 #include "twlive.h"
 
-enum { O_MODES = SK_O_LOCAL + 1, O_PBKDF2, O_MAXC, O_MAXS, O_SERVWAIT, O_PORTS };
+enum { O_MODES = SK_O_LOCAL + 1, O_PBKDF2, O_MAXC, O_MAXC_SRC, O_MAXS_SRC, O_SERVWAIT, O_SETUP,
+       O_PORTS };
 
 static const struct sk_optdef o_modes = {
 	O_MODES, "modes", 0, SK_OK_STRING, "LIST", 0, 0, NULL, false, "unauth",
@@ -29,6 +30,25 @@ static const struct sk_optdef o_maxc = {
 	O_MAXC, "max-connections", 0, SK_OK_INT, "N", 1, 4096, NULL, false, "64",
 	"control connections at once; one more gets a Server-Greeting with Modes 0", NULL
 };
+/* One client address may not take every slot: slowloris connections or two connections of
+ * 32 sessions each would otherwise lock everybody else out. */
+static const struct sk_optdef o_maxc_src = {
+	O_MAXC_SRC, "max-connections-per-source", 0, SK_OK_INT, "N", 1, 4096, NULL, false, "8",
+	"control connections at once from one client address; one more gets a Server-Greeting "
+	"with Modes 0", NULL
+};
+static const struct sk_optdef o_maxs_src = {
+	O_MAXS_SRC, "max-sessions-per-source", 0, SK_OK_INT, "N", 1, 4096, NULL, false, "32",
+	"test sessions at once for one client address (counting those still answering after "
+	"their connection closed); one more Request-TW-Session gets Accept 5", NULL
+};
+static const struct sk_optdef o_setup = {
+	O_SETUP, "setup-timeout", 0, SK_OK_INT, "S", 1, 3600, NULL, false, "30",
+	"close a control connection that has not sent its first command (Request-TW-Session...) "
+	"S seconds after the greeting, that takes longer than S seconds to finish a control "
+	"message, or leaves our answers unread for S seconds; trickled octets do not extend it",
+	NULL
+};
 static const struct sk_optdef o_servwait = {
 	O_SERVWAIT, "servwait", 0, SK_OK_INT, "S", 1, 86400, NULL, false, "900",
 	"close a control connection idle for S seconds (RFC 5357 §3.1 SERVWAIT)", NULL
@@ -40,8 +60,8 @@ static const struct sk_optdef o_ports = {
 };
 
 static const struct sk_optdef *const server_own[] = {
-	&o_modes, &sk_opt_key_file, &o_pbkdf2, &o_maxc, &sk_opt_max_sessions, &o_servwait, &o_ports,
-	&sk_opt_json, NULL
+	&o_modes, &sk_opt_key_file, &o_pbkdf2, &o_maxc, &o_maxc_src, &sk_opt_max_sessions,
+	&o_maxs_src, &o_setup, &o_servwait, &o_ports, &sk_opt_json, NULL
 };
 /* The reflectors' IP options (a DSCP in the request's Type-P wins over --tos/--dscp). */
 static const struct sk_optdef *const server_ip[] = { &sk_opt_tos, &sk_opt_dscp, &sk_opt_ttl, NULL };
@@ -131,6 +151,9 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 	case SK_O_KEY_FILE: x->o.key_file = v->s; return 0;
 	case O_PBKDF2: x->o.pbkdf2_count = (uint32_t)v->i; return 0;
 	case O_MAXC: x->o.max_conns = (unsigned)v->i; return 0;
+	case O_MAXC_SRC: x->o.max_conns_src = (unsigned)v->i; return 0;
+	case O_MAXS_SRC: x->o.max_sess_src = (unsigned)v->i; return 0;
+	case O_SETUP: x->o.setup_s = (long)v->i; return 0;
 	case SK_O_MAX_SESSIONS:
 		if (v->i > 4096) {
 			snprintf(err, errlen, "the server keeps at most 4096 test sessions, got %lld", v->i);
@@ -158,8 +181,11 @@ static int server_main(int argc, char **argv)
 	x.o.modes = SK_TWMODE_UNAUTH;
 	x.o.pbkdf2_count = 1024;
 	x.o.max_conns = 64;
+	x.o.max_conns_src = 8;
 	x.o.max_sess = 64;
+	x.o.max_sess_src = 32;
 	x.o.servwait_s = 900;
+	x.o.setup_s = 30;
 	x.o.port_lo = 20000;
 	x.o.port_hi = 60000;
 	char **ops;
@@ -194,6 +220,11 @@ const struct sk_cmddef sk_cmd_server = {
 		"until the session's Timeout after Stop-Sessions (RFC 5357 §3.8). Log lines go to "
 		"standard error (or -l FILE); at exit (SIGINT, SIGTERM) the counters are printed on "
 		"standard output, with --json as one JSON document.\n\n"
+		"No client can hold up the others: the server never waits on a socket, closes a "
+		"client that leaves its answers unread or does not finish its set-up or a message "
+		"within --setup-timeout, limits what one client address holds "
+		"(--max-connections-per-source, --max-sessions-per-source) and rate-limits the log "
+		"lines a client can cause (refusals, errors, closes).\n\n"
 		"The key file holds one 'KeyID passphrase' line per client key; '#' starts a "
 		"comment.",
 	.groups = server_groups,

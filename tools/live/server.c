@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* server.c - `stampkit server`: TWAMP-Control server and Session-Reflectors over the codec's
- * control state machine and reflector (RFC 4656 §3, RFC 5357 §3-4, RFC 5618, RFC 5938,
- * RFC 6038, RFC 7750). */
+/* server.c - `stampkit server`: TWAMP-Control server over the codec's control state machine
+ * (RFC 4656 §3, RFC 5357 §3, RFC 5618, RFC 5938, RFC 6038, RFC 7750), one poll loop that
+ * never waits on a client: non-blocking sockets, answers buffered per connection up to
+ * SRV_OUT_CAP, deadlines for the set-up and for each message, limits per source address.
+ * The Session-Reflectors are in server_refl.c. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,74 +17,69 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "jsonw.h"
 #include "keyfile.h"
-#include "sys.h"
 #include "log.h"
 #include "server.h"
-#include "stampkit/reflect.h"
+#include "server_int.h"
 #include "stampkit/stampkit.h"
-#include "stampkit/testpkt.h"
 #include "stampkit/timestamp.h"
 #include "stampkit/twamp_control.h"
 #include "stampkit/twamp_sm.h"
+#include "sys.h"
 #include "twlive.h"
 #include "udpio.h"
 
-struct srv_sess {
-	bool used;
-	int conn;             /* owning connection index, -1 once it closed */
-	int sm_index;         /* index in the connection's state machine */
-	struct sk_io io;
-	uint8_t peer_fam, peer_addr[16]; /* Session-Sender address (test packets only from it) */
-	bool active;          /* started and not stopped */
-	int64_t expire_mono;  /* > 0: close at this time (after Stop + timeout, or closed conn) */
-	uint8_t sec;          /* SK_SEC_* of the test packets */
-	uint8_t test_aes[16], test_hmac[32];
-	struct sk_reflect_state st;
-	uint8_t tf;           /* SK_TF_* negotiated on the connection */
-	uint16_t reflect_len; /* RFC 6038 Length of padding to reflect */
-	uint64_t received, reflected, refused;
-};
+/* What a client can make us say again and again (refusals, protocol errors, closes) goes
+ * through the rate limiter, keyed by what happened and the client's address: a client
+ * streaming refused requests writes a few lines and an account of the rest. */
+static void srv_say(int level, const struct srv_conn *c, const char *kind, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+static void srv_say(int level, const struct srv_conn *c, const char *kind, const char *fmt, ...)
+{
+	if (!sk_log_enabled(level))
+		return;
+	char key[128], msg[400];
+	snprintf(key, sizeof key, "%s: %s", c->src, kind);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sk_log_limited(level, key, "%s: %s", c->name, msg);
+}
 
-struct srv_conn {
-	bool used;
-	int fd;
-	struct sk_twsm sm;
-	int64_t last_mono;
-	struct sockaddr_storage peer, local;
-	int req_pending;      /* Request-TW-Session index awaiting our Accept, -1 none */
-	int cmd_pending;      /* SK_TWCTL_* awaiting our ack, 0 none */
-	bool fail;
-	char name[80];
-};
-
-struct srv {
-	struct srv_conn *conns;
-	unsigned max_conns, nconns;
-	struct srv_sess *sess;
-	unsigned max_sess, nsess;
-	uint32_t modes, count;
-	struct sk_keys *keys;
-	int64_t servwait_ns;
-	int tos, ttl;
-	long port_lo, port_hi;
-	/* counters reported at exit */
-	uint64_t conns_accepted, refused_conns, sessions_accepted, refused_sessions;
-	uint64_t test_received, test_reflected, test_refused;
-};
+static bool srv_is_command(enum sk_twctl_type t)
+{
+	return t == SK_TWCTL_REQUEST_TW_SESSION || t == SK_TWCTL_START_SESSIONS ||
+	       t == SK_TWCTL_STOP_SESSIONS || t == SK_TWCTL_START_N_SESSIONS ||
+	       t == SK_TWCTL_STOP_N_SESSIONS;
+}
 
 static void srv_event(void *ctx, const struct sk_twsm_event *ev)
 {
 	struct srv_conn *c = ctx;
 	if (ev->kind == SK_TWSM_EV_ERROR) {
-		sk_log(SK_LOG_WARNING, "%s: %s%s%s", c->name, sk_strerror(ev->err),
-		       ev->msg ? ": " : "", ev->msg ? ev->msg : "");
+		/* said with the close it causes: one line per failed connection */
+		snprintf(c->err, sizeof c->err, "%s%s%s", sk_strerror(ev->err), ev->msg ? ": " : "",
+			 ev->msg ? ev->msg : "");
 		return;
 	}
 	if (ev->kind != SK_TWSM_EV_MESSAGE)
 		return;
-	sk_log(SK_LOG_INFO, "%s: <<%s>>", c->name, sk_twctl_type_name(ev->type));
+	/* A whole message: SERVWAIT counts from here (trickled octets do not count), the
+	 * next message's deadline starts with its first octet. */
+	c->last_mono = sk_now_mono_ns();
+	c->partial_mono = 0;
+	if (srv_is_command(ev->type))
+		c->setup_done = true;
+	if (c->msgs_logged < SRV_MSG_LOG_MAX && sk_log_enabled(SK_LOG_INFO)) {
+		sk_log(SK_LOG_INFO, "%s: <<%s>>", c->name, sk_twctl_type_name(ev->type));
+		if (++c->msgs_logged == SRV_MSG_LOG_MAX)
+			sk_log(SK_LOG_INFO, "%s: %d control messages logged, the rest of this "
+			       "connection's are not", c->name, SRV_MSG_LOG_MAX);
+	}
 	switch (ev->type) {
 	case SK_TWCTL_SETUP_RESPONSE:
 		if (!(ev->m.setup.mode & SK_TWMODE_SECURITY_MASK))
@@ -89,8 +87,8 @@ static void srv_event(void *ctx, const struct sk_twsm_event *ev)
 		/* RFC 4656 §3.1: the client picks among the Modes offered; a feature bit we did
 		 * not offer means it will expect something we do not do. */
 		if (ev->m.setup.mode & ~c->sm.greeting.modes) {
-			sk_log(SK_LOG_WARNING, "%s: Mode 0x%x asks for what was not offered (0x%x)", c->name,
-			       ev->m.setup.mode, c->sm.greeting.modes);
+			snprintf(c->err, sizeof c->err, "Mode 0x%x asks for what was not offered "
+				 "(0x%x)", ev->m.setup.mode, c->sm.greeting.modes);
 			c->fail = true;
 		}
 		break;
@@ -107,80 +105,64 @@ static void srv_event(void *ctx, const struct sk_twsm_event *ev)
 	}
 }
 
-static int srv_free_sess(struct srv *s)
+static bool srv_same_src(uint8_t fa, const uint8_t *a, uint8_t fb, const uint8_t *b)
 {
-	for (unsigned i = 0; i < s->max_sess; i++)
-		if (!s->sess[i].used)
-			return (int)i;
-	return -1;
+	return fa == fb && !memcmp(a, b, fa == 4 ? 4 : 16);
 }
 
-static void srv_close_sess(struct srv *s, struct srv_sess *x)
+/* Control connections open from the client's address. */
+static unsigned srv_src_conns(const struct srv *s, uint8_t fam, const uint8_t *addr)
 {
-	if (!x->used)
-		return;
-	char bs[80];
-	sk_sockaddr_str((struct sockaddr *)&x->io.bound, bs, sizeof bs);
-	sk_log(SK_LOG_INFO, "session on %s closed: received %llu reflected %llu refused %llu", bs,
-	       (unsigned long long)x->received, (unsigned long long)x->reflected,
-	       (unsigned long long)x->refused);
-	s->test_received += x->received;
-	s->test_reflected += x->reflected;
-	s->test_refused += x->refused;
-	x->io.ops->close(&x->io);
-	memset(x->test_aes, 0, sizeof x->test_aes);
-	memset(x->test_hmac, 0, sizeof x->test_hmac);
-	x->used = false;
-	s->nsess--;
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->conn_hi; i++)
+		n += s->conns[i].used && srv_same_src(s->conns[i].src_fam, s->conns[i].src_addr, fam, addr);
+	return n;
 }
 
-/* Open the reflector socket: the port asked for when free, else another (RFC 5357 §3.5:
- * the Server says so in Accept-Session's Port). */
-static int srv_open_test(struct srv *s, uint8_t fam, const uint8_t *addr, uint16_t want, int tos,
-			 struct sk_io *io, uint16_t *got)
+/* Test sessions held for a client address, also those still answering after their
+ * connection closed (they hold a socket and a slot as long). */
+static unsigned srv_src_sessions(const struct srv *s, uint8_t fam, const uint8_t *addr)
 {
-	struct sk_io_opts o = { .tos = tos, .ttl = s->ttl, .rx_timestamps = true, .bufsize = 1 << 20 };
-	char err[200];
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	long span = s->port_hi - s->port_lo + 1;
-	uint32_t r0;
-	sk_tw_random(NULL, (uint8_t *)&r0, sizeof r0);
-	for (long i = -1; i < span && i < 2000; i++) {
-		uint16_t p = i < 0 ? want : (uint16_t)(s->port_lo + (long)((r0 + (uint32_t)i) % (uint32_t)span));
-		if (i < 0 && p == 0)
-			continue;
-		sk_sockaddr_pack(fam, addr, p, &ss, &sl);
-		io->ops = &sk_io_udp;
-		io->fd = -1;
-		if (io->ops->open(io, (struct sockaddr *)&ss, sl, &o, err, sizeof err) == 0) {
-			uint8_t bf, ba[16];
-			sk_sockaddr_unpack((struct sockaddr *)&io->bound, &bf, ba, got);
-			return 0;
-		}
-		if (!strstr(err, "in use") && !strstr(err, "denied") && !strstr(err, "privileged")) {
-			sk_log(SK_LOG_WARNING, "reflector socket: %s", err);
-			return -1;
-		}
-	}
-	return -1;
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->sess_hi; i++)
+		n += s->sess[i].used && srv_same_src(s->sess[i].src_fam, s->sess[i].src_addr, fam, addr);
+	return n;
 }
 
-/* The Accept value for a request (0: acceptable so far) and the DSCP its Type-P asks for. */
-static uint8_t srv_check_request(struct srv *s, const struct sk_twsm_session *q, uint8_t *dscp,
-				 int *si)
+/* The Accept value for a request (0: acceptable so far), why not, and the DSCP its Type-P
+ * asks for. The limits refuse with Accept 5, "temporary resource limitations" (RFC 4656
+ * §3.3, answered in Accept-Session per RFC 5357 §3.5): the client may ask again once
+ * sessions end. */
+static uint8_t srv_check_request(struct srv *s, const struct srv_conn *c,
+				 const struct sk_twsm_session *q, uint8_t *dscp, int *si,
+				 char *why, size_t whylen)
 {
 	unsigned flags = 0;
 	*si = -1;
-	if (!q)
-		return 5; /* more sessions on this connection than the machine holds */
-	if (q->ipvn != 4 && q->ipvn != 6)
+	if (!q) {
+		snprintf(why, whylen, "more than %d sessions on one connection", SK_TWSM_MAX_SESSIONS);
+		s->refused_sessions_other++;
+		return 5;
+	}
+	if (q->ipvn != 4 && q->ipvn != 6) {
+		snprintf(why, whylen, "IPVN %u", q->ipvn);
+		s->refused_sessions_other++;
 		return 3;
-	if (sk_twamp_typep_dscp(q->type_p, dscp, &flags) != SK_OK)
-		return 3; /* a PHB ID (RFC 4656 §3.5 "01" form) is not supported */
+	}
+	if (sk_twamp_typep_dscp(q->type_p, dscp, &flags) != SK_OK) {
+		snprintf(why, whylen, "Type-P PHB ID not supported"); /* RFC 4656 §3.5 "01" form */
+		s->refused_sessions_other++;
+		return 3;
+	}
+	if (srv_src_sessions(s, c->src_fam, c->src_addr) >= s->max_sess_src) {
+		snprintf(why, whylen, "--max-sessions-per-source %u reached", s->max_sess_src);
+		s->refused_sessions_src++;
+		return 5;
+	}
 	if ((*si = srv_free_sess(s)) < 0) {
+		snprintf(why, whylen, "--max-sessions %u reached", s->max_sess);
 		s->refused_sessions++;
-		return 5; /* temporary resource limitation: --max-sessions */
+		return 5;
 	}
 	return 0;
 }
@@ -209,6 +191,7 @@ static uint8_t srv_reflector_addr(const struct srv_conn *c, const struct sk_twsm
 	return 0;
 }
 
+
 /* The session's state once Accept-Session 0 is queued. */
 static void srv_fill_sess(struct srv *s, int ci, int idx, struct srv_sess *x,
 			  const struct sk_twsm_session *q)
@@ -217,6 +200,8 @@ static void srv_fill_sess(struct srv *s, int ci, int idx, struct srv_sess *x,
 	x->used = true;
 	x->conn = ci;
 	x->sm_index = idx;
+	x->src_fam = c->src_fam;
+	memcpy(x->src_addr, c->src_addr, 16);
 	size_t alen = q->ipvn == 4 ? 4 : 16;
 	if (sk_tw_all_zero(q->sender_address, alen)) {
 		uint16_t cport;
@@ -234,6 +219,8 @@ static void srv_fill_sess(struct srv *s, int ci, int idx, struct srv_sess *x,
 		memcpy(x->test_aes, a->test_aes, 16);
 		memcpy(x->test_hmac, a->test_hmac, 32);
 	}
+	if ((unsigned)(x - s->sess) >= s->sess_hi)
+		s->sess_hi = (unsigned)(x - s->sess) + 1;
 	s->nsess++;
 	s->sessions_accepted++;
 }
@@ -247,19 +234,26 @@ static void srv_handle_request(struct srv *s, int ci)
 		idx < SK_TWSM_MAX_SESSIONS ? sk_twsm_session(&c->sm, (unsigned)idx) : NULL;
 	uint8_t dscp = 0, rfam = 0, raddr[16];
 	int si;
-	uint8_t accept = srv_check_request(s, q, &dscp, &si);
-	if (!accept)
-		accept = srv_reflector_addr(c, q, &rfam, raddr);
+	char why[96] = "";
+	uint8_t accept = srv_check_request(s, c, q, &dscp, &si, why, sizeof why);
+	if (!accept && (accept = srv_reflector_addr(c, q, &rfam, raddr))) {
+		snprintf(why, sizeof why, "addresses of another family without both given");
+		s->refused_sessions_other++;
+	}
 	struct srv_sess *x = si >= 0 ? &s->sess[si] : NULL;
 	uint16_t port = 0;
 	if (!accept) {
 		memset(x, 0, sizeof *x);
-		if (srv_open_test(s, rfam, raddr, q->requested_port, dscp ? dscp << 2 : s->tos, &x->io, &port))
+		if (srv_open_test(s, rfam, raddr, q->requested_port, dscp ? dscp << 2 : s->tos, &x->io,
+				  &port)) {
 			accept = 2; /* internal error: no socket */
+			snprintf(why, sizeof why, "no reflector socket");
+			s->refused_sessions_other++;
+		}
 	}
 	if (accept) {
-		sk_log(SK_LOG_WARNING, "%s: session refused: Accept %u (%s)", c->name, accept,
-		       sk_tw_accept_name(accept));
+		srv_say(SK_LOG_WARNING, c, "session refused", "session refused: Accept %u (%s): %s",
+			accept, sk_tw_accept_name(accept), why);
 		if (sk_twsm_server_accept(&c->sm, accept, 0, NULL, 0) != SK_OK)
 			c->fail = true;
 		return;
@@ -312,11 +306,12 @@ static void srv_handle_cmd(struct srv *s, int ci)
 		c->fail = true;
 }
 
+
 /* Mirror the machine's view of each session into its reflector. */
 static void srv_sync(struct srv *s, int ci)
 {
 	struct srv_conn *c = &s->conns[ci];
-	for (unsigned i = 0; i < s->max_sess; i++) {
+	for (unsigned i = 0; i < s->sess_hi; i++) {
 		struct srv_sess *x = &s->sess[i];
 		if (!x->used || x->conn != ci)
 			continue;
@@ -337,12 +332,32 @@ static void srv_sync(struct srv *s, int ci)
 	}
 }
 
-static void srv_close_conn(struct srv *s, int ci, const char *why)
+
+/* Orderly closes (the client's, SERVWAIT, the server stopping) are logged as they happen
+ * (-v); those a client can repeat at will (refusals, protocol errors, deadlines, unread
+ * answers) through the rate limiter, as warnings when hostile. */
+enum srv_close_kind { SRV_CLOSE_ORDERLY, SRV_CLOSE_REFUSED, SRV_CLOSE_HOSTILE };
+
+static void srv_close_conn(struct srv *s, int ci, enum srv_close_kind kind, const char *why)
 {
 	struct srv_conn *c = &s->conns[ci];
-	sk_log(SK_LOG_INFO, "%s: connection closed (%s)", c->name, why);
+	const char *sep = c->err[0] ? ": " : "";
+	if (kind == SRV_CLOSE_ORDERLY) {
+		sk_log(SK_LOG_INFO, "%s: connection closed (%s%s%s)", c->name, why, sep, c->err);
+	} else {
+		char kind_key[96];
+		snprintf(kind_key, sizeof kind_key, "connection closed (%s)", why);
+		srv_say(c->err[0] || kind == SRV_CLOSE_HOSTILE ? SK_LOG_WARNING : SK_LOG_INFO, c,
+			kind_key, "connection closed (%s%s%s)", why, sep, c->err);
+	}
+	if (kind == SRV_CLOSE_HOSTILE) {
+		/* Abort (RST): a FIN would wait behind answers the client never reads, leaving
+		 * the kernel holding the socket and its buffers, and the client unaware. */
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	}
 	close(c->fd);
-	for (unsigned i = 0; i < s->max_sess; i++) {
+	for (unsigned i = 0; i < s->sess_hi; i++) {
 		struct srv_sess *x = &s->sess[i];
 		if (x->used && x->conn == ci) {
 			const struct sk_twsm_session *q = sk_twsm_session(&c->sm, (unsigned)x->sm_index);
@@ -357,90 +372,59 @@ static void srv_close_conn(struct srv *s, int ci, const char *why)
 	memset(&c->sm, 0, sizeof c->sm); /* holds keys */
 	c->used = false;
 	s->nconns--;
+	while (s->conn_hi && !s->conns[s->conn_hi - 1].used)
+		s->conn_hi--;
 }
 
-/* One reply into o from the request m, or -1 when it is refused. */
-static int srv_reply(struct srv_sess *x, const struct sk_io_msg *m, int64_t t2, uint16_t errest,
-		     bool synced, uint16_t bport, struct sk_io_msg *o)
+/* Moves what the machine queued into the connection's buffer and writes what the socket
+ * takes now, never waiting: 0, -1 when the socket failed, -2 when the client left more
+ * than SRV_OUT_CAP octets of answers unread. */
+static int srv_output(struct srv_conn *c)
 {
-	uint8_t pf, pa[16];
-	uint16_t pp;
-	sk_sockaddr_unpack((const struct sockaddr *)&m->peer, &pf, pa, &pp);
-	/* Only the session's sender, only while started (or within its timeout). */
-	if (m->truncated || pf != x->peer_fam || memcmp(pa, x->peer_addr, pf == 4 ? 4 : 16) ||
-	    (!x->active && !x->expire_mono) || pp == 0)
-		return -1;
-	struct sk_reflect_cfg cfg = {
-		.proto = SK_PROTO_TWAMP, .sec = x->sec, .stateful = true,
-		.allow_short = true, /* the session was negotiated: no amplification risk */
-		.ts_fmt = SK_TS_NTP, .error_estimate = errest, .sync_src = synced ? 1 : 5,
-		.ts_method_in = 2, .ts_method_out = 2,
-		.features = x->tf, .reflect_len = x->reflect_len,
-		.test_aes = x->test_aes, .test_hmac = x->test_hmac,
-	};
-	struct sk_reflect_rx r = { .t2_ns = t2, .ttl = m->ttl, .tos = m->tos, .family = pf,
-				   .sport = pp, .dport = bport };
-	memcpy(r.src, pa, 16);
-	struct sk_reflect_info info;
-	if (sk_reflect_build(m->buf, m->len, &cfg, &r, &x->st, sk_now_real_ns(), o->buf, o->cap,
-			     &info, NULL) != SK_OK)
-		return -1;
-	o->len = info.len;
-	memcpy(&o->peer, &m->peer, sizeof o->peer);
-	o->peerlen = m->peerlen;
-	memcpy(&o->local, &m->local, sizeof o->local);
-	o->set_tos = -1;
+	size_t len;
+	const uint8_t *p = sk_twsm_output(&c->sm, &len);
+	if (p && len) {
+		if (len > SRV_OUT_CAP - c->out_len)
+			return -2;
+		memcpy(c->out + c->out_len, p, len);
+		c->out_len += len;
+		sk_twsm_output_consume(&c->sm, len);
+	}
+	while (c->out_len) {
+		ssize_t k = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* the client's window is shut: poll says when it opens */
+			if (!c->stall_mono)
+				c->stall_mono = sk_now_mono_ns();
+			return 0;
+		}
+		if (k < 0)
+			return -1;
+		memmove(c->out, c->out + k, c->out_len - (size_t)k);
+		c->out_len -= (size_t)k;
+	}
+	c->stall_mono = 0;
 	return 0;
 }
 
-static void srv_reflect(struct srv *s, struct srv_sess *x)
+/* srv_output, closing the connection when it fails. 0, or -1 when it was closed. */
+static int srv_output_or_close(struct srv *s, int ci)
 {
-	static uint8_t rxbuf[SK_IO_BATCH][SK_TW_MAX_PKT + 1], txbuf[SK_IO_BATCH][SK_TW_MAX_PKT + 128];
-	struct sk_io_msg rx[SK_IO_BATCH], tx[SK_IO_BATCH];
-	for (int i = 0; i < SK_IO_BATCH; i++) {
-		memset(&rx[i], 0, sizeof rx[i]);
-		memset(&tx[i], 0, sizeof tx[i]);
-		rx[i].buf = rxbuf[i];
-		rx[i].cap = sizeof rxbuf[i];
-		tx[i].buf = txbuf[i];
-		tx[i].cap = sizeof txbuf[i];
+	int r = srv_output(&s->conns[ci]);
+	if (r == -2) {
+		s->closed_not_reading++;
+		srv_close_conn(s, ci, SRV_CLOSE_HOSTILE, "answers left unread (more than "
+			       SRV_OUT_CAP_TEXT " octets waiting)");
+	} else if (r) {
+		srv_close_conn(s, ci, SRV_CLOSE_ORDERLY, "send failed");
 	}
-	int n = x->io.ops->recv_batch(&x->io, rx, SK_IO_BATCH);
-	if (n <= 0)
-		return;
-	int64_t user_rx = sk_now_real_ns();
-	uint8_t bf, ba[16];
-	uint16_t bport;
-	sk_sockaddr_unpack((struct sockaddr *)&x->io.bound, &bf, ba, &bport);
-	bool synced;
-	uint16_t errest = sk_clock_errest(SK_TS_NTP, &synced);
-	unsigned nout = 0;
-	for (int i = 0; i < n; i++) {
-		x->received++;
-		sk_log_hex("test packet", rx[i].buf, rx[i].len);
-		int64_t t2 = rx[i].rx_ns ? rx[i].rx_ns : user_rx;
-		if (srv_reply(x, &rx[i], t2, errest, synced, bport, &tx[nout])) {
-			x->refused++;
-			continue;
-		}
-		if (x->conn >= 0)
-			s->conns[x->conn].last_mono = sk_now_mono_ns();
-		nout++;
-	}
-	unsigned done = 0;
-	while (done < nout) {
-		int k = x->io.ops->send_batch(&x->io, tx + done, nout - done);
-		if (k <= 0) {
-			done++;
-			continue;
-		}
-		x->reflected += (unsigned)k;
-		done += (unsigned)k;
-	}
+	return r ? -1 : 0;
 }
 
 /* RFC 4656 §3.1: a Server-Greeting with Modes 0 refuses the connection. */
-static void srv_refuse_conn(struct srv *s, int fd, const char *name)
+static void srv_refuse_conn(int fd, struct srv_conn *tmp, const char *limit, unsigned n)
 {
 	struct sk_twctl_greeting g;
 	memset(&g, 0, sizeof g);
@@ -450,53 +434,73 @@ static void srv_refuse_conn(struct srv *s, int fd, const char *name)
 	if (sk_twctl_encode(SK_TWCTL_SERVER_GREETING, &g, b, sizeof b, &bl) == SK_OK)
 		(void)!send(fd, b, bl, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
-	s->refused_conns++;
-	sk_log(SK_LOG_WARNING, "%s: refused (Modes 0): --max-connections %u reached", name,
-	       s->max_conns);
+	srv_say(SK_LOG_WARNING, tmp, "connection refused", "refused (Modes 0): %s %u reached",
+		limit, n);
 }
 
+static void srv_open_conn(struct srv *s, int ci, int fd, const struct sockaddr_storage *peer,
+			  const struct srv_conn *id)
+{
+	struct srv_conn *c = &s->conns[ci];
+	memset(c, 0, offsetof(struct srv_conn, out));
+	c->used = true;
+	c->fd = fd;
+	c->req_pending = -1;
+	memcpy(&c->peer, peer, sizeof *peer);
+	socklen_t ll = sizeof c->local;
+	getsockname(fd, (struct sockaddr *)&c->local, &ll);
+	memcpy(c->name, id->name, sizeof c->name);
+	memcpy(c->src, id->src, sizeof c->src);
+	c->src_fam = id->src_fam;
+	memcpy(c->src_addr, id->src_addr, 16);
+	c->open_mono = c->last_mono = sk_now_mono_ns();
+	if ((unsigned)ci >= s->conn_hi)
+		s->conn_hi = (unsigned)ci + 1;
+	s->nconns++;
+	s->conns_accepted++;
+	struct sk_twsm_config cfg = {
+		.role = SK_TWSM_SERVER, .modes = s->modes | SK_TWMODE_INDIVIDUAL, .count = s->count,
+		.server_start_time = sk_ts_from_ns(sk_now_real_ns(), SK_TS_NTP, 0),
+		.key_lookup = sk_keys_lookup, .key_ctx = s->keys, .random = sk_tw_random,
+		.on_event = srv_event, .event_ctx = c,
+	};
+	sk_log(SK_LOG_INFO, "%s: connected", c->name);
+	if (sk_twsm_init(&c->sm, &cfg) != SK_OK)
+		srv_close_conn(s, ci, SRV_CLOSE_ORDERLY, "cannot build the Server-Greeting");
+	else
+		srv_output_or_close(s, ci);
+}
+
+/* Takes the connections waiting, at most 64 a round so the reflectors keep their turn. */
 static void srv_accept(struct srv *s, int lfd)
 {
-	for (;;) {
+	for (int n = 0; n < 64; n++) {
 		struct sockaddr_storage peer;
 		socklen_t pl = sizeof peer;
-		int fd = accept(lfd, (struct sockaddr *)&peer, &pl);
+		int fd = accept4(lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		sk_tw_nonblock(fd);
-		int one = 1;
+		int one = 1, sndbuf = SRV_SNDBUF;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		char name[80];
-		sk_sockaddr_str((struct sockaddr *)&peer, name, sizeof name);
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+		struct srv_conn id; /* only the names and address, for the log and the limits */
+		uint16_t pport;
+		sk_sockaddr_str((struct sockaddr *)&peer, id.name, sizeof id.name);
+		sk_sockaddr_unpack((struct sockaddr *)&peer, &id.src_fam, id.src_addr, &pport);
+		sk_sockaddr_host((struct sockaddr *)&peer, id.src, sizeof id.src);
 		int ci = -1;
 		for (unsigned i = 0; i < s->max_conns && ci < 0; i++)
 			if (!s->conns[i].used)
 				ci = (int)i;
 		if (ci < 0) {
-			srv_refuse_conn(s, fd, name);
-			continue;
+			s->refused_conns++;
+			srv_refuse_conn(fd, &id, "--max-connections", s->max_conns);
+		} else if (srv_src_conns(s, id.src_fam, id.src_addr) >= s->max_conns_src) {
+			s->refused_conns_src++;
+			srv_refuse_conn(fd, &id, "--max-connections-per-source", s->max_conns_src);
+		} else {
+			srv_open_conn(s, ci, fd, &peer, &id);
 		}
-		struct srv_conn *c = &s->conns[ci];
-		memset(c, 0, sizeof *c);
-		c->used = true;
-		c->fd = fd;
-		c->req_pending = -1;
-		memcpy(&c->peer, &peer, sizeof peer);
-		socklen_t ll = sizeof c->local;
-		getsockname(fd, (struct sockaddr *)&c->local, &ll);
-		memcpy(c->name, name, sizeof name);
-		c->last_mono = sk_now_mono_ns();
-		s->nconns++;
-		s->conns_accepted++;
-		struct sk_twsm_config cfg = {
-			.role = SK_TWSM_SERVER, .modes = s->modes | SK_TWMODE_INDIVIDUAL, .count = s->count,
-			.server_start_time = sk_ts_from_ns(sk_now_real_ns(), SK_TS_NTP, 0),
-			.key_lookup = sk_keys_lookup, .key_ctx = s->keys, .random = sk_tw_random,
-			.on_event = srv_event, .event_ctx = c,
-		};
-		sk_log(SK_LOG_INFO, "%s: connected", name);
-		if (sk_twsm_init(&c->sm, &cfg) != SK_OK || sk_tw_flush(fd, &c->sm))
-			srv_close_conn(s, ci, "cannot send Server-Greeting");
 	}
 }
 
@@ -504,17 +508,16 @@ static void srv_conn_input(struct srv *s, int ci)
 {
 	struct srv_conn *c = &s->conns[ci];
 	uint8_t buf[4096];
-	ssize_t k = recv(c->fd, buf, sizeof buf, 0);
+	ssize_t k = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
 	if (k == 0) {
-		srv_close_conn(s, ci, "closed by the client");
+		srv_close_conn(s, ci, SRV_CLOSE_ORDERLY, "closed by the client");
 		return;
 	}
 	if (k < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			srv_close_conn(s, ci, strerror(errno));
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			srv_close_conn(s, ci, SRV_CLOSE_ORDERLY, strerror(errno));
 		return;
 	}
-	c->last_mono = sk_now_mono_ns();
 	sk_log_hex(c->name, buf, (size_t)k); /* -d: the control octets as they arrived */
 	/* Feed message by message: the machine waits for our answer before the next command. */
 	size_t off = 0;
@@ -527,16 +530,22 @@ static void srv_conn_input(struct srv *s, int ci)
 		if (c->cmd_pending)
 			srv_handle_cmd(s, ci);
 		if (r != SK_OK || c->fail) {
-			sk_tw_flush(c->fd, &c->sm); /* e.g. Server-Start with Accept 1 */
-			srv_close_conn(s, ci, c->sm.state == SK_TWSM_CLOSED ? "refused" : "protocol error");
+			srv_output(c); /* e.g. Server-Start with Accept 1, if the socket takes it */
+			srv_close_conn(s, ci, SRV_CLOSE_REFUSED,
+				       c->sm.state == SK_TWSM_CLOSED ? "refused" : "protocol error");
 			return;
 		}
+		if (srv_output_or_close(s, ci))
+			return;
 	}
+	/* The next message's first octets are here: its deadline starts now. */
+	if (c->sm.rx[SK_TWSM_C2S].have && !c->partial_mono)
+		c->partial_mono = sk_now_mono_ns();
 	srv_sync(s, ci);
-	if (sk_tw_flush(c->fd, &c->sm))
-		srv_close_conn(s, ci, "send failed");
-	else if (c->sm.state == SK_TWSM_CLOSED)
-		srv_close_conn(s, ci, "refused");
+	if (c->sm.state == SK_TWSM_CLOSED) {
+		srv_output(c);
+		srv_close_conn(s, ci, SRV_CLOSE_REFUSED, "refused");
+	}
 }
 
 /* The TWAMP-Control listening socket on LOCAL (default every address, IPv4 when IPv6 is
@@ -582,20 +591,50 @@ static int srv_listen(const char *ls)
 	return lfd;
 }
 
-/* One round of the loop: wait up to 200 ms, serve what is ready, then the timers. */
+
+/* The connection deadlines: set-up (greeting to first command), a message begun and not
+ * finished, answers left unsent (all --setup-timeout), SERVWAIT. Trickled octets reset
+ * none of them. */
+static void srv_conn_timers(struct srv *s, int64_t now)
+{
+	for (unsigned i = 0; i < s->conn_hi; i++) {
+		struct srv_conn *c = &s->conns[i];
+		if (!c->used)
+			continue;
+		if (!c->setup_done && now - c->open_mono > s->setup_ns) {
+			s->closed_setup++;
+			srv_close_conn(s, (int)i, SRV_CLOSE_HOSTILE, "set-up not completed within "
+				       "--setup-timeout");
+		} else if (c->partial_mono && now - c->partial_mono > s->setup_ns) {
+			s->closed_setup++;
+			srv_close_conn(s, (int)i, SRV_CLOSE_HOSTILE, "control message not completed "
+				       "within --setup-timeout");
+		} else if (c->stall_mono && now - c->stall_mono > s->setup_ns) {
+			s->closed_not_reading++;
+			srv_close_conn(s, (int)i, SRV_CLOSE_HOSTILE, "answers left unread for "
+				       "--setup-timeout");
+		} else if (now - c->last_mono > s->servwait_ns) {
+			s->closed_servwait++;
+			srv_close_conn(s, (int)i, SRV_CLOSE_ORDERLY, "SERVWAIT: idle");
+		}
+	}
+}
+
+/* One round of the loop: wait up to 200 ms, serve what is ready, then the timers. Nothing
+ * in it waits on a client. */
 static int srv_poll_once(struct srv *s, int lfd, struct pollfd *pf, int *who)
 {
 	unsigned np = 0;
 	pf[np].fd = lfd;
 	pf[np].events = POLLIN;
 	who[np++] = 0;
-	for (unsigned i = 0; i < s->max_conns; i++)
+	for (unsigned i = 0; i < s->conn_hi; i++)
 		if (s->conns[i].used) {
 			pf[np].fd = s->conns[i].fd;
-			pf[np].events = POLLIN;
+			pf[np].events = (short)(POLLIN | (s->conns[i].out_len ? POLLOUT : 0));
 			who[np++] = 1 + (int)i;
 		}
-	for (unsigned i = 0; i < s->max_sess; i++)
+	for (unsigned i = 0; i < s->sess_hi; i++)
 		if (s->sess[i].used) {
 			pf[np].fd = s->sess[i].io.fd;
 			pf[np].events = POLLIN;
@@ -605,85 +644,30 @@ static int srv_poll_once(struct srv *s, int lfd, struct pollfd *pf, int *who)
 	if (k < 0 && errno != EINTR)
 		return -1;
 	for (unsigned i = 0; k > 0 && i < np; i++) {
-		if (!pf[i].revents)
+		short rev = pf[i].revents;
+		if (!rev)
 			continue;
-		if (who[i] == 0)
+		int w = who[i];
+		if (w == 0) {
 			srv_accept(s, lfd);
-		else if (who[i] > 0 && s->conns[who[i] - 1].used)
-			srv_conn_input(s, who[i] - 1);
-		else if (who[i] < 0 && s->sess[-1 - who[i]].used)
-			srv_reflect(s, &s->sess[-1 - who[i]]);
+		} else if (w > 0) {
+			if ((rev & POLLOUT) && s->conns[w - 1].used && s->conns[w - 1].out_len &&
+			    srv_output_or_close(s, w - 1))
+				continue;
+			if ((rev & (POLLIN | POLLHUP | POLLERR)) && s->conns[w - 1].used)
+				srv_conn_input(s, w - 1);
+		} else if (s->sess[-1 - w].used) {
+			srv_reflect(s, &s->sess[-1 - w]);
+		}
 	}
 	int64_t now = sk_now_mono_ns();
-	for (unsigned i = 0; i < s->max_conns; i++)
-		if (s->conns[i].used && now - s->conns[i].last_mono > s->servwait_ns)
-			srv_close_conn(s, (int)i, "SERVWAIT: idle");
-	for (unsigned i = 0; i < s->max_sess; i++) {
+	srv_conn_timers(s, now);
+	for (unsigned i = 0; i < s->sess_hi; i++) {
 		struct srv_sess *x = &s->sess[i];
 		if (x->used && x->expire_mono && now > x->expire_mono && (!x->active || x->conn < 0))
 			srv_close_sess(s, x);
 	}
 	return 0;
-}
-
-/* The Modes offered, in words ("unauth,auth,reflect-octets"). */
-static void modes_text(char *b, size_t n, uint32_t m)
-{
-	static const struct { uint32_t bit; const char *name; } names[] = {
-		{ SK_TWMODE_UNAUTH, "unauth" }, { SK_TWMODE_AUTH, "auth" },
-		{ SK_TWMODE_ENCRYPT, "encrypted" }, { SK_TWMODE_MIXED, "mixed" },
-		{ SK_TWMODE_REFLECT_OCTETS, "reflect-octets" }, { SK_TWMODE_SYMMETRICAL, "symmetrical" },
-		{ SK_TWMODE_DSCP_ECN, "dscp-ecn" },
-	};
-	size_t used = 0;
-	b[0] = 0;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (m & names[i].bit) {
-			int w = snprintf(b + used, n - used, "%s%s", used ? "," : "", names[i].name);
-			if (w > 0 && (size_t)w < n - used)
-				used += (size_t)w;
-		}
-}
-
-/* The counters at exit: a table, or one JSON document {"command":"server", ...,
- * "counters":{...}, "sessions":[]} (the server keeps no per-session results). */
-static void srv_report(const struct srv *s, const char *listen, bool json)
-{
-	static const char *const keys[] = { "connections", "refused_connections", "sessions",
-					    "refused_sessions", "test_received", "test_reflected",
-					    "test_refused" };
-	static const char *const labels[] = {
-		"control connections accepted", "control connections refused (Modes 0)",
-		"test sessions accepted", "test sessions refused (Accept 5)",
-		"test packets received", "test packets reflected",
-		"test packets refused (wrong sender, not started, malformed, HMAC)" };
-	const uint64_t v[] = { s->conns_accepted, s->refused_conns, s->sessions_accepted,
-			       s->refused_sessions, s->test_received, s->test_reflected,
-			       s->test_refused };
-	char modes[128];
-	modes_text(modes, sizeof modes, s->modes);
-	if (json) {
-		struct sk_jw w;
-		sk_jw_init(&w, stdout);
-		sk_jw_obj(&w, NULL);
-		sk_jw_str(&w, "command", "server");
-		sk_jw_str(&w, "version", STAMPKIT_VERSION);
-		sk_jw_str(&w, "listen", listen);
-		sk_jw_str(&w, "modes", modes);
-		sk_jw_obj(&w, "counters");
-		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-			sk_jw_u64(&w, keys[i], v[i]);
-		sk_jw_obj_end(&w);
-		sk_jw_arr(&w, "sessions");
-		sk_jw_arr_end(&w);
-		sk_jw_obj_end(&w);
-		fputc('\n', stdout);
-	} else {
-		printf("TWAMP server on %s, modes %s\n", listen, modes);
-		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-			printf("  %-66s %llu\n", labels[i], (unsigned long long)v[i]);
-	}
-	fflush(stdout);
 }
 
 static struct sk_keys *srv_keys(const struct server_opts *o)
@@ -699,6 +683,7 @@ static struct sk_keys *srv_keys(const struct server_opts *o)
 	}
 	return keys;
 }
+
 
 int server_run(const struct server_opts *o)
 {
@@ -723,13 +708,16 @@ int server_run(const struct server_opts *o)
 		goto out;
 	}
 	s.max_conns = o->max_conns;
+	s.max_conns_src = o->max_conns_src;
 	s.max_sess = o->max_sess;
+	s.max_sess_src = o->max_sess_src;
 	s.conns = calloc(s.max_conns, sizeof *s.conns);
 	s.sess = calloc(s.max_sess, sizeof *s.sess);
 	s.modes = o->modes;
 	s.count = o->pbkdf2_count;
 	s.keys = keys;
 	s.servwait_ns = o->servwait_s * 1000000000LL;
+	s.setup_ns = o->setup_s * 1000000000LL;
 	s.tos = o->tos;
 	s.ttl = o->ttl;
 	s.port_lo = o->port_lo;
@@ -744,11 +732,12 @@ int server_run(const struct server_opts *o)
 	while (!sk_stop_requested)
 		if (srv_poll_once(&s, lfd, pf, who))
 			break;
-	for (unsigned i = 0; i < s.max_conns; i++)
+	for (unsigned i = 0; i < s.conn_hi; i++)
 		if (s.conns[i].used)
-			srv_close_conn(&s, (int)i, "server stopped");
-	for (unsigned i = 0; i < s.max_sess; i++)
+			srv_close_conn(&s, (int)i, SRV_CLOSE_ORDERLY, "server stopped");
+	for (unsigned i = 0; i < s.sess_hi; i++)
 		srv_close_sess(&s, &s.sess[i]);
+	sk_log_limited_flush();
 	struct sockaddr_storage bound;
 	socklen_t bl = sizeof bound;
 	char listen[80];

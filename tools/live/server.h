@@ -14,8 +14,11 @@ struct server_opts {
 	uint32_t pbkdf2_count;  /* Count in the Server-Greeting (1024..SK_TWAMP_COUNT_MAX) */
 	const char *key_file;   /* "KeyID passphrase" lines; needed for auth/encrypted/mixed */
 	unsigned max_conns;     /* control connections at once; beyond: Modes 0 */
+	unsigned max_conns_src; /* control connections at once from one client address */
 	unsigned max_sess;      /* test sessions at once; beyond: Accept 5 */
+	unsigned max_sess_src;  /* test sessions at once for one client address; beyond: Accept 5 */
 	long servwait_s;        /* close a control connection idle this long (SERVWAIT) */
+	long setup_s;           /* greeting to first command, one message, unread answers: at most */
 	long port_lo, port_hi;  /* reflector ports chosen when the asked one is taken */
 	int tos, ttl;           /* IP options of the reflectors (-1 / default) */
 	bool json;              /* counters at exit as one JSON document */
