@@ -92,6 +92,16 @@ static int srv_reply(struct srv_sess *x, const struct sk_io_msg *m, int64_t t2, 
 		.features = x->tf, .reflect_len = x->reflect_len,
 		.test_aes = x->test_aes, .test_hmac = x->test_hmac,
 	};
+	/* Loop protection as in the responder: another reflector's reply is not answered. */
+	size_t off;
+	if (sk_reflect_is_reflected(m->buf, m->len, &cfg, sk_now_real_ns(), &off)) {
+		char key[96], who[64];
+		sk_sockaddr_str((const struct sockaddr *)&m->peer, who, sizeof who);
+		snprintf(key, sizeof key, "reflected %s", who);
+		sk_log_limited(SK_LOG_WARNING, key, "%s: a reflector's reply (octet %zu) sent to a test "
+			       "session: not answered (a reflection loop)", who, off);
+		return -1;
+	}
 	struct sk_reflect_rx r = { .t2_ns = t2, .ttl = m->ttl, .tos = m->tos, .family = pf,
 				   .sport = pp, .dport = bport };
 	memcpy(r.src, pa, 16);
