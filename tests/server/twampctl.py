@@ -25,8 +25,9 @@ class ControlError(Exception):
 class Client:
     """One control connection. mode: 1 unauthenticated, 2 authenticated, 4 encrypted, 8 mixed."""
 
-    def __init__(self, host, port, mode=1, keyid=b"", secret=b"", timeout=5):
-        self.s = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host, port, mode=1, keyid=b"", secret=b"", timeout=5, source=None):
+        self.s = socket.create_connection((host, port), timeout=timeout,
+                                          source_address=(source, 0) if source else None)
         self.mode = mode
         g = self.recv(64)
         self.modes = struct.unpack("!I", g[12:16])[0]

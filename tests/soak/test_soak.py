@@ -11,7 +11,7 @@ slowloris from another address, garbage on TCP) hit them. Checked:
   - after the hostile clients are gone, each daemon's open file descriptors are back to their
     starting number and its RSS within 4 MiB of where it started;
   - the daemons' logs stay bounded (rate-limited lines), and each exits 0 on SIGINT.
-Bounded in time and packets; traffic only to 127.0.0.1 and 127.0.0.2 (both on lo).
+Bounded in time and packets; traffic only to 127.0.0.1-3 (all on lo).
 
 usage: test_soak.py STAMPKIT [SERVER_TESTS_DIR]"""
 import json
@@ -143,8 +143,9 @@ def spoof(src_port, dst_port):
 
 
 def non_reading(cport, n_requests=400):
-    """A control client with a tiny receive buffer that pipelines requests and never reads."""
-    c = twampctl.Client("127.0.0.1", cport)
+    """A control client with a tiny receive buffer that pipelines requests and never reads
+    (from 127.0.0.3: an attacker's address is not the legitimate controller's)."""
+    c = twampctl.Client("127.0.0.1", cport, source="127.0.0.3")
     c.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
     c.send_setup()
     q = struct.pack("!BBBBIIHH", 5, 4, 0, 0, 0, 0, 20000, 20001) + bytes(48)
@@ -193,7 +194,7 @@ def main():
     good_sender(pa, "stamp")
     good_sender(pb, "twamp-light")
     good_controller(cport)
-    time.sleep(0.5)
+    time.sleep(3.0)  # the warm-up session's timeout after Stop-Sessions (2 s) has run out
     base = {d.name: (d.fds(), d.rss_kib()) for d in daemons}
     t_end = time.time() + SECONDS
     rounds = 0
@@ -223,11 +224,11 @@ def main():
         left = ROUND - (time.time() - t_round)
         if left > 0 and time.time() + left < t_end:
             time.sleep(left)
-    time.sleep(2.0)  # the server notices the closed connections
+    time.sleep(3.0)  # closed connections noticed, the last sessions' timeouts run out
     for d in daemons:
         fds, rss = d.fds(), d.rss_kib()
         f0, r0 = base[d.name]
-        check(fds == f0, "%s: %d open fds after the soak, %d before" % (d.name, fds, f0))
+        check(fds <= f0, "%s: %d open fds after the soak, %d before" % (d.name, fds, f0))
         check(rss <= r0 + 4096, "%s: RSS %d KiB after, %d KiB before" % (d.name, rss, r0))
         lines = d.log_lines()
         check(lines <= 200 * rounds, "%s: %d log lines in %d rounds" % (d.name, lines, rounds))

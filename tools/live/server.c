@@ -364,9 +364,12 @@ static void srv_close_conn(struct srv *s, int ci, enum srv_close_kind kind, cons
 			double to = q ? (double)q->timeout / 4294967296.0 : 0;
 			if (to > 60)
 				to = 60;
-			/* Replies still in flight are answered for the session timeout. */
+			/* Replies still in flight are answered for the session timeout; a session that
+			 * was never started has none, and its socket goes at once (a client that asks
+			 * for sessions and leaves must not hold them). */
 			x->conn = -1;
-			x->expire_mono = sk_now_mono_ns() + (int64_t)(to * 1e9);
+			bool ran = x->active || x->expire_mono;
+			x->expire_mono = sk_now_mono_ns() + (ran ? (int64_t)(to * 1e9) : 0);
 		}
 	}
 	memset(&c->sm, 0, sizeof c->sm); /* holds keys */
