@@ -204,7 +204,7 @@ static void test_twamp_light(void **state)
 	memcpy(x, out, rn);
 	x[40] = 0;
 	assert_false(sk_reflect_is_reflected(x, rn, &c, NOW_NS, NULL));
-	/* The 41-octet reply to a 14-octet request (--allow-short) is recognised too. */
+	/* The 41-octet reply to a 14-octet request (the responder's default) is recognised too. */
 	c.allow_short = true;
 	rn = mk_reply(&c, req, 14, out, sizeof out);
 	assert_int_equal(rn, 41);
