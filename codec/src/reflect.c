@@ -45,11 +45,14 @@ enum sk_result sk_reflect_peek(const uint8_t *req, size_t len, const struct sk_r
 		return SK_E_ARG;
 	struct sk_cur c;
 	sk_cur_init(&c, req, len);
-	if (len < base)
+	/* RFC 8762 §4.6: a shorter unauthenticated request is a TWAMP-light sender's (SSID 0). */
+	bool short_ok = cfg->proto == SK_PROTO_STAMP && cfg->sec == SK_SEC_UNAUTH &&
+			len >= SK_TWAMP_SENDER_MIN;
+	if (len < base && !short_ok)
 		return SK_E_TRUNCATED;
 	*sender_seq = sk_get_u32(&c);
 	*ssid = 0;
-	if (cfg->proto == SK_PROTO_STAMP) {
+	if (cfg->proto == SK_PROTO_STAMP && len >= base) {
 		/* SSID follows the timestamp and error estimate (RFC 8972 §3). */
 		sk_cur_skip(&c, cfg->sec == SK_SEC_AUTH ? 22 : 10);
 		*ssid = sk_get_u16(&c);
@@ -85,9 +88,12 @@ static const struct span refl_auth[] = { { 32, 40 }, { 48, 52 }, { 64, 74 }, { 8
 static bool any_span(const uint8_t *req, size_t len, const struct span *sp, size_t n, size_t *off)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (len < sp[i].b)
+		if (len <= sp[i].a)
 			return false;
-		size_t at = first_nonzero(req, sp[i].a, sp[i].b);
+		/* A STAMP reflector answers a short request (RFC 8762 §4.6), so the reflector
+		 * fields a short packet does hold count too: a TWAMP-light reflector's 38-octet
+		 * reply carries its Receive Timestamp at 16. A sender's zero padding never does. */
+		size_t at = first_nonzero(req, sp[i].a, len < sp[i].b ? len : sp[i].b);
 		if (at) {
 			if (off)
 				*off = at;
@@ -138,6 +144,26 @@ bool sk_reflect_is_reflected(const uint8_t *req, size_t len, const struct sk_ref
 	if (cfg->features & SK_TF_SYMMETRICAL) /* RFC 6038 §4.2: sender MBZ 14-40 */
 		return any_span(req, len, refl_unauth, 2, off);
 	return twamp_light_reflected(req, len, now_ns, off);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* The fields a TWAMP-light Session-Sender packet has (RFC 5357 §4.1.2: Sequence Number,
+ * Timestamp, Error Estimate); everything else reads as zero (SSID 0). */
+static void short_request(const uint8_t *req, struct sk_test_pkt *rq)
+{
+	struct sk_cur c;
+	memset(rq, 0, sizeof *rq);
+	sk_cur_init(&c, req, SK_TWAMP_SENDER_MIN);
+	rq->seq = sk_get_u32(&c);
+	rq->timestamp = sk_get_u64(&c);
+	rq->error_estimate = sk_get_u16(&c);
 }
 
 /* Reply TLV flags: the reflector's own verdict replaces whatever the sender put there. */
@@ -314,11 +340,19 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 	uint8_t feat = cfg->proto == SK_PROTO_TWAMP ? cfg->features : 0;
 	if (feat & SK_TF_SYMMETRICAL)
 		base = SK_TWAMP_REFLECTOR_MIN; /* RFC 6038 §4.2: sender as long as the reply */
-	if (len < base)
+	int is_stamp = cfg->proto == SK_PROTO_STAMP;
+	/* RFC 8762 §4.6: a STAMP reflector answers a request shorter than the base packet (a
+	 * TWAMP-light sender's, RFC 5357 §4.1.2: 14 octets and its padding) with the base
+	 * packet; unauthenticated mode only, the one both protocols share. */
+	bool short_stamp = is_stamp && cfg->sec == SK_SEC_UNAUTH && len < base &&
+			   len >= SK_TWAMP_SENDER_MIN;
+	if (short_stamp && !cfg->allow_short)
+		return sk_error_set(err, SK_E_UNSUPPORTED, 0,
+				    "request of %zu octets: a %zu-octet reply would be larger", len, base);
+	if (len < base && !short_stamp)
 		return sk_error_set(err, SK_E_TRUNCATED, len, "request of %zu octets, at least %zu needed",
 				    len, base);
 
-	int is_stamp = cfg->proto == SK_PROTO_STAMP;
 	struct sk_test_opts so = { .proto = cfg->proto, .role = SK_ROLE_SENDER, .sec = cfg->sec,
 				   .features = feat };
 	if (is_stamp) {
@@ -327,13 +361,20 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 	}
 	struct sk_test_pkt rq;
 	struct sk_error derr;
-	enum sk_result r = sk_test_decode(req, len, &so, &rq, NULL, &derr);
+	enum sk_result r = SK_OK;
+	if (short_stamp)
+		short_request(req, &rq); /* its octets after 14 are padding, not STAMP fields */
+	else
+		r = sk_test_decode(req, len, &so, &rq, NULL, &derr);
 	if (r == SK_E_AUTH)
 		return sk_error_set(err, SK_E_AUTH, derr.offset, "HMAC of the request does not verify");
+	/* A TWAMP-light sender's zero padding after the base packet is copied as it came
+	 * (RFC 8762 §4.6, symmetrical size), not answered as a run of reserved type-0 TLVs. */
+	bool zero_tail = is_stamp && len > base && all_zero(req + base, len - base);
 	/* A malformed TLV area still leaves a complete fixed part: answer it with M set. */
-	info->tlv_malformed = is_stamp && r != SK_OK;
+	info->tlv_malformed = is_stamp && r != SK_OK && !zero_tail;
 
-	size_t rlen = len;
+	size_t rlen = short_stamp ? base : len;
 	if (!is_stamp && len < SK_TWAMP_REFLECTOR_MIN) {
 		if (!cfg->allow_short)
 			return sk_error_set(err, SK_E_UNSUPPORTED, 0,
@@ -371,9 +412,9 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 		rlen = n; /* the negotiated DSCP/ECN octet makes the reply 42 octets */
 	/* Reflector and sender fixed parts have the same size in STAMP; in TWAMP-light the rest
 	 * of the request's length is padding (RFC 6038 symmetric size), zero-filled. */
-	if (is_stamp)
+	if (is_stamp && !short_stamp)
 		memcpy(out + base, req + base, len - base);
-	else
+	else if (!is_stamp)
 		twamp_tail(out, n, rlen, req, len, base, cfg);
 
 	st->rx_count++;
@@ -384,7 +425,7 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 	info->sender_seq = rq.seq;
 	info->reflector_seq = rp.seq;
 	info->ssid = rq.ssid;
-	if (!is_stamp)
+	if (!is_stamp || short_stamp || zero_tail)
 		return SK_OK;
 
 	struct sk_tlv_iter it;

@@ -352,9 +352,11 @@ static enum sk_result process(struct sk_twsm *sm, enum sk_twsm_dir dir)
 		if (sec & (SK_TWMODE_AUTH | SK_TWMODE_ENCRYPT | SK_TWMODE_MIXED))
 			prob = check_token(sm, &m.setup, &why);
 		/* RFC 4656 §3.1: the Mode is chosen among those offered; a feature bit that was
-		 * not offered asks for test packets this server does not produce. */
-		if (sm->cfg.role == SK_TWSM_SERVER && sec &&
-		    (!(sec & sm->greeting.modes) || (m.setup.mode & ~sm->greeting.modes)))
+		 * not offered asks for test packets this server does not produce, and a non-zero
+		 * Mode without a security bit (0x400) is no mode that was offered at all. Mode 0
+		 * alone declines: closed without Server-Start. */
+		if (sm->cfg.role == SK_TWSM_SERVER && m.setup.mode &&
+		    (!sec || !(sec & sm->greeting.modes) || (m.setup.mode & ~sm->greeting.modes)))
 			accept = 3;
 		int idx = apply(sm, t, &m);
 		if (prob != SK_PROB_NONE) {

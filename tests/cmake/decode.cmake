@@ -3,7 +3,7 @@
 # error when no test packet is found without --port, and the progress line on a terminal
 # (a pseudo-terminal the test opens; the capture fed slowly through a pipe, about 2 s).
 if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
-  foreach(t hint progress)
+  foreach(t hint progress zerotime)
     add_test(NAME decode.${t}
       COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/decode/test_decode.py
               $<TARGET_FILE:stampkit_cli> ${PROJECT_SOURCE_DIR} ${t})

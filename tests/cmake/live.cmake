@@ -26,3 +26,13 @@ if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
             $<TARGET_FILE:stampkit_cli> "${_agree_plugin}")
   set_tests_properties(live.agree PROPERTIES TIMEOUT 120 RESOURCE_LOCK stampkit_live_lo RUN_SERIAL TRUE)
 endif()
+
+# Interop with nokia/twampy from the shared peers folder beside the clone (skipped with a
+# message when it is missing or python3 is older than 3.11); its controller needs TCP 862.
+if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
+  add_test(NAME live.twampy
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/live/test_twampy.py
+            $<TARGET_FILE:stampkit_cli> ${CMAKE_SOURCE_DIR}/../shared)
+  set_tests_properties(live.twampy PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
+    RESOURCE_LOCK stampkit_live_lo)
+endif()

@@ -7,8 +7,9 @@
 #   progress  a capture read slowly from a pipe with standard error on a pseudo-terminal:
 #             the progress line appears after the first second and is erased at the end;
 #             nothing of it when standard error is not a terminal.
-#   usage: test_decode.py STAMPKIT SOURCE_DIR hint|progress
-import json, os, pty, select, struct, subprocess, sys, threading, time
+#   zerotime  an NTP timestamp 0 shows as "0 (unknown)" and a JSON null time, raw kept.
+#   usage: test_decode.py STAMPKIT SOURCE_DIR hint|progress|zerotime
+import json, os, pty, select, struct, subprocess, sys, tempfile, threading, time
 
 BIN, SRC, WHAT = sys.argv[1], sys.argv[2], sys.argv[3]
 NOKIA = "pcaps/public/nokia-pcaptoparquet-99.twamp.pcap"
@@ -134,6 +135,26 @@ def progress():
     check(rc == 0 and err == b"", "stderr not a terminal: exit %d, stderr %r" % (rc, err[:200]))
 
 
-{"hint": hint, "progress": progress}[WHAT]()
+def zerotime():
+    """An NTP timestamp 0 (not set) is no time: not NTP era 1's 2036-02-07."""
+    head, frames = pcap_frames(1)
+    path = os.path.join(tempfile.mkdtemp(prefix="sk-decode-"), "zero.pcap")
+    with open(path, "wb") as f:
+        f.write(head + frames[0])
+    r = decode(path)
+    check(r.returncode == 0, "decode: exit %d %s" % (r.returncode, r.stderr))
+    ts = [l.strip() for l in r.stdout.splitlines() if l.strip().startswith("Timestamp:")]
+    check(ts == ["Timestamp: 0 (unknown)"], "text: %r" % ts)
+    check("2036" not in r.stdout, "text shows 2036:\n" + r.stdout)
+    r = decode("--json", path)
+    t = json.loads(r.stdout)["packets"][0]["timestamp"]
+    check(t == {"time": None, "unix_ns": None, "raw": "0x0000000000000000", "format": "ntp"},
+          "json: %r" % t)
+    v = subprocess.run([sys.executable, os.path.join(SRC, "tests/schema/validate.py"), "-"],
+                       input=r.stdout, capture_output=True, text=True, timeout=60)
+    check(v.returncode in (0, 77), "schema: %s" % v.stderr)
+
+
+{"hint": hint, "progress": progress, "zerotime": zerotime}[WHAT]()
 print("FAILED" if failed else "ok")
 sys.exit(1 if failed else 0)

@@ -29,22 +29,28 @@ def main(bin):
     port = free_port()
     # --answer-reflected: random octets where a sender packet has MBZ look like another
     # reflector's reply, refused by default (loop protection, test_loop.py); here every
-    # well-sized random datagram must be answered, as long as it was, never longer.
-    r = Responder(bin, "127.0.0.1:%d" % port, "--max-size", "9216", "--answer-reflected")
+    # well-sized random datagram must be answered, as long as it was, never longer:
+    # --no-larger-reply, since by default 14 to 43 octets get the 44-octet base packet
+    # (RFC 8762 §4.6).
+    r = Responder(bin, "127.0.0.1:%d" % port, "--max-size", "9216", "--answer-reflected",
+                  "--no-larger-reply")
     junk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     junk.bind(("127.0.0.1", 0))
     junk.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
     ok = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     ok.bind(("127.0.0.1", 0))
     ok.settimeout(2)
-    short = oversized = long_random = got = 0
+    short = small = oversized = long_random = got = 0
     sizes = {}
     try:
         for i in range(400):
             kind = i % 4
             if kind == 0:
                 n = rnd.randrange(0, 44)
-                short += 1
+                if n < 14:
+                    short += 1  # not even a TWAMP-light sender packet: malformed
+                else:
+                    small += 1  # answerable, but only with more octets than came
             elif kind == 1:
                 n = rnd.randrange(9217, 20000)
                 oversized += 1
@@ -75,8 +81,11 @@ def main(bin):
               r.p.poll() is None, "SIGUSR1 counters: %r" % first)
     finally:
         c = r.stop()
-    check(c["malformed"] == short and c["oversized"] == oversized,
-          "counters %r, want malformed %d oversized %d" % (c, short, oversized))
+    check(c["malformed"] == short and c["oversized"] == oversized and
+          c["refused"]["short"] == small,
+          "counters %r, want malformed %d oversized %d short %d" % (c, short, oversized, small))
+    check(any("request shorter than its 44-octet STAMP reply: not answered "
+              "(--no-larger-reply)" in l for l in open(r.log)), "--no-larger-reply log line")
     check(c["reflected"] == long_random + 80, "reflected %d" % c["reflected"])
 
     # A request that claims to come from the responder's own address and port (built on a

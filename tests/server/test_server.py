@@ -145,6 +145,11 @@ def features(bin, tcpdump):
     # that asks anyway is refused.
     srv = Server(bin, "127.0.0.1", "--modes", "unauth,auth", "--key-file", KEYS)
     try:
+        # RFC 4656 §3.1: the Mode MUST be among those offered; 0x400 has no security bit.
+        s, modes, acc = setup_response("127.0.0.1", srv.port, 0x400)
+        check(acc not in (None, 0), "Set-Up-Response Mode 0x400: Server-Start Accept %r" % acc)
+        check(closed_within(s, 5), "Mode 0x400: connection left open")
+        s.close()
         for bit in (0x20, 0x40, 0x100):
             s, modes, acc = setup_response("127.0.0.1", srv.port, 0x1 | bit)
             check(modes & 0x160 == 0, "features offered without asking: Modes 0x%x" % modes)

@@ -93,7 +93,12 @@ static void test_stamp_stateless(void **state)
 	assert_int_equal(sk_reflect_peek(req, n, &c, &pseq, &pssid), SK_OK);
 	assert_int_equal(pseq, 77);
 	assert_int_equal(pssid, 0x1234);
-	assert_int_equal(sk_reflect_peek(req, 43, &c, &pseq, &pssid), SK_E_TRUNCATED);
+	/* Shorter than the base packet: a TWAMP-light sender's request (RFC 8762 §4.6), whose
+	 * octets 14-15 are padding, not an SSID; under its 14 octets: truncated. */
+	assert_int_equal(sk_reflect_peek(req, 43, &c, &pseq, &pssid), SK_OK);
+	assert_int_equal(pseq, 77);
+	assert_int_equal(pssid, 0);
+	assert_int_equal(sk_reflect_peek(req, 13, &c, &pseq, &pssid), SK_E_TRUNCATED);
 	struct sk_reflect_rx rx = rx4();
 	struct sk_reflect_state st;
 	memset(&st, 0, sizeof st);
@@ -271,6 +276,68 @@ static void test_twamp_features(void **state)
 	assert_int_equal(out[46], 0);
 }
 
+/* RFC 8762 §4.6: "A STAMP Session-Reflector that supports this specification will transmit
+ * the base packet (Figure 4) if it receives a packet smaller than the STAMP base packet. If
+ * the packet received from the TWAMP Session-Sender is larger than the STAMP base packet,
+ * the STAMP Session-Reflector ... will copy the content of the remainder of the received
+ * packet to transmit a reflected packet of symmetrical size." */
+static void test_stamp_from_twamp_light(void **state)
+{
+	(void)state;
+	uint8_t req[600], out[600];
+	struct sk_reflect_cfg c = cfg_stamp();
+	c.allow_short = true;
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	size_t n = mk_req(req, sizeof req, SK_PROTO_TWAMP, SK_SEC_UNAUTH, 9, NULL, 0);
+	assert_int_equal(n, 14);
+	/* 14 octets, and IMIX's 22 with padding 0x77 that must not be read as an SSID. */
+	const size_t lens[] = { 14, 22, 41, 43 };
+	for (size_t i = 0; i < 4; i++) {
+		memset(req + 14, i == 1 ? 0x77 : 0, sizeof req - 14);
+		assert_int_equal(sk_reflect_build(req, lens[i], &c, &rx, &st, T3_NS, out, sizeof out,
+						  &info, NULL), SK_OK);
+		assert_int_equal(info.len, 44);
+		assert_int_equal(info.tlvs, 0);
+		assert_false(info.tlv_malformed);
+		struct sk_test_pkt p;
+		decode_reply(out, 44, SK_PROTO_STAMP, SK_SEC_UNAUTH, NULL, &p, SK_OK);
+		assert_int_equal(p.seq, 9); /* stateless: copied */
+		assert_int_equal(p.sender_seq, 9);
+		assert_int_equal(p.ssid, 0);
+		assert_int_equal(p.sender_ttl, 61);
+		assert_memory_equal(out + 28, req + 4, 10); /* Sender Timestamp, Error Estimate */
+	}
+	/* Larger, zero padding (twampy's IMIX 534): copied as it came, symmetrical size, no
+	 * reserved type-0 TLVs answered with U, no M for the 2 octets a TLV header cannot hold. */
+	memset(req + 14, 0, sizeof req - 14);
+	assert_int_equal(sk_reflect_build(req, 548, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+					  NULL), SK_OK);
+	assert_int_equal(info.len, 548);
+	assert_int_equal(info.tlvs, 0);
+	assert_int_equal(info.unknown, 0);
+	assert_false(info.tlv_malformed);
+	for (size_t i = 44; i < 548; i++)
+		assert_int_equal(out[i], 0);
+	/* A real TLV area is still answered as TLVs (unknown type 0x7f: U). */
+	req[44] = 0;
+	req[45] = 0x7f;
+	req[46] = 0;
+	req[47] = 4;
+	assert_int_equal(sk_reflect_build(req, 52, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+					  NULL), SK_OK);
+	assert_int_equal(info.tlvs, 1);
+	assert_int_equal(out[44], SK_TLV_F_U);
+	/* Authenticated STAMP has no TWAMP-light counterpart (§4.6): short stays truncated. */
+	c.sec = SK_SEC_AUTH;
+	c.key = "k";
+	c.key_len = 1;
+	assert_int_equal(sk_reflect_build(req, 44, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+					  NULL), SK_E_TRUNCATED);
+}
+
 static void test_truncations(void **state)
 {
 	(void)state;
@@ -281,13 +348,24 @@ static void test_truncations(void **state)
 	struct sk_reflect_info info;
 	struct sk_reflect_cfg c = cfg_stamp();
 	size_t n = mk_req(req, sizeof req, SK_PROTO_STAMP, SK_SEC_UNAUTH, 1, NULL, 0);
+	/* Below a TWAMP-light sender's 14 octets: truncated. From 14 on a STAMP reflector owes a
+	 * base-size reply (RFC 8762 §4.6), larger than the request: refused without allow_short. */
 	for (size_t l = 0; l < n; l++) {
 		uint8_t *cp = malloc(l ? l : 1); /* exact size: ASan sees any over-read */
+		memcpy(cp, req, l);
+		assert_int_equal(sk_reflect_build(cp, l, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+						  NULL), l < 14 ? SK_E_TRUNCATED : SK_E_UNSUPPORTED);
+		free(cp);
+	}
+	c.allow_short = true;
+	for (size_t l = 0; l < 14; l++) {
+		uint8_t *cp = malloc(l ? l : 1);
 		memcpy(cp, req, l);
 		assert_int_equal(sk_reflect_build(cp, l, &c, &rx, &st, T3_NS, out, sizeof out, &info,
 						  NULL), SK_E_TRUNCATED);
 		free(cp);
 	}
+	c.allow_short = false;
 	c.proto = SK_PROTO_TWAMP;
 	c.allow_short = true;
 	for (size_t l = 0; l < 14; l++) {
@@ -685,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_stamp_stateful),
 		cmocka_unit_test(test_twamp_light_sizes),
 		cmocka_unit_test(test_twamp_features),
+		cmocka_unit_test(test_stamp_from_twamp_light),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_tlvs_answered),
 		cmocka_unit_test(test_tlv_malformed),

@@ -117,8 +117,18 @@ static void test_stamp_unauth(void **state)
 		out[mbz[i]] = 0xff;
 		assert_false(sk_reflect_is_reflected(out, n, &c, NOW_NS, NULL));
 	}
-	/* Shorter than the base packet: not for this function to judge (malformed). */
+	/* Shorter than the base packet: a TWAMP-light sender's request, which a STAMP reflector
+	 * answers (RFC 8762 §4.6); its zero padding (twampy's, IMIX's 8 octets) is no mark. */
 	assert_false(sk_reflect_is_reflected(req, 14, &c, NOW_NS, NULL));
+	assert_false(sk_reflect_is_reflected(req, 22, &c, NOW_NS, NULL));
+	assert_false(sk_reflect_is_reflected(req, 41, &c, NOW_NS, NULL));
+	/* ... but a TWAMP-light reflector's short reply (twampy's 38 octets: Receive Timestamp
+	 * at 16) is one: answering it would loop between the two reflectors. */
+	memcpy(out, req, n);
+	out[20] = 0x5a;
+	assert_true(sk_reflect_is_reflected(out, 38, &c, NOW_NS, &off));
+	assert_int_equal(off, 20);
+	assert_false(sk_reflect_is_reflected(out, 16, &c, NOW_NS, NULL));
 }
 
 /* RFC 8762 §4.2.2 vs §4.3.2: Receive Timestamp at 32, Session-Sender Sequence Number at 48,
@@ -194,7 +204,7 @@ static void test_twamp_light(void **state)
 	memcpy(x, out, rn);
 	x[40] = 0;
 	assert_false(sk_reflect_is_reflected(x, rn, &c, NOW_NS, NULL));
-	/* The 41-octet reply to a 14-octet request (--allow-short) is recognised too. */
+	/* The 41-octet reply to a 14-octet request (the responder's default) is recognised too. */
 	c.allow_short = true;
 	rn = mk_reply(&c, req, 14, out, sizeof out);
 	assert_int_equal(rn, 41);

@@ -487,6 +487,19 @@ static void wrong_secret(void **state)
 		assert_int_equal(p.cli.state, SK_TWSM_CLOSED);
 		assert_int_equal(p.stream[1][SK_TWCTL_GREETING_LEN + 15], 3); /* Server-Start Accept */
 	}
+	/* RFC 4656 §3.1: the Mode MUST be one the server offered. No security bit but an
+	 * unassigned one (0x400), or a feature bit alone: Accept 3, closed. */
+	const uint32_t bad[] = { 0x400, SK_TWMODE_INDIVIDUAL };
+	for (size_t i = 0; i < 2; i++) {
+		setup_pair(&p, "x", 4096, SK_TWMODE_UNAUTH | SK_TWMODE_INDIVIDUAL);
+		pump(&p);
+		p.cli.greeting.modes |= bad[i];
+		assert_int_equal(sk_twsm_client_setup(&p.cli, bad[i], NULL, NULL, 0), SK_OK);
+		pump(&p);
+		assert_int_equal(p.srv.state, SK_TWSM_CLOSED);
+		assert_int_equal(p.cli.state, SK_TWSM_CLOSED);
+		assert_int_equal(p.stream[1][SK_TWCTL_GREETING_LEN + 15], 3);
+	}
 }
 
 static void hmac_failure(void **state)

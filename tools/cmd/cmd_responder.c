@@ -11,7 +11,7 @@
 #include "udpio.h"
 #include "stampkit/testpkt.h"
 
-enum { O_STATEFUL = SK_O_LOCAL + 1, O_TIMER, O_SHORT, O_MAXSIZE, O_MAXSESS, O_ALLOW,
+enum { O_STATEFUL = SK_O_LOCAL + 1, O_TIMER, O_NO_LARGER, O_MAXSIZE, O_MAXSESS, O_ALLOW,
        O_RATELIMIT, O_ANSWER_REFLECTED };
 
 static const struct sk_optdef o_stateful = {
@@ -23,10 +23,14 @@ static const struct sk_optdef o_timer = {
 	O_TIMER, "timer", 0, SK_OK_INT, "S", 0, 86400, NULL, false, "30",
 	"forget a session idle for S seconds (0: twampy's fixed 30)", NULL
 };
-static const struct sk_optdef o_short = {
-	O_SHORT, "allow-short", 0, SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
-	"answer TWAMP-light requests shorter than 41 octets with a 41-octet reply (larger than "
-	"the request, so off by default)", NULL
+static const struct sk_optdef o_no_larger = {
+	O_NO_LARGER, "no-larger-reply", 0, SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
+	"never answer with a reply larger than the request: refuse TWAMP-light requests shorter "
+	"than 41 octets and STAMP requests shorter than 44 (twampy's default 14-octet "
+	"requests, 58 % of its IMIX) instead of answering them with the minimal reply (RFC "
+	"5357 §4.2.1, RFC 8762 §4.6). For reflectors open to the Internet: a spoofed short "
+	"request gains up to 3 times its size. By default the per-source --rate-limit bounds "
+	"that gain", NULL
 };
 static const struct sk_optdef o_maxsize = {
 	O_MAXSIZE, "max-size", 0, SK_OK_INT, "N", 44, 65535, NULL, false, "9216",
@@ -51,7 +55,7 @@ static const struct sk_optdef o_answer_reflected = {
 	"two reflectors", NULL
 };
 static const struct sk_optdef *const responder_own[] = {
-	&o_stateful, &o_timer, &o_short, &o_maxsize, &sk_opt_max_sessions, &o_allow, &o_ratelimit,
+	&o_stateful, &o_timer, &o_no_larger, &o_maxsize, &sk_opt_max_sessions, &o_allow, &o_ratelimit,
 	&o_answer_reflected, NULL
 };
 static const struct sk_optdef *const responder_proto[] = {
@@ -92,7 +96,7 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 		return r < 0 ? -1 : 0;
 	switch (def->id) {
 	case O_STATEFUL: o->stateful = true; return 0;
-	case O_SHORT: o->allow_short = true; return 0;
+	case O_NO_LARGER: o->no_larger_reply = true; return 0;
 	case O_TIMER: o->timer_s = v->i ? (long)v->i : 30; return 0;
 	case O_MAXSIZE: o->max_size = (long)v->i; return 0;
 	case SK_O_MAX_SESSIONS: o->max_sessions = (long)v->i; return 0;

@@ -336,7 +336,7 @@ static int responder_open(struct responder *st)
 	       o->proto == SK_PROTO_TWAMP || o->stateful ? "stateful" : "stateless");
 	st->cfg = (struct sk_reflect_cfg){
 		.proto = (uint8_t)o->proto, .sec = o->key_len ? SK_SEC_AUTH : SK_SEC_UNAUTH,
-		.stateful = o->stateful, .allow_short = o->allow_short,
+		.stateful = o->stateful, .allow_short = !o->no_larger_reply,
 		.key = o->key_len ? o->key : NULL, .key_len = o->key_len,
 		/* SW local: kernel or clock read (RFC 8972 §4.3) */
 		.ts_fmt = (uint8_t)o->ts_fmt, .ts_method_in = 2, .ts_method_out = 2,
@@ -520,11 +520,17 @@ static struct session *session_for(struct responder *st, const struct sk_io_msg 
 	return s;
 }
 
+/* The shortest request answered: a TWAMP-light sender's 14 octets in either unauthenticated
+ * mode (a STAMP reflector answers them with its base packet, RFC 8762 §4.6). */
 static size_t base_len(const struct responder_opts *o)
 {
-	if (o->proto == SK_PROTO_TWAMP)
-		return SK_TWAMP_SENDER_MIN;
-	return o->key_len ? SK_STAMP_AUTH_LEN : SK_STAMP_UNAUTH_LEN;
+	return o->key_len && o->proto == SK_PROTO_STAMP ? SK_STAMP_AUTH_LEN : SK_TWAMP_SENDER_MIN;
+}
+
+/* The smallest reply: what a shorter request would cost under --no-larger-reply. */
+static size_t reply_min(const struct responder_opts *o)
+{
+	return o->proto == SK_PROTO_TWAMP ? SK_TWAMP_REFLECTOR_MIN : SK_STAMP_UNAUTH_LEN;
 }
 
 static const char *mode_name(const struct responder_opts *o)
@@ -540,11 +546,12 @@ static void refuse_build(struct responder *st, const struct sk_io_msg *m, enum s
 		refuse(st, m, RF_AUTH, "HMAC does not verify with the key of --auth: not answered "
 		       "(--auth KEYFILE)");
 	else if (br == SK_E_UNSUPPORTED)
-		refuse(st, m, RF_SHORT, "%zu-octet TWAMP-light request shorter than its %d-octet "
-		       "reply: not answered (--allow-short)", m->len, SK_TWAMP_REFLECTOR_MIN);
+		refuse(st, m, RF_SHORT, "%zu-octet request shorter than its %zu-octet %s reply: "
+		       "not answered (--no-larger-reply)", m->len, reply_min(st->o),
+		       mode_name(st->o));
 	else if (br == SK_E_TRUNCATED)
-		refuse(st, m, RF_MALFORMED, "%zu-octet request shorter than the %s Session-Sender "
-		       "packet (%zu octets): not answered (malformed; no option)", m->len,
+		refuse(st, m, RF_MALFORMED, "%zu-octet request shorter than the smallest %s "
+		       "Session-Sender packet (%zu octets): not answered (malformed; no option)", m->len,
 		       mode_name(st->o), base_len(st->o));
 	else
 		refuse(st, m, RF_MALFORMED, "%zu-octet request could not be answered (%s): not "

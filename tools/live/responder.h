@@ -29,7 +29,8 @@ struct responder_opts {
 	int ts_fmt;              /* SK_TS_NTP or SK_TS_PTP */
 	uint8_t key[256];        /* --auth (key_len 0: unauthenticated) */
 	size_t key_len;
-	bool stateful, allow_short;
+	bool stateful;
+	bool no_larger_reply;     /* --no-larger-reply: never answer with more octets than came */
 	bool answer_reflected;   /* --answer-reflected: no loop protection by layout */
 	long timer_s;            /* forget a session idle this long */
 	long max_size, max_sessions;

@@ -82,7 +82,7 @@ static void srv_event(void *ctx, const struct sk_twsm_event *ev)
 	}
 	switch (ev->type) {
 	case SK_TWCTL_SETUP_RESPONSE:
-		if (!(ev->m.setup.mode & SK_TWMODE_SECURITY_MASK))
+		if (!ev->m.setup.mode)
 			sk_log(SK_LOG_INFO, "%s: client declined (Mode 0)", c->name);
 		/* RFC 4656 §3.1: the client picks among the Modes offered; a feature bit we did
 		 * not offer means it will expect something we do not do. */

@@ -195,7 +195,9 @@ void sk_out_field_text(const struct sk_field *f, const struct sk_value *v, char 
 	case SK_FK_TS: {
 		char iso[48];
 		sk_ns_to_iso(v->ns, iso, sizeof iso);
-		if (v->tsfmt == SK_TS_PTP)
+		if (v->tsfmt != SK_TS_PTP && !v->u)
+			snprintf(buf, len, "0 (unknown)"); /* "now" / not set, not NTP era 1's 2036 */
+		else if (v->tsfmt == SK_TS_PTP)
 			snprintf(buf, len, "%s (PTP 0x%016" PRIx64 " = %" PRIu64 " s %" PRIu64 " ns%s)", iso,
 				 v->u, v->u >> 32, v->u & 0xffffffffu,
 				 sk_ptp_valid(v->u) ? "" : ", invalid: ns >= 10^9");
@@ -293,12 +295,19 @@ static void t_close(void *ctx)
 		t->depth--;
 }
 
+/* An MBZ part of an octet (Request-TW-Session's high nibble before IPVN) is an integer
+ * field keyed "mbz": left out when zero, like whole MBZ octets (docs/json-schema.md). */
+static bool zero_mbz_bits(const struct sk_field *f, const struct sk_value *v)
+{
+	return f->kind == SK_FK_UINT && !v->u && f->key && !strcmp(f->key, "mbz");
+}
+
 static void t_field(void *ctx, const struct sk_field *f, const struct sk_value *v, size_t off)
 {
 	struct sk_text_out *t = ctx;
 	char buf[400];
 	(void)off;
-	if (f->kind == SK_FK_MBZ && !v->mbz_nonzero)
+	if ((f->kind == SK_FK_MBZ && !v->mbz_nonzero) || zero_mbz_bits(f, v))
 		return; /* zero MBZ is the normal case: keep the tree readable */
 	sk_out_field_text(f, v, buf, sizeof buf);
 	indent(t);
@@ -461,6 +470,13 @@ static void j_close(void *ctx)
 
 static void j_ts(struct sk_sbuf *b, const struct sk_value *v)
 {
+	/* An NTP 0 is "not set" (a Start Time of now, a timestamp nobody took), not NTP era
+	 * 1's 2036-02-07: no time, the raw value kept. */
+	if (v->tsfmt != SK_TS_PTP && !v->u) {
+		sk_sbuf_puts(b, "{\"time\":null,\"unix_ns\":null,\"raw\":\"0x0000000000000000\","
+			     "\"format\":\"ntp\"}");
+		return;
+	}
 	char iso[48];
 	sk_ns_to_iso(v->ns, iso, sizeof iso);
 	sk_sbuf_printf(b, "{\"time\":\"%s\",\"unix_ns\":%" PRId64 ",\"raw\":\"0x%016" PRIx64
@@ -510,6 +526,8 @@ static void j_field(void *ctx, const struct sk_field *f, const struct sk_value *
 	if (!L->buf)
 		return;
 	char buf[400];
+	if (zero_mbz_bits(f, v))
+		return;
 	const char *fk = member_key(L, f->key);
 	switch (f->kind) {
 	case SK_FK_UINT:

@@ -29,8 +29,10 @@ struct sk_reflect_cfg {
 	 * SK_SEC_ENCRYPTED (TWAMP only). */
 	uint8_t sec;
 	bool stateful;        /* RFC 8762 §4.3.2: own sequence numbers per session */
-	/* TWAMP-light requests shorter than the 41-octet reply get a 41-octet reply only when
-	 * set (that reply is larger than the request: an amplification the operator accepts). */
+	/* Requests shorter than the smallest reply get that reply only when set (it is larger
+	 * than the request: an amplification the operator accepts): TWAMP-light 14..40 octets
+	 * the 41-octet reply (RFC 5357 §4.2.1); unauthenticated STAMP 14..43 octets, a
+	 * TWAMP-light sender's, the 44-octet base packet with SSID 0 (RFC 8762 §4.6). */
 	bool allow_short;
 	const void *key;      /* STAMP HMAC key (authenticated mode, HMAC TLV); NULL: none */
 	size_t key_len;
@@ -98,10 +100,13 @@ struct sk_reflect_info {
 
 /* Build the reply to request req[0..len) into out (cap octets) with T3 = t3_ns.
  * Returns SK_OK and fills info; otherwise nothing must be sent:
- *   SK_E_TRUNCATED  request shorter than the sender packet of this mode (malformed)
+ *   SK_E_TRUNCATED  request shorter than the sender packet of this mode (malformed;
+ *                   unauthenticated STAMP: shorter than a TWAMP-light sender's 14 octets)
  *   SK_E_AUTH       authenticated mode and the packet's HMAC is wrong (refused)
- *   SK_E_UNSUPPORTED TWAMP request shorter than its reply (41, or 112 in the
- *                   authenticated and encrypted modes) without allow_short
+ *   SK_E_UNSUPPORTED request shorter than its reply (TWAMP 41, or 112 in the
+ *                   authenticated and encrypted modes; STAMP 44) without allow_short
+ * A STAMP request longer than the base packet whose remaining octets are all zero (a
+ * TWAMP-light sender's padding) is copied back as it came, not answered as TLVs (§4.6).
  *   SK_E_NOSPACE    cap too small for the reply
  *   SK_E_ARG        bad configuration.
  * A stateful build advances st->next_seq; every successful build counts st->rx_count and
