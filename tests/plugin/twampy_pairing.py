@@ -57,13 +57,13 @@ def twampy(mode, *args, **kw):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
 
 
-def run_traffic(rport, sport, dport):
+def run_traffic(rport, sport, dport, extra=()):
     """twampy responder on rport, twampy sender sport -> dport (the responder or the relay)."""
     resp = twampy("responder", "127.0.0.1:%d" % rport)
     try:
         time.sleep(1.0)  # twampy's start-up (Python import) before the first request
         snd = twampy("sender", "127.0.0.1:%d" % dport, "127.0.0.1:%d" % sport,
-                     "-c", str(COUNT), "-i", "20")
+                     "-c", str(COUNT), "-i", "20", *extra)
         snd.wait(30)
     finally:
         resp.send_signal(2)
@@ -175,6 +175,27 @@ def check_relay(e, stampkit):
                (sm["sent"], sm["received"]))
 
 
+def check_padded(e):
+    """--padding 24: requests of 38 octets, the size of twampy's reply, so only the flow
+    direction tells the roles apart: by the Decode As port, and with both ports decoded as
+    stamp by the first packet of the flow."""
+    rport, sport = free_port(), free_port()
+    path = os.path.join(e.dir, "twampy-pad24.pcap")
+    capture(path, rport, 2 * COUNT, lambda: run_traffic(rport, sport, rport, ("--padding", "24")))
+    e.pcaps["pad24"] = path
+    for what, opts in (("by port", ["-d", "udp.port==%d,stamp" % rport]),
+                       ("by first packet", ["-d", "udp.port==%d,stamp" % rport,
+                                            "-d", "udp.port==%d,stamp" % sport])):
+        rows = e.fields("pad24", ["udp.srcport", "udp.length", "stamp.role", "stamp.response_to",
+                                  "stamp.rtt"], ["-2"] + opts)
+        expect("padding 24: all packets 38 octets", {r[1] for r in rows.values()}, {"46"})
+        expect("padding 24, role %s: requests from the sender's port, replies from the reflector's"
+               % what, sorted({(r[0], r[2]) for r in rows.values()}),
+               sorted({(str(sport), "1"), (str(rport), "2")}))
+        expect("padding 24, role %s: every reply paired, with rtt" % what,
+               [f for f, r in rows.items() if r[2] == "2" and (not r[3] or not r[4])], [])
+
+
 def main(argv):
     global RUN_TWAMPY
     if len(argv) != 5:
@@ -190,6 +211,7 @@ def main(argv):
     e = Env(argv[1], argv[2])
     try:
         check_plain(e, argv[3])
+        check_padded(e)
         check_relay(e, argv[3])
     finally:
         if not os.environ.get("STAMPKIT_KEEP_TMP"):
