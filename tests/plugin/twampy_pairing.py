@@ -173,6 +173,16 @@ def check_relay(e, stampkit):
         expect("plugin = analyze: reordered", len(experts["stamp.reordered"]), sm["reordered"])
         expect("plugin = analyze: sent and received", (len(req), len(set(seq_of.values()))),
                (sm["sent"], sm["received"]))
+    # -z stamp,stat prints analyze's table through the same writer: same pairs, same table.
+    z = e.tshark(["-q", "-2", "-n", "-r", path, "-d", "udp.port==%d,stamp" % lport,
+                  "-z", "stamp,stat"]).stdout
+    t = subprocess.run([stampkit, "analyze", "--port", str(lport), path], stdout=subprocess.PIPE,
+                       text=True).stdout
+    block = lambda text: [ln for ln in text[text.find("Session 1:"):].splitlines()
+                          if ln.strip() and not ln.startswith(("Summary", "====="))]
+    want = block(t)  # -z adds a table in ms after analyze's lines
+    expect("relay: analyze's session block has its table and counts", len(want) >= 10, True)
+    expect("relay: -z stamp,stat session block = analyze's", block(z)[:len(want)], want)
 
 
 def check_padded(e):
