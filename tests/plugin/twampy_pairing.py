@@ -57,9 +57,12 @@ def twampy(mode, *args, **kw):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
 
 
-def run_traffic(rport, sport, dport, extra=()):
-    """twampy responder on rport, twampy sender sport -> dport (the responder or the relay)."""
-    resp = twampy("responder", "127.0.0.1:%d" % rport)
+def run_traffic(rport, sport, dport, extra=(), responder=None):
+    """twampy responder (or the command `responder`) on rport, twampy sender sport -> dport
+    (the responder or the relay)."""
+    resp = subprocess.Popen(["timeout", "25"] + responder, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL) if responder else \
+        twampy("responder", "127.0.0.1:%d" % rport)
     try:
         time.sleep(1.0)  # twampy's start-up (Python import) before the first request
         snd = twampy("sender", "127.0.0.1:%d" % dport, "127.0.0.1:%d" % sport,
@@ -206,6 +209,29 @@ def check_padded(e):
                [f for f, r in rows.items() if r[2] == "2" and (not r[3] or not r[4])], [])
 
 
+def check_stampkit_responder(e, stampkit):
+    """twampy's 14-octet requests answered by stampkit's responder with RFC 5357's 41-octet
+    TWAMP-light reply (--allow-short)."""
+    rport, sport = free_port(), free_port()
+    path = os.path.join(e.dir, "twampy-sk41.pcap")
+    resp = [stampkit, "responder", "--mode", "twamp-light", "--allow-short",
+            "127.0.0.1:%d" % rport]
+    capture(path, rport, 2 * COUNT, lambda: run_traffic(rport, sport, rport, responder=resp))
+    e.pcaps["sk41"] = path
+    rows, experts = plugin_view(e, "sk41", rport)
+    rep = {f: r for f, r in rows.items() if r[1] == "2"}
+    expect("stampkit responder: %d replies of 41 octets (UDP length 49)" % COUNT,
+           (len(rep), {r[0] for r in rep.values()}), (COUNT, {"49"}))
+    expect("stampkit responder: every 41-octet reply has stamp.response_to and stamp.rtt",
+           [f for f, r in rep.items() if not r[3] or not r[5]], [])
+    expect("stampkit responder: no expert info of loss or missing replies",
+           {k: v for k, v in experts.items() if v}, {})
+    a = analyze(stampkit, path, rport)
+    if a:
+        expect("stampkit responder: analyze agrees (sent, received)",
+               (a["summary"]["sent"], a["summary"]["received"]), (COUNT, COUNT))
+
+
 def main(argv):
     global RUN_TWAMPY
     if len(argv) != 5:
@@ -222,6 +248,7 @@ def main(argv):
     try:
         check_plain(e, argv[3])
         check_padded(e)
+        check_stampkit_responder(e, argv[3])
         check_relay(e, argv[3])
     finally:
         if not os.environ.get("STAMPKIT_KEEP_TMP"):
