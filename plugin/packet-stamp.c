@@ -36,6 +36,7 @@ static gint ett_stamp = -1;
 static expert_field ei_no_key = EI_INIT;
 static expert_field ei_negative_delay = EI_INIT;
 static expert_field ei_no_request = EI_INIT;
+static expert_field ei_no_reply = EI_INIT;
 static expert_field ei_seq_gap = EI_INIT;
 static expert_field ei_seq_reordered = EI_INIT;
 static expert_field ei_seq_duplicate = EI_INIT;
@@ -56,6 +57,7 @@ struct pair_sess {
 	guint32 no;          /* 1, 2, ... */
 	wmem_map_t *tx;      /* seq -> struct pair_tx */
 	struct sk_seqtrack *trk[2]; /* per direction (role - 1): the sender's own numbers */
+	struct sk_seqtrack *answered; /* Sender Sequence Numbers in the replies (analyze's round trip) */
 };
 
 #define PAIR_SEQ_WINDOW 1024
@@ -63,6 +65,7 @@ struct pair_sess {
 struct stamp_frame {
 	struct pair_sess *sess;
 	guint8 seq_cls;       /* enum sk_seq_class of this packet's own Sequence Number */
+	guint8 ans_cls;       /* reflector: enum sk_seq_class of its Sender Sequence Number */
 	guint32 gap;          /* in order, but this many numbers skipped before it */
 	guint32 asym_len;     /* STAMP reflector: length of the sender packet when it differs */
 	struct pair_tx *tx;   /* sender: its entry; reflector: the entry it answers, or NULL */
@@ -91,21 +94,39 @@ static void tracker_free(gpointer p)
 	sk_seqtrack_free(p);
 }
 
+static struct sk_seqtrack *tracker(struct sk_seqtrack **t, guint32 first)
+{
+	if (!*t) {
+		if (sk_seqtrack_create(t, PAIR_SEQ_WINDOW, first) != SK_OK)
+			return NULL;
+		g_ptr_array_add(pair_trackers, *t);
+	}
+	return *t;
+}
+
 /* Loss, duplicates and reordering of one direction's own Sequence Numbers (RFC 4737, 5560). */
 static void pair_track(struct stamp_frame *sf, int dir, guint32 seq)
 {
-	struct pair_sess *ps = sf->sess;
-	if (!ps->trk[dir]) {
-		if (sk_seqtrack_create(&ps->trk[dir], PAIR_SEQ_WINDOW, seq) != SK_OK)
-			return;
-		g_ptr_array_add(pair_trackers, ps->trk[dir]);
-	}
+	struct sk_seqtrack *t = tracker(&sf->sess->trk[dir], seq);
+	if (!t)
+		return;
 	struct sk_seq_counts before;
-	sk_seqtrack_counts(ps->trk[dir], &before);
+	sk_seqtrack_counts(t, &before);
 	struct sk_seq_event ev;
-	sf->seq_cls = (guint8)sk_seqtrack_add(ps->trk[dir], seq, &ev);
+	sf->seq_cls = (guint8)sk_seqtrack_add(t, seq, &ev);
 	if (sf->seq_cls == SK_SEQ_IN_ORDER && ev.ext_seq > before.highest + 1 && before.received)
 		sf->gap = (guint32)MIN(ev.ext_seq - before.highest - 1, G_MAXUINT32);
+}
+
+/* A reply is also classified by the Sender Sequence Number it carries, as analyze counts the
+ * round trip: a reflector keeping its own counter (twampy, stateful STAMP) numbers a second
+ * answer to one request anew, and its own numbers stay in order when requests were swapped. */
+static void pair_track_answered(struct stamp_frame *sf, guint32 sender_seq)
+{
+	struct sk_seqtrack *t = tracker(&sf->sess->answered, sender_seq);
+	struct sk_seq_event ev;
+	if (t)
+		sf->ans_cls = (guint8)sk_seqtrack_add(t, sender_seq, &ev);
 }
 
 static struct pair_sess *pair_session(packet_info *pinfo, guint16 ssid)
@@ -158,6 +179,8 @@ static struct stamp_frame *pair_first_pass(packet_info *pinfo, const struct sk_t
 		sf->have_delays = sk_delays_compute(sf->t1, sf->t2, sf->t3, sf->t4, &sf->d) == SK_OK;
 	}
 	pair_track(sf, o->role == SK_ROLE_REFLECTOR, pkt->seq);
+	if (o->role == SK_ROLE_REFLECTOR)
+		pair_track_answered(sf, pkt->sender_seq);
 	p_add_proto_data(wmem_file_scope(), pinfo, proto_stamp, 0, sf);
 	return sf;
 }
@@ -178,9 +201,9 @@ static void pair_show(packet_info *pinfo, tvbuff_t *tvb, proto_tree *st, const s
 	if (sf->gap)
 		proto_tree_add_expert_format(st, pinfo, &ei_seq_gap, tvb, 0, 0,
 					     "%u packet(s) missing before this one (Sequence Number gap)", sf->gap);
-	else if (sf->seq_cls == SK_SEQ_REORDERED)
+	else if (sf->seq_cls == SK_SEQ_REORDERED || sf->ans_cls == SK_SEQ_REORDERED)
 		proto_tree_add_expert(st, pinfo, &ei_seq_reordered, tvb, 0, 0);
-	else if (sf->seq_cls == SK_SEQ_DUPLICATE)
+	else if (sf->seq_cls == SK_SEQ_DUPLICATE || sf->ans_cls == SK_SEQ_DUPLICATE)
 		proto_tree_add_expert(st, pinfo, &ei_seq_duplicate, tvb, 0, 0);
 	if (sf->asym_len)
 		proto_tree_add_expert_format(st, pinfo, &ei_size_asym, tvb, 0, 0,
@@ -190,6 +213,10 @@ static void pair_show(packet_info *pinfo, tvbuff_t *tvb, proto_tree *st, const s
 		if (sf->tx && sf->tx->frame == pinfo->num && sf->tx->reply_frame) {
 			it = proto_tree_add_uint(st, hf_response_in, tvb, 0, 0, sf->tx->reply_frame);
 			proto_item_set_generated(it);
+		} else if (sf->tx && sf->tx->frame == pinfo->num && PINFO_FD_VISITED(pinfo)) {
+			/* Only once the whole file has been read (the second pass) is a missing
+			 * reply known to be missing. */
+			proto_tree_add_expert(st, pinfo, &ei_no_reply, tvb, 0, 0);
 		}
 		return;
 	}
@@ -277,6 +304,60 @@ static guint8 session_role(packet_info *pinfo, const struct stamp_twsess *s)
 	return addresses_equal(&pinfo->src, &s->sender_addr) ? SK_ROLE_SENDER : SK_ROLE_REFLECTOR;
 }
 
+/* ---- role by flow direction, as analyze decides it (tools/capture/discover.c) ----
+ * The side sending to a port the dissector is registered on (862, the port preference,
+ * Decode As) is the Session-Sender. Where both or neither port says so, the packet's
+ * content decides (sk_test_guess) unless its size fits both roles (38 octets: twampy's reply
+ * or a sender packet with 24 octets of padding); then the side that sent the flow's first
+ * packet is the sender. */
+struct flow_dir {
+	address sender;       /* wmem_file_scope copy */
+	guint32 sender_port;
+};
+
+static wmem_map_t *flow_dirs; /* conversation index -> struct flow_dir */
+static dissector_table_t udp_port_table;
+
+static gboolean port_ours(guint32 port)
+{
+	return udp_port_table && dissector_get_uint_handle(udp_port_table, port) == stamp_handle;
+}
+
+static gboolean role_ambiguous(const struct sk_test_opts *o, guint len)
+{
+	return o->proto == SK_PROTO_TWAMP && o->sec == SK_SEC_UNAUTH && len == 38;
+}
+
+static guint8 flow_role(packet_info *pinfo, const struct sk_test_opts *guess, guint len)
+{
+	guint8 *known = p_get_proto_data(wmem_file_scope(), pinfo, proto_stamp, 1);
+	if (known)
+		return *known;
+	gboolean to_us = port_ours(pinfo->destport), from_us = port_ours(pinfo->srcport);
+	guint8 role = guess->role;
+	if (to_us != from_us) {
+		role = to_us ? SK_ROLE_SENDER : SK_ROLE_REFLECTOR;
+	} else {
+		conversation_t *conv = find_or_create_conversation(pinfo);
+		guint32 k = conv->conv_index;
+		struct flow_dir *fd = wmem_map_lookup(flow_dirs, GUINT_TO_POINTER(k));
+		if (!fd) {
+			fd = wmem_new0(wmem_file_scope(), struct flow_dir);
+			gboolean first_is_sender = role_ambiguous(guess, len) || guess->role == SK_ROLE_SENDER;
+			copy_address_wmem(wmem_file_scope(), &fd->sender, first_is_sender ? &pinfo->src : &pinfo->dst);
+			fd->sender_port = first_is_sender ? pinfo->srcport : pinfo->destport;
+			wmem_map_insert(flow_dirs, GUINT_TO_POINTER(k), fd);
+		}
+		if (role_ambiguous(guess, len))
+			role = addresses_equal(&pinfo->src, &fd->sender) && pinfo->srcport == fd->sender_port ?
+				SK_ROLE_SENDER : SK_ROLE_REFLECTOR;
+	}
+	known = wmem_new(wmem_file_scope(), guint8);
+	*known = role;
+	p_add_proto_data(wmem_file_scope(), pinfo, proto_stamp, 1, known);
+	return role;
+}
+
 static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
 	guint len = tvb_captured_length(tvb);
@@ -313,6 +394,8 @@ static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 				}
 			}
 		}
+		if (len >= 14)
+			o.role = flow_role(pinfo, &o, tvb_reported_length(tvb));
 	}
 	if (o.proto == SK_PROTO_STAMP && stamp_key_len) {
 		o.stamp_key = stamp_key;
@@ -380,7 +463,8 @@ static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 	memset(&err, 0, sizeof err);
 	enum sk_result r = sk_test_decode(dp, len, &o, &pkt, &v, &err);
 
-	if (len >= sk_test_layout(&o)->size) {
+	/* The fixed part is complete: the layout's size, or twampy's shorter reply. */
+	if (len >= sk_test_layout(&o)->size || (pkt.flags & SK_TPF_TWAMPY38)) {
 		if (!(pkt.error_estimate & 0x8000) || (refl && !(pkt.sender_error_estimate & 0x8000)))
 			proto_tree_add_expert(st, pinfo, &ei_unsync, dtvb, 0, 0);
 		struct stamp_frame *sf = p_get_proto_data(wmem_file_scope(), pinfo, proto_stamp, 0);
@@ -526,6 +610,9 @@ void proto_register_stamp(void)
 		{ &ei_no_request, { "stamp.no_request", PI_SEQUENCE, PI_NOTE,
 				    "The sender packet this reflector packet answers is not in the capture",
 				    EXPFILL } },
+		{ &ei_no_reply, { "stamp.no_reply", PI_SEQUENCE, PI_WARN,
+				  "Request with no reply: no reflector packet in the capture answers this sender packet",
+				  EXPFILL } },
 	};
 	proto_stamp = proto_register_protocol("STAMP / TWAMP-Test (stampkit)", "STAMP", "stamp");
 	P_stamp.proto = proto_stamp;
@@ -544,6 +631,8 @@ void proto_register_stamp(void)
 	stamp_handle = register_dissector("stamp", dissect_stamp, proto_stamp);
 	pair_sessions = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_int64_hash,
 					       g_int64_equal);
+	flow_dirs = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
+					   g_direct_equal);
 	register_init_routine(pair_init);
 	register_cleanup_routine(pair_cleanup);
 	pair_trackers = g_ptr_array_new_with_free_func(tracker_free);
@@ -554,6 +643,7 @@ void proto_register_stamp(void)
 void proto_reg_handoff_stamp(void)
 {
 	dissector_add_uint_with_preference("udp.port", STAMP_UDP_PORT, stamp_handle);
+	udp_port_table = find_dissector_table("udp.port");
 	heur_dissector_add("udp", dissect_stamp_heur, "STAMP over UDP (any port)", "stamp_udp",
 			   proto_stamp, HEURISTIC_DISABLE);
 	apply_prefs();

@@ -22,5 +22,18 @@ if(TARGET stampkit_plugin AND EXISTS /usr/bin/python3)
           ENVIRONMENT "STAMPKIT_PRELOAD=${STAMPKIT_PLUGIN_PRELOAD}")
       endif()
     endforeach()
+    # twampy's default traffic captured here (twampy from ../shared/peers), paired by the
+    # plugin and compared with analyze; skipped (77) without twampy, Python 3.11 or tcpdump.
+    if(TARGET stampkit_cli)
+      add_test(NAME plugin.twampy
+        COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/plugin/twampy_pairing.py
+                $<TARGET_FILE:stampkit_plugin> ${CMAKE_SOURCE_DIR}/pcaps $<TARGET_FILE:stampkit_cli>
+                ${CMAKE_SOURCE_DIR}/../shared/peers/twampy)
+      set_tests_properties(plugin.twampy PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+      if(STAMPKIT_PLUGIN_PRELOAD)
+        set_tests_properties(plugin.twampy PROPERTIES
+          ENVIRONMENT "STAMPKIT_PRELOAD=${STAMPKIT_PLUGIN_PRELOAD}")
+      endif()
+    endif()
   endif()
 endif()
