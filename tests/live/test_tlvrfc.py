@@ -119,10 +119,29 @@ def responder_rules(bin):
         check(rep[44:52] == bytes([0, 11, 0, 4, 0, 5, 0x0b, 0x0c]), "micro-session %r" % rep[44:52])
         ask(c, port, request(10, [tlv(U, 11, bytes([0, 5, 0x0b, 0x0c]))]))
         ask(c, port, request(11, [tlv(U, 11, bytes([0, 5, 0x0b, 0x0d]))]), want_reply=False)
+
+        # Our sender with --hmac-key (unauthenticated mode): the HMAC TLV goes with the
+        # other TLVs by default and every TLV is understood; with another key, the
+        # reflector's check fails and every TLV comes back with I (§4.8).
+        other = os.path.join(d, "other.key")
+        with open(other, "wb") as f:
+            f.write(b"not the key\n")
+        os.chmod(other, 0o600)
+        for k, ok in ((kf, True), (other, False)):
+            s = sender(bin, "127.0.0.1:%d" % port, "-c", "3", "-i", "1", "--hmac-key", k,
+                       "--tlv", "class-of-service:dscp1=af41")
+            each = s["tlv"]["each"]
+            check([e["type"] for e in each] == [4, 8], "TLVs sent %r" % each)
+            if ok:
+                check(all(e["understood"] == 3 for e in each) and s["tlv"]["hmac_bad"] == 0,
+                      "--hmac-key: %r" % s["tlv"])
+            else:
+                check(all(e["i"] == 3 and e["understood"] == 0 for e in each),
+                      "--hmac-key, other key: %r" % s["tlv"])
     finally:
         cnt = r.stop()
     check(cnt["refused"]["micro_session"] == 1, "refused %r" % cnt["refused"])
-    check(cnt["tlv"]["hmac_bad"] == 2, "hmac_bad %r" % cnt["tlv"])
+    check(cnt["tlv"]["hmac_bad"] == 5, "hmac_bad %r" % cnt["tlv"])
 
 
 def rfc8762_reflector(sock, n):

@@ -33,7 +33,7 @@ static const struct sk_optdef o_tlv = {
 	"add a STAMP TLV to every request (STAMP only): padding:len=N, location, "
 	"timestamp-info, class-of-service:dscp1=D, direct-measurement, "
 	"access-report:id=N,code=N, follow-up-telemetry, hmac (needs --hmac-key or --auth; "
-	"always last; sent by default with --auth when another TLV than padding is), "
+	"always last; with either key sent by default when a TLV other than padding is), "
 	"destination-address:addr=IP, return-path:code=N, return-path:addr=IP, "
 	"micro-session:sender=N, raw:type=N,len=N (RFC 8972 §4, RFC 9503, RFC 9534)", NULL
 };
@@ -155,8 +155,8 @@ static int finish_opts(struct parse *ps)
 	if (o->hmac_tlv && !c->key_len && !c->hmac_key_len)
 		return sk_opt_usage_error(cmd, "--tlv hmac needs --hmac-key FILE (or --auth KEYFILE)");
 	/* RFC 8972 §4.8: in the authenticated mode the HMAC TLV MUST be included unless the
-	 * only TLV is Extra Padding. */
-	if (c->key_len && o->ntlv) {
+	 * only TLV is Extra Padding; --hmac-key asks for the same protection. */
+	if ((c->key_len || c->hmac_key_len) && o->ntlv) {
 		for (unsigned i = 0; i < o->ntlv; i++)
 			if (o->tlvs[i].type != SK_TLV_EXTRA_PADDING)
 				o->hmac_tlv = true;
