@@ -79,6 +79,13 @@ def responder_rules(bin):
         check(v[24:26] == bytes([0, 8]) and v[28:32] == bytes([127, 0, 0, 1]), "Source IPv4")
         check(v[44:48] == bytes([0, 3, 0, 8]) and v[48:56] == bytes(8), "Source EUI-64 %r" % v[44:56])
 
+        # §4.7: this reflector is stateless: Follow-Up Telemetry comes back zeroed; one of
+        # the wrong length (12) is malformed: M, and zeroed too.
+        rep = ask(c, port, request(12, [tlv(U, 7, bytes([0xee]) * 16)]))
+        check(rep[44:64] == bytes([0, 7, 0, 16]) + bytes(16), "stateless Follow-Up %r" % rep[44:64])
+        rep = ask(c, port, request(13, [tlv(U, 7, bytes([0xee]) * 12)]))
+        check(rep[44:60] == bytes([M, 7, 0, 12]) + bytes(12), "Follow-Up length 12 %r" % rep[44:60])
+
         # §4.6: Access ID 3 is neither 3GPP (1) nor non-3GPP (2): the TLV is discarded
         # (zero-filled Extra Padding in its place); ID 2 comes back as sent.
         rep = ask(c, port, request(4, [tlv(U, 6, bytes([0x30, 1, 0, 0]))]))
