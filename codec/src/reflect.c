@@ -178,45 +178,58 @@ static void put_addr16(uint8_t *dst, const uint8_t *addr, uint8_t family)
 	memcpy(dst, addr, family == 6 ? 16 : 4);
 }
 
-/* Location (RFC 8972 §4.2): ports and the addresses seen; what a UDP socket cannot see
- * (link-layer addresses) or a family that does not match is answered with U. */
-static void answer_location(const struct sk_tlv *t, const struct sk_reflect_rx *rx, uint8_t *out,
-			    struct sk_reflect_info *info)
+/* Location (RFC 8972 §4.2): ports and the addresses seen. A generic Destination/Source IP
+ * sub-TLV (4, 7) is answered with the specific type of the family seen (5/6, 8/9); a
+ * specific one of the other family gets U. Link-layer addresses are not visible on a UDP
+ * socket: a Source MAC / EUI-48 / EUI-64 sub-TLV is answered as a zeroed Source EUI-64
+ * sub-TLV (the reflector does not know it). Returns 1 when a sub-TLV was malformed. */
+static int answer_location(const struct sk_tlv *t, const struct sk_reflect_rx *rx, uint8_t *out,
+			   struct sk_reflect_info *info)
 {
 	uint8_t *v = out + t->off + SK_TLV_HDR_LEN;
 	sk_be16(v, rx->dport);
 	sk_be16(v + 2, rx->sport);
 	struct sk_tlv_iter it;
 	struct sk_tlv s;
+	int bad = 0;
 	sk_tlv_iter_sub(&it, t, 4);
 	while (sk_tlv_next(&it, &s)) {
 		uint8_t *sv = out + s.off + SK_TLV_HDR_LEN;
 		uint8_t fl = 0;
-		int want_dst = s.type == SK_LOC_DST_IP || s.type == SK_LOC_DST_IPV4 ||
-			       s.type == SK_LOC_DST_IPV6;
-		int want_src = s.type == SK_LOC_SRC_IP || s.type == SK_LOC_SRC_IPV4 ||
-			       s.type == SK_LOC_SRC_IPV6;
-		if (want_dst || want_src) {
-			int fam_ok = (s.type == SK_LOC_DST_IP || s.type == SK_LOC_SRC_IP) ||
-				     ((s.type == SK_LOC_DST_IPV4 || s.type == SK_LOC_SRC_IPV4) &&
-				      rx->family == 4) ||
-				     ((s.type == SK_LOC_DST_IPV6 || s.type == SK_LOC_SRC_IPV6) &&
-				      rx->family == 6);
-			if (s.length != 16)
+		int dst = s.type >= SK_LOC_DST_IP && s.type <= SK_LOC_DST_IPV6;
+		int src = s.type >= SK_LOC_SRC_IP && s.type <= SK_LOC_SRC_IPV6;
+		if (dst || src) {
+			int generic = s.type == SK_LOC_DST_IP || s.type == SK_LOC_SRC_IP;
+			int v4 = s.type == SK_LOC_DST_IPV4 || s.type == SK_LOC_SRC_IPV4;
+			int fam_ok = generic || (v4 ? rx->family == 4 : rx->family == 6);
+			if (s.length != 16) {
 				fl = SK_TLV_F_M;
-			else if (!fam_ok)
+			} else if (!fam_ok) {
 				fl = SK_TLV_F_U;
-			else
-				put_addr16(sv, want_dst ? rx->dst : rx->src, rx->family);
+			} else {
+				put_addr16(sv, dst ? rx->dst : rx->src, rx->family);
+				uint8_t first = dst ? SK_LOC_DST_IPV4 : SK_LOC_SRC_IPV4;
+				out[s.off + 1] = (uint8_t)(first + (rx->family == 6 ? 1 : 0));
+			}
+		} else if (s.type >= SK_LOC_SRC_MAC && s.type <= SK_LOC_SRC_EUI64) {
+			if (s.length != 8) {
+				fl = SK_TLV_F_M;
+			} else {
+				memset(sv, 0, 8);
+				out[s.off + 1] = SK_LOC_SRC_EUI64;
+			}
 		} else {
-			fl = SK_TLV_F_U; /* MAC / EUI addresses: not visible on a UDP socket */
+			fl = SK_TLV_F_U; /* unassigned sub-TLV type */
 		}
 		if (fl == SK_TLV_F_U)
 			info->unknown++;
+		if (fl == SK_TLV_F_M)
+			bad = 1;
 		set_flags(out, s.off, fl);
 	}
 	if (it.err)
-		set_flags(out, t->off, SK_TLV_F_M);
+		bad = 1;
+	return bad;
 }
 
 static void put_fixed_at(uint8_t *out, const struct sk_tlv *t, struct sk_tlv_val *val)
@@ -320,6 +333,196 @@ static enum sk_result build_twamp_secure(const uint8_t *req, size_t len,
 	return SK_OK;
 }
 
+/* RFC 8972 §4.8: does the HMAC TLV check fail? With a key: a wrong HMAC, an HMAC TLV not
+ * last (only Extra Padding may follow it: "processed as HMAC verification failure"), or, in
+ * the authenticated mode, no HMAC TLV although TLVs other than Extra Padding are present
+ * (the HMAC TLV MUST be included then). Without a key nothing can be checked. */
+static bool hmac_failed(const uint8_t *req, size_t len, size_t base,
+			const struct sk_reflect_cfg *cfg, const struct sk_test_pkt *rq)
+{
+	if (!cfg->key)
+		return false;
+	struct sk_tlv_iter it;
+	struct sk_tlv t;
+	bool has_hmac = false, other = false;
+	sk_tlv_iter_init(&it, req + base, len - base, base);
+	while (sk_tlv_next(&it, &t)) {
+		has_hmac |= t.type == SK_TLV_HMAC;
+		other |= t.type != SK_TLV_HMAC && t.type != SK_TLV_EXTRA_PADDING;
+	}
+	if (it.err == SK_E_INVALID && it.kind == SK_PROB_TLV_MALFORMED)
+		return true; /* a TLV other than Extra Padding after the HMAC TLV */
+	if (has_hmac && rq->tlv_hmac_status == SK_HMAC_ST_BAD)
+		return true;
+	return cfg->sec == SK_SEC_AUTH && !has_hmac && other;
+}
+
+/* RFC 9534 §3: a non-zero Reflector micro-session ID that is not ours: the packet is
+ * discarded. Only TLVs the reflector processes count (the walk stops where a malformed
+ * TLV stops processing, RFC 8972 §4). */
+static bool msid_mismatch(const uint8_t *req, size_t len, size_t base,
+			  const struct sk_reflect_cfg *cfg)
+{
+	struct sk_tlv_iter it;
+	struct sk_tlv t;
+	struct sk_tlv_val val;
+	sk_tlv_iter_init(&it, req + base, len - base, base);
+	while (sk_tlv_next(&it, &t)) {
+		if (sk_tlv_value_decode(&t, 0, &val, NULL) != SK_OK)
+			return false;
+		if (t.type == SK_TLV_MICRO_SESSION_ID && val.u.micro.reflector_msid &&
+		    val.u.micro.reflector_msid != cfg->reflector_msid)
+			return true;
+	}
+	return false;
+}
+
+/* Every TLV header that fits, in wire order (also past an HMAC TLV that is not last). */
+static void flag_all(uint8_t *out, size_t base, size_t len, uint8_t flags)
+{
+	size_t off = base;
+	while (off + SK_TLV_HDR_LEN <= len) {
+		size_t l = ((size_t)out[off + 2] << 8) | out[off + 3];
+		if (off + SK_TLV_HDR_LEN + l > len)
+			break;
+		out[off] = flags;
+		off += SK_TLV_HDR_LEN + l;
+	}
+}
+
+/* One TLV answered in place in the reply (RFC 8972 §4.1-4.8, RFC 9503 §3-4, RFC 9534 §3).
+ * Returns its flags; SK_TLV_F_M stops the processing of the TLVs after it (§4). */
+static uint8_t answer_one(const struct sk_tlv *t, size_t base, const struct sk_reflect_cfg *cfg,
+			  const struct sk_reflect_rx *rx, struct sk_reflect_state *st,
+			  enum sk_ts_fmt fmt, int tai, uint8_t *out, struct sk_reflect_info *info)
+{
+	struct sk_tlv_val val;
+	bool ok = sk_tlv_value_decode(t, 0, &val, NULL) == SK_OK;
+	uint8_t *v = out + t->off + SK_TLV_HDR_LEN;
+	switch (t->type) {
+	case SK_TLV_EXTRA_PADDING:
+		return 0;
+	case SK_TLV_LOCATION:
+		if (t->length < 4)
+			return SK_TLV_F_M;
+		return answer_location(t, rx, out, info) ? SK_TLV_F_M : 0;
+	case SK_TLV_FOLLOWUP_TELEMETRY:
+		/* §4.7: zeroed by a stateless reflector (it keeps no previous reply); the value
+		 * of a malformed one is zeroed too, so no sender octets read as telemetry. */
+		memset(v, 0, t->length);
+		if (!ok)
+			return SK_TLV_F_M;
+		if (!cfg->stateful)
+			return 0;
+		info->followup = true;
+		memset(&val.u.followup, 0, sizeof val.u.followup);
+		if (st->have_prev) {
+			val.u.followup.fu_seq = st->prev_seq;
+			val.u.followup.fu_timestamp = sk_ts_from_ns(st->prev_tx_ns, fmt, tai);
+			val.u.followup.ts_mode = st->prev_ts_mode;
+		}
+		put_fixed_at(out, t, &val);
+		return 0;
+	default:
+		break;
+	}
+	if (!ok)
+		return SK_TLV_F_M;
+	switch (t->type) {
+	case SK_TLV_ACCESS_REPORT:
+		/* §4.6: an Access ID other than 1 (3GPP) or 2 (non-3GPP) is invalid and the TLV
+		 * is discarded: its place is kept (the reply stays as long as the request,
+		 * RFC 8762 §4.3) as a zero-filled Extra Padding TLV. Valid ones are
+		 * informational for the reflector and returned as they came. */
+		if (val.u.access.access_id != 1 && val.u.access.access_id != 2) {
+			out[t->off + 1] = SK_TLV_EXTRA_PADDING;
+			memset(v, 0, t->length);
+		}
+		return 0;
+	case SK_TLV_TIMESTAMP_INFO:
+		val.u.tsinfo.sync_src_in = cfg->sync_src;
+		val.u.tsinfo.ts_in = cfg->ts_method_in;
+		val.u.tsinfo.sync_src_out = cfg->sync_src;
+		val.u.tsinfo.ts_out = cfg->ts_method_out;
+		put_fixed_at(out, t, &val);
+		return 0;
+	case SK_TLV_COS:
+		/* DSCP2/ECN: what arrived; RP 0: the reply is sent with DSCP1. */
+		val.u.cos.dscp2 = rx->tos >= 0 ? (uint16_t)((unsigned)rx->tos >> 2) : 0;
+		val.u.cos.ecn = rx->tos >= 0 ? (uint8_t)(rx->tos & 3) : 0;
+		val.u.cos.rp = 0;
+		info->reply_tos = (int)(val.u.cos.dscp1 << 2);
+		put_fixed_at(out, t, &val);
+		return 0;
+	case SK_TLV_DIRECT_MEASUREMENT:
+		val.u.direct.r_rxc = st->rx_count;
+		val.u.direct.r_txc = st->tx_count;
+		put_fixed_at(out, t, &val);
+		return 0;
+	case SK_TLV_HMAC:
+		if (!cfg->key) {
+			info->unknown++;
+			return SK_TLV_F_U; /* no key: cannot check nor recompute */
+		}
+		/* Verified (hmac_failed): a fresh HMAC over the reply's own Sequence Number
+		 * and the TLVs before it, as answered (§4.8). */
+		(void)sk_tlv_hmac_compute(out, out + base, t->off - base, cfg->key, cfg->key_len, v);
+		return 0;
+	case SK_TLV_DEST_NODE_ADDR:
+		if ((val.u.addr.len == 4 && rx->family == 4 && !memcmp(val.u.addr.addr, rx->dst, 4)) ||
+		    (val.u.addr.len == 16 && rx->family == 6 && !memcmp(val.u.addr.addr, rx->dst, 16)))
+			return 0;
+		info->unknown++;
+		return SK_TLV_F_U; /* RFC 9503 §3: not an address of this reflector */
+	case SK_TLV_MICRO_SESSION_ID:
+		/* RFC 9534 §3: a non-zero ID was checked (msid_mismatch); ours goes in. */
+		val.u.micro.reflector_msid = cfg->reflector_msid;
+		put_fixed_at(out, t, &val);
+		return 0;
+	default:
+		/* Return Path (the reply cannot be steered from a socket), Reflected Test
+		 * Packet Control, unassigned and private types: returned with U. */
+		info->unknown++;
+		return SK_TLV_F_U;
+	}
+}
+
+/* The TLV area of a STAMP reply, already a copy of the request's (RFC 8972 §4): each TLV
+ * answered with the reflector's own flags (U cleared for the types it understands). A
+ * failed HMAC check (§4.8) stops all TLV processing: every TLV is returned as received
+ * with only the I flag. A malformed TLV gets M and stops the processing there: it and
+ * the TLVs after it stay as received (§4). */
+static void answer_tlvs(const uint8_t *req, size_t len, size_t base,
+			const struct sk_reflect_cfg *cfg, const struct sk_reflect_rx *rx,
+			struct sk_reflect_state *st, bool hmac_fail, enum sk_ts_fmt fmt, int tai,
+			uint8_t *out, struct sk_reflect_info *info)
+{
+	struct sk_tlv_iter it;
+	struct sk_tlv t;
+	sk_tlv_iter_init(&it, req + base, len - base, base);
+	if (hmac_fail) {
+		while (sk_tlv_next(&it, &t))
+			info->tlvs++;
+		info->tlv_hmac_bad = true;
+		flag_all(out, base, len, SK_TLV_F_I);
+		return;
+	}
+	while (sk_tlv_next(&it, &t)) {
+		info->tlvs++;
+		uint8_t fl = answer_one(&t, base, cfg, rx, st, fmt, tai, out, info);
+		set_flags(out, t.off, fl);
+		if (fl & SK_TLV_F_M) {
+			info->tlv_malformed = true;
+			return;
+		}
+	}
+	if (it.err) {
+		info->tlv_malformed = true;
+		if (it.err_off + SK_TLV_HDR_LEN <= len)
+			set_flags(out, it.err_off, SK_TLV_F_M);
+	}
+}
+
 enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_reflect_cfg *cfg,
 				const struct sk_reflect_rx *rx, struct sk_reflect_state *st,
 				int64_t t3_ns, uint8_t *out, size_t cap,
@@ -373,6 +576,12 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 	bool zero_tail = is_stamp && len > base && all_zero(req + base, len - base);
 	/* A malformed TLV area still leaves a complete fixed part: answer it with M set. */
 	info->tlv_malformed = is_stamp && r != SK_OK && !zero_tail;
+	/* A short request or a zero tail has no TLVs: no HMAC TLV, no Micro-session ID. */
+	bool has_tlvs = is_stamp && !short_stamp && !zero_tail;
+	bool hmac_fail = has_tlvs && hmac_failed(req, len, base, cfg, &rq);
+	if (has_tlvs && !hmac_fail && msid_mismatch(req, len, base, cfg))
+		return sk_error_set(err, SK_E_STATE, 0,
+				    "Reflector Micro-session ID is not this reflector's: discarded");
 
 	size_t rlen = short_stamp ? base : len;
 	if (!is_stamp && len < SK_TWAMP_REFLECTOR_MIN) {
@@ -428,121 +637,6 @@ enum sk_result sk_reflect_build(const uint8_t *req, size_t len, const struct sk_
 	if (!is_stamp || short_stamp || zero_tail)
 		return SK_OK;
 
-	struct sk_tlv_iter it;
-	struct sk_tlv t;
-	sk_tlv_iter_init(&it, req + base, len - base, base);
-	while (sk_tlv_next(&it, &t)) {
-		info->tlvs++;
-		uint8_t fl = 0;
-		struct sk_tlv_val val;
-		int ok = sk_tlv_value_decode(&t, 0, &val, NULL) == SK_OK;
-		switch (t.type) {
-		case SK_TLV_EXTRA_PADDING:
-		case SK_TLV_ACCESS_REPORT: /* informational for the reflector: returned as is */
-			break;
-		case SK_TLV_LOCATION:
-			if (t.length < 4)
-				fl = SK_TLV_F_M;
-			else
-				answer_location(&t, rx, out, info);
-			if (!fl)
-				fl = out[t.off];
-			break;
-		case SK_TLV_TIMESTAMP_INFO:
-			if (!ok) {
-				fl = SK_TLV_F_M;
-				break;
-			}
-			val.u.tsinfo.sync_src_in = cfg->sync_src;
-			val.u.tsinfo.ts_in = cfg->ts_method_in;
-			val.u.tsinfo.sync_src_out = cfg->sync_src;
-			val.u.tsinfo.ts_out = cfg->ts_method_out;
-			put_fixed_at(out, &t, &val);
-			break;
-		case SK_TLV_COS:
-			if (!ok) {
-				fl = SK_TLV_F_M;
-				break;
-			}
-			/* DSCP2/ECN: what arrived; RP 0: the reply is sent with DSCP1. */
-			val.u.cos.dscp2 = rx->tos >= 0 ? (uint16_t)((unsigned)rx->tos >> 2) : 0;
-			val.u.cos.ecn = rx->tos >= 0 ? (uint8_t)(rx->tos & 3) : 0;
-			val.u.cos.rp = 0;
-			info->reply_tos = (int)(val.u.cos.dscp1 << 2);
-			put_fixed_at(out, &t, &val);
-			break;
-		case SK_TLV_DIRECT_MEASUREMENT:
-			if (!ok) {
-				fl = SK_TLV_F_M;
-				break;
-			}
-			val.u.direct.r_rxc = st->rx_count;
-			val.u.direct.r_txc = st->tx_count;
-			put_fixed_at(out, &t, &val);
-			break;
-		case SK_TLV_FOLLOWUP_TELEMETRY:
-			if (!ok) {
-				fl = SK_TLV_F_M;
-				break;
-			}
-			info->followup = true;
-			memset(&val.u.followup, 0, sizeof val.u.followup);
-			if (st->have_prev) {
-				val.u.followup.fu_seq = st->prev_seq;
-				val.u.followup.fu_timestamp = sk_ts_from_ns(st->prev_tx_ns, fmt, tai);
-				val.u.followup.ts_mode = st->prev_ts_mode;
-			}
-			put_fixed_at(out, &t, &val);
-			break;
-		case SK_TLV_HMAC:
-			if (!ok) {
-				fl = SK_TLV_F_M;
-			} else if (!cfg->key) {
-				fl = SK_TLV_F_U; /* no key: cannot check nor recompute */
-				info->unknown++;
-			} else {
-				if (rq.tlv_hmac_status == SK_HMAC_ST_BAD) {
-					fl = SK_TLV_F_I;
-					info->tlv_hmac_bad = true;
-				}
-				/* Covers the reply's own Sequence Number and the TLVs before it, as
-				 * answered (RFC 8972 §4.8). */
-				(void)sk_tlv_hmac_compute(out, out + base, t.off - base, cfg->key,
-							  cfg->key_len, out + t.off + SK_TLV_HDR_LEN);
-			}
-			break;
-		case SK_TLV_DEST_NODE_ADDR:
-			if (!ok) {
-				fl = SK_TLV_F_M;
-			} else if (!((val.u.addr.len == 4 && rx->family == 4 &&
-				      !memcmp(val.u.addr.addr, rx->dst, 4)) ||
-				     (val.u.addr.len == 16 && rx->family == 6 &&
-				      !memcmp(val.u.addr.addr, rx->dst, 16)))) {
-				fl = SK_TLV_F_U; /* RFC 9503 §3: not an address of this reflector */
-				info->unknown++;
-			}
-			break;
-		case SK_TLV_MICRO_SESSION_ID:
-			if (!ok) {
-				fl = SK_TLV_F_M;
-				break;
-			}
-			val.u.micro.reflector_msid = cfg->reflector_msid;
-			put_fixed_at(out, &t, &val);
-			break;
-		default:
-			/* Return Path (the reply cannot be steered from a socket), Reflected Test
-			 * Packet Control, unassigned and private types: returned with U. */
-			fl = SK_TLV_F_U;
-			info->unknown++;
-			break;
-		}
-		set_flags(out, t.off, fl);
-	}
-	if (it.err) {
-		info->tlv_malformed = true;
-		if (it.err_off + SK_TLV_HDR_LEN <= len)
-			set_flags(out, it.err_off, SK_TLV_F_M);
-	}
+	answer_tlvs(req, len, base, cfg, rx, st, hmac_fail, fmt, tai, out, info);
 	return SK_OK;
 }

@@ -5,7 +5,7 @@
 # validated against docs/schema/stampkit.schema.json (live.json).
 # Each is bounded in packets and time; exit status 77 means a needed tool is missing.
 if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
-  foreach(t e2e impair wire robust interop netns json loop refusals)
+  foreach(t e2e impair wire robust interop netns json loop refusals tlvrfc)
     add_test(NAME live.${t}
       COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/live/test_${t}.py
               $<TARGET_FILE:stampkit_cli>)

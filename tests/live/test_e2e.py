@@ -92,8 +92,14 @@ def main(bin):
         args = sum((["--tlv", t] for t in tl), [])
         s = sender(bin, "127.0.0.1:%d" % port, "-c", "5", "-i", "1", "--auth", good, *args)
         check(s["received"] == 5, "TLVs: %r" % s)
+        each = s["tlv"].pop("each")
         check(s["tlv"] == {"replies": 5, "u": 10, "m": 0, "i": 0, "c": 0, "hmac_bad": 0},
               "TLV answers %r" % s["tlv"])
+        # RFC 8972 §4: sent with U; the reflector cleared it on the TLVs it understood.
+        und = {(e["type"], e["understood"], e["u"]) for e in each}
+        check(len(each) == 12 and (10, 0, 5) in und and (200, 0, 5) in und and
+              all(e["understood"] == 5 for e in each if e["type"] not in (10, 200)),
+              "per-TLV answers %r" % each)
     finally:
         c = r.stop()
     check(c["reflected"] == 15 and c["refused"]["auth"] == 10 and c["malformed"] == 4,

@@ -122,14 +122,25 @@ def main(bin):
         fu = struct.pack("!IQHH", 1, 0xE93C7F0080000000, 0x8001, 0xABCD) + bytes(28) + \
             bytes([0, 7, 0, 16]) + bytes(16)
         ntp = lambda v: (v >> 32) - 2208988800 + (v & 0xffffffff) / 2 ** 32
+        # RFC 8972 §4.7: a stateless reflector (this one) zeroes the TLV's fields.
+        c.sendto(fu, ("127.0.0.1", port))
+        d = c.recv(2048)
+        check(d[44:48] == bytes([0, 7, 0, 16]) and d[48:64] == bytes(16),
+              "stateless Follow-Up Telemetry not zeroed: %r" % d[44:64])
+        sport = free_port()
+        rs = Responder(bin, "127.0.0.1:%d" % sport, "--stateful")
         seen = []
-        for i in range(3):
-            c.sendto(fu, ("127.0.0.1", port))
-            d = c.recv(2048)
-            seen.append((struct.unpack("!I", d[0:4])[0], ntp(struct.unpack("!Q", d[4:12])[0]),
-                         time.time(), struct.unpack("!I", d[48:52])[0],
-                         ntp(struct.unpack("!Q", d[52:60])[0]), d[60]))
-            time.sleep(0.05)
+        try:
+            for i in range(3):
+                c.sendto(fu, ("127.0.0.1", sport))
+                d = c.recv(2048)
+                seen.append((struct.unpack("!I", d[0:4])[0],
+                             ntp(struct.unpack("!Q", d[4:12])[0]), time.time(),
+                             struct.unpack("!I", d[48:52])[0],
+                             ntp(struct.unpack("!Q", d[52:60])[0]), d[60]))
+                time.sleep(0.05)
+        finally:
+            rs.stop()
         for prev, cur in zip(seen, seen[1:]):
             check(cur[3] == prev[0], "Follow-Up seq %d, previous reply %d" % (cur[3], prev[0]))
             check(prev[1] <= cur[4] <= prev[2] + 0.001 and cur[5] == 2,

@@ -193,7 +193,9 @@ static void test_tlvopt(void **state)
 	assert_int_equal(sk_tlvopt_parse("class-of-service:dscp1=ef", &o, err, sizeof err), 0);
 	sk_wbuf_init(&w, buf, sizeof buf);
 	assert_int_equal(sk_tlvopt_put(&w, &o, 1), SK_OK);
-	const uint8_t cos[8] = { 0, 4, 0, 4, 0xb8, 0, 0, 0 };
+	/* RFC 8972 §4: the Session-Sender sets U (0x80) on every TLV; the reflector clears it
+	 * when it understood the TLV. */
+	const uint8_t cos[8] = { SK_TLV_F_U, 4, 0, 4, 0xb8, 0, 0, 0 };
 	assert_int_equal(w.off, 8);
 	assert_memory_equal(buf, cos, 8);
 
@@ -203,6 +205,8 @@ static void test_tlvopt(void **state)
 	assert_int_equal(w.off, 4 + 4 + 20 + 20);
 	assert_int_equal(buf[1], 2);
 	assert_int_equal(sk_ld16(buf + 2), 44);
+	assert_int_equal(buf[0], SK_TLV_F_U);
+	assert_int_equal(buf[8], SK_TLV_F_U);
 	assert_int_equal(buf[9], SK_LOC_DST_IP);
 	assert_int_equal(sk_ld16(buf + 10), 16);
 	assert_int_equal(buf[29], SK_LOC_SRC_IP);
@@ -216,7 +220,7 @@ static void test_tlvopt(void **state)
 	assert_int_equal(sk_tlvopt_parse("return-path:addr=192.0.2.9", &o, err, sizeof err), 0);
 	sk_wbuf_init(&w, buf, sizeof buf);
 	assert_int_equal(sk_tlvopt_put(&w, &o, 1), SK_OK);
-	const uint8_t rp[12] = { 0, 10, 0, 8, 0, 2, 0, 4, 192, 0, 2, 9 };
+	const uint8_t rp[12] = { SK_TLV_F_U, 10, 0, 8, SK_TLV_F_U, 2, 0, 4, 192, 0, 2, 9 };
 	assert_int_equal(w.off, 12);
 	assert_memory_equal(buf, rp, 12);
 

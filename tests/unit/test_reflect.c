@@ -422,6 +422,7 @@ static void test_tlvs_answered(void **state)
 	struct sk_reflect_cfg c = cfg_stamp();
 	c.key = key;
 	c.key_len = strlen(key);
+	c.stateful = true; /* Follow-Up Telemetry is answered by a stateful reflector only */
 	struct sk_reflect_rx rx = rx4();
 	struct sk_reflect_state st;
 	memset(&st, 0, sizeof st);
@@ -432,7 +433,7 @@ static void test_tlvs_answered(void **state)
 			 SK_OK);
 	assert_int_equal(info.len, n); /* same size as the request */
 	assert_int_equal(info.tlvs, 7);
-	assert_int_equal(info.unknown, 3); /* MAC sub-TLV, IPv6 sub-TLV, type 200 */
+	assert_int_equal(info.unknown, 2); /* IPv6 sub-TLV, type 200 */
 	assert_int_equal(info.reply_tos, 46 << 2);
 	assert_false(info.tlv_malformed);
 	assert_false(info.tlv_hmac_bad);
@@ -465,8 +466,14 @@ static void test_tlvs_answered(void **state)
 			assert_int_equal(v.u.loc.dst_port, 862);
 			assert_int_equal(v.u.loc.src_port, 40000);
 			const uint8_t *s = tv.value + 4;
-			assert_int_equal(s[0], SK_TLV_F_U); /* Source MAC */
-			assert_int_equal(s[12], 0);         /* Destination IP */
+			/* RFC 8972 §4.2: an unknown Source MAC is answered as a zeroed Source
+			 * EUI-64 sub-TLV; the generic Destination IP as Destination IPv4. */
+			assert_int_equal(s[0], 0);
+			assert_int_equal(s[1], SK_LOC_SRC_EUI64);
+			const uint8_t z8[8] = { 0 };
+			assert_memory_equal(s + 4, z8, 8);
+			assert_int_equal(s[12], 0);
+			assert_int_equal(s[13], SK_LOC_DST_IPV4);
 			const uint8_t d[16] = { 198, 51, 100, 7 };
 			assert_memory_equal(s + 16, d, 16);
 			assert_int_equal(s[32], SK_TLV_F_U); /* Source IPv6 from an IPv4 peer */
@@ -502,14 +509,26 @@ static void test_tlvs_answered(void **state)
 	assert_int_equal(i, 7);
 	assert_int_equal(it.err, SK_OK);
 
-	/* Wrong HMAC TLV in the request: answered with I, HMAC recomputed. */
+	/* RFC 8972 §4.8: a wrong HMAC TLV stops the TLV processing: every TLV comes back as
+	 * received with the I flag (CoS and Direct Measurement not filled), and no fresh HMAC
+	 * is written over octets the reflector did not vouch for. */
 	req[n - 1] ^= 1;
 	assert_int_equal(sk_reflect_build(req, n, &c, &rx, &st, T3_NS, out, sizeof out, &info, NULL),
 			 SK_OK);
 	assert_true(info.tlv_hmac_bad);
-	assert_int_equal(out[n - 20], SK_TLV_F_I);
+	assert_int_equal(info.tlvs, 7);
+	assert_int_equal(info.reply_tos, -1);
+	assert_false(info.followup);
+	sk_tlv_iter_init(&it, out + 44, n - 44, 44);
+	i = 0;
+	while (sk_tlv_next(&it, &tv)) {
+		assert_int_equal(tv.flags, SK_TLV_F_I);
+		assert_memory_equal(tv.value, req + tv.off + 4, tv.length); /* as received */
+		i++;
+	}
+	assert_int_equal(i, 7);
 	decode_reply(out, n, SK_PROTO_STAMP, SK_SEC_UNAUTH, key, &p, SK_OK);
-	assert_int_equal(p.tlv_hmac_status, SK_HMAC_ST_OK);
+	assert_int_equal(p.tlv_hmac_status, SK_HMAC_ST_BAD);
 
 	/* No key: the HMAC TLV cannot be answered: U. */
 	c.key = NULL;
@@ -536,6 +555,206 @@ static void test_tlv_malformed(void **state)
 	assert_int_equal(out[44], 0);
 	assert_int_equal(out[52], SK_TLV_F_M);
 	assert_int_equal(out[53], 3);
+}
+
+/* Build the reply to a STAMP request carrying TLV octets t (sender flags as given). */
+static enum sk_result reply_to(const uint8_t *t, size_t tl, struct sk_reflect_cfg *c,
+			       const struct sk_reflect_rx *rx, struct sk_reflect_state *st,
+			       uint8_t *req, uint8_t *out, size_t *n, struct sk_reflect_info *info)
+{
+	*n = mk_req(req, 512, SK_PROTO_STAMP, c->sec, 7, t, tl);
+	return sk_reflect_build(req, *n, c, rx, st, T3_NS, out, 512, info, NULL);
+}
+
+/* RFC 8972 §4: "the Session-Reflector MUST stop processing" the TLVs at a malformed one:
+ * a Class of Service TLV of length 2 gets M, the Direct Measurement TLV after it comes
+ * back exactly as sent (its U flag still set, counters not filled). */
+static void test_tlv_stop_at_malformed(void **state)
+{
+	(void)state;
+	uint8_t t[6 + 16] = { SK_TLV_F_U, SK_TLV_COS, 0, 2, 0xb8, 0,
+			      SK_TLV_F_U, SK_TLV_DIRECT_MEASUREMENT, 0, 12, 0, 0, 0, 10 };
+	uint8_t req[512], out[512];
+	size_t n;
+	struct sk_reflect_cfg c = cfg_stamp();
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	assert_int_equal(reply_to(t, sizeof t, &c, &rx, &st, req, out, &n, &info), SK_OK);
+	assert_true(info.tlv_malformed);
+	assert_int_equal(info.reply_tos, -1);
+	assert_int_equal(out[44], SK_TLV_F_M);
+	assert_memory_equal(out + 50, req + 50, 16); /* untouched, U as the sender set it */
+	assert_int_equal(out[50], SK_TLV_F_U);
+}
+
+/* RFC 8972 §4.8: verification failure -> every TLV with I and processing stops; an HMAC
+ * TLV that is not last (only Extra Padding may follow) "MUST be processed as HMAC
+ * verification failure"; in the authenticated mode the HMAC TLV MUST be included unless
+ * the only TLVs are Extra Padding. */
+static void test_hmac_tlv_rules(void **state)
+{
+	(void)state;
+	uint8_t req[512], out[512];
+	size_t n;
+	struct sk_reflect_cfg c = cfg_stamp();
+	c.key = key;
+	c.key_len = strlen(key);
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	/* CoS, HMAC (value irrelevant), Direct Measurement. */
+	uint8_t t[8 + 20 + 16] = { SK_TLV_F_U, SK_TLV_COS, 0, 4, 0xb8, 0, 0, 0,
+				   SK_TLV_F_U, SK_TLV_HMAC, 0, 16 };
+	t[28 + 0] = SK_TLV_F_U, t[28 + 1] = SK_TLV_DIRECT_MEASUREMENT, t[28 + 3] = 12;
+	assert_int_equal(reply_to(t, sizeof t, &c, &rx, &st, req, out, &n, &info), SK_OK);
+	assert_true(info.tlv_hmac_bad);
+	assert_int_equal(out[44], SK_TLV_F_I);
+	assert_int_equal(out[52], SK_TLV_F_I);
+	assert_int_equal(out[72], SK_TLV_F_I);
+	assert_memory_equal(out + 76, req + 76, 12); /* Direct Measurement not filled */
+	assert_int_equal(info.reply_tos, -1);
+
+	/* Authenticated mode, CoS without an HMAC TLV: a verification failure. */
+	c.sec = SK_SEC_AUTH;
+	assert_int_equal(reply_to(t, 8, &c, &rx, &st, req, out, &n, &info), SK_OK);
+	assert_true(info.tlv_hmac_bad);
+	assert_int_equal(out[112], SK_TLV_F_I);
+	assert_int_equal(out[116], 0xb8 >> 0); /* DSCP2 not filled: octets as received */
+	assert_int_equal(out[117], 0);
+	/* Only Extra Padding: no HMAC TLV needed. */
+	const uint8_t pad[8] = { SK_TLV_F_U, SK_TLV_EXTRA_PADDING, 0, 4 };
+	assert_int_equal(reply_to(pad, sizeof pad, &c, &rx, &st, req, out, &n, &info), SK_OK);
+	assert_false(info.tlv_hmac_bad);
+	assert_int_equal(out[112], 0);
+	/* CoS followed by a good HMAC TLV: answered, and the reply's HMAC TLV verifies. */
+	uint8_t ok[8 + 20];
+	memcpy(ok, t, 8);
+	struct sk_wbuf w;
+	n = mk_req(req, sizeof req, SK_PROTO_STAMP, SK_SEC_AUTH, 7, ok, 8);
+	sk_wbuf_init(&w, req, sizeof req);
+	w.off = n;
+	assert_int_equal(sk_tlv_put_hmac(&w, SK_TLV_F_U, 112, key, strlen(key)), SK_OK);
+	assert_int_equal(sk_reflect_build(req, w.off, &c, &rx, &st, T3_NS, out, sizeof out, &info,
+					  NULL), SK_OK);
+	assert_false(info.tlv_hmac_bad);
+	assert_int_equal(out[112], 0);
+	assert_int_equal(out[120], 0);
+	assert_int_equal(info.reply_tos, 46 << 2);
+	struct sk_test_pkt p;
+	decode_reply(out, w.off, SK_PROTO_STAMP, SK_SEC_AUTH, key, &p, SK_OK);
+	assert_int_equal(p.tlv_hmac_status, SK_HMAC_ST_OK);
+}
+
+/* RFC 8972 §4.7: a stateless reflector zeroes the Follow-Up Telemetry TLV; one of a
+ * wrong length is malformed (M) and zeroed too. */
+static void test_followup_stateless(void **state)
+{
+	(void)state;
+	uint8_t t[20] = { SK_TLV_F_U, SK_TLV_FOLLOWUP_TELEMETRY, 0, 16 };
+	memset(t + 4, 0xee, 16);
+	uint8_t req[512], out[512];
+	size_t n;
+	struct sk_reflect_cfg c = cfg_stamp();
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	sk_reflect_note_tx(&st, 41, T1_NS, 2);
+	struct sk_reflect_info info;
+	const uint8_t z[16] = { 0 };
+	assert_int_equal(reply_to(t, sizeof t, &c, &rx, &st, req, out, &n, &info), SK_OK);
+	assert_int_equal(out[44], 0);
+	assert_memory_equal(out + 48, z, 16);
+	assert_false(info.followup);
+	t[3] = 12; /* value 12 octets, then 4 more as an (empty) TLV of type 0xee */
+	t[16] = 0, t[17] = 1, t[18] = 0, t[19] = 0;
+	assert_int_equal(reply_to(t, sizeof t, &c, &rx, &st, req, out, &n, &info), SK_OK);
+	assert_int_equal(out[44], SK_TLV_F_M);
+	assert_memory_equal(out + 48, z, 12);
+	assert_true(info.tlv_malformed);
+}
+
+/* RFC 8972 §4.6: Access ID 1 (3GPP) and 2 (non-3GPP) are valid; a TLV with another one is
+ * discarded: it does not come back (its place is zero-filled Extra Padding, so the reply
+ * stays as long as the request, RFC 8762 §4.3). */
+static void test_access_report(void **state)
+{
+	(void)state;
+	uint8_t t[8] = { SK_TLV_F_U, SK_TLV_ACCESS_REPORT, 0, 4, 0x20, 1, 0, 0 };
+	uint8_t req[512], out[512];
+	size_t n;
+	struct sk_reflect_cfg c = cfg_stamp();
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	assert_int_equal(reply_to(t, sizeof t, &c, &rx, &st, req, out, &n, &info), SK_OK);
+	const uint8_t ok[8] = { 0, SK_TLV_ACCESS_REPORT, 0, 4, 0x20, 1, 0, 0 };
+	assert_memory_equal(out + 44, ok, 8);
+	t[4] = 0x30; /* Access ID 3 */
+	assert_int_equal(reply_to(t, sizeof t, &c, &rx, &st, req, out, &n, &info), SK_OK);
+	assert_int_equal(n, 52);
+	const uint8_t gone[8] = { 0, SK_TLV_EXTRA_PADDING, 0, 4, 0, 0, 0, 0 };
+	assert_memory_equal(out + 44, gone, 8);
+}
+
+/* RFC 8972 §4.2: generic Source/Destination IP sub-TLVs are answered with the specific
+ * IPv6 types for an IPv6 peer. */
+static void test_location_ipv6(void **state)
+{
+	(void)state;
+	uint8_t t[8 + 20 + 20];
+	memset(t, 0, sizeof t);
+	t[0] = SK_TLV_F_U, t[1] = SK_TLV_LOCATION, t[3] = 44;
+	t[8 + 1] = SK_LOC_DST_IP, t[8 + 3] = 16;
+	t[28 + 1] = SK_LOC_SRC_IP, t[28 + 3] = 16;
+	uint8_t req[512], out[512];
+	size_t n;
+	struct sk_reflect_cfg c = cfg_stamp();
+	struct sk_reflect_rx rx = rx4();
+	rx.family = 6;
+	for (int i = 0; i < 16; i++)
+		rx.src[i] = (uint8_t)(0x20 + i), rx.dst[i] = (uint8_t)(0x40 + i);
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	assert_int_equal(reply_to(t, sizeof t, &c, &rx, &st, req, out, &n, &info), SK_OK);
+	assert_int_equal(out[44], 0);
+	assert_int_equal(out[52], 0);
+	assert_int_equal(out[53], SK_LOC_DST_IPV6);
+	assert_memory_equal(out + 56, rx.dst, 16);
+	assert_int_equal(out[72], 0);
+	assert_int_equal(out[73], SK_LOC_SRC_IPV6);
+	assert_memory_equal(out + 76, rx.src, 16);
+	assert_int_equal(info.unknown, 0);
+}
+
+/* RFC 9534 §3: a zero Reflector micro-session ID is filled with ours; a non-zero one is
+ * checked and a packet carrying another reflector's ID is discarded (no reply, no
+ * session state touched). */
+static void test_micro_session(void **state)
+{
+	(void)state;
+	uint8_t t[8] = { SK_TLV_F_U, SK_TLV_MICRO_SESSION_ID, 0, 4, 0x01, 0x02, 0, 0 };
+	uint8_t req[512], out[512];
+	size_t n;
+	struct sk_reflect_cfg c = cfg_stamp(); /* ours: 0x0b0c */
+	struct sk_reflect_rx rx = rx4();
+	struct sk_reflect_state st;
+	memset(&st, 0, sizeof st);
+	struct sk_reflect_info info;
+	assert_int_equal(reply_to(t, sizeof t, &c, &rx, &st, req, out, &n, &info), SK_OK);
+	const uint8_t filled[8] = { 0, SK_TLV_MICRO_SESSION_ID, 0, 4, 0x01, 0x02, 0x0b, 0x0c };
+	assert_memory_equal(out + 44, filled, 8);
+	t[6] = 0x0b, t[7] = 0x0c; /* ours: answered */
+	assert_int_equal(reply_to(t, sizeof t, &c, &rx, &st, req, out, &n, &info), SK_OK);
+	assert_memory_equal(out + 44, filled, 8);
+	t[7] = 0x0d; /* another reflector's */
+	uint32_t rx_before = st.rx_count;
+	assert_int_equal(reply_to(t, sizeof t, &c, &rx, &st, req, out, &n, &info), SK_E_STATE);
+	assert_int_equal(st.rx_count, rx_before);
 }
 
 static void test_auth(void **state)
@@ -767,6 +986,12 @@ int main(void)
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_tlvs_answered),
 		cmocka_unit_test(test_tlv_malformed),
+		cmocka_unit_test(test_tlv_stop_at_malformed),
+		cmocka_unit_test(test_hmac_tlv_rules),
+		cmocka_unit_test(test_followup_stateless),
+		cmocka_unit_test(test_access_report),
+		cmocka_unit_test(test_location_ipv6),
+		cmocka_unit_test(test_micro_session),
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_twamp_secure),
 		cmocka_unit_test(test_request_len),

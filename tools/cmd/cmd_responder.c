@@ -12,7 +12,7 @@
 #include "stampkit/testpkt.h"
 
 enum { O_STATEFUL = SK_O_LOCAL + 1, O_TIMER, O_NO_LARGER, O_MAXSIZE, O_MAXSESS, O_ALLOW,
-       O_RATELIMIT, O_ANSWER_REFLECTED };
+       O_RATELIMIT, O_ANSWER_REFLECTED, O_MSID };
 
 static const struct sk_optdef o_stateful = {
 	O_STATEFUL, "stateful", 0, SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
@@ -54,12 +54,17 @@ static const struct sk_optdef o_answer_reflected = {
 	"default: answering them lets one spoofed datagram start an endless loop between "
 	"two reflectors", NULL
 };
+static const struct sk_optdef o_msid = {
+	O_MSID, "micro-session-id", 0, SK_OK_INT, "N", 0, 65535, NULL, false, "0",
+	"this reflector's Reflector micro-session ID (RFC 9534 §3): written into Micro-session "
+	"ID TLVs that carry 0 there; a request naming another non-zero ID is discarded", NULL
+};
 static const struct sk_optdef *const responder_own[] = {
 	&o_stateful, &o_timer, &o_no_larger, &o_maxsize, &sk_opt_max_sessions, &o_allow, &o_ratelimit,
-	&o_answer_reflected, NULL
+	&o_answer_reflected, &o_msid, NULL
 };
 static const struct sk_optdef *const responder_proto[] = {
-	&sk_opt_mode, &sk_opt_auth, &sk_opt_timestamp, NULL
+	&sk_opt_mode, &sk_opt_auth, &sk_opt_hmac_key, &sk_opt_timestamp, NULL
 };
 static const struct sk_optdef *const responder_io[] = {
 	&sk_opt_json, &sk_opt_pcap_out, &sk_opt_hwts, &sk_opt_raw, NULL
@@ -110,6 +115,7 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 		o->rate_limit = v->d;
 		return 0;
 	case O_ANSWER_REFLECTED: o->answer_reflected = true; return 0;
+	case O_MSID: o->micro_session_id = (uint16_t)v->i; return 0;
 	case SK_O_RAW: o->raw_iface = v->s; return 0;
 	case O_ALLOW:
 		if (o->nallow == SK_RESPONDER_MAX_ALLOW) {
@@ -159,6 +165,8 @@ static int responder_main(int argc, char **argv)
 	o.ts_fmt = c->ts_fmt;
 	memcpy(o.key, c->key, c->key_len);
 	o.key_len = c->key_len;
+	memcpy(o.tlv_key, c->hmac_key, c->hmac_key_len);
+	o.tlv_key_len = c->hmac_key_len;
 	o.tos = c->tos;
 	o.ttl = c->ttl;
 	o.dont_fragment = c->dont_fragment;

@@ -16,17 +16,24 @@
 
 #define MAX_PKT 65535
 
-enum { O_SSID = SK_O_LOCAL + 1, O_TLV, O_FLOW };
+enum { O_SSID = SK_O_LOCAL + 1, O_TLV, O_FLOW, O_SSID_STRICT };
 
 static const struct sk_optdef o_ssid = {
 	O_SSID, "ssid", 0, SK_OK_INT, "N", 0, 65535, NULL, false, "0",
 	"STAMP Session-Sender Identifier (RFC 8972 §3)", NULL
 };
+static const struct sk_optdef o_ssid_strict = {
+	O_SSID_STRICT, "ssid-strict", 0, SK_OK_FLAG, NULL, 0, 0, NULL, false, NULL,
+	"count replies with SSID 0 to a non-zero --ssid as foreign (by default they are "
+	"accepted, paired by address, port and sequence number, and counted: an RFC 8762-only "
+	"reflector sends 0 there, RFC 8972 §3)", NULL
+};
 static const struct sk_optdef o_tlv = {
 	O_TLV, "tlv", 0, SK_OK_STRING, "NAME[:K=V,...]", 0, 0, NULL, true, NULL,
 	"add a STAMP TLV to every request (STAMP only): padding:len=N, location, "
 	"timestamp-info, class-of-service:dscp1=D, direct-measurement, "
-	"access-report:id=N,code=N, follow-up-telemetry, hmac (needs --auth; always last), "
+	"access-report:id=N,code=N, follow-up-telemetry, hmac (needs --hmac-key or --auth; "
+	"always last; with either key sent by default when a TLV other than padding is), "
 	"destination-address:addr=IP, return-path:code=N, return-path:addr=IP, "
 	"micro-session:sender=N, raw:type=N,len=N (RFC 8972 §4, RFC 9503, RFC 9534)", NULL
 };
@@ -37,10 +44,10 @@ static const struct sk_optdef o_flow = {
 
 static const struct sk_optdef *const sender_own[] = {
 	&sk_opt_count, &sk_opt_interval, &sk_opt_rate, &sk_opt_duration, &sk_opt_timeout,
-	&o_ssid, &sk_opt_reflector, &o_tlv, NULL
+	&o_ssid, &o_ssid_strict, &sk_opt_reflector, &o_tlv, NULL
 };
 static const struct sk_optdef *const sender_proto[] = {
-	&sk_opt_mode, &sk_opt_auth, &sk_opt_timestamp, NULL
+	&sk_opt_mode, &sk_opt_auth, &sk_opt_hmac_key, &sk_opt_timestamp, NULL
 };
 static const struct sk_optdef *const sender_io[] = {
 	&sk_opt_json, &sk_opt_pcap_out, &sk_opt_hwts, &sk_opt_raw, &sk_opt_raw_mac, &o_flow, NULL
@@ -89,6 +96,7 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 				    : v->i == 1 ? SK_REFLECTOR_STATEFUL : SK_REFLECTOR_STATELESS;
 		return 0;
 	case O_SSID: o->ssid = (uint16_t)v->i; return 0;
+	case O_SSID_STRICT: o->ssid_strict = true; return 0;
 	case O_TLV: {
 		struct sk_tlvopt t;
 		if (o->ntlv == SK_TLVOPT_MAX) {
@@ -125,6 +133,8 @@ static int finish_opts(struct parse *ps)
 	o->ts_fmt = c->ts_fmt;
 	memcpy(o->key, c->key, c->key_len);
 	o->key_len = c->key_len;
+	memcpy(o->tlv_key, c->hmac_key, c->hmac_key_len);
+	o->tlv_key_len = c->hmac_key_len;
 	o->tos = c->tos;
 	o->ttl = c->ttl;
 	o->padding = c->padding;
@@ -142,8 +152,15 @@ static int finish_opts(struct parse *ps)
 	}
 	if ((o->ntlv || o->hmac_tlv) && o->proto != SK_PROTO_STAMP)
 		return sk_opt_usage_error(cmd, "--tlv needs --mode stamp");
-	if (o->hmac_tlv && !c->key_len)
-		return sk_opt_usage_error(cmd, "--tlv hmac needs --auth KEYFILE");
+	if (o->hmac_tlv && !c->key_len && !c->hmac_key_len)
+		return sk_opt_usage_error(cmd, "--tlv hmac needs --hmac-key FILE (or --auth KEYFILE)");
+	/* RFC 8972 §4.8: in the authenticated mode the HMAC TLV MUST be included unless the
+	 * only TLV is Extra Padding; --hmac-key asks for the same protection. */
+	if ((c->key_len || c->hmac_key_len) && o->ntlv) {
+		for (unsigned i = 0; i < o->ntlv; i++)
+			if (o->tlvs[i].type != SK_TLV_EXTRA_PADDING)
+				o->hmac_tlv = true;
+	}
 	if (o->ts_fmt == SK_TS_PTP && o->proto != SK_PROTO_STAMP)
 		return sk_opt_usage_error(cmd, "--timestamp ptp needs --mode stamp");
 	if (o->padding >= 0) {

@@ -95,6 +95,12 @@ const struct sk_optdef sk_opt_auth = {
 	"STAMP authenticated mode (RFC 8762 §4.2.2): HMAC-SHA-256 key from KEYFILE (1..256 "
 	"octets; a final newline is not part of the key)", NULL
 };
+const struct sk_optdef sk_opt_hmac_key = {
+	SK_O_HMAC_KEY, "hmac-key", 0, SK_OK_STRING, "FILE", 0, 0, NULL, false, NULL,
+	"key of the STAMP HMAC TLV (RFC 8972 §4.8) in the unauthenticated mode, from FILE "
+	"(1..256 octets; a final newline is not part of the key); with --auth the HMAC TLV "
+	"uses the --auth key", NULL
+};
 const struct sk_optdef sk_opt_timestamp = {
 	SK_O_TIMESTAMP, "timestamp", 0, SK_OK_CHOICE, NULL, 0, 0, "ntp|ptp", false, "ntp",
 	"timestamp format written (RFC 8762 §4.2.1: Z bit of the Error Estimate)", NULL
@@ -260,6 +266,9 @@ int sk_common_handle(struct sk_common *c, const struct sk_optdef *def, const str
 	case SK_O_AUTH:
 		c->keyfile = v->s;
 		return 1;
+	case SK_O_HMAC_KEY:
+		c->hmac_keyfile = v->s;
+		return 1;
 	case SK_O_TIMESTAMP:
 		c->ts_fmt = v->i == 0 ? SK_TS_NTP : SK_TS_PTP;
 		return 1;
@@ -275,23 +284,23 @@ int sk_common_handle(struct sk_common *c, const struct sk_optdef *def, const str
 	}
 }
 
-static int read_key(struct sk_common *c, const char *cmd)
+static int read_key(const char *path, uint8_t key[256], size_t *key_len, const char *cmd)
 {
-	FILE *f = fopen(c->keyfile, "rb");
+	FILE *f = fopen(path, "rb");
 	if (!f) {
-		fprintf(stderr, "stampkit %s: cannot open key file %s: %s\n", cmd, c->keyfile,
+		fprintf(stderr, "stampkit %s: cannot open key file %s: %s\n", cmd, path,
 			strerror(errno));
 		return SK_EXIT_USAGE;
 	}
-	sk_secret_file_warn(fileno(f), c->keyfile);
-	c->key_len = fread(c->key, 1, sizeof c->key, f);
+	sk_secret_file_warn(fileno(f), path);
+	size_t n = fread(key, 1, 256, f);
 	int more = fgetc(f) != EOF;
 	fclose(f);
-	while (c->key_len && (c->key[c->key_len - 1] == '\n' || c->key[c->key_len - 1] == '\r'))
-		c->key_len--;
-	if (!c->key_len || more) {
-		fprintf(stderr, "stampkit %s: key file %s: expected 1..%zu octets\n", cmd, c->keyfile,
-			sizeof c->key);
+	while (n && (key[n - 1] == '\n' || key[n - 1] == '\r'))
+		n--;
+	*key_len = n;
+	if (!n || more) {
+		fprintf(stderr, "stampkit %s: key file %s: expected 1..256 octets\n", cmd, path);
 		return SK_EXIT_USAGE;
 	}
 	return SK_EXIT_OK;
@@ -310,6 +319,7 @@ int sk_common_finish(struct sk_common *c, const char *cmd)
 	sk_common_file(c, "-l", c->logfile, true);
 	sk_common_file(c, "--pcap-out", c->pcap_out, true);
 	sk_common_file(c, "--auth", c->keyfile, false);
+	sk_common_file(c, "--hmac-key", c->hmac_keyfile, false);
 	char err[PATH_MAX + 200];
 	if (sk_files_check(c->files, c->nfiles, err, sizeof err) != 0) {
 		fprintf(stderr, "stampkit %s: %s\n", cmd, err);
@@ -320,13 +330,21 @@ int sk_common_finish(struct sk_common *c, const char *cmd)
 			strerror(errno));
 		return SK_EXIT_USAGE;
 	}
+	if (c->hmac_keyfile) {
+		if (c->proto != SK_PROTO_STAMP || c->keyfile) {
+			fprintf(stderr, "stampkit %s: --hmac-key needs --mode stamp and no --auth (the "
+				"HMAC TLV of the authenticated mode uses the --auth key)\n", cmd);
+			return SK_EXIT_USAGE;
+		}
+		return read_key(c->hmac_keyfile, c->hmac_key, &c->hmac_key_len, cmd);
+	}
 	if (c->keyfile) {
 		if (c->proto != SK_PROTO_STAMP) {
 			fprintf(stderr, "stampkit %s: --auth needs --mode stamp (TWAMP-light has no "
 				"keys)\n", cmd);
 			return SK_EXIT_USAGE;
 		}
-		return read_key(c, cmd);
+		return read_key(c->keyfile, c->key, &c->key_len, cmd);
 	}
 	return SK_EXIT_OK;
 }

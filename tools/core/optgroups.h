@@ -35,6 +35,8 @@ enum {
 	SK_O_RAW, SK_O_RAW_MAC,
 	/* state kept by a reflecting command (responder, server) */
 	SK_O_MAX_SESSIONS,
+	/* STAMP HMAC TLV key in the unauthenticated mode (sender, responder) */
+	SK_O_HMAC_KEY,
 	SK_O_LOCAL = 100
 };
 
@@ -52,6 +54,7 @@ extern const struct sk_optdef sk_opt_port, sk_opt_heuristic, sk_opt_secret, sk_o
 #define SK_SECRET_ENV "STAMPKIT_SECRET"
 extern const struct sk_optdef sk_opt_key_file;
 extern const struct sk_optdef sk_opt_max_sessions;
+extern const struct sk_optdef sk_opt_hmac_key;
 extern const struct sk_optdef sk_opt_raw, sk_opt_raw_mac;
 
 /* Whole groups that several commands take as they are. */
@@ -72,6 +75,11 @@ struct sk_common {
 	const char *keyfile; /* --auth: STAMP key file */
 	uint8_t key[256];
 	size_t key_len;
+	/* --hmac-key: the HMAC TLV key of the unauthenticated mode (RFC 8972 §4.8); with
+	 * --auth the HMAC TLV uses the --auth key and --hmac-key is refused */
+	const char *hmac_keyfile;
+	uint8_t hmac_key[256];
+	size_t hmac_key_len;
 	int ts_fmt;         /* SK_TS_NTP (default) or SK_TS_PTP */
 	bool json;
 	const char *pcap_out;
@@ -91,7 +99,7 @@ int sk_common_handle(struct sk_common *c, const struct sk_optdef *def, const str
  * that no output is an input or another output (opt names it in the message). */
 void sk_common_file(struct sk_common *c, const char *opt, const char *path, bool output);
 /* After parsing: refuses an output that is an input or another output (outfile.h:
- * sk_files_check), opens the log (sk_log_open), reads the --auth key file. Returns
+ * sk_files_check), opens the log (sk_log_open), reads the --auth and --hmac-key files. Returns
  * SK_EXIT_OK, or SK_EXIT_USAGE after printing "stampkit CMD: ..." to standard error. */
 int sk_common_finish(struct sk_common *c, const char *cmd);
 

@@ -40,13 +40,13 @@ struct session {
 
 struct counters {
 	uint64_t received, reflected, malformed, oversized, refused_short, refused_auth,
-		refused_self, refused_allow, refused_rate, refused_reflected, send_errors,
+		refused_self, refused_allow, refused_rate, refused_reflected, refused_msid, send_errors,
 		tlv_unknown, tlv_malformed, tlv_hmac_bad, sessions_full;
 };
 
 /* Why a datagram is not answered: each has its counter and its log line. */
 enum refusal { RF_OVERSIZED, RF_SELF, RF_ALLOW, RF_RATE, RF_REFLECTED, RF_MALFORMED, RF_SHORT,
-	       RF_AUTH };
+	       RF_AUTH, RF_MSID };
 
 int sk_prefix_parse(const char *s, struct sk_prefix *p)
 {
@@ -135,6 +135,7 @@ static void counters_json(const struct counters *c)
 	sk_jw_u64(&w, "allow", c->refused_allow);
 	sk_jw_u64(&w, "rate", c->refused_rate);
 	sk_jw_u64(&w, "reflected", c->refused_reflected);
+	sk_jw_u64(&w, "micro_session", c->refused_msid);
 	sk_jw_obj_end(&w);
 	sk_jw_u64(&w, "send_errors", c->send_errors);
 	sk_jw_obj(&w, "tlv");
@@ -164,6 +165,7 @@ static void counters_table(const struct counters *c)
 		{ "refused: not in --allow", c->refused_allow },
 		{ "refused: --rate-limit", c->refused_rate },
 		{ "refused: reflected packet", c->refused_reflected },
+		{ "refused: micro-session ID", c->refused_msid },
 		{ "send errors", c->send_errors },
 		{ "TLVs unknown", c->tlv_unknown },
 		{ "TLVs malformed", c->tlv_malformed },
@@ -337,7 +339,10 @@ static int responder_open(struct responder *st)
 	st->cfg = (struct sk_reflect_cfg){
 		.proto = (uint8_t)o->proto, .sec = o->key_len ? SK_SEC_AUTH : SK_SEC_UNAUTH,
 		.stateful = o->stateful, .allow_short = !o->no_larger_reply,
-		.key = o->key_len ? o->key : NULL, .key_len = o->key_len,
+		/* The --auth key, or --hmac-key for the HMAC TLV of the unauthenticated mode. */
+		.key = o->key_len ? o->key : o->tlv_key_len ? o->tlv_key : NULL,
+		.key_len = o->key_len ? o->key_len : o->tlv_key_len,
+		.reflector_msid = o->micro_session_id,
 		/* SW local: kernel or clock read (RFC 8972 §4.3) */
 		.ts_fmt = (uint8_t)o->ts_fmt, .ts_method_in = 2, .ts_method_out = 2,
 	};
@@ -416,11 +421,12 @@ static void refuse(struct responder *st, const struct sk_io_msg *m, enum refusal
 		   const char *fmt, ...)
 {
 	static const char *const kind[] = { "oversized", "self", "allow", "rate", "reflected",
-					    "malformed", "short", "auth" };
+					    "malformed", "short", "auth", "msid" };
 	uint64_t *const cnt[] = { &st->cnt.oversized, &st->cnt.refused_self,
 				  &st->cnt.refused_allow, &st->cnt.refused_rate,
 				  &st->cnt.refused_reflected, &st->cnt.malformed,
-				  &st->cnt.refused_short, &st->cnt.refused_auth };
+				  &st->cnt.refused_short, &st->cnt.refused_auth,
+				  &st->cnt.refused_msid };
 	(*cnt[k])++;
 	if (!sk_log_enabled(SK_LOG_WARNING))
 		return;
@@ -545,6 +551,10 @@ static void refuse_build(struct responder *st, const struct sk_io_msg *m, enum s
 	if (br == SK_E_AUTH)
 		refuse(st, m, RF_AUTH, "HMAC does not verify with the key of --auth: not answered "
 		       "(--auth KEYFILE)");
+	else if (br == SK_E_STATE)
+		refuse(st, m, RF_MSID, "Micro-session ID TLV names Reflector micro-session ID other "
+		       "than ours (%u): discarded (RFC 9534 §3; --micro-session-id)",
+		       (unsigned)st->o->micro_session_id);
 	else if (br == SK_E_UNSUPPORTED)
 		refuse(st, m, RF_SHORT, "%zu-octet request shorter than its %zu-octet %s reply: "
 		       "not answered (--no-larger-reply)", m->len, reply_min(st->o),

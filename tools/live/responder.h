@@ -29,6 +29,9 @@ struct responder_opts {
 	int ts_fmt;              /* SK_TS_NTP or SK_TS_PTP */
 	uint8_t key[256];        /* --auth (key_len 0: unauthenticated) */
 	size_t key_len;
+	uint8_t tlv_key[256];    /* --hmac-key: HMAC TLV key of the unauthenticated mode */
+	size_t tlv_key_len;
+	uint16_t micro_session_id; /* --micro-session-id: our Reflector micro-session ID */
 	bool stateful;
 	bool no_larger_reply;     /* --no-larger-reply: never answer with more octets than came */
 	bool answer_reflected;   /* --answer-reflected: no loop protection by layout */

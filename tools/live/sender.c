@@ -32,6 +32,10 @@ struct run {
 	uint64_t sent, send_errors, bad_replies, foreign, beyond, replies;
 	int64_t first_send_mono, last_send_mono;
 	uint64_t tlv_replies, tlv_u, tlv_m, tlv_i, tlv_c, tlv_hmac_bad;
+	uint64_t ssid_zero;   /* replies with SSID 0 to a non-zero --ssid, accepted */
+	/* Per TLV we send (the --tlv ones in order, then Extra Padding, then HMAC): replies
+	 * where the reflector understood it (U clear, no M or I) and the flags it set. */
+	struct tlvstat { uint8_t type; uint64_t understood, u, m, i; } each[SK_TLVOPT_MAX + 2];
 	uint64_t uniq;        /* distinct packets answered (ends the wait early) */
 	bool kernel_t4;
 	bool interrupted;
@@ -58,7 +62,8 @@ struct sender {
 	uint8_t *txbuf, *rxbuf;
 	struct sk_io_msg tx[SK_IO_BATCH], rx[SK_IO_BATCH];
 	struct run run;
-	char tlv_json[256], send_json[256]; /* raw members of the session object */
+	char tlv_json[3072], send_json[256]; /* raw members of the session object */
+	char tlv_text[1024];
 };
 
 
@@ -118,6 +123,9 @@ static int sender_open(struct sender *st)
 	if (o->key_len) {
 		st->so.stamp_key = o->key;
 		st->so.stamp_key_len = o->key_len;
+	} else if (o->tlv_key_len) { /* the HMAC TLV of the unauthenticated mode */
+		st->so.stamp_key = o->tlv_key;
+		st->so.stamp_key_len = o->tlv_key_len;
 	}
 	st->ro = st->so;
 	st->ro.role = SK_ROLE_REFLECTOR;
@@ -209,10 +217,12 @@ static int encode_request(struct sender *st, struct sk_io_msg *m, uint64_t seq)
 		w.off = n;
 		for (unsigned t = 0; t < o->ntlv; t++)
 			sk_tlvopt_put(&w, &o->tlvs[t], p.seq + 1);
+		/* U set on every TLV (RFC 8972 §4), the HMAC TLV's too. */
 		if (pad > 0)
-			sk_tlv_put_padding(&w, 0, (size_t)pad - SK_TLV_HDR_LEN);
+			sk_tlv_put_padding(&w, SK_TLV_F_U, (size_t)pad - SK_TLV_HDR_LEN);
 		if (o->hmac_tlv)
-			sk_tlv_put_hmac(&w, 0, st->fixed, o->key, o->key_len);
+			sk_tlv_put_hmac(&w, SK_TLV_F_U, st->fixed, st->so.stamp_key,
+					st->so.stamp_key_len);
 		if (w.err) {
 			sk_diag("TLVs do not fit in a packet");
 			return -1;
@@ -302,8 +312,13 @@ static bool decode_reply(struct sender *st, const struct sk_io_msg *m, struct sk
 		return false;
 	}
 	if (o->proto == SK_PROTO_STAMP && p->ssid != o->ssid) {
-		st->run.foreign++;
-		return false;
+		/* RFC 8972 §3: an RFC 8762-only reflector returns 0 there (MBZ). The reply is
+		 * already paired by address, port (take_reply) and sequence number (below). */
+		if (p->ssid != 0 || o->ssid_strict) {
+			st->run.foreign++;
+			return false;
+		}
+		st->run.ssid_zero++;
 	}
 	if (p->sender_seq >= st->run.sent) {
 		st->run.beyond++; /* a number we never sent: junk */
@@ -320,7 +335,17 @@ static void count_tlv_flags(struct sender *st, const struct sk_test_pkt *p)
 	struct run *run = &st->run;
 	sk_tlv_iter_init(&it, p->tail, p->tail_len, st->fixed);
 	run->tlv_replies++;
+	unsigned pos = 0;
 	while (sk_tlv_next(&it, &tv)) {
+		/* Our TLVs by position: --tlv ones first; then padding or HMAC by type. */
+		unsigned k = pos < st->o->ntlv ? pos
+			     : tv.type == SK_TLV_HMAC ? SK_TLVOPT_MAX + 1 : SK_TLVOPT_MAX;
+		pos++;
+		struct tlvstat *e = &run->each[k];
+		e->understood += !(tv.flags & (SK_TLV_F_U | SK_TLV_F_M | SK_TLV_F_I));
+		e->u += (tv.flags & SK_TLV_F_U) != 0;
+		e->m += (tv.flags & SK_TLV_F_M) != 0;
+		e->i += (tv.flags & SK_TLV_F_I) != 0;
 		run->tlv_u += (tv.flags & SK_TLV_F_U) != 0;
 		run->tlv_m += (tv.flags & SK_TLV_F_M) != 0;
 		run->tlv_i += (tv.flags & SK_TLV_F_I) != 0;
@@ -433,6 +458,8 @@ static int sender_loop(struct sender *st)
 
 /* Members of the session object only the sender knows; a table line (label) only when
  * there is something to say. The raw JSON texts live in st until the writers ran. */
+static void tlv_members(struct sender *st, struct sk_rsession *r);
+
 static void add_members(struct sender *st, struct sk_rsession *r)
 {
 	const struct run *run = &st->run;
@@ -459,16 +486,56 @@ static void add_members(struct sender *st, struct sk_rsession *r)
 	sk_rsession_kv_str(r, "jitter_algorithm", NULL, "RFC 3550");
 	sk_rsession_kv_str(r, "t4", NULL,
 			   run->kernel_t4 ? (st->io.rx_hw ? "hardware" : "kernel") : "user");
-	snprintf(st->tlv_json, sizeof st->tlv_json,
-		 "{\"replies\":%llu,\"u\":%llu,\"m\":%llu,\"i\":%llu,\"c\":%llu,\"hmac_bad\":%llu}",
-		 (unsigned long long)run->tlv_replies, (unsigned long long)run->tlv_u,
-		 (unsigned long long)run->tlv_m, (unsigned long long)run->tlv_i,
-		 (unsigned long long)run->tlv_c, (unsigned long long)run->tlv_hmac_bad);
-	sk_rsession_kv_raw(r, "tlv", st->tlv_json);
+	sk_rsession_kv_u64(r, "ssid_zero", run->ssid_zero ? "replies with SSID 0 accepted "
+			   "(RFC 8762 reflector; --ssid-strict refuses them)" : NULL, run->ssid_zero);
+	tlv_members(st, r);
 	snprintf(st->send_json, sizeof st->send_json,
 		 "{\"interval_ns\":%.1f,\"achieved_pps\":%.1f,\"late_p50_ns\":%lld,"
 		 "\"late_p99_ns\":%lld}", st->interval_ns, achieved, (long long)e50, (long long)e99);
 	sk_rsession_kv_raw(r, "send", st->send_json);
+}
+
+/* What the reflector said about each TLV we sent (RFC 8972 §4: U cleared = understood):
+ * the "tlv" JSON member and one table line. */
+static void tlv_members(struct sender *st, struct sk_rsession *r)
+{
+	const struct sender_opts *o = st->o;
+	struct run *run = &st->run;
+	int n = snprintf(st->tlv_json, sizeof st->tlv_json,
+			 "{\"replies\":%llu,\"u\":%llu,\"m\":%llu,\"i\":%llu,\"c\":%llu,"
+			 "\"hmac_bad\":%llu,\"each\":[",
+			 (unsigned long long)run->tlv_replies, (unsigned long long)run->tlv_u,
+			 (unsigned long long)run->tlv_m, (unsigned long long)run->tlv_i,
+			 (unsigned long long)run->tlv_c, (unsigned long long)run->tlv_hmac_bad);
+	int t = 0;
+	st->tlv_text[0] = 0;
+	const char *sep = "";
+	for (unsigned k = 0; k < SK_TLVOPT_MAX + 2; k++) {
+		uint8_t type = k < o->ntlv ? o->tlvs[k].type
+			       : k == SK_TLVOPT_MAX ? SK_TLV_EXTRA_PADDING
+			       : k == SK_TLVOPT_MAX + 1 ? SK_TLV_HMAC : 0;
+		const struct tlvstat *e = &run->each[k];
+		bool sent = k < o->ntlv || (k == SK_TLVOPT_MAX + 1 && o->hmac_tlv) ||
+			    (k == SK_TLVOPT_MAX && st->padding != 0 && o->proto == SK_PROTO_STAMP);
+		if (!sent || n < 0 || (size_t)n >= sizeof st->tlv_json - 200)
+			continue;
+		n += snprintf(st->tlv_json + n, sizeof st->tlv_json - (size_t)n,
+			      "%s{\"type\":%u,\"name\":\"%s\",\"understood\":%llu,\"u\":%llu,"
+			      "\"m\":%llu,\"i\":%llu}", sep, type, sk_tlv_type_name(type),
+			      (unsigned long long)e->understood, (unsigned long long)e->u,
+			      (unsigned long long)e->m, (unsigned long long)e->i);
+		if (t >= 0 && (size_t)t < sizeof st->tlv_text - 100)
+			t += snprintf(st->tlv_text + t, sizeof st->tlv_text - (size_t)t,
+				      "%s%s %llu/%llu", *sep ? ", " : "", sk_tlv_type_name(type),
+				      (unsigned long long)e->understood,
+				      (unsigned long long)run->tlv_replies);
+		sep = ",";
+	}
+	if (n > 0 && (size_t)n < sizeof st->tlv_json - 3)
+		snprintf(st->tlv_json + n, sizeof st->tlv_json - (size_t)n, "]}");
+	sk_rsession_kv_raw(r, "tlv", st->tlv_json);
+	sk_rsession_kv_str(r, "tlv_understood", run->tlv_replies ?
+			   "TLVs understood by the reflector" : NULL, st->tlv_text);
 }
 
 /* The results through the report model: one session, twampy's table block and the

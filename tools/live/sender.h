@@ -22,7 +22,13 @@ struct sender_opts {
 	int ts_fmt;              /* SK_TS_NTP or SK_TS_PTP */
 	uint8_t key[256];        /* --auth: STAMP key (key_len 0: unauthenticated) */
 	size_t key_len;
+	/* --hmac-key: the HMAC TLV key of the unauthenticated mode (with --auth: key above) */
+	uint8_t tlv_key[256];
+	size_t tlv_key_len;
 	uint16_t ssid;
+	/* RFC 8972 §3: a reply with SSID 0 (an RFC 8762-only reflector, MBZ there) to a
+	 * non-zero --ssid is accepted and counted unless strict */
+	bool ssid_strict;
 	int reflector_mode;      /* enum sk_reflector_mode; -1: by protocol */
 	/* schedule */
 	uint64_t count;
@@ -33,7 +39,9 @@ struct sender_opts {
 	int ttl;
 	long padding;            /* octets beyond the fixed part; -1 IMIX; -2 the mode's default */
 	bool dont_fragment;
-	/* TLVs (STAMP): in order, then Extra Padding, then HMAC when hmac_tlv */
+	/* TLVs (STAMP): in order, then Extra Padding, then HMAC when hmac_tlv (set by default
+	 * in the authenticated mode when a TLV other than Extra Padding is sent, RFC 8972
+	 * §4.8); every TLV is sent with U set (§4) */
 	struct sk_tlvopt tlvs[SK_TLVOPT_MAX];
 	unsigned ntlv;
 	bool hmac_tlv;

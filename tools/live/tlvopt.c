@@ -18,7 +18,7 @@ const char sk_tlvopt_help[] =
 	"      direct-measurement         Direct Measurement (S_TxC filled)\n"
 	"      access-report:id=N,code=N  Access Report\n"
 	"      follow-up-telemetry        Follow-Up Telemetry\n"
-	"      hmac                       HMAC TLV (needs --auth KEYFILE; always last)\n"
+	"      hmac                       HMAC TLV (needs --hmac-key or --auth; always last)\n"
 	"      destination-address:addr=IP   Destination Node Address (RFC 9503)\n"
 	"      return-path:code=N | return-path:addr=IP   Return Path (RFC 9503)\n"
 	"      micro-session:sender=N     Micro-session ID (RFC 9534)\n"
@@ -145,41 +145,44 @@ int sk_tlvopt_parse(const char *s, struct sk_tlvopt *o, char *err, size_t errlen
 
 enum sk_result sk_tlvopt_put(struct sk_wbuf *w, const struct sk_tlvopt *o, uint32_t s_txc)
 {
+	/* RFC 8972 §4: the Session-Sender sets U; a reflector that understood the TLV (or
+	 * sub-TLV) clears it, one that only returns it leaves it set. */
+	const uint8_t U = SK_TLV_F_U;
 	struct sk_tlv_val v = o->val;
 	switch (o->type) {
 	case SK_TLV_EXTRA_PADDING:
-		return sk_tlv_put_padding(w, 0, o->raw_len);
+		return sk_tlv_put_padding(w, U, o->raw_len);
 	case SK_TLV_LOCATION: {
 		/* Destination and Source IP sub-TLVs, zero: the reflector fills them. */
 		static const uint8_t z16[16];
-		size_t at = sk_tlv_begin(w, 0, SK_TLV_LOCATION);
+		size_t at = sk_tlv_begin(w, U, SK_TLV_LOCATION);
 		v.u.loc.dst_port = v.u.loc.src_port = 0;
 		sk_tlv_put_fixed(w, 0, &v);
-		sk_tlv_put(w, 0, SK_LOC_DST_IP, z16, 16);
-		sk_tlv_put(w, 0, SK_LOC_SRC_IP, z16, 16);
+		sk_tlv_put(w, U, SK_LOC_DST_IP, z16, 16);
+		sk_tlv_put(w, U, SK_LOC_SRC_IP, z16, 16);
 		return w->err ? w->err : sk_tlv_end(w, at);
 	}
 	case SK_TLV_DIRECT_MEASUREMENT:
 		v.u.direct.s_txc = s_txc;
-		return sk_tlv_put_val(w, 0, 0, &v);
+		return sk_tlv_put_val(w, U, 0, &v);
 	case SK_TLV_DEST_NODE_ADDR:
-		return sk_tlv_put(w, 0, o->type, o->addr, o->addr_len);
+		return sk_tlv_put(w, U, o->type, o->addr, o->addr_len);
 	case SK_TLV_RETURN_PATH: {
-		size_t at = sk_tlv_begin(w, 0, SK_TLV_RETURN_PATH);
+		size_t at = sk_tlv_begin(w, U, SK_TLV_RETURN_PATH);
 		if (o->sub_kind == SUB_RP_ADDR) {
-			sk_tlv_put(w, 0, SK_RP_RETURN_ADDRESS, o->addr, o->addr_len);
+			sk_tlv_put(w, U, SK_RP_RETURN_ADDRESS, o->addr, o->addr_len);
 		} else {
 			uint8_t cc[4];
 			sk_be32(cc, o->val.u.control_code);
-			sk_tlv_put(w, 0, SK_RP_CONTROL_CODE, cc, 4);
+			sk_tlv_put(w, U, SK_RP_CONTROL_CODE, cc, 4);
 		}
 		return w->err ? w->err : sk_tlv_end(w, at);
 	}
 	case SK_TLV_TIMESTAMP_INFO: case SK_TLV_COS: case SK_TLV_ACCESS_REPORT:
 	case SK_TLV_FOLLOWUP_TELEMETRY: case SK_TLV_MICRO_SESSION_ID:
-		return sk_tlv_put_val(w, 0, 0, &v);
+		return sk_tlv_put_val(w, U, 0, &v);
 	default: {
-		size_t at = sk_tlv_begin(w, 0, o->type);
+		size_t at = sk_tlv_begin(w, U, o->type);
 		sk_put_zero(w, o->raw_len);
 		return w->err ? w->err : sk_tlv_end(w, at);
 	}

@@ -34,7 +34,11 @@ struct sk_reflect_cfg {
 	 * the 41-octet reply (RFC 5357 §4.2.1); unauthenticated STAMP 14..43 octets, a
 	 * TWAMP-light sender's, the 44-octet base packet with SSID 0 (RFC 8762 §4.6). */
 	bool allow_short;
-	const void *key;      /* STAMP HMAC key (authenticated mode, HMAC TLV); NULL: none */
+	/* STAMP HMAC key (authenticated mode, and the HMAC TLV in either mode); NULL: none.
+	 * With a key, an HMAC TLV that does not verify or is not last, or (authenticated mode)
+	 * TLVs other than Extra Padding without an HMAC TLV, stop the TLV processing: every
+	 * TLV comes back as received with the I flag (RFC 8972 §4.8). */
+	const void *key;
 	size_t key_len;
 	uint8_t ts_fmt;       /* enum sk_ts_fmt of the timestamps this reflector writes */
 	int tai_utc;          /* for PTP; 0 = SK_TAI_UTC_DEFAULT */
@@ -43,7 +47,8 @@ struct sk_reflect_cfg {
 	uint8_t sync_src;     /* 1 NTP, 2 PTP, 5 local free-running, ... */
 	uint8_t ts_method_in; /* 1 HW assist, 2 SW local, 3 control plane */
 	uint8_t ts_method_out;
-	uint16_t reflector_msid; /* RFC 9534 Reflector Micro-session ID answered */
+	uint16_t reflector_msid; /* RFC 9534 Reflector Micro-session ID: answered where the
+				  * request has 0, and a request naming another one is discarded */
 	/* TWAMP features negotiated in the Set-Up-Response (SK_TF_* of testpkt.h):
 	 * SK_TF_SYMMETRICAL  the request is in the 41-octet symmetrical sender format;
 	 * SK_TF_DSCP_ECN     the reply's octet after Sender TTL holds the received TOS (RFC 7750);
@@ -93,7 +98,7 @@ struct sk_reflect_info {
 	unsigned tlvs;        /* TLVs in the request */
 	unsigned unknown;     /* TLVs or sub-TLVs answered with the U flag */
 	bool tlv_malformed;   /* the TLV area was malformed: copied with the M flag */
-	bool tlv_hmac_bad;    /* the HMAC TLV did not verify: I flag set */
+	bool tlv_hmac_bad;    /* HMAC TLV check failed (RFC 8972 §4.8): I on every TLV */
 	bool followup;        /* a Follow-Up Telemetry TLV was answered: the caller should
 			       * take the reply's true transmit time (sk_reflect_note_tx) */
 };
@@ -108,6 +113,9 @@ struct sk_reflect_info {
  * A STAMP request longer than the base packet whose remaining octets are all zero (a
  * TWAMP-light sender's padding) is copied back as it came, not answered as TLVs (§4.6).
  *   SK_E_NOSPACE    cap too small for the reply
+ *   SK_E_STATE      STAMP: the Micro-session ID TLV names another reflector (a non-zero
+ *                   Reflector micro-session ID other than cfg->reflector_msid): discarded
+ *                   (RFC 9534 §3)
  *   SK_E_ARG        bad configuration.
  * A stateful build advances st->next_seq; every successful build counts st->rx_count and
  * st->tx_count (the caller calls sk_reflect_note_tx after sending, or undoes tx_count when
