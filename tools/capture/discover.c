@@ -490,3 +490,34 @@ int sk_disc_secret_parse(const char *arg, const char *cmd, struct sk_disc_secret
 	fprintf(stderr, "stampkit %s: --secret: %s\n", cmd, err);
 	return -1;
 }
+
+int sk_disc_find_opt(const struct sk_disc_find *f, const struct sk_optdef *def,
+		     const struct sk_optval *v, char *err, size_t errlen)
+{
+	switch (def->id) {
+	case SK_O_PORT:
+		if (*f->nports >= f->max_ports) {
+			snprintf(err, errlen, "at most %d ports", f->max_ports);
+			return -1;
+		}
+		f->ports[(*f->nports)++] = (uint16_t)v->i;
+		return 1;
+	case SK_O_HEURISTIC:
+		*f->heuristic = 1;
+		return 1;
+	case SK_O_SECRET:
+		if (*f->nsecrets >= f->max_secrets) {
+			snprintf(err, errlen, "at most %d secrets (one per KeyID)", f->max_secrets);
+			return -1;
+		}
+		if (sk_disc_secret_parse_err(v->s, &f->secrets[*f->nsecrets], err, errlen))
+			return -1;
+		(*f->nsecrets)++;
+		return 1;
+	case SK_O_SECRET_FILE:
+		return sk_disc_secrets_file(v->s, f->secrets, f->nsecrets, f->max_secrets, err,
+					    errlen) ? -1 : 1;
+	default:
+		return 0;
+	}
+}

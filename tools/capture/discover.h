@@ -34,6 +34,21 @@ int sk_disc_secret_parse_err(const char *arg, struct sk_disc_secret *out, char *
  * out[*n], at most max in all. 0, or -1 with the reason in err. */
 int sk_disc_secrets_file(const char *path, struct sk_disc_secret *out, int *n, int max, char *err,
 			 size_t errlen);
+/* Where a command keeps what the options that find test packets set (--port, --heuristic,
+ * --secret, --secret-file): one handler for decode and analyze. */
+struct sk_disc_find {
+	uint16_t *ports;
+	int *nports, max_ports;
+	int *heuristic;
+	struct sk_disc_secret *secrets;
+	int *nsecrets, max_secrets;
+};
+struct sk_optdef;
+struct sk_optval;
+/* 1 handled, 0 not one of these options, -1 bad value (the reason in err). */
+int sk_disc_find_opt(const struct sk_disc_find *f, const struct sk_optdef *def,
+		     const struct sk_optval *v, char *err, size_t errlen);
+
 /* Appends the KEYID=PASSPHRASE lines of the environment variable SK_SECRET_ENV (unset or
  * empty: nothing). 0, or -1 with the reason in err. */
 int sk_disc_secrets_env(struct sk_disc_secret *out, int *n, int max, char *err, size_t errlen);

@@ -70,6 +70,13 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 	int r = sk_common_handle(&c->common, def, v, err, errlen);
 	if (r)
 		return r < 0 ? -1 : 0;
+	const struct sk_disc_find find = { o->ports, &o->nports, SK_AN_MAX_PORTS, &o->heuristic,
+					   o->secrets, &o->nsecrets, SK_AN_MAX_SECRETS };
+	if (def->id == SK_O_SECRET_FILE) /* an input: checked against the outputs */
+		sk_common_file(&c->common, "--secret-file", v->s, false);
+	r = sk_disc_find_opt(&find, def, v, err, errlen);
+	if (r)
+		return r < 0 ? -1 : 0;
 	switch (def->id) {
 	case O_CSV:
 		o->csv = v->s;
@@ -94,29 +101,6 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 		o->reflector = v->i == 1 ? SK_REFLECTOR_STATEFUL
 			       : v->i == 2 ? SK_REFLECTOR_STATELESS : SK_REFLECTOR_AUTO;
 		return 0;
-	case SK_O_PORT:
-		if (o->nports >= SK_AN_MAX_PORTS) {
-			snprintf(err, errlen, "at most %d ports", SK_AN_MAX_PORTS);
-			return -1;
-		}
-		o->ports[o->nports++] = (uint16_t)v->i;
-		return 0;
-	case SK_O_HEURISTIC:
-		o->heuristic = 1;
-		return 0;
-	case SK_O_SECRET:
-		if (o->nsecrets >= SK_AN_MAX_SECRETS) {
-			snprintf(err, errlen, "at most %d secrets", SK_AN_MAX_SECRETS);
-			return -1;
-		}
-		if (sk_disc_secret_parse_err(v->s, &o->secrets[o->nsecrets], err, errlen))
-			return -1;
-		o->nsecrets++;
-		return 0;
-	case SK_O_SECRET_FILE:
-		sk_common_file(&c->common, "--secret-file", v->s, false);
-		return sk_disc_secrets_file(v->s, o->secrets, &o->nsecrets, SK_AN_MAX_SECRETS, err,
-					    errlen);
 	default:
 		snprintf(err, errlen, "not an option of analyze");
 		return -1;

@@ -39,32 +39,15 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 		  size_t errlen)
 {
 	struct sk_decode_opts *o = ctx;
+	const struct sk_disc_find find = { o->ports, &o->nports, SK_DECODE_MAX_PORTS, &o->heuristic,
+					   o->secrets, &o->nsecrets, SK_DECODE_MAX_SECRETS };
+	int r = sk_disc_find_opt(&find, def, v, err, errlen);
+	if (r)
+		return r < 0 ? -1 : 0;
 	switch (def->id) {
 	case SK_O_JSON:
 		o->json = 1;
 		return 0;
-	case SK_O_PORT:
-		if (o->nports >= SK_DECODE_MAX_PORTS) {
-			snprintf(err, errlen, "at most %d ports", SK_DECODE_MAX_PORTS);
-			return -1;
-		}
-		o->ports[o->nports++] = (uint16_t)v->i;
-		return 0;
-	case SK_O_HEURISTIC:
-		o->heuristic = 1;
-		return 0;
-	case SK_O_SECRET:
-		if (o->nsecrets >= SK_DECODE_MAX_SECRETS) {
-			snprintf(err, errlen, "at most %d secrets (one per KeyID)", SK_DECODE_MAX_SECRETS);
-			return -1;
-		}
-		if (sk_disc_secret_parse_err(v->s, &o->secrets[o->nsecrets], err, errlen))
-			return -1;
-		o->nsecrets++;
-		return 0;
-	case SK_O_SECRET_FILE:
-		return sk_disc_secrets_file(v->s, o->secrets, &o->nsecrets, SK_DECODE_MAX_SECRETS, err,
-					    errlen);
 	default:
 		snprintf(err, errlen, "not an option of decode");
 		return -1;

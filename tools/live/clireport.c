@@ -89,33 +89,52 @@ static void doc_members(struct sk_report *rep, const struct cli *c, const struct
 	sk_report_kv_bool(rep, "individual", o->individual);
 }
 
+/* One report of o->sessions sessions: the document members set, the sessions allocated. */
+struct crep {
+	struct sk_report rep;
+	struct sk_rsession *rs;
+	struct ctext *t;
+	char srv[80];
+};
+
+static bool crep_open(struct crep *cr, const char *command, const struct cli *c,
+		      const struct client_opts *o)
+{
+	memset(cr, 0, sizeof *cr);
+	cr->rs = calloc((size_t)o->sessions, sizeof *cr->rs);
+	cr->t = calloc((size_t)o->sessions, sizeof *cr->t);
+	if (!cr->rs || !cr->t) {
+		free(cr->rs);
+		free(cr->t);
+		sk_diag("out of memory");
+		return false;
+	}
+	cr->rep.command = command;
+	doc_members(&cr->rep, c, o, cr->srv, sizeof cr->srv);
+	cr->rep.sessions = cr->rs;
+	cr->rep.nsessions = (size_t)o->sessions;
+	return true;
+}
+
+static void crep_close(struct crep *cr)
+{
+	fflush(stdout);
+	free(cr->rs);
+	free(cr->t);
+}
+
 void ctl_report(struct csess *xs, const struct cli *c, const struct client_opts *o)
 {
-	long n = o->sessions;
-	struct sk_rsession *rs = calloc((size_t)n, sizeof *rs);
-	struct ctext *t = calloc((size_t)n, sizeof *t);
-	if (!rs || !t) {
-		free(rs);
-		free(t);
-		sk_diag("out of memory");
+	struct crep cr;
+	if (!crep_open(&cr, "controller", c, o))
 		return;
-	}
-	struct sk_report rep;
-	memset(&rep, 0, sizeof rep);
-	rep.command = "controller";
-	char srv[80];
-	doc_members(&rep, c, o, srv, sizeof srv);
-	for (long i = 0; i < n; i++)
-		ctl_session(&rs[i], (unsigned)i + 1, &xs[i], c, o, &t[i]);
-	rep.sessions = rs;
-	rep.nsessions = (size_t)n;
+	for (long i = 0; i < o->sessions; i++)
+		ctl_session(&cr.rs[i], (unsigned)i + 1, &xs[i], c, o, &cr.t[i]);
 	if (o->json)
-		sk_report_json(stdout, &rep);
+		sk_report_json(stdout, &cr.rep);
 	else
-		sk_report_table(stdout, &rep);
-	fflush(stdout);
-	free(rs);
-	free(t);
+		sk_report_table(stdout, &cr.rep);
+	crep_close(&cr);
 }
 
 /* controlclient: nothing is measured here (the Session-Sender is elsewhere), so each
@@ -126,19 +145,11 @@ void cc_report(const struct cli *c, const struct client_opts *o, uint16_t tp)
 	uint16_t sport;
 	sk_sockaddr_unpack((const struct sockaddr *)&c->srv, &sfam, saddr, &sport);
 	long n = o->sessions;
-	struct sk_rsession *rs = calloc((size_t)n, sizeof *rs);
-	struct ctext *t = calloc((size_t)n, sizeof *t);
-	if (!rs || !t) {
-		free(rs);
-		free(t);
-		sk_diag("out of memory");
+	struct crep cr;
+	if (!crep_open(&cr, "controlclient", c, o))
 		return;
-	}
-	struct sk_report rep;
-	memset(&rep, 0, sizeof rep);
-	rep.command = "controlclient";
-	char srv[80];
-	doc_members(&rep, c, o, srv, sizeof srv);
+	struct sk_rsession *rs = cr.rs;
+	struct ctext *t = cr.t;
 	for (long i = 0; i < n; i++) {
 		const struct sk_twsm_session *s = sk_twsm_session(&c->sm, (unsigned)i);
 		struct sk_rsession *r = &rs[i];
@@ -156,16 +167,12 @@ void cc_report(const struct cli *c, const struct client_opts *o, uint16_t tp)
 		session_members(r, s, (uint16_t)(tp + i), o->session_dscp, &t[i]);
 		sk_rsession_kv_bool(r, "measured", NULL, false);
 	}
-	rep.sessions = rs;
-	rep.nsessions = (size_t)n;
 	if (o->json) {
-		sk_report_json(stdout, &rep);
+		sk_report_json(stdout, &cr.rep);
 	} else {
 		for (long i = 0; i < n; i++)
 			printf("Session %u: %s -> %s, twamp, SID %s, %s mode\n", rs[i].index, rs[i].sender,
 			       rs[i].reflector, t[i].sid, sk_tw_mode_name(o->mode));
 	}
-	fflush(stdout);
-	free(rs);
-	free(t);
+	crep_close(&cr);
 }
