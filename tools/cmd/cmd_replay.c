@@ -43,7 +43,8 @@ static const struct sk_optdef o_top = {
 };
 static const struct sk_optdef o_loop = {
 	O_LOOP, "loop", 0, SK_OK_INT, "N", 0, 100000000, NULL, false, "1",
-	"send the selection N times; 0: until --duration, --limit or ^C, then the results", NULL
+	"send the selection N times; 0: until ^C or the end of --duration or --limit, then "
+	"the results", NULL
 };
 static const struct sk_optdef o_limit = {
 	O_LIMIT, "limit", 0, SK_OK_INT, "N", 1, 1000000000, NULL, false, NULL,

@@ -398,7 +398,14 @@ static void wrap(FILE *out, const char *text, size_t col, size_t indent)
 	const char *p = text;
 	while (*p) {
 		size_t word = strcspn(p, " \n");
-		if (col > indent && col + 1 + word > WRAP) {
+		/* A continuation line never starts with an option name ("--flow-label ..."): it
+		 * would read as that option's own line. Such a word takes its predecessor along. */
+		const char *q = p + word;
+		while (*q == ' ')
+			q++;
+		size_t next = *q == '-' && *p != '-' && p[word] == ' ' ? strcspn(q, " \n") : 0;
+		bool pull = next && col + 1 + word + 1 + next > WRAP && word + 1 + next <= WRAP - indent;
+		if (col > indent && (col + 1 + word > WRAP || pull)) {
 			fprintf(out, "\n%*s", (int)indent, "");
 			col = indent;
 		} else if (col > indent) {
