@@ -4,6 +4,7 @@
 #   1. gcc, RelWithDebInfo: unit, golden-file, cross-check and example tests (CTest);
 #   2. clang, ASan+UBSan with the libFuzzer targets: the same tests again under the
 #      sanitizers, plus each fuzzer for a bounded time on its committed corpus;
+#   3. the Debian packages: built with CPack, installed, checked and purged (as root only);
 # with the banned-function and source-shape checks first. Exit status is non-zero if anything failed.
 # FUZZ_SECONDS (default 20) bounds each fuzzer run.
 set -uo pipefail
@@ -41,5 +42,10 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 
 step "tests"
 ctest --test-dir build --output-on-failure -j"$jobs" || fail=1
+
+# Last, alone: the packages put stampkit and the plugin into the system's own folders
+# for a few seconds, where no other test may see them.
+step "Debian packages (install, check, purge)"
+scripts/test-deb.sh "$here/build-deb" || fail=1
 
 exit $fail
