@@ -167,11 +167,17 @@ def get_metrics(port, what):
     except OSError as e:
         fail("%s: GET /metrics on port %d: %s" % (what, port, e))
         return
-    if r.status == 200 and "stampkit_" in body:
-        ok("%s: GET /metrics answered 200 with %d stampkit_ lines"
-           % (what, sum(1 for ln in body.splitlines() if ln.startswith("stampkit_"))))
+    # Packets went through, so some counter of received packets or requests is above 0.
+    got = [float(m.group(1)) for m in
+           re.finditer(r"^stampkit_\w*(?:received|requests|replies|reflected|packets)\w*(?:\{[^}]*\})?\s+(\S+)$",
+                       body, re.M)]
+    if r.status == 200 and any(v > 0 for v in got):
+        ok("%s: GET /metrics answered 200, %d stampkit_ lines, packet counters %s"
+           % (what, sum(1 for ln in body.splitlines() if ln.startswith("stampkit_")),
+              " ".join("%g" % v for v in got)))
     else:
-        fail("%s: GET /metrics: status %d, %d octets" % (what, r.status, len(body)))
+        fail("%s: GET /metrics: status %d, %d octets, no packet counter above 0"
+             % (what, r.status, len(body)))
 
 
 def command_line(unit, stampkit, creds, role, tmp):
