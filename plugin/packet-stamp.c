@@ -26,6 +26,7 @@ static int hf_security = -1;
 static int hf_guessed = -1;
 static int hf_session_setup = -1;
 static int hf_encrypted = -1;
+static int hf_session = -1;
 static int hf_response_in = -1;
 static int hf_response_to = -1;
 static int hf_rtt = -1;
@@ -197,7 +198,8 @@ static proto_item *add_reltime(proto_tree *t, int hf, tvbuff_t *tvb, gint64 ns)
 static void pair_show(packet_info *pinfo, tvbuff_t *tvb, proto_tree *st, const struct sk_test_opts *o,
 		      const struct stamp_frame *sf)
 {
-	proto_item *it;
+	proto_item *it = proto_tree_add_uint(st, hf_session, tvb, 0, 0, sf->sess->no);
+	proto_item_set_generated(it);
 	if (sf->gap)
 		proto_tree_add_expert_format(st, pinfo, &ei_seq_gap, tvb, 0, 0,
 					     "%u packet(s) missing before this one (Sequence Number gap)", sf->gap);
@@ -253,15 +255,17 @@ static void pair_info(packet_info *pinfo, const struct sk_test_opts *o, const st
 			col_append_fstr(pinfo->cinfo, COL_INFO, " Fwd=%.3fms Bwd=%.3fms",
 					(double)sf->d.outbound_ns / 1e6, (double)sf->d.inbound_ns / 1e6);
 	}
-	if (sf->gap)
-		col_append_fstr(pinfo->cinfo, COL_INFO, " [%u lost before]", sf->gap);
-	else if (sf->seq_cls == SK_SEQ_REORDERED || sf->ans_cls == SK_SEQ_REORDERED)
-		col_append_str(pinfo->cinfo, COL_INFO, " [Reordered]");
-	else if (sf->seq_cls == SK_SEQ_DUPLICATE || sf->ans_cls == SK_SEQ_DUPLICATE)
-		col_append_str(pinfo->cinfo, COL_INFO, " [Duplicate]");
+	/* Marks go first, as Wireshark's TCP analysis puts its own: a narrow column still
+	 * shows them. */
 	if (o->role == SK_ROLE_SENDER && sf->tx && sf->tx->frame == pinfo->num && !sf->tx->reply_frame &&
 	    PINFO_FD_VISITED(pinfo))
-		col_append_str(pinfo->cinfo, COL_INFO, " [No reply]");
+		col_prepend_fstr(pinfo->cinfo, COL_INFO, "[No reply] ");
+	if (sf->gap)
+		col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%u lost before] ", sf->gap);
+	else if (sf->seq_cls == SK_SEQ_REORDERED || sf->ans_cls == SK_SEQ_REORDERED)
+		col_prepend_fstr(pinfo->cinfo, COL_INFO, "[Reordered] ");
+	else if (sf->seq_cls == SK_SEQ_DUPLICATE || sf->ans_cls == SK_SEQ_DUPLICATE)
+		col_prepend_fstr(pinfo->cinfo, COL_INFO, "[Duplicate] ");
 }
 
 static dissector_handle_t stamp_handle;
@@ -601,6 +605,9 @@ void proto_register_stamp(void)
 				       "Frame of the Accept-Session that negotiated this test session", HFILL } },
 		{ &hf_encrypted, { "Protected", "stamp.protected", FT_BOOLEAN, BASE_NONE, NULL, 0,
 				   "Authenticated or encrypted TWAMP-Test packet", HFILL } },
+		{ &hf_session, { "Session", "stamp.session", FT_UINT32, BASE_DEC, NULL, 0,
+				 "Test session number in this capture (the Statistics table's Session): "
+				 "UDP conversation and, for STAMP, SSID", HFILL } },
 		{ &hf_response_in, { "Response in", "stamp.response_in", FT_FRAMENUM, BASE_NONE,
 				     FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0,
 				     "First reflector packet answering this sender packet", HFILL } },

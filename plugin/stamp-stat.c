@@ -133,8 +133,6 @@ static tap_packet_status stat_packet(void *tapdata, packet_info *pinfo _U_, epan
 	return sess_add(ss, ti) ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
 }
 
-static double ms(double ns) { return ns / 1e6; }
-
 /* The session as the report model's object: the same table as `stampkit analyze`. */
 static void sess_result(struct stat_sess *ss, struct sk_rsession *r)
 {
@@ -202,34 +200,36 @@ static void stat_init(const char *opt_arg, void *userdata _U_)
 }
 
 /* ---- the same numbers as a table: Statistics menu in the GUI, `-z stamp,sessions` ----
- * Wireshark sizes the dialog (two thirds of its main window), not the table: the columns are
- * few and narrow (counts, the averages each way, the round trip) so that they fit it at
- * ordinary window sizes; maxima per direction, p99 and the reflector time are in
- * `-z stamp,stat`. */
+ * Wireshark 4.0 opens the dialog at a fixed size (its .ui's, about 590 pixels wide: nothing
+ * a plugin can set) and then keeps the size the user gives it, per title. So the columns
+ * come in the order a reader needs them and are narrow: at the opening size the session,
+ * its protocol, the counts and the round trip are in view; the one-way delays, then who
+ * talks to whom, follow to the right. Times in µs. Maxima per direction, p99 and the reflector time are
+ * in `-z stamp,stat`. */
 enum {
-	C_NO, C_PROTO, C_SENDER, C_REFLECTOR, C_SSID, C_KIND, C_SENT, C_RECV, C_LOST, C_DUP, C_REORD,
-	C_FWD_AVG, C_FWD_MAX, C_BWD_AVG, C_RTT_MIN, C_RTT_AVG, C_RTT_MAX, C_RTT_JIT, C_COUNT
+	C_NO, C_PROTO, C_SENT, C_RECV, C_LOST, C_DUP, C_REORD, C_RTT_AVG, C_RTT_MAX, C_RTT_JIT,
+	C_RTT_MIN, C_FWD_AVG, C_FWD_MAX, C_BWD_AVG, C_SENDER, C_REFLECTOR, C_SSID, C_KIND, C_COUNT
 };
 
 static stat_tap_table_item table_fields[C_COUNT] = {
 	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Session", "%u" },
 	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Protocol", "%s" },
-	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Sender", "%s" },
-	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Reflector", "%s" },
-	{ TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "SSID", "%s" },
-	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Reflector kind", "%s" },
 	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Sent", "%u" },
 	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Received", "%u" },
 	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Lost", "%u" },
 	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Dup", "%u" },
 	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Reord", "%u" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Fwd avg ms", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Fwd max ms", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Bwd avg ms", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT min ms", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT avg ms", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT max ms", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Jitter ms", "%.3f" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "RTT avg µs", "%d" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "RTT max µs", "%d" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "Jitter µs", "%d" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "RTT min µs", "%d" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "Fwd avg µs", "%d" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "Fwd max µs", "%d" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "Bwd avg µs", "%d" },
+	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Sender", "%s" },
+	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Reflector", "%s" },
+	{ TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "SSID", "%s" },
+	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Reflector kind", "%s" },
 };
 
 static const char table_name[] = "STAMP/TWAMP-Test sessions";
@@ -246,10 +246,15 @@ static void table_init(stat_tap_table_ui *ui)
 	stat_tap_add_table(ui, t);
 }
 
-static void set_f(stat_tap_table *t, guint row, guint col, double v)
+/* Delays as whole microseconds: Wireshark 4.0's dialog prints a float with six decimals
+ * whatever the format says, and integers stay narrow and sort as numbers (signed: a
+ * one-way delay is negative when the clocks disagree). */
+static void set_us(stat_tap_table *t, guint row, guint col, double ns)
 {
 	stat_tap_table_item_type *it = stat_tap_get_field_data(t, row, col);
-	it->value.float_value = v;
+	double us = ns / 1e3;
+	it->value.int_value = us >= G_MAXINT ? G_MAXINT : us <= G_MININT ? G_MININT
+			      : (gint)(us < 0 ? us - 0.5 : us + 0.5);
 	stat_tap_set_field_data(t, row, col, it);
 }
 
@@ -295,13 +300,13 @@ static void row_update(stat_tap_table *t, guint row, struct stat_sess *ss)
 	sk_dstats_summarize(sk_session_dstats(ss->s, SK_DIR_OUTBOUND), &o);
 	sk_dstats_summarize(sk_session_dstats(ss->s, SK_DIR_INBOUND), &i);
 	sk_dstats_summarize(sk_session_dstats(ss->s, SK_DIR_RTT), &r);
-	set_f(t, row, C_FWD_AVG, o.mean / 1e6);
-	set_f(t, row, C_FWD_MAX, ms((double)o.max));
-	set_f(t, row, C_BWD_AVG, i.mean / 1e6);
-	set_f(t, row, C_RTT_MIN, ms((double)r.min));
-	set_f(t, row, C_RTT_AVG, r.mean / 1e6);
-	set_f(t, row, C_RTT_MAX, ms((double)r.max));
-	set_f(t, row, C_RTT_JIT, ms(r.jitter_ns));
+	set_us(t, row, C_FWD_AVG, o.mean);
+	set_us(t, row, C_FWD_MAX, (double)o.max);
+	set_us(t, row, C_BWD_AVG, i.mean);
+	set_us(t, row, C_RTT_MIN, (double)r.min);
+	set_us(t, row, C_RTT_AVG, r.mean);
+	set_us(t, row, C_RTT_MAX, (double)r.max);
+	set_us(t, row, C_RTT_JIT, r.jitter_ns);
 }
 
 static tap_packet_status table_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
@@ -349,7 +354,7 @@ static void table_reset(stat_tap_table *t)
 			sess_free(ss);
 			it->user_data.ptr_value = NULL;
 		}
-		for (guint col = C_SENT; col < C_COUNT; col++) {
+		for (guint col = C_SENT; col <= C_BWD_AVG; col++) {
 			stat_tap_table_item_type *f = stat_tap_get_field_data(t, row, col);
 			memset(&f->value, 0, sizeof f->value);
 		}

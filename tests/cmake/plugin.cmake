@@ -36,4 +36,18 @@ if(TARGET stampkit_plugin AND EXISTS /usr/bin/python3)
       endif()
     endif()
   endif()
+  # The plugin in Wireshark's Qt GUI under Xvfb, checked by screenshot and OCR (xvfb,
+  # wireshark-qt, xdotool, imagemagick, tesseract-ocr from scripts/setup.sh); skipped (77)
+  # where no X server can be started or a tool is missing. Serial: each starts an X server
+  # and Wireshark, which want the whole machine.
+  if(NOT STAMPKIT_SANITIZE)
+    foreach(check menu dialog profile iograph)
+      add_test(NAME plugin.gui.${check}
+        COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/plugin/gui_test.py
+                $<TARGET_FILE:stampkit_plugin> ${CMAKE_SOURCE_DIR}/pcaps
+                ${CMAKE_SOURCE_DIR}/plugin/profile/stampkit ${check})
+      set_tests_properties(plugin.gui.${check} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 240
+                           RUN_SERIAL TRUE LABELS "plugin;gui")
+    endforeach()
+  endif()
 endif()
