@@ -204,8 +204,8 @@ static void stat_init(const char *opt_arg, void *userdata _U_)
  * a plugin can set) and then keeps the size the user gives it, per title. So the columns
  * come in the order a reader needs them and are narrow: at the opening size the session,
  * its protocol, the counts and the round trip are in view; the one-way delays, then who
- * talks to whom, follow to the right. Times in µs. Maxima per direction, p99 and the reflector time are
- * in `-z stamp,stat`. */
+ * talks to whom, follow to the right. Times in µs. Maxima per direction, p99 and the
+ * reflector time are in `-z stamp,stat`. */
 enum {
 	C_NO, C_PROTO, C_SENT, C_RECV, C_LOST, C_DUP, C_REORD, C_RTT_AVG, C_RTT_MAX, C_RTT_JIT,
 	C_RTT_MIN, C_FWD_AVG, C_FWD_MAX, C_BWD_AVG, C_SENDER, C_REFLECTOR, C_SSID, C_KIND, C_COUNT

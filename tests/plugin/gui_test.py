@@ -170,6 +170,15 @@ class Env:
             subprocess.run(args, check=True, timeout=60)
         return ocr(png)
 
+    def shot_until(self, ok, window="root", tries=5, delay=2.0, **kw):
+        """Screenshots until ok(words) holds (a loaded machine draws late); the last words."""
+        for i in range(tries):
+            words = self.shot(window, **kw)
+            if ok(words):
+                break
+            time.sleep(delay)
+        return words
+
     def click_word(self, words, pattern, region=None, offset=(0, 0)):
         """Clicks the centre of the first OCR word matching pattern; False when absent."""
         for w in words:
@@ -258,12 +267,12 @@ def check_menu(e, shots):
     if not wid:
         return
     try:
-        words = e.shot()
+        words = e.shot_until(lambda ws: any(w[0] == "Statistics" and w[2] < 40 for w in ws))
         if not e.click_word(words, r"^Statistics$", lambda w: w[2] < 40):
             fail("menu bar: no Statistics menu found by OCR")
             return
         time.sleep(1)
-        words = e.shot()
+        words = e.shot_until(lambda ws: any("stamp/twamp" in norm(w[0]) for w in ws), tries=3)
         entry = [w for w in words if "stamp/twamp" in norm(w[0])]
         expect("Statistics menu lists STAMP/TWAMP-Test Sessions", bool(entry),
                text(words)[:300])
@@ -277,7 +286,7 @@ def check_menu(e, shots):
         time.sleep(2)
         # At the size Wireshark opens it (nothing a plugin can set): the session, its
         # protocol and the counts are in view.
-        words = e.shot(did)
+        words = e.shot_until(lambda ws: row_with(ws, "TWAMP"), did)
         hdr = row_with(words, "Protocol")
         # (the sort arrow beside "Session" may clip its first letter or add a glyph)
         missing = [t for t in ("ession", "protocol", "sent", "received", "lost", "dup", "reord")
@@ -292,7 +301,8 @@ def check_menu(e, shots):
         e.x("windowmove", did, "0", "0")
         e.x("windowsize", did, "1560", "300")
         time.sleep(2)
-        words = e.shot(did, keep=os.path.join(shots, "plugin-stats-dialog.png") if shots else None)
+        words = e.shot_until(lambda ws: "stateful" in row_with(ws, "127.0.0.1:18778"), did,
+                             keep=os.path.join(shots, "plugin-stats-dialog.png") if shots else None)
         row = row_with(words, "127.0.0.1:18778")
         missing = has_tokens(row, ["TWAMP", "127.0.0.1:18779", "-", "stateful"])
         expect("widened dialog row: endpoints, no SSID, stateful reflector (as analyze)",
@@ -311,7 +321,7 @@ def check_dialog(e, shots):
         if not did:
             return
         time.sleep(2)
-        words = e.shot(did)
+        words = e.shot_until(lambda ws: row_with(ws, "STAMP"), did)
         row = row_with(words, "STAMP")
         # analyze: 60 sent, 56 received, 4 lost, 1 duplicate, 1 reordered.
         expect("dialog row (-z): session 1, STAMP, 60 sent, 56 received, 4 lost, 1 dup, 1 reordered",
@@ -328,8 +338,9 @@ def check_profile(e, shots):
         return
     try:
         crop = "%dx%d+0+0" % (MAIN[0], MAIN[1] // 2)
-        words = e.shot(keep=os.path.join(shots, "plugin-packet-list.png") if shots else None,
-                       crop=crop)
+        words = e.shot_until(lambda ws: "noreply" in loose(text(ws)) and row_with(ws, "Destination"),
+                             keep=os.path.join(shots, "plugin-packet-list.png") if shots else None,
+                             crop=crop)
         hdr = row_with(words, "Destination")
         missing = has_tokens(hdr, ["Seq", "RTT", "Fwd", "Bwd", "delay", "Info"])
         expect("profile columns in the packet list header (Seq, RTT, Fwd delay, Bwd delay)",
@@ -356,12 +367,12 @@ def check_iograph(e, shots):
     if not wid:
         return
     try:
-        words = e.shot()
+        words = e.shot_until(lambda ws: any(w[0] == "Statistics" and w[2] < 40 for w in ws))
         if not e.click_word(words, r"^Statistics$", lambda w: w[2] < 40):
             fail("menu bar: no Statistics menu found by OCR")
             return
         time.sleep(1)
-        words = e.shot()
+        words = e.shot_until(lambda ws: any(re.match(r"^Graphs?$", w[0]) for w in ws), tries=3)
         if not e.click_word(words, r"^Graphs?$", lambda w: any(
                 re.match(r"[i1l]/o$", norm(v[0])) and abs(v[2] - w[2]) < 6 for v in words)):
             fail("Statistics menu: no I/O Graph entry found by OCR")
@@ -374,7 +385,7 @@ def check_iograph(e, shots):
             return
         time.sleep(3)
         # The capture lasts 0.6 s: an interval of 10 ms instead of 1 s (the combo box).
-        words = e.shot(gid)
+        words = e.shot_until(lambda ws: any(w[0] == "sec" for w in ws), gid, tries=3)
         if e.click_word(words, r"^sec$", lambda w: any(
                 v[0] == "1" and abs(v[2] - w[2]) < 6 and 0 < w[1] - v[1] < 40 for v in words)):
             time.sleep(1)
