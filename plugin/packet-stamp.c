@@ -26,6 +26,7 @@ static int hf_security = -1;
 static int hf_guessed = -1;
 static int hf_session_setup = -1;
 static int hf_encrypted = -1;
+static int hf_session = -1;
 static int hf_response_in = -1;
 static int hf_response_to = -1;
 static int hf_rtt = -1;
@@ -197,7 +198,8 @@ static proto_item *add_reltime(proto_tree *t, int hf, tvbuff_t *tvb, gint64 ns)
 static void pair_show(packet_info *pinfo, tvbuff_t *tvb, proto_tree *st, const struct sk_test_opts *o,
 		      const struct stamp_frame *sf)
 {
-	proto_item *it;
+	proto_item *it = proto_tree_add_uint(st, hf_session, tvb, 0, 0, sf->sess->no);
+	proto_item_set_generated(it);
 	if (sf->gap)
 		proto_tree_add_expert_format(st, pinfo, &ei_seq_gap, tvb, 0, 0,
 					     "%u packet(s) missing before this one (Sequence Number gap)", sf->gap);
@@ -236,6 +238,34 @@ static void pair_show(packet_info *pinfo, tvbuff_t *tvb, proto_tree *st, const s
 	if (sf->d.inbound_ns < 0)
 		expert_add_info(pinfo, it, &ei_negative_delay);
 	add_reltime(st, hf_reflector_time, tvb, sf->d.residence_ns);
+}
+
+/* What the analysis adds to the Info column: the round trip of a reply (and its one-way
+ * delays when both ends say their clocks are synchronised: the S bits of both Error
+ * Estimates, RFC 4656 §4.1.2; a negative delay shows they are not), the sequence marks,
+ * and "No reply" on a request none answered (known only once the whole file has been read:
+ * the second pass, or the GUI's packet list after loading). */
+static void pair_info(packet_info *pinfo, const struct sk_test_opts *o, const struct sk_test_pkt *pkt,
+		      const struct stamp_frame *sf)
+{
+	if (o->role == SK_ROLE_REFLECTOR && sf->have_delays) {
+		col_append_fstr(pinfo->cinfo, COL_INFO, " RTT=%.3fms", (double)sf->d.rtt_ns / 1e6);
+		gboolean synced = (pkt->error_estimate & 0x8000) && (pkt->sender_error_estimate & 0x8000);
+		if (synced && sf->d.outbound_ns >= 0 && sf->d.inbound_ns >= 0)
+			col_append_fstr(pinfo->cinfo, COL_INFO, " Fwd=%.3fms Bwd=%.3fms",
+					(double)sf->d.outbound_ns / 1e6, (double)sf->d.inbound_ns / 1e6);
+	}
+	/* Marks go first, as Wireshark's TCP analysis puts its own: a narrow column still
+	 * shows them. */
+	if (o->role == SK_ROLE_SENDER && sf->tx && sf->tx->frame == pinfo->num && !sf->tx->reply_frame &&
+	    PINFO_FD_VISITED(pinfo))
+		col_prepend_fstr(pinfo->cinfo, COL_INFO, "[No reply] ");
+	if (sf->gap)
+		col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%u lost before] ", sf->gap);
+	else if (sf->seq_cls == SK_SEQ_REORDERED || sf->ans_cls == SK_SEQ_REORDERED)
+		col_prepend_fstr(pinfo->cinfo, COL_INFO, "[Reordered] ");
+	else if (sf->seq_cls == SK_SEQ_DUPLICATE || sf->ans_cls == SK_SEQ_DUPLICATE)
+		col_prepend_fstr(pinfo->cinfo, COL_INFO, "[Duplicate] ");
 }
 
 static dissector_handle_t stamp_handle;
@@ -464,10 +494,11 @@ static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 	enum sk_result r = sk_test_decode(dp, len, &o, &pkt, &v, &err);
 
 	/* The fixed part is complete: the layout's size, or twampy's shorter reply. */
+	struct stamp_frame *sf = NULL;
 	if (len >= sk_test_layout(&o)->size || (pkt.flags & SK_TPF_TWAMPY38)) {
 		if (!(pkt.error_estimate & 0x8000) || (refl && !(pkt.sender_error_estimate & 0x8000)))
 			proto_tree_add_expert(st, pinfo, &ei_unsync, dtvb, 0, 0);
-		struct stamp_frame *sf = p_get_proto_data(wmem_file_scope(), pinfo, proto_stamp, 0);
+		sf = p_get_proto_data(wmem_file_scope(), pinfo, proto_stamp, 0);
 		if (!sf && !PINFO_FD_VISITED(pinfo))
 			sf = pair_first_pass(pinfo, &o, &pkt, tvb_reported_length(tvb));
 		if (sf) {
@@ -502,6 +533,8 @@ static int dissect_stamp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 		col_append_fstr(pinfo->cinfo, COL_INFO, " SSID=0x%04x", pkt.ssid);
 	if (o.proto == SK_PROTO_STAMP && pkt.tlv_count)
 		col_append_fstr(pinfo->cinfo, COL_INFO, " TLVs=%u", pkt.tlv_count);
+	if (sf)
+		pair_info(pinfo, &o, &pkt, sf);
 	if (pkt.hmac_status == SK_HMAC_ST_BAD || pkt.tlv_hmac_status == SK_HMAC_ST_BAD)
 		col_append_str(pinfo->cinfo, COL_INFO, " [HMAC bad]");
 	return (int)len;
@@ -572,6 +605,9 @@ void proto_register_stamp(void)
 				       "Frame of the Accept-Session that negotiated this test session", HFILL } },
 		{ &hf_encrypted, { "Protected", "stamp.protected", FT_BOOLEAN, BASE_NONE, NULL, 0,
 				   "Authenticated or encrypted TWAMP-Test packet", HFILL } },
+		{ &hf_session, { "Session", "stamp.session", FT_UINT32, BASE_DEC, NULL, 0,
+				 "Test session number in this capture (the Statistics table's Session): "
+				 "UDP conversation and, for STAMP, SSID", HFILL } },
 		{ &hf_response_in, { "Response in", "stamp.response_in", FT_FRAMENUM, BASE_NONE,
 				     FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0,
 				     "First reflector packet answering this sender packet", HFILL } },

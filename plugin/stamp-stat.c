@@ -20,7 +20,6 @@
 struct stat_sess {
 	guint32 no;
 	const void *key;       /* stamp_tap_info.session */
-	char *desc;            /* sender -> reflector, SSID */
 	char sender[64], reflector[64]; /* "a.b.c.d:port" or "[v6]:port" (report.h) */
 	guint8 proto;
 	gboolean negotiated;   /* a TWAMP session set up by TWAMP-Control */
@@ -43,7 +42,6 @@ static void sess_free(gpointer p)
 	struct stat_sess *ss = p;
 	if (ss->s)
 		sk_session_free(ss->s);
-	g_free(ss->desc);
 	g_free(ss);
 }
 
@@ -76,9 +74,14 @@ static struct stat_sess *sess_new(const struct stamp_tap_info *ti)
 	ss->proto = ti->proto;
 	ss->negotiated = ti->negotiated;
 	ss->ssid = ti->ssid;
-	ss->desc = g_strdup_printf("%s %s -> %s SSID %u", ti->proto == SK_PROTO_STAMP ? "STAMP"
-				   : "TWAMP-Test", ss->sender, ss->reflector, ti->ssid);
 	return ss;
+}
+
+/* STAMP, TWAMP (set up by TWAMP-Control in the capture) or TWAMP-light, as analyze says. */
+static enum sk_rmode sess_mode(const struct stat_sess *ss)
+{
+	return ss->proto == SK_PROTO_STAMP ? SK_RMODE_STAMP
+	       : ss->negotiated ? SK_RMODE_TWAMP : SK_RMODE_TWAMP_LIGHT;
 }
 
 /* One packet of the session: senders are counted, replies fed to the codec's sk_session. */
@@ -98,12 +101,10 @@ static gboolean sess_add(struct stat_sess *ss, const struct stamp_tap_info *ti)
 	if (!ti->have_times)
 		return FALSE;
 	if (!ss->s) {
+		/* analyze's own decision (report.h): a full TWAMP reflector is stateful. */
 		struct sk_session_config cfg;
-		memset(&cfg, 0, sizeof cfg);
-		cfg.window = STAT_WINDOW;
-		cfg.first_sender_seq = ss->first_sender_seq;
-		cfg.first_reflector_seq = ti->seq;
-		cfg.mode = SK_REFLECTOR_AUTO;
+		sk_rsession_view_config(&cfg, STAT_WINDOW, sess_mode(ss), SK_REFLECTOR_AUTO,
+					ss->first_sender_seq, ti->sender_seq, ti->seq);
 		if (sk_session_create(&ss->s, &cfg) != SK_OK)
 			return FALSE;
 	}
@@ -132,8 +133,6 @@ static tap_packet_status stat_packet(void *tapdata, packet_info *pinfo _U_, epan
 	return sess_add(ss, ti) ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
 }
 
-static double ms(double ns) { return ns / 1e6; }
-
 /* The session as the report model's object: the same table as `stampkit analyze`. */
 static void sess_result(struct stat_sess *ss, struct sk_rsession *r)
 {
@@ -141,8 +140,7 @@ static void sess_result(struct stat_sess *ss, struct sk_rsession *r)
 	r->index = ss->no;
 	g_strlcpy(r->sender, ss->sender, sizeof r->sender);
 	g_strlcpy(r->reflector, ss->reflector, sizeof r->reflector);
-	r->mode = ss->proto == SK_PROTO_STAMP ? SK_RMODE_STAMP
-		  : ss->negotiated ? SK_RMODE_TWAMP : SK_RMODE_TWAMP_LIGHT;
+	r->mode = sess_mode(ss);
 	r->has_ssid = ss->proto == SK_PROTO_STAMP;
 	r->ssid = ss->ssid;
 	if (ss->s) {
@@ -201,31 +199,37 @@ static void stat_init(const char *opt_arg, void *userdata _U_)
 	}
 }
 
-/* ---- the same numbers as a table: Statistics menu in the GUI, `-z stamp,sessions` ---- */
+/* ---- the same numbers as a table: Statistics menu in the GUI, `-z stamp,sessions` ----
+ * Wireshark 4.0 opens the dialog at a fixed size (its .ui's, about 590 pixels wide: nothing
+ * a plugin can set) and then keeps the size the user gives it, per title. So the columns
+ * come in the order a reader needs them and are narrow: at the opening size the session,
+ * its protocol, the counts and the round trip are in view; the one-way delays, then who
+ * talks to whom, follow to the right. Times in µs. Maxima per direction, p99 and the
+ * reflector time are in `-z stamp,stat`. */
 enum {
-	C_NO, C_FLOW, C_SENT, C_RECV, C_LOST, C_DUP, C_REORD, C_OUT_AVG, C_OUT_MAX, C_OUT_JIT,
-	C_IN_AVG, C_IN_MAX, C_IN_JIT, C_RTT_MIN, C_RTT_AVG, C_RTT_MAX, C_RTT_P99, C_RTT_JIT, C_COUNT
+	C_NO, C_PROTO, C_SENT, C_RECV, C_LOST, C_DUP, C_REORD, C_RTT_AVG, C_RTT_MAX, C_RTT_JIT,
+	C_RTT_MIN, C_FWD_AVG, C_FWD_MAX, C_BWD_AVG, C_SENDER, C_REFLECTOR, C_SSID, C_KIND, C_COUNT
 };
 
 static stat_tap_table_item table_fields[C_COUNT] = {
 	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Session", "%u" },
-	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Flow", "%s" },
+	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Protocol", "%s" },
 	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Sent", "%u" },
 	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Received", "%u" },
 	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Lost", "%u" },
-	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Duplicates", "%u" },
-	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Reordered", "%u" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Out avg (ms)", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Out max (ms)", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Out jitter (ms)", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "In avg (ms)", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "In max (ms)", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "In jitter (ms)", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT min (ms)", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT avg (ms)", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT max (ms)", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT p99 (ms)", "%.3f" },
-	{ TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "RTT jitter (ms)", "%.3f" },
+	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Dup", "%u" },
+	{ TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Reord", "%u" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "RTT avg µs", "%d" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "RTT max µs", "%d" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "Jitter µs", "%d" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "RTT min µs", "%d" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "Fwd avg µs", "%d" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "Fwd max µs", "%d" },
+	{ TABLE_ITEM_INT, TAP_ALIGN_RIGHT, "Bwd avg µs", "%d" },
+	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Sender", "%s" },
+	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Reflector", "%s" },
+	{ TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "SSID", "%s" },
+	{ TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Reflector kind", "%s" },
 };
 
 static const char table_name[] = "STAMP/TWAMP-Test sessions";
@@ -242,10 +246,15 @@ static void table_init(stat_tap_table_ui *ui)
 	stat_tap_add_table(ui, t);
 }
 
-static void set_f(stat_tap_table *t, guint row, guint col, double v)
+/* Delays as whole microseconds: Wireshark 4.0's dialog prints a float with six decimals
+ * whatever the format says, and integers stay narrow and sort as numbers (signed: a
+ * one-way delay is negative when the clocks disagree). */
+static void set_us(stat_tap_table *t, guint row, guint col, double ns)
 {
 	stat_tap_table_item_type *it = stat_tap_get_field_data(t, row, col);
-	it->value.float_value = v;
+	double us = ns / 1e3;
+	it->value.int_value = us >= G_MAXINT ? G_MAXINT : us <= G_MININT ? G_MININT
+			      : (gint)(us < 0 ? us - 0.5 : us + 0.5);
 	stat_tap_set_field_data(t, row, col, it);
 }
 
@@ -256,6 +265,25 @@ static void set_u(stat_tap_table *t, guint row, guint col, guint64 v)
 	stat_tap_set_field_data(t, row, col, it);
 }
 
+/* String cells point to constants (never freed): the kind changes as replies arrive. */
+static void set_s(stat_tap_table *t, guint row, guint col, const char *v)
+{
+	stat_tap_table_item_type *it = stat_tap_get_field_data(t, row, col);
+	it->value.string_value = v;
+	stat_tap_set_field_data(t, row, col, it);
+}
+
+static const char *mode_label(enum sk_rmode m)
+{
+	return m == SK_RMODE_STAMP ? "STAMP" : m == SK_RMODE_TWAMP ? "TWAMP" : "TWAMP-light";
+}
+
+/* The words of analyze's "Session N:" line (report.c). */
+static const char *kind_label(const struct sk_session_summary *sm)
+{
+	return sm->stateful ? "stateful" : "stateless or unknown";
+}
+
 static void row_update(stat_tap_table *t, guint row, struct stat_sess *ss)
 {
 	set_u(t, row, C_SENT, sess_sent(ss));
@@ -263,6 +291,7 @@ static void row_update(stat_tap_table *t, guint row, struct stat_sess *ss)
 		return;
 	struct sk_session_summary sm;
 	sk_session_summary(ss->s, sess_sent(ss), &sm);
+	set_s(t, row, C_KIND, kind_label(&sm));
 	set_u(t, row, C_RECV, sm.received);
 	set_u(t, row, C_LOST, sm.lost);
 	set_u(t, row, C_DUP, sm.duplicates);
@@ -271,19 +300,13 @@ static void row_update(stat_tap_table *t, guint row, struct stat_sess *ss)
 	sk_dstats_summarize(sk_session_dstats(ss->s, SK_DIR_OUTBOUND), &o);
 	sk_dstats_summarize(sk_session_dstats(ss->s, SK_DIR_INBOUND), &i);
 	sk_dstats_summarize(sk_session_dstats(ss->s, SK_DIR_RTT), &r);
-	int64_t p99 = 0;
-	(void)sk_dstats_quantile(sk_session_dstats(ss->s, SK_DIR_RTT), 99.0, &p99);
-	set_f(t, row, C_OUT_AVG, o.mean / 1e6);
-	set_f(t, row, C_OUT_MAX, ms((double)o.max));
-	set_f(t, row, C_OUT_JIT, ms(o.jitter_ns));
-	set_f(t, row, C_IN_AVG, i.mean / 1e6);
-	set_f(t, row, C_IN_MAX, ms((double)i.max));
-	set_f(t, row, C_IN_JIT, ms(i.jitter_ns));
-	set_f(t, row, C_RTT_MIN, ms((double)r.min));
-	set_f(t, row, C_RTT_AVG, r.mean / 1e6);
-	set_f(t, row, C_RTT_MAX, ms((double)r.max));
-	set_f(t, row, C_RTT_P99, ms((double)p99));
-	set_f(t, row, C_RTT_JIT, ms(r.jitter_ns));
+	set_us(t, row, C_FWD_AVG, o.mean);
+	set_us(t, row, C_FWD_MAX, (double)o.max);
+	set_us(t, row, C_BWD_AVG, i.mean);
+	set_us(t, row, C_RTT_MIN, (double)r.min);
+	set_us(t, row, C_RTT_AVG, r.mean);
+	set_us(t, row, C_RTT_MAX, (double)r.max);
+	set_us(t, row, C_RTT_JIT, r.jitter_ns);
 }
 
 static tap_packet_status table_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
@@ -307,7 +330,13 @@ static tap_packet_status table_packet(void *tapdata, packet_info *pinfo _U_, epa
 			items[k].type = table_fields[k].type;
 		items[C_NO].value.uint_value = ss->no;
 		items[C_NO].user_data.ptr_value = ss;
-		items[C_FLOW].value.string_value = g_strdup(ss->desc);
+		items[C_PROTO].value.string_value = mode_label(sess_mode(ss));
+		items[C_SENDER].value.string_value = g_strdup(ss->sender);
+		items[C_REFLECTOR].value.string_value = g_strdup(ss->reflector);
+		/* TWAMP has no SSID (RFC 8972 §3 gave STAMP one). */
+		items[C_SSID].value.string_value = ss->proto == SK_PROTO_STAMP ?
+			g_strdup_printf("%u", ss->ssid) : g_strdup("-");
+		items[C_KIND].value.string_value = "unknown";
 		stat_tap_init_table_row(t, row, C_COUNT, items);
 	}
 	if (!sess_add(ss, ti))
@@ -325,17 +354,18 @@ static void table_reset(stat_tap_table *t)
 			sess_free(ss);
 			it->user_data.ptr_value = NULL;
 		}
-		for (guint col = C_SENT; col < C_COUNT; col++) {
+		for (guint col = C_SENT; col <= C_BWD_AVG; col++) {
 			stat_tap_table_item_type *f = stat_tap_get_field_data(t, row, col);
 			memset(&f->value, 0, sizeof f->value);
 		}
+		stat_tap_get_field_data(t, row, C_KIND)->value.string_value = "unknown";
 	}
 }
 
 static void table_free_item(stat_tap_table *t _U_, guint row _U_, guint col,
 			    stat_tap_table_item_type *field)
 {
-	if (col == C_FLOW) {
+	if (col == C_SENDER || col == C_REFLECTOR || col == C_SSID) {
 		g_free((char *)field->value.string_value);
 		field->value.string_value = NULL;
 	} else if (col == C_NO && field->user_data.ptr_value) {
@@ -346,8 +376,11 @@ static void table_free_item(stat_tap_table *t _U_, guint row _U_, guint col,
 
 void register_stamp_stat(void)
 {
+	/* The Qt GUI's Statistics menu takes the PACKET_STAT_GROUP_UNSORTED entries (the
+	 * "unsorted" group of 4.0; packet-netperfmeter.c registers its table there) and places
+	 * GENERIC ones nowhere (addMenuActions has no case for them): -z only. */
 	static stat_tap_table_ui table_ui = {
-		REGISTER_STAT_GROUP_GENERIC, "STAMP/TWAMP-Test Sessions", "stamp", "stamp,sessions",
+		REGISTER_PACKET_STAT_GROUP_UNSORTED, "STAMP/TWAMP-Test Sessions", "stamp", "stamp,sessions",
 		table_init, table_packet, table_reset, table_free_item, NULL,
 		G_N_ELEMENTS(table_fields), table_fields, 0, NULL, NULL, 0
 	};

@@ -8,6 +8,7 @@ packages=(
   libwireshark-dev wireshark-dev tshark
   python3 python3-scapy python3-cryptography python3-jsonschema tcpdump tcpreplay iproute2 util-linux gnuplot-nox time
   systemd procps file strace
+  xvfb wireshark-qt xdotool imagemagick tesseract-ocr
 )
 if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo

@@ -150,6 +150,15 @@ if command -v tshark >/dev/null; then
 		cat "$tmp/tshark.err"
 		bad "tshark with the plugin decoded no stamp.seq in stamp-tlv.pcap"
 	fi
+	# The configuration profile ships with the plugin, in Wireshark's global profiles folder.
+	if dpkg -L stampkit-wireshark-plugin | grep -q '/usr/share/wireshark/profiles/stampkit/preferences$' &&
+		"${asuser[@]}" tshark -C stampkit -n -r "$tmp/stamp-tlv.pcap" -c 1 >/dev/null 2>"$tmp/profile.err" &&
+		[ ! -s "$tmp/profile.err" ]; then
+		ok "the stampkit profile is installed and tshark -C stampkit (as nobody) uses it"
+	else
+		cat "$tmp/profile.err" 2>/dev/null
+		bad "the stampkit profile is not in the plugin package or tshark -C stampkit refuses it"
+	fi
 else
 	bad "no tshark to check the plugin package with"
 fi

@@ -6,7 +6,7 @@
 #
 #   /usr/bin/python3 tests/plugin/run_tshark.py PLUGIN.so PCAPDIR CHECK
 #
-# CHECK is one of: load owamp stamp twamp heuristic nokia stats fuzz problems all. tshark run as root
+# CHECK is one of: load info owamp stamp twamp heuristic nokia stats fuzz problems all. tshark run as root
 # ignores WIRESHARK_PLUGIN_DIR, so as root it runs as nobody (setpriv) over a world-readable
 # copy of the plugin (<tmp>/4.0/epan/stampkit.so) and of the captures. STAMPKIT_PRELOAD (set
 # by CMake for a sanitizer build) lists the runtimes to LD_PRELOAD into tshark.
@@ -42,7 +42,7 @@ class Env:
         os.makedirs(epan)
         shutil.copy(plugin, os.path.join(epan, "stampkit.so"))
         self.pcaps = {}
-        for sub in ("owamp", "public"):
+        for sub in ("owamp", "public", "synthetic"):
             d = os.path.join(pcapdir, sub)
             if os.path.isdir(d):
                 for f in sorted(os.listdir(d)):
@@ -398,8 +398,10 @@ def check_stats(e):
     expect("owamp A: 10 sent, 10 received, 0 lost (twping: 10 sent, 0 lost)",
            (st[1]["summary"].startswith("Sent 10, received 10, lost 0 ("),
             st[1]["Roundtrip:"][-1]), (True, "0.0%"))
+    # A TWAMP reflector set up by TWAMP-Control is stateful, so the loss splits by direction:
+    # `stampkit analyze` prints this very row for the capture.
     expect("owamp A: twampy's table row of the outbound direction (min, max, avg, jitter, loss)",
-           st[1]["Outbound:"], ["53us", "308us", "146us", "36us", "n/a"])
+           st[1]["Outbound:"], ["53us", "308us", "146us", "36us", "0.0%"])
     # twping: "send time min/median/max = 0.0529/0.1/0.308 ms",
     # "reflector processing time min/max = 0.01/0.0801 ms"
     expect("owamp A: outbound count/min/max as twping printed",
@@ -410,9 +412,24 @@ def check_stats(e):
     p = e.tshark(["-n", "-r", e.pcaps["twamp-owamp523-modeA.pcap"]] + opts[:-2] +
                  ["-z", "stamp,sessions"])
     rows = [[c.strip() for c in ln.split("|")] for ln in p.stdout.splitlines() if ln.startswith("1 |")]
-    expect("stamp,sessions table: session 1, sent, received, lost, outbound max, RTT max",
-           [(r[0], r[2], r[3], r[4], r[8], r[15]) for r in rows],
-           [("1", "10", "10", "0", "0.308", "0.321")])
+    expect("stamp,sessions table: session 1, sent, received, lost, outbound max, RTT max (µs)",
+           [(r[0], r[2], r[3], r[4], r[12], r[8]) for r in rows],
+           [("1", "10", "10", "0", "308", "321")])
+    # TWAMP has no SSID; with TWAMP-Control the reflector keeps its own counter (RFC 5357
+    # §4.2.1), which is what `stampkit analyze` says of this session.
+    expect("stamp,sessions table: TWAMP, no SSID, stateful reflector (as analyze)",
+           [(r[1], r[16], r[17]) for r in rows], [("TWAMP", "-", "stateful")])
+    # analyze on these two captures: "stamp SSID 7, stateful reflector" and "stamp SSID 7,
+    # stateless or unknown reflector" (the same decision, report.h sk_rsession_view_config).
+    for pcap, kind in (("analyze-stateful-sender.pcap", "stateful"),
+                       ("analyze-stateless-sender.pcap", "stateless or unknown")):
+        p = e.tshark(["-n", "-r", e.pcaps[pcap], "-q", "-z", "stamp,sessions"])
+        rows = [[c.strip() for c in ln.split("|")] for ln in p.stdout.splitlines()
+                if ln.startswith("1 |")]
+        expect("stamp,sessions %s: STAMP SSID 7, %s; 60 sent, 56 received, 4 lost, 1 dup, "
+               "1 reordered" % (pcap, kind), [r[1:7] + r[14:18] for r in rows],
+               [["STAMP", "60", "56", "4", "1", "1", "192.0.2.1:40001", "198.51.100.1:862", "7",
+                 kind]])
     p = e.tshark(["-n", "-r", e.pcaps["twamp-unauth.pcap"], "-q", "-z", "stamp,stat"])
     st = stat_rows(p.stdout)
     expect("two sessions on one control connection", sorted(st), [1, 2])
@@ -429,7 +446,35 @@ def check_stats(e):
            ["198.51.100.1:20002"])
 
 
-CHECKS = {"load": check_load, "owamp": check_owamp, "stamp": check_stamp, "twamp": check_twamp,
+def check_info(e):
+    # The Info column: round trip on replies, one-way delays where both Error Estimates say
+    # synchronised (S bit, RFC 4656 §4.1.2), sequence marks, and "No reply" on unanswered
+    # requests in the second pass only (the first cannot know yet).
+    pcap = "analyze-stateful-sender.pcap"
+    two = e.col(pcap, "_ws.col.Info", ["-2"])
+    one = e.col(pcap, "_ws.col.Info")
+    expect("reply: RTT and both one-way delays (clocks synchronised)", two[2],
+           "Session-Reflector Seq=0 Sender-Seq=0 SSID=0x0007 RTT=3.000ms Fwd=1.500ms Bwd=1.500ms")
+    expect("requests without a reply marked (first, as TCP's marks) in the second pass",
+           sorted(k for k, v in two.items() if v.startswith("[No reply] Session-Sender")),
+           [21, 40, 59, 88])
+    expect("no request marked in a single pass", [k for k, v in one.items() if "No reply" in v], [])
+    expect("reordered, duplicate and gap marks on replies",
+           (two[81], two[99].startswith("[Duplicate] Session-Reflector Seq=48 Sender-Seq=50 "),
+            two[42].startswith("[1 lost before] Session-Reflector")),
+           ("[Reordered] Session-Reflector Seq=38 Sender-Seq=40 SSID=0x0007 RTT=15.050ms "
+            "Fwd=1.550ms Bwd=13.500ms", True, True))
+    # owamp: Error Estimates 0x0001 (S bit 0): the round trip only.
+    opts = ["-d", "tcp.port==18620,twampctl", "-o", KEYS]
+    ow = e.col("twamp-owamp523-modeA.pcap", "_ws.col.Info", ["-2"] + opts, "stamp")
+    expect("owamp A: reply shows the round trip, no one-way delay (clocks unsynchronised)",
+           (ow[15], ow[14]), ("Session-Reflector Seq=0 Sender-Seq=0 RTT=0.304ms", "Session-Sender Seq=0"))
+    # stamp.pcap frame 3: authenticated STAMP with a wrong key.
+    w = e.col("stamp.pcap", "_ws.col.Info", ["-o", "stamp.hmac_key:00112233"], "frame.number==3")
+    expect("bad HMAC marked in Info", w[3].endswith(" [HMAC bad]"), True)
+
+
+CHECKS = {"load": check_load, "info": check_info, "owamp": check_owamp, "stamp": check_stamp, "twamp": check_twamp,
           "heuristic": check_heuristic, "nokia": check_nokia, "stats": check_stats,
           "fuzz": check_fuzz, "problems": check_problems}
 

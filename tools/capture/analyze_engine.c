@@ -77,17 +77,9 @@ static struct sk_session *view(struct sk_an *a, struct an_sess *x, struct sk_ses
 {
 	if (*v)
 		return *v;
-	struct sk_session_config cfg = { AN_WINDOW, x->first, 0, SK_REFLECTOR_AUTO };
-	if (x->first != 0) {
-		uint32_t back = sseq - x->first;
-		cfg.first_reflector_seq = back <= rseq ? rseq - back : rseq;
-	}
-	/* TWAMP full: the Session-Reflector keeps its own sequence counter (RFC 5357 §4.2.1).
-	 * A user who knows the reflector says so with --reflector, which wins. */
-	if (a->o->reflector != SK_REFLECTOR_AUTO)
-		cfg.mode = (enum sk_reflector_mode)a->o->reflector;
-	else if (x->mode == SK_RMODE_TWAMP)
-		cfg.mode = SK_REFLECTOR_STATEFUL;
+	/* Shared with the plugin's statistics (report.h), so both call a reflector the same. */
+	struct sk_session_config cfg;
+	sk_rsession_view_config(&cfg, AN_WINDOW, x->mode, a->o->reflector, x->first, sseq, rseq);
 	if (sk_session_create(v, &cfg) != SK_OK) {
 		a->alloc_failures++;
 		return NULL;

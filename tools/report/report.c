@@ -36,6 +36,22 @@ void sk_rendpoint(char *buf, size_t n, uint8_t ipver, const uint8_t *addr, uint1
 		snprintf(buf, n, "%s:%u", s, (unsigned)port);
 }
 
+void sk_rsession_view_config(struct sk_session_config *cfg, uint32_t window, enum sk_rmode mode,
+			     int reflector, uint32_t first_sender_seq, uint32_t sseq, uint32_t rseq)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->window = window;
+	cfg->first_sender_seq = first_sender_seq;
+	if (first_sender_seq != 0) {
+		uint32_t back = sseq - first_sender_seq;
+		cfg->first_reflector_seq = back <= rseq ? rseq - back : rseq;
+	}
+	if (reflector != SK_REFLECTOR_AUTO)
+		cfg->mode = (enum sk_reflector_mode)reflector;
+	else
+		cfg->mode = mode == SK_RMODE_TWAMP ? SK_REFLECTOR_STATEFUL : SK_REFLECTOR_AUTO;
+}
+
 static void set_dir(struct sk_rdir *d, bool have_lost, uint64_t lost, bool have_dups,
 		    uint64_t dups, bool have_reord, uint64_t reord, const struct sk_dstats *ds)
 {

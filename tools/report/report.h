@@ -89,6 +89,16 @@ struct sk_report {
 	bool table_ms_rows;
 };
 
+/* The codec configuration of a session's view (sk_session), created at its first reply
+ * (Sender Sequence Number sseq, the reflector's own rseq), as analyze decides it and the
+ * plugin's statistics follow: first_sender_seq is the first sender seq seen in the session;
+ * reflector is SK_REFLECTOR_AUTO or the user's choice, which wins. Under AUTO a full TWAMP
+ * session (TWAMP-Control seen) is stateful (RFC 5357 §4.2.1); others are detected from the
+ * replies. A capture that starts at sequence number 0 saw both counters start (RFC 5357
+ * §4.2, RFC 8762 §4.2-4.3); otherwise the reflector's first number is taken back from the
+ * first reply. */
+void sk_rsession_view_config(struct sk_session_config *cfg, uint32_t window, enum sk_rmode mode,
+			     int reflector, uint32_t first_sender_seq, uint32_t sseq, uint32_t rseq);
 /* Fills the counts and per-direction members of r from a sender-side session (the codec's
  * sk_session, fed with every reply): sent as the caller counts it. mode/endpoints/ssid are
  * the caller's to set. Used by sender, controller, replay and analyze's sender view. */
