@@ -94,7 +94,8 @@ static const struct sk_exitdef replay_exits[] = {
 	{ SK_EXIT_OK, "done, also after ^C (replies missing are a result, not an error: they "
 		      "show as loss, as long as at least one reply came)" },
 	{ SK_EXIT_FAIL, "FILE cannot be read, no test packets to replay, a socket or the "
-			"interface cannot be opened, every send failed, no reply came at all (the "
+			"interface cannot be opened (also: more sessions than open files allowed, "
+			"said before anything is sent), every send failed, no reply came at all (the "
 			"results are printed first), or --pcap-out could not be completed; the "
 			"message says which" },
 	{ SK_EXIT_USAGE, "usage error: unknown option, no --to, --to with port 0 or the "
@@ -211,7 +212,9 @@ const struct sk_cmddef sk_cmd_replay = {
 		"found as stampkit analyze finds them) to HOST, each re-stamped at the moment it "
 		"leaves (fresh T1 and Error Estimate; TLVs kept, HMACs computed again with "
 		"--auth), on an absolute schedule: the recorded gaps, --multiplier, --pps or "
-		"--topspeed. Each recorded session leaves from a socket of its own. The replies "
+		"--topspeed. Each recorded session leaves from a socket of its own (as many sessions "
+		"as the capture has; the open-files limit is raised to the hard limit when they "
+		"need it). The replies "
 		"are measured as analyze measures a capture taken at the sender, and the results "
 		"are analyze's table, or with --json one document {\"command\":\"replay\",...} "
 		"(docs/json-schema.md).\n\n"
