@@ -55,7 +55,7 @@ ip -n "$R" route add 10.0.0.0/16 via 10.1.0.2
 
 "$B/bench/bench_gen_capture" "$TMP/all.pcap" "$NS" "$ROUNDS" >/dev/null
 tcpdump -r "$TMP/all.pcap" -w "$TMP/sender.pcap" 'udp dst port 862' 2>/dev/null
-PK=$(tcpdump -r "$TMP/sender.pcap" 2>/dev/null | wc -l)
+PK=$(tcpdump -nqr "$TMP/sender.pcap" 2>/dev/null | wc -l)
 # The same packets in one session: the anchor of the memory a session costs.
 "$B/bench/bench_gen_capture" "$TMP/one_all.pcap" 1 $((NS * ROUNDS)) >/dev/null
 tcpdump -r "$TMP/one_all.pcap" -w "$TMP/one.pcap" 'udp dst port 862' 2>/dev/null
