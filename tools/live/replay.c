@@ -37,7 +37,8 @@
 #include "stampkit/tlv.h"
 
 #define RP_MAX_PKT 65535
-#define RP_RX_BATCH 8   /* datagrams per recvmmsg: a socket each holds a few at most */
+#define RP_RX_BATCH 16  /* datagrams per recvmmsg: a socket each holds a few at most */
+#define RP_RX_EVERY_MAX 16384 /* replies left in the kernel at most (top speed) */
 
 /* The packet as it leaves: fresh T1 and Error Estimate, the sequence number kept or renumbered,
  * the TLVs kept and the HMACs computed again when a key is given. Returns its length, 0 when it
@@ -481,13 +482,12 @@ static int open_sockets(struct rp *rp)
 		}
 		if (!opened++) {
 			/* A socket holds this many small datagrams (truesize about 1 KiB each)
-			 * with room to spare: at top speed the replies are read at least as often. */
+			 * with room to spare. */
 			int rb = 0;
 			socklen_t rbl = sizeof rb;
 			if (getsockopt(s->io.fd, SOL_SOCKET, SO_RCVBUF, &rb, &rbl) != 0)
 				rb = 0;
 			rp->rx_every = (uint64_t)rb / 2048;
-			rp->rx_every = rp->rx_every < 16 ? 16 : rp->rx_every > 2048 ? 2048 : rp->rx_every;
 		}
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
 		if (epoll_ctl(rp->epfd, EPOLL_CTL_ADD, s->io.fd, &ev) != 0) {
@@ -504,6 +504,13 @@ static int open_sockets(struct rp *rp)
 			return 1;
 		}
 	}
+	/* At top speed the replies are read once per so many packets sent that the busiest
+	 * session's socket still holds its share of them (it gets maxpk of every nsel). */
+	uint64_t maxpk = 1;
+	for (uint32_t i = 0; i < rp->l.nsess; i++)
+		maxpk = rp->l.sess[i].packets > maxpk ? rp->l.sess[i].packets : maxpk;
+	uint64_t every = rp->rx_every * (uint64_t)rp->nsel / maxpk;
+	rp->rx_every = every < 16 ? 16 : every > RP_RX_EVERY_MAX ? RP_RX_EVERY_MAX : every;
 	return o->iface ? open_rawtx(rp) : 0;
 }
 
