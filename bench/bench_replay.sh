@@ -11,7 +11,10 @@
 # packets. stampkit replay runs with the UDP backend (a socket per session, one epoll loop)
 # and the raw backend (--raw: one AF_PACKET socket for all sessions), re-stamping every
 # packet and pairing every reply; its peak resident memory per session is printed with the
-# marginal cost of a session (against the same packets in one session).
+# marginal cost of a session (against the same packets in one session). Then the sending
+# alone: all three to a second veth pair in the sending namespace whose other end drops every
+# frame on arrival (addressed to another MAC), so that only what each tool itself costs per
+# packet is compared, not the responder's side both pay for.
 #   usage: bench/bench_replay.sh BUILD_DIR [SESSIONS] [ROUNDS] [RUNS]   (root: exit 77 if not)
 set -eu
 B=${1:?usage: bench_replay.sh BUILD_DIR [SESSIONS] [ROUNDS] [RUNS]}
@@ -52,6 +55,12 @@ ip -n "$S" link set ${TAG}a up
 ip -n "$R" link set ${TAG}b up
 ip netns exec "$R" sysctl -qw net.ipv4.conf.${TAG}b.rp_filter=0
 ip -n "$R" route add 10.0.0.0/16 via 10.1.0.2
+# The drain: ${TAG}x's frames arrive at ${TAG}y (up, no address) and are dropped there.
+ip -n "$S" link add ${TAG}x type veth peer name ${TAG}y
+ip -n "$S" addr add 10.9.0.2/24 dev ${TAG}x
+ip -n "$S" link set ${TAG}x up
+ip -n "$S" link set ${TAG}y up
+ip -n "$S" neigh add 10.9.0.1 lladdr 02:00:00:00:00:09 dev ${TAG}x
 
 "$B/bench/bench_gen_capture" "$TMP/all.pcap" "$NS" "$ROUNDS" >/dev/null
 tcpdump -r "$TMP/all.pcap" -w "$TMP/sender.pcap" 'udp dst port 862' 2>/dev/null
@@ -87,7 +96,15 @@ while [ $i -le "$RUNS" ]; do
 		sed -n 's/.*Rated: .* Bps, .* Mbps, \([0-9.]*\) pps.*/\1/p')
 	echo "run $i: stampkit replay UDP $u ($ur of $us replies), raw $r ($rr of $rs replies)," \
 		"tcpreplay $t packets/s; peak RSS $um KiB"
-	echo "$u $r ${t:-0} $um" >> "$TMP/runs"
+	set -- $(sk "$SK" replay "$TMP/sender.pcap" --to 10.9.0.1 --topspeed --timeout 0 --json)
+	du=$1
+	set -- $(sk "$SK" replay "$TMP/sender.pcap" --to 10.9.0.1 --topspeed --timeout 0 --json \
+		--raw ${TAG}x --raw-mac 02:00:00:00:00:09)
+	dr=$1
+	dt=$(ip netns exec "$S" tcpreplay --topspeed -i ${TAG}x "$TMP/sender.pcap" 2>&1 |
+		sed -n 's/.*Rated: .* Bps, .* Mbps, \([0-9.]*\) pps.*/\1/p')
+	echo "       sending only: UDP $du, raw $dr, tcpreplay $dt packets/s"
+	echo "$u $r ${t:-0} $um $du $dr ${dt:-0}" >> "$TMP/runs"
 	i=$((i + 1))
 done
 set -- $(sk "$SK" replay "$TMP/one.pcap" $TO)
@@ -97,7 +114,7 @@ import sys
 pk, ns, one = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 runs = [[float(x) for x in l.split()] for l in open(sys.argv[4])]
 rng = lambda v: "%.0f-%.0f" % (min(v), max(v))
-u, r, t, m = ([x[i] for x in runs] for i in range(4))
+u, r, t, m, du, dr, dt = ([x[i] for x in runs] for i in range(7))
 print("capture: %d STAMP Session-Sender packets in %d sessions (44 octets of payload, "
       "Ethernet frames of 86), over a veth pair between two namespaces" % (pk, ns))
 print("packets/s over %d runs: stampkit replay --topspeed UDP backend %s, raw backend %s; "
@@ -106,6 +123,11 @@ ru = [a / b for a, b in zip(u, t) if b]
 rr = [a / b for a, b in zip(r, t) if b]
 print("ratio to tcpreplay --topspeed (per run, same run): UDP %.2f-%.2f, raw %.2f-%.2f" %
       (min(ru), max(ru), min(rr), max(rr)))
+print("sending only (frames dropped on arrival), packets/s: UDP %s, raw %s; tcpreplay %s; "
+      "ratio per run: UDP %.2f-%.2f, raw %.2f-%.2f" % (
+          rng(du), rng(dr), rng(dt), min(a / b for a, b in zip(du, dt) if b),
+          max(a / b for a, b in zip(du, dt) if b), min(a / b for a, b in zip(dr, dt) if b),
+          max(a / b for a, b in zip(dr, dt) if b)))
 print("memory (UDP backend): peak RSS %.0f MiB for %d sessions, %.1f KiB per session; "
       "marginal %.1f KiB per session (the same packets in 1 session: %.0f MiB)" %
       (max(m) / 1024, ns, max(m) / ns, (max(m) - one) / max(ns - 1, 1), one / 1024))

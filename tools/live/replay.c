@@ -610,7 +610,9 @@ static void send_due(struct rp *rp, int64_t now)
 			t1 = sk_now_real_ns();
 		}
 		m->len = n;
-		m->set_tos = o->tos >= 0 ? -1 : r->tos;
+		/* The recorded TOS per datagram, unless it is the socket's own (0, or --tos):
+		 * no ancillary data to parse for the common case. */
+		m->set_tos = o->tos >= 0 || !r->tos ? -1 : r->tos;
 		b->due[b->n] = t1;
 		b->sess[b->n] = r->sess;
 		b->n++;
