@@ -27,6 +27,7 @@
 #include "replay.h"
 #include "replay_load.h"
 #include "report.h"
+#include "rpqueue.h"
 #include "sys.h"
 #include "udpio.h"
 #include "stampkit/crypto.h"
@@ -168,14 +169,11 @@ struct rp {
 	struct sk_analyze_opts ao;
 	struct sk_an *an;
 	bool an_failed;
-	uint8_t *frame;               /* a packet rebuilt with its IP and UDP headers */
 	uint16_t ipid;
-	/* Packets recorded but not yet analysed, oldest at rec_off: {int64 time, uint32 length,
-	 * IP packet}. They are analysed when the loop has time (a gap in the schedule, the wait
-	 * for replies), a little at a time when many are waiting, and at the end, so the
-	 * sending and receiving path stays as light as writing a file was. */
-	uint8_t *rec;
-	size_t rec_off, rec_len, rec_cap;
+	/* Every packet sent and received, on its way to the analysis, which a thread of the
+	 * queue feeds (rpqueue.c) so that the sending and receiving path stays as light as
+	 * writing a file was; at top speed only once much is waiting or the sending ended. */
+	struct sk_rpq *q;
 	/* a progress line while it runs, when standard error is a terminal */
 	bool progress;
 	int64_t progress_next;
@@ -206,54 +204,15 @@ static int open_analysis(struct rp *rp)
 	return rp->an ? 0 : -1;
 }
 
-#define RP_REC_HDR 16
-#define RP_REC_MAX ((size_t)64 << 20)  /* the buffer at most */
-#define RP_REC_HIGH ((size_t)48 << 20) /* more waiting than this: analysed as the loop turns */
+#define RP_REC_MAX ((size_t)64 << 20)  /* the queue's ring */
+#define RP_REC_HIGH ((size_t)48 << 20) /* top speed: analysed once more than this waits */
 
-/* Feeds up to n of the oldest recorded packets to the analysis, in the order recorded;
- * stops early at the monotonic time until (0: no limit). */
-static void drain(struct rp *rp, size_t n, int64_t until)
+/* On the queue's thread: one recorded packet to the analysis. */
+static void feed(void *ctx, int64_t ns, const uint8_t *pkt, size_t len)
 {
-	if (rp->rec_off < rp->rec_len && open_analysis(rp) != 0)
-		rp->rec_off = rp->rec_len; /* no analysis to feed (out of memory, said) */
-	for (size_t i = 0; i < n && rp->rec_off < rp->rec_len; i++) {
-		const uint8_t *r = rp->rec + rp->rec_off;
-		int64_t ns;
-		uint32_t len;
-		memcpy(&ns, r, sizeof ns);
-		memcpy(&len, r + 8, sizeof len);
-		sk_analyze_feed_frame(rp->an, 0, SK_LINK_RAW, ns, r + RP_REC_HDR, len);
-		rp->rec_off += RP_REC_HDR + ((len + 7u) & ~7u);
-		if (until && (i & 31) == 31 && sk_now_mono_ns() >= until)
-			break;
-	}
-	if (rp->rec_off == rp->rec_len)
-		rp->rec_off = rp->rec_len = 0;
-}
-
-/* Room for one more record of at most need octets at the end of the buffer: the analysed
- * part is given back, the buffer grows up to RP_REC_MAX, and only then is everything
- * analysed at once. NULL when not even that helps (out of memory). */
-static uint8_t *rec_room(struct rp *rp, size_t need)
-{
-	if (rp->rec_cap - rp->rec_len < need && rp->rec_off) {
-		memmove(rp->rec, rp->rec + rp->rec_off, rp->rec_len - rp->rec_off);
-		rp->rec_len -= rp->rec_off;
-		rp->rec_off = 0;
-	}
-	if (rp->rec_cap - rp->rec_len >= need)
-		return rp->rec + rp->rec_len;
-	size_t cap = rp->rec_cap ? rp->rec_cap * 2 : (size_t)1 << 20;
-	while (cap < rp->rec_len + need)
-		cap *= 2;
-	uint8_t *nr = cap <= RP_REC_MAX ? realloc(rp->rec, cap) : NULL;
-	if (nr) {
-		rp->rec = nr;
-		rp->rec_cap = cap;
-		return rp->rec + rp->rec_len;
-	}
-	drain(rp, SIZE_MAX, 0);
-	return rp->rec_cap >= need ? rp->rec : NULL;
+	struct rp *rp = ctx;
+	if (open_analysis(rp) == 0)
+		sk_analyze_feed_frame(rp->an, 0, SK_LINK_RAW, ns, pkt, len);
 }
 
 /* One datagram, sent (at its T1) or received (at its kernel receive time), for the
@@ -262,18 +221,11 @@ static void record(struct rp *rp, int64_t ns, const struct sockaddr *src,
 		   const struct sockaddr *dst, int ttl, int tos, const uint8_t *p, size_t n)
 {
 	struct sk_iphdr_opts ho = { .ttl = ttl, .tos = tos, .ipid = rp->ipid++ };
-	size_t need = RP_REC_HDR + n + 64;
-	uint8_t *r = rec_room(rp, need);
-	size_t len = r ? sk_ipudp_build(r + RP_REC_HDR, need - RP_REC_HDR, src, dst, &ho, p, n)
-		       : sk_ipudp_build(rp->frame, RP_MAX_PKT + 64, src, dst, &ho, p, n);
-	if (len && r) {
-		uint32_t l32 = (uint32_t)len;
-		memcpy(r, &ns, sizeof ns);
-		memcpy(r + 8, &l32, sizeof l32);
-		rp->rec_len += RP_REC_HDR + ((len + 7u) & ~(size_t)7u);
-	} else if (len && open_analysis(rp) == 0) {
-		sk_analyze_feed_frame(rp->an, 0, SK_LINK_RAW, ns, rp->frame, len);
-	}
+	size_t need = n + 64;
+	uint8_t *r = sk_rpq_reserve(rp->q, need);
+	size_t len = r ? sk_ipudp_build(r, need, src, dst, &ho, p, n) : 0;
+	if (len)
+		sk_rpq_commit(rp->q, ns, len);
 	if (rp->pc)
 		sk_pcapout_write(rp->pc, ns, src, dst, ttl, tos, p, n);
 }
@@ -538,9 +490,9 @@ static int prepare(struct rp *rp)
 	rp->rxbuf = malloc((size_t)SK_IO_BATCH * RP_MAX_PKT);
 	rp->b = calloc(1, sizeof *rp->b);
 	rp->rx = calloc(SK_IO_BATCH, sizeof *rp->rx);
-	rp->frame = malloc(RP_MAX_PKT + 64);
+	rp->q = sk_rpq_open(RP_REC_MAX, RP_REC_HIGH, o->topspeed, feed, rp);
 	rp->evs = calloc(SK_IO_BATCH, sizeof *rp->evs);
-	if (!rp->offs || !rp->txbuf || !rp->rxbuf || !rp->b || !rp->rx || !rp->frame || !rp->evs) {
+	if (!rp->offs || !rp->txbuf || !rp->rxbuf || !rp->b || !rp->rx || !rp->q || !rp->evs) {
 		sk_diag("out of memory");
 		return 1;
 	}
@@ -672,9 +624,7 @@ static void run_loop(struct rp *rp)
 		 * timestamps) until a few are queued in each, up to what a socket holds. */
 		if (rp->k >= rp->total || due_at(rp, rp->k) > after || rp->k - rp->rx_k >= rp->rx_every)
 			receive(rp);
-		/* No gap at this rate: a little analysis each turn keeps the backlog bounded. */
-		if (rp->rec_len - rp->rec_off > RP_REC_HIGH)
-			drain(rp, 256, 0);
+		sk_rpq_publish(rp->q);
 		if (rp->progress)
 			progress(rp, after, false);
 		if (rp->k >= rp->total) {
@@ -695,10 +645,6 @@ static void run_loop(struct rp *rp)
 		/* The progress line keeps moving while nothing is due. */
 		if (rp->progress && wake > rp->progress_next)
 			wake = rp->progress_next;
-		/* A gap in the schedule: analyse what was recorded, until 1 ms before the next
-		 * packet is due. */
-		if (rp->rec_len && wake - sk_now_mono_ns() > 2000000)
-			drain(rp, SIZE_MAX, wake - 1000000);
 		int64_t d = wake - sk_now_mono_ns();
 		if (d > 0) {
 			struct timespec rel = { .tv_sec = d / 1000000000LL, .tv_nsec = d % 1000000000LL };
@@ -724,7 +670,8 @@ static void send_all(struct rp *rp)
 	rp->progress_next = rp->start + 1000000000LL;
 	rp->end_send = rp->o->duration > 0 ? rp->start + (int64_t)(rp->o->duration * 1e9) : 0;
 	run_loop(rp);
-	drain(rp, SIZE_MAX, 0);
+	sk_rpq_close(rp->q); /* everything analysed, its thread ended */
+	rp->q = NULL;
 	/* The sending ended (also by ^C: a normal end): the capture takes its name. */
 	char err[PATH_MAX + 100];
 	if (sk_pcapout_finish(rp->pc, err, sizeof err) != 0) {
@@ -800,6 +747,8 @@ static int report(struct rp *rp, int status)
 
 static void rp_free(struct rp *rp)
 {
+	sk_rpq_close(rp->q); /* first: its thread may still be feeding the analysis */
+	rp->q = NULL;
 	for (uint32_t i = 0; rp->sock && i < rp->l.nsess; i++)
 		if (rp->sock[i].io.fd >= 0 && rp->sock[i].io.ops)
 			rp->sock[i].io.ops->close(&rp->sock[i].io);
@@ -812,8 +761,6 @@ static void rp_free(struct rp *rp)
 	sk_pcapout_discard(rp->pc); /* still open: the run failed before the sending ended */
 	if (rp->an)
 		(void)sk_analyze_close(rp->an);
-	free(rp->frame);
-	free(rp->rec);
 	free(rp->offs);
 	free(rp->txbuf);
 	free(rp->rxbuf);
