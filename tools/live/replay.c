@@ -351,7 +351,7 @@ static int fd_room(uint32_t nsocks)
 		return 0; /* unknown: the sockets will say */
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
 		rlim_t was = rl.rlim_cur;
-		rl.rlim_cur = rl.rlim_max;
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
 			sk_log(SK_LOG_INFO, "open files limit raised from %llu to %llu for %" PRIu32
 			       " sessions", (unsigned long long)was, (unsigned long long)rl.rlim_cur,
