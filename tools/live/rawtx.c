@@ -106,29 +106,37 @@ static int too_long(const struct sk_rawtx *t, const struct sk_rawtx_pkt *p)
 	return p->len + (is6(p->dst) ? 48 : 28) > t->mtu;
 }
 
-int sk_rawtx_send(struct sk_rawtx *t, const struct sk_rawtx_pkt *p, unsigned n)
+void sk_rawtx_send(struct sk_rawtx *t, const struct sk_rawtx_pkt *p, unsigned n, int *err)
 {
-	if (n > RT_BATCH)
-		n = RT_BATCH;
-	unsigned k = 0;
-	for (; k < n && !too_long(t, &p[k]); k++) {
+	unsigned k = 0, idx[RT_BATCH];
+	for (unsigned i = 0; i < n && i < RT_BATCH; i++) {
 		uint8_t *b = t->buf + (size_t)k * t->mtu;
-		size_t l = build(t, &p[k], b, t->mtu);
+		size_t l = too_long(t, &p[i]) ? 0 : build(t, &p[i], b, t->mtu);
+		err[i] = l ? 0 : too_long(t, &p[i]) ? EMSGSIZE : EINVAL;
 		if (!l)
-			break;
+			continue;
 		t->iov[k] = (struct iovec){ .iov_base = b, .iov_len = l };
 		memset(&t->mh[k], 0, sizeof t->mh[k]);
 		t->mh[k].msg_hdr.msg_name = &t->ll;
 		t->mh[k].msg_hdr.msg_namelen = sizeof t->ll;
 		t->mh[k].msg_hdr.msg_iov = &t->iov[k];
 		t->mh[k].msg_hdr.msg_iovlen = 1;
+		idx[k++] = i;
 	}
-	if (!k) {
-		errno = too_long(t, p) ? EMSGSIZE : EINVAL;
-		return -1;
-	}
+	if (!k)
+		return;
 	t->ll.sll_protocol = htons(is6(p->dst) ? ETH_P_IPV6 : ETH_P_IP);
-	return sendmmsg(t->fd, t->mh, k, 0);
+	/* sendmmsg stops at the first frame the kernel refuses: that one is marked and the
+	 * rest go on, without building anything again. */
+	for (unsigned off = 0; off < k;) {
+		int r = sendmmsg(t->fd, t->mh + off, k - off, 0);
+		if (r > 0) {
+			off += (unsigned)r;
+		} else {
+			err[idx[off]] = r < 0 && errno ? errno : EIO;
+			off++;
+		}
+	}
 }
 
 void sk_rawtx_close(struct sk_rawtx *t)

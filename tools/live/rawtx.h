@@ -24,9 +24,10 @@ struct sk_rawtx;
  * packet. NULL with err (no such interface, no CAP_NET_RAW, out of memory). */
 struct sk_rawtx *sk_rawtx_open(const char *iface, const uint8_t mac[6],
 			       const struct sk_iphdr_opts *hdr, char *err, size_t errlen);
-/* Sends p[0..n-1] in order. Returns how many left (a prefix), or -1 with errno when the
- * first could not (EMSGSIZE: longer than the interface's MTU). */
-int sk_rawtx_send(struct sk_rawtx *t, const struct sk_rawtx_pkt *p, unsigned n);
+/* Sends p[0..n-1] in order (n at most 64), each built once: err[i] is 0 when p[i] left, or
+ * why not (EMSGSIZE: longer than the interface's MTU; ENOBUFS, ENETDOWN: the kernel's), the
+ * others still sent. */
+void sk_rawtx_send(struct sk_rawtx *t, const struct sk_rawtx_pkt *p, unsigned n, int *err);
 void sk_rawtx_close(struct sk_rawtx *t);
 
 #endif

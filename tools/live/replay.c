@@ -132,6 +132,7 @@ struct rp_batch {
 	int64_t due[SK_IO_BATCH];
 	uint32_t sess[SK_IO_BATCH];
 	struct sk_rawtx_pkt raw[SK_IO_BATCH];
+	int err[SK_IO_BATCH];
 	unsigned n;
 };
 
@@ -248,46 +249,56 @@ static void log_packet(const struct rp *rp, const char *what, const struct socka
 	(void)rp;
 }
 
-/* Hands a batch to the backend; a packet that cannot leave is counted (the first error
- * kept) and the rest still go. */
-static int send_part(struct rp *rp, unsigned from)
+static void sent_one(struct rp *rp, unsigned j)
 {
 	struct rp_batch *b = rp->b;
-	if (!rp->rawtx) {
-		struct rp_sock *s = &rp->sock[b->sess[from]];
-		return s->io.ops->send_batch(&s->io, b->m + from, b->n - from);
-	}
-	for (unsigned j = from; j < b->n; j++)
-		b->raw[j] = (struct sk_rawtx_pkt){
-			.src = (const struct sockaddr *)&rp->sock[b->sess[j]].io.bound,
-			.dst = (const struct sockaddr *)&rp->remote, .tos = b->m[j].set_tos,
-			.buf = b->m[j].buf, .len = b->m[j].len };
-	return sk_rawtx_send(rp->rawtx, b->raw + from, b->n - from);
+	struct rp_sock *s = &rp->sock[b->sess[j]];
+	record(rp, b->due[j], (struct sockaddr *)&s->me, (const struct sockaddr *)&rp->remote,
+	       rp->o->ttl, b->m[j].set_tos >= 0 ? b->m[j].set_tos : rp->o->tos, b->m[j].buf,
+	       b->m[j].len);
+	log_packet(rp, "Sent to", &rp->remote, (int)b->sess[j], &b->m[j]);
 }
 
+static void failed_one(struct rp *rp, unsigned j, int err)
+{
+	if (!rp->send_errors++) {
+		rp->first_errno = err;
+		rp->first_err_len = rp->b->m[j].len;
+	}
+}
+
+/* Hands a batch to the backend; a packet that cannot leave is counted (the first error
+ * kept) and the rest still go. */
 static void flush(struct rp *rp)
 {
 	struct rp_batch *b = rp->b;
-	unsigned done = 0;
-	while (done < b->n) {
-		int k = send_part(rp, done);
-		if (k <= 0) {
-			if (!rp->send_errors++) {
-				rp->first_errno = errno;
-				rp->first_err_len = b->m[done].len;
-			}
-			k = 1;
-		} else {
-			for (unsigned j = done; j < done + (unsigned)k; j++) {
-				struct rp_sock *s = &rp->sock[b->sess[j]];
-				record(rp, b->due[j], (struct sockaddr *)&s->me,
-				       (const struct sockaddr *)&rp->remote, rp->o->ttl,
-				       b->m[j].set_tos >= 0 ? b->m[j].set_tos : rp->o->tos, b->m[j].buf,
-				       b->m[j].len);
-				log_packet(rp, "Sent to", &rp->remote, (int)b->sess[j], &b->m[j]);
-			}
+	if (rp->rawtx) {
+		for (unsigned j = 0; j < b->n; j++)
+			b->raw[j] = (struct sk_rawtx_pkt){
+				.src = (const struct sockaddr *)&rp->sock[b->sess[j]].io.bound,
+				.dst = (const struct sockaddr *)&rp->remote, .tos = b->m[j].set_tos,
+				.buf = b->m[j].buf, .len = b->m[j].len };
+		sk_rawtx_send(rp->rawtx, b->raw, b->n, b->err);
+		for (unsigned j = 0; j < b->n; j++) {
+			if (b->err[j])
+				failed_one(rp, j, b->err[j]);
+			else
+				sent_one(rp, j);
 		}
-		done += (unsigned)k;
+	} else {
+		struct rp_sock *s = &rp->sock[b->sess[0]];
+		unsigned done = 0;
+		while (done < b->n) {
+			int k = s->io.ops->send_batch(&s->io, b->m + done, b->n - done);
+			if (k <= 0) {
+				failed_one(rp, done, errno);
+				k = 1;
+			} else {
+				for (unsigned j = done; j < done + (unsigned)k; j++)
+					sent_one(rp, j);
+			}
+			done += (unsigned)k;
+		}
 	}
 	rp->sent += b->n;
 	b->n = 0;
