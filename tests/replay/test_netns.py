@@ -3,12 +3,15 @@
 # `stampkit replay` over a veth pair between two network namespaces the test creates and
 # removes: the UDP backend and the raw --raw backend (IP/UDP headers built with the
 # new source, AF_PACKET frames to --raw-mac), IPv4 and IPv6, every sender packet arriving
-# at the responder with the new addresses and a fresh timestamp, replies paired.
+# at the responder with the new addresses and a fresh timestamp, replies paired; and 300
+# sessions through the raw backend's one packet socket, every packet and reply counted.
 #   usage: test_netns.py STAMPKIT PCAPS_DIR   (needs root and iproute2; exit 77 otherwise)
 import json, os, shutil, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "live"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from livelib import Fail, Responder, check, read_pcap, run, SKIP  # noqa: E402
+import mkcap  # noqa: E402
 
 if os.geteuid() != 0 or not shutil.which("ip"):
     sys.exit(SKIP)
@@ -79,6 +82,32 @@ def ts_ns(b):
     return (sec - 2208988800) * 1000000000 + (frac * 1000000000 >> 32)
 
 
+def many_raw(inr, ins, mac):
+    """300 sessions through --raw: one packet socket sends for all, each session's socket
+    receives its replies; every packet, reply and source port counted."""
+    n, rounds = 300, 2
+    cap = os.path.join(TMP, "many.pcap")
+    mkcap.write(cap, n, rounds)
+    pc = os.path.join(TMP, "many-resp.pcap")
+    r = NsResponder(inr, B4 + ":8621", "--rate-limit", "0", "--pcap-out", pc)
+    try:
+        res = subprocess.run(ins + ["replay", "--json", cap, "--to", B4 + ":8621", "--pps", "5000",
+                                    "--timeout", "5", "--raw", tag + "a", "--src", A4,
+                                    "--raw-mac", mac], capture_output=True, text=True, timeout=60)
+    finally:
+        c = r.stop()
+    check(res.returncode == 0, "raw, %d sessions: %s" % (n, res.stderr))
+    j = json.loads(res.stdout)
+    check(j["sent"] == n * rounds and j["replies"] == n * rounds and j["send_errors"] == 0 and
+          len(j["sessions"]) == n, "raw, %d sessions: %r" %
+          (n, {k: v for k, v in j.items() if k != "sessions"}))
+    bad = [s for s in j["sessions"] if s["sent"] != rounds or s["received"] != rounds]
+    check(not bad, "raw: incomplete sessions %r" % bad[:2])
+    check(c["reflected"] == n * rounds, "responder %r" % c)
+    ports = {p[3] for p in read_pcap(pc) if p[4] == 8621}
+    check(len(ports) == n, "raw: %d source ports for %d sessions" % (len(ports), n))
+
+
 def main(bin):
     try:
         setup()
@@ -139,6 +168,7 @@ def main(bin):
             check([struct.unpack("!I", p[:4])[0] for _, p in part] == list(range(60)),
                   "run %d: recorded sequence numbers" % i)
             check(all(t0 <= ts_ns(p) <= t1 for _, p in part), "run %d: fresh T1" % i)
+        many_raw(inr, ins, mac)
     finally:
         teardown()
         shutil.rmtree(TMP, ignore_errors=True)

@@ -18,17 +18,63 @@
 #include "stampkit/net.h"
 #include "stampkit/testpkt.h"
 
-static int sess_index(struct sk_replay_load *l, const struct sk_pkt *p, uint16_t ssid)
+static uint64_t sess_hash(uint8_t ipver, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+			  uint16_t dport, uint16_t ssid)
+{
+	/* FNV-1a over the key, then a final mix: the low bits index the table. */
+	size_t al = ipver == 6 ? 16 : 4;
+	uint64_t h = 0xcbf29ce484222325ull ^ ipver;
+	for (size_t i = 0; i < al; i++)
+		h = (h ^ src[i]) * 0x100000001b3ull;
+	for (size_t i = 0; i < al; i++)
+		h = (h ^ dst[i]) * 0x100000001b3ull;
+	h = (h ^ ((uint64_t)sport << 32 | (uint64_t)dport << 16 | ssid)) * 0x9e3779b97f4a7c15ull;
+	return h ^ h >> 29;
+}
+
+/* Doubles the hash table (kept at most half full). 0, or -1 out of memory. */
+static int rehash(struct sk_replay_load *l)
+{
+	size_t cap = l->hcap ? l->hcap * 2 : 1024;
+	uint32_t *t = calloc(cap, sizeof *t);
+	if (!t)
+		return -1;
+	for (uint32_t i = 0; i < l->nsess; i++) {
+		const struct sk_replay_sess *s = &l->sess[i];
+		size_t j = sess_hash(s->ipver, s->src, s->dst, s->sport, s->dport, s->ssid) & (cap - 1);
+		while (t[j])
+			j = (j + 1) & (cap - 1);
+		t[j] = i + 1;
+	}
+	free(l->htab);
+	l->htab = t;
+	l->hcap = cap;
+	return 0;
+}
+
+/* The session's index, a new one when first seen; -1 out of memory. */
+static int64_t sess_index(struct sk_replay_load *l, const struct sk_pkt *p, uint16_t ssid)
 {
 	size_t al = p->ipver == 6 ? 16 : 4;
-	for (unsigned i = 0; i < l->nsess; i++) {
-		struct sk_replay_sess *s = &l->sess[i];
+	if ((size_t)l->nsess + 1 > l->hcap / 2 && rehash(l))
+		return -1;
+	size_t j = sess_hash(p->ipver, p->src, p->dst, p->sport, p->dport, ssid) & (l->hcap - 1);
+	for (; l->htab[j]; j = (j + 1) & (l->hcap - 1)) {
+		const struct sk_replay_sess *s = &l->sess[l->htab[j] - 1];
 		if (s->ipver == p->ipver && s->sport == p->sport && s->dport == p->dport &&
 		    s->ssid == ssid && !memcmp(s->src, p->src, al) && !memcmp(s->dst, p->dst, al))
-			return (int)i;
+			return l->htab[j] - 1;
 	}
-	if (l->nsess == SK_REPLAY_MAX_SESS)
+	if (l->nsess == UINT32_MAX - 1)
 		return -1;
+	if (l->nsess == l->capsess) {
+		uint32_t n = l->capsess ? l->capsess * 2 : 64;
+		struct sk_replay_sess *ns = realloc(l->sess, (size_t)n * sizeof *ns);
+		if (!ns)
+			return -1;
+		l->sess = ns;
+		l->capsess = n;
+	}
 	struct sk_replay_sess *s = &l->sess[l->nsess];
 	memset(s, 0, sizeof *s);
 	s->ipver = p->ipver;
@@ -37,10 +83,11 @@ static int sess_index(struct sk_replay_load *l, const struct sk_pkt *p, uint16_t
 	s->sport = p->sport;
 	s->dport = p->dport;
 	s->ssid = ssid;
-	return (int)l->nsess++;
+	l->htab[j] = l->nsess + 1;
+	return l->nsess++;
 }
 
-static int add_pkt(struct sk_replay_load *l, const struct sk_pkt *p, int64_t ts, int si,
+static int add_pkt(struct sk_replay_load *l, const struct sk_pkt *p, int64_t ts, uint32_t si,
 		   int restamp, const struct sk_test_opts *o)
 {
 	if (l->npkts == l->capp) {
@@ -66,7 +113,7 @@ static int add_pkt(struct sk_replay_load *l, const struct sk_pkt *p, int64_t ts,
 	r->ts_ns = ts;
 	r->off = l->buflen;
 	r->len = (uint32_t)p->payload_len;
-	r->sess = (uint16_t)si;
+	r->sess = si;
 	r->restamp = (uint8_t)restamp;
 	r->tos = p->tos;
 	if (o) {
@@ -147,12 +194,10 @@ static int take_udp(struct sk_replay_load *l, struct sk_disc *disc, const struct
 		if (sk_test_decode(p->payload, p->payload_len, &od, &t, NULL, NULL) == SK_OK)
 			ssid = t.ssid;
 	}
-	int si = sess_index(l, p, ssid);
-	if (si < 0) {
-		l->overflow++;
-		return 0;
-	}
-	return add_pkt(l, p, fr->ts_ns, si, restamp, restamp ? &o : NULL);
+	int64_t si = sess_index(l, p, ssid);
+	if (si < 0)
+		return -1;
+	return add_pkt(l, p, fr->ts_ns, (uint32_t)si, restamp, restamp ? &o : NULL);
 }
 
 /* The frames of an open capture; 0, or 1 out of memory. */
@@ -250,31 +295,40 @@ int sk_replay_left_out(const struct sk_replay_load *l, const char *file, int all
 		sk_diag("%s: %" PRIu64 " malformed test packets (first: frame %"
 			PRIu64 ") %s", file, l->malformed, l->first_malformed,
 			all ? "sent as recorded" : "not sent");
-	if (l->overflow)
-		sk_diag("%s: more than %d sessions: %" PRIu64 " packets of "
-			"further sessions not sent", file, SK_REPLAY_MAX_SESS, l->overflow);
-	return l->cut || l->fragments || l->protected_ || l->malformed || l->overflow ? 3 : 0;
+	return l->cut || l->fragments || l->protected_ || l->malformed ? 3 : 0;
 }
 
-long sk_replay_select(struct sk_replay_load *l, const unsigned char *want, int any_want,
+long sk_replay_select(struct sk_replay_load *l, const uint32_t *want, size_t nwant,
 		      const char *file)
 {
-	for (unsigned i = 1; i <= SK_REPLAY_MAX_SESS; i++)
-		if (any_want && want[i] && i > l->nsess) {
-			sk_diag("%s has %u test sessions: no session %u",
-				file, l->nsess, i);
+	uint8_t *pick = NULL;
+	if (nwant) {
+		pick = calloc((size_t)l->nsess + 1, 1);
+		if (!pick) {
+			sk_diag("out of memory");
+			return -2;
+		}
+	}
+	for (size_t i = 0; i < nwant; i++) {
+		if (want[i] < 1 || want[i] > l->nsess) {
+			sk_diag("%s has %" PRIu32 " test sessions: no session %" PRIu32, file,
+				l->nsess, want[i]);
+			free(pick);
 			return -1;
 		}
+		pick[want[i]] = 1;
+	}
 	/* The selection: sessions picked, then packets in capture order. */
 	size_t nsel = 0;
 	for (size_t i = 0; i < l->npkts; i++) {
 		const struct sk_replay_pkt *r = &l->pkts[i];
-		if (any_want && !want[r->sess + 1])
+		if (pick && !pick[r->sess + 1])
 			continue;
 		l->pkts[nsel++] = *r;
 	}
+	free(pick);
 	l->npkts = nsel;
-	for (unsigned i = 0; i < l->nsess; i++)
+	for (uint32_t i = 0; i < l->nsess; i++)
 		l->sess[i].packets = 0;
 	for (size_t i = 0; i < nsel; i++)
 		l->sess[l->pkts[i].sess].packets++;
@@ -285,6 +339,10 @@ void sk_replay_load_free(struct sk_replay_load *l)
 {
 	free(l->pkts);
 	free(l->buf);
+	free(l->sess);
+	free(l->htab);
 	l->pkts = NULL;
 	l->buf = NULL;
+	l->sess = NULL;
+	l->htab = NULL;
 }

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SK_REPLAY_MAX_SESS 64
 #define SK_REPLAY_MAX_PORTS 16
 
 /* One packet to replay; its octets are at buf + off. */
@@ -16,7 +15,7 @@ struct sk_replay_pkt {
 	int64_t ts_ns;        /* capture time */
 	size_t off;
 	uint32_t len;
-	uint16_t sess;
+	uint32_t sess;        /* index into sk_replay_load.sess */
 	uint8_t restamp;      /* a clear-text Session-Sender packet: re-stamped when sent */
 	uint8_t proto, sec, features;
 	uint8_t tos;          /* recorded TOS / Traffic Class, sent again unless --tos/--dscp */
@@ -35,10 +34,14 @@ struct sk_replay_load {
 	size_t npkts, capp;
 	uint8_t *buf;
 	size_t buflen, bufcap;
-	struct sk_replay_sess sess[SK_REPLAY_MAX_SESS];
-	unsigned nsess;
+	/* The sessions, in the order of their first packet, as many as the capture has; found
+	 * again through an open-addressing hash of indexes + 1 (0: empty). */
+	struct sk_replay_sess *sess;
+	uint32_t nsess, capsess;
+	uint32_t *htab;
+	size_t hcap;
 	/* left out, each named */
-	uint64_t frames, test_packets, cut, fragments, protected_, malformed, overflow, reflector;
+	uint64_t frames, test_packets, cut, fragments, protected_, malformed, reflector;
 	uint64_t first_cut, first_malformed;
 };
 
@@ -49,10 +52,10 @@ int sk_replay_load(struct sk_replay_load *l, const char *path, const uint16_t *p
 		   int nports, int all);
 /* Names on standard error every kind of packet left out; 3 when some were, else 0. */
 int sk_replay_left_out(const struct sk_replay_load *l, const char *path, int all);
-/* Keeps the packets of the sessions wanted (want[1..SK_REPLAY_MAX_SESS], all when any_want
- * is 0) and counts each session's. Returns the number kept, or -1 after saying on standard
- * error that a session wanted is not in the capture. */
-long sk_replay_select(struct sk_replay_load *l, const unsigned char *want, int any_want,
+/* Keeps the packets of the sessions wanted (numbers from 1, nwant of them; all when nwant is
+ * 0) and counts each session's. Returns the number kept, -1 after saying on standard error
+ * that a session wanted is not in the capture, -2 out of memory (said). */
+long sk_replay_select(struct sk_replay_load *l, const uint32_t *want, size_t nwant,
 		      const char *path);
 void sk_replay_load_free(struct sk_replay_load *l);
 

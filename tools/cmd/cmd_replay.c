@@ -3,6 +3,7 @@
  * (RFC 8762 §4.2, RFC 5357 §4.1.2), and the replies measured.
  * Options -> struct replay_opts -> replay_run() (live/replay.c). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -21,7 +22,7 @@ static const struct sk_optdef o_to = {
 	"the device to test (required); port 862 unless given", NULL
 };
 static const struct sk_optdef o_session = {
-	O_SESSION, "session", 0, SK_OK_INT, "N", 1, SK_REPLAY_MAX_SESS, NULL, true, NULL,
+	O_SESSION, "session", 0, SK_OK_INT, "N", 1, 1000000000, NULL, true, NULL,
 	"replay only session N (numbered in the order of their first Session-Sender packet)", NULL
 };
 static const struct sk_optdef o_all = {
@@ -93,7 +94,8 @@ static const struct sk_exitdef replay_exits[] = {
 	{ SK_EXIT_OK, "done, also after ^C (replies missing are a result, not an error: they "
 		      "show as loss, as long as at least one reply came)" },
 	{ SK_EXIT_FAIL, "FILE cannot be read, no test packets to replay, a socket or the "
-			"interface cannot be opened, every send failed, no reply came at all (the "
+			"interface cannot be opened (also: more sessions than open files allowed, "
+			"said before anything is sent), every send failed, no reply came at all (the "
 			"results are printed first), or --pcap-out could not be completed; the "
 			"message says which" },
 	{ SK_EXIT_USAGE, "usage error: unknown option, no --to, --to with port 0 or the "
@@ -128,7 +130,19 @@ static int handle(void *ctx, const struct sk_optdef *def, const struct sk_optval
 		}
 		o->ports[o->nports++] = (uint16_t)v->i;
 		return 0;
-	case O_SESSION: o->want[v->i] = 1, o->any_want = true; return 0;
+	case O_SESSION:
+		if (o->nwant == o->capwant) {
+			size_t n = o->capwant ? o->capwant * 2 : 16;
+			uint32_t *w = realloc(o->want, n * sizeof *w);
+			if (!w) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			o->want = w;
+			o->capwant = n;
+		}
+		o->want[o->nwant++] = (uint32_t)v->i;
+		return 0;
 	case O_ALL: o->all = true; return 0;
 	case O_MULT: o->multiplier = v->d; return 0;
 	case O_PPS: o->pps = v->d; return 0;
@@ -183,7 +197,9 @@ static int replay_main(int argc, char **argv)
 	c.o.key_len = c.common.key_len;
 	c.o.json = c.common.json;
 	c.o.pcap_out = c.common.pcap_out;
-	return replay_run(&c.o);
+	st = replay_run(&c.o);
+	free(c.o.want);
+	return st;
 }
 
 const struct sk_cmddef sk_cmd_replay = {
@@ -196,7 +212,9 @@ const struct sk_cmddef sk_cmd_replay = {
 		"found as stampkit analyze finds them) to HOST, each re-stamped at the moment it "
 		"leaves (fresh T1 and Error Estimate; TLVs kept, HMACs computed again with "
 		"--auth), on an absolute schedule: the recorded gaps, --multiplier, --pps or "
-		"--topspeed. Each recorded session leaves from a socket of its own. The replies "
+		"--topspeed. Each recorded session leaves from a socket of its own (as many sessions "
+		"as the capture has; the open-files limit is raised to the hard limit when they "
+		"need it). The replies "
 		"are measured as analyze measures a capture taken at the sender, and the results "
 		"are analyze's table, or with --json one document {\"command\":\"replay\",...} "
 		"(docs/json-schema.md).\n\n"

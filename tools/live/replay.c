@@ -8,21 +8,26 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "analyze_int.h"
 #include "ipudp.h"
 #include "log.h"
 #include "pcapout.h"
+#include "rawtx.h"
 #include "replay.h"
 #include "replay_load.h"
 #include "report.h"
+#include "rpqueue.h"
 #include "sys.h"
 #include "udpio.h"
 #include "stampkit/crypto.h"
@@ -33,6 +38,8 @@
 #include "stampkit/tlv.h"
 
 #define RP_MAX_PKT 65535
+#define RP_RX_BATCH 16  /* datagrams per recvmmsg: a socket each holds a few at most */
+#define RP_RX_EVERY_MAX 16384 /* replies left in the kernel at most (top speed) */
 
 /* The packet as it leaves: fresh T1 and Error Estimate, the sequence number kept or renumbered,
  * the TLVs kept and the HMACs computed again when a key is given. Returns its length, 0 when it
@@ -41,6 +48,25 @@ static size_t restamp_pkt(const struct sk_replay_pkt *r, const uint8_t *data, ui
 			  size_t cap, int renumber, uint32_t seq, const uint16_t errest[2],
 			  const uint8_t *key, size_t key_len, int64_t *t1)
 {
+	if (r->sec == SK_SEC_UNAUTH && !key && r->len >= 14 && r->len <= cap) {
+		/* Unauthenticated (STAMP RFC 8762 §4.2.1, TWAMP RFC 5357 §4.1.2): Sequence
+		 * Number, Timestamp and Error Estimate at fixed offsets 0, 4 and 12, the rest
+		 * kept; the packet was decoded when loaded, so the octets are patched in place
+		 * (what decoding and encoding again would give, at a fraction of the cost). */
+		memcpy(out, data, r->len);
+		if (renumber)
+			for (int i = 0; i < 4; i++)
+				out[i] = (uint8_t)(seq >> (24 - 8 * i));
+		enum sk_ts_fmt fmt = sk_errest_fmt((uint16_t)(data[12] << 8 | data[13]));
+		*t1 = sk_now_real_ns();
+		uint64_t ts = sk_ts_from_ns(*t1, fmt, SK_TAI_UTC_DEFAULT);
+		for (int i = 0; i < 8; i++)
+			out[4 + i] = (uint8_t)(ts >> (56 - 8 * i));
+		uint16_t ee = errest[fmt == SK_TS_PTP];
+		out[12] = (uint8_t)(ee >> 8);
+		out[13] = (uint8_t)ee;
+		return r->len;
+	}
 	struct sk_test_opts o = { .proto = r->proto, .role = SK_ROLE_SENDER, .sec = r->sec,
 				  .features = r->features, .reflect_len = r->reflect_len };
 	struct sk_test_pkt p;
@@ -99,18 +125,25 @@ struct rp_sock {
 	struct sockaddr_storage me;
 };
 
+/* Packets queued to leave together: one session's on the UDP backend (a socket each), any
+ * sessions' on the raw backend (one packet socket for all). */
 struct rp_batch {
 	struct sk_io_msg m[SK_IO_BATCH];
 	int64_t due[SK_IO_BATCH];
+	uint32_t sess[SK_IO_BATCH];
+	struct sk_rawtx_pkt raw[SK_IO_BATCH];
+	int err[SK_IO_BATCH];
 	unsigned n;
-	int sess;
 };
 
 /* One run: what is sent, to whom, on what schedule, and what came back. */
 struct rp {
 	const struct replay_opts *o;
 	struct sk_replay_load l;
-	struct rp_sock sock[SK_REPLAY_MAX_SESS];
+	struct rp_sock *sock;         /* one per recorded session (fd -1: none, not selected) */
+	int epfd;                     /* every socket, for the replies */
+	struct epoll_event *evs;
+	struct sk_rawtx *rawtx;       /* --raw: the packet socket every session sends through */
 	struct sockaddr_storage remote;
 	socklen_t rlen;
 	uint8_t rfam;
@@ -119,13 +152,12 @@ struct rp {
 	size_t nsel;
 	int64_t *offs, period;
 	uint64_t total, k;            /* k: next packet of the run (loop k / nsel, index k % nsel) */
-	uint32_t next_seq[SK_REPLAY_MAX_SESS];
+	uint64_t rx_k, rx_every;      /* replies read at k = rx_k; at top speed every rx_every */
+	uint32_t *next_seq;
 	uint16_t errest[2];           /* NTP, PTP */
 	uint8_t *txbuf, *rxbuf;
 	struct rp_batch *b;
 	struct sk_io_msg *rx;
-	struct pollfd pfd[SK_REPLAY_MAX_SESS];
-	nfds_t npfd;
 	/* results */
 	uint64_t sent, restamped, send_errors, replies, foreign;
 	int first_errno;
@@ -138,14 +170,11 @@ struct rp {
 	struct sk_analyze_opts ao;
 	struct sk_an *an;
 	bool an_failed;
-	uint8_t *frame;               /* a packet rebuilt with its IP and UDP headers */
 	uint16_t ipid;
-	/* Packets recorded but not yet analysed, oldest at rec_off: {int64 time, uint32 length,
-	 * IP packet}. They are analysed when the loop has time (a gap in the schedule, the wait
-	 * for replies), a little at a time when many are waiting, and at the end, so the
-	 * sending and receiving path stays as light as writing a file was. */
-	uint8_t *rec;
-	size_t rec_off, rec_len, rec_cap;
+	/* Every packet sent and received, on its way to the analysis, which a thread of the
+	 * queue feeds (rpqueue.c) so that the sending and receiving path stays as light as
+	 * writing a file was; at top speed only once much is waiting or the sending ended. */
+	struct sk_rpq *q;
 	/* a progress line while it runs, when standard error is a terminal */
 	bool progress;
 	int64_t progress_next;
@@ -176,54 +205,15 @@ static int open_analysis(struct rp *rp)
 	return rp->an ? 0 : -1;
 }
 
-#define RP_REC_HDR 16
-#define RP_REC_MAX ((size_t)64 << 20)  /* the buffer at most */
-#define RP_REC_HIGH ((size_t)16 << 20) /* more waiting than this: analysed as the loop turns */
+#define RP_REC_MAX ((size_t)64 << 20)  /* the queue's ring */
+#define RP_REC_HIGH ((size_t)48 << 20) /* top speed: analysed once more than this waits */
 
-/* Feeds up to n of the oldest recorded packets to the analysis, in the order recorded;
- * stops early at the monotonic time until (0: no limit). */
-static void drain(struct rp *rp, size_t n, int64_t until)
+/* On the queue's thread: one recorded packet to the analysis. */
+static void feed(void *ctx, int64_t ns, const uint8_t *pkt, size_t len)
 {
-	if (rp->rec_off < rp->rec_len && open_analysis(rp) != 0)
-		rp->rec_off = rp->rec_len; /* no analysis to feed (out of memory, said) */
-	for (size_t i = 0; i < n && rp->rec_off < rp->rec_len; i++) {
-		const uint8_t *r = rp->rec + rp->rec_off;
-		int64_t ns;
-		uint32_t len;
-		memcpy(&ns, r, sizeof ns);
-		memcpy(&len, r + 8, sizeof len);
-		sk_analyze_feed_frame(rp->an, 0, SK_LINK_RAW, ns, r + RP_REC_HDR, len);
-		rp->rec_off += RP_REC_HDR + ((len + 7u) & ~7u);
-		if (until && (i & 31) == 31 && sk_now_mono_ns() >= until)
-			break;
-	}
-	if (rp->rec_off == rp->rec_len)
-		rp->rec_off = rp->rec_len = 0;
-}
-
-/* Room for one more record of at most need octets at the end of the buffer: the analysed
- * part is given back, the buffer grows up to RP_REC_MAX, and only then is everything
- * analysed at once. NULL when not even that helps (out of memory). */
-static uint8_t *rec_room(struct rp *rp, size_t need)
-{
-	if (rp->rec_cap - rp->rec_len < need && rp->rec_off) {
-		memmove(rp->rec, rp->rec + rp->rec_off, rp->rec_len - rp->rec_off);
-		rp->rec_len -= rp->rec_off;
-		rp->rec_off = 0;
-	}
-	if (rp->rec_cap - rp->rec_len >= need)
-		return rp->rec + rp->rec_len;
-	size_t cap = rp->rec_cap ? rp->rec_cap * 2 : (size_t)1 << 20;
-	while (cap < rp->rec_len + need)
-		cap *= 2;
-	uint8_t *nr = cap <= RP_REC_MAX ? realloc(rp->rec, cap) : NULL;
-	if (nr) {
-		rp->rec = nr;
-		rp->rec_cap = cap;
-		return rp->rec + rp->rec_len;
-	}
-	drain(rp, SIZE_MAX, 0);
-	return rp->rec_cap >= need ? rp->rec : NULL;
+	struct rp *rp = ctx;
+	if (open_analysis(rp) == 0)
+		sk_analyze_feed_frame(rp->an, 0, SK_LINK_RAW, ns, pkt, len);
 }
 
 /* One datagram, sent (at its T1) or received (at its kernel receive time), for the
@@ -232,18 +222,11 @@ static void record(struct rp *rp, int64_t ns, const struct sockaddr *src,
 		   const struct sockaddr *dst, int ttl, int tos, const uint8_t *p, size_t n)
 {
 	struct sk_iphdr_opts ho = { .ttl = ttl, .tos = tos, .ipid = rp->ipid++ };
-	size_t need = RP_REC_HDR + n + 64;
-	uint8_t *r = rec_room(rp, need);
-	size_t len = r ? sk_ipudp_build(r + RP_REC_HDR, need - RP_REC_HDR, src, dst, &ho, p, n)
-		       : sk_ipudp_build(rp->frame, RP_MAX_PKT + 64, src, dst, &ho, p, n);
-	if (len && r) {
-		uint32_t l32 = (uint32_t)len;
-		memcpy(r, &ns, sizeof ns);
-		memcpy(r + 8, &l32, sizeof l32);
-		rp->rec_len += RP_REC_HDR + ((len + 7u) & ~(size_t)7u);
-	} else if (len && open_analysis(rp) == 0) {
-		sk_analyze_feed_frame(rp->an, 0, SK_LINK_RAW, ns, rp->frame, len);
-	}
+	size_t need = n + 64;
+	uint8_t *r = sk_rpq_reserve(rp->q, need);
+	size_t len = r ? sk_ipudp_build(r, need, src, dst, &ho, p, n) : 0;
+	if (len)
+		sk_rpq_commit(rp->q, ns, len);
 	if (rp->pc)
 		sk_pcapout_write(rp->pc, ns, src, dst, ttl, tos, p, n);
 }
@@ -266,65 +249,154 @@ static void log_packet(const struct rp *rp, const char *what, const struct socka
 	(void)rp;
 }
 
+static void sent_one(struct rp *rp, unsigned j)
+{
+	struct rp_batch *b = rp->b;
+	struct rp_sock *s = &rp->sock[b->sess[j]];
+	record(rp, b->due[j], (struct sockaddr *)&s->me, (const struct sockaddr *)&rp->remote,
+	       rp->o->ttl, b->m[j].set_tos >= 0 ? b->m[j].set_tos : rp->o->tos, b->m[j].buf,
+	       b->m[j].len);
+	log_packet(rp, "Sent to", &rp->remote, (int)b->sess[j], &b->m[j]);
+}
+
+static void failed_one(struct rp *rp, unsigned j, int err)
+{
+	if (!rp->send_errors++) {
+		rp->first_errno = err;
+		rp->first_err_len = rp->b->m[j].len;
+	}
+}
+
+/* Hands a batch to the backend; a packet that cannot leave is counted (the first error
+ * kept) and the rest still go. */
 static void flush(struct rp *rp)
 {
 	struct rp_batch *b = rp->b;
-	struct rp_sock *s = &rp->sock[b->sess];
-	unsigned done = 0;
-	while (done < b->n) {
-		int k = s->io.ops->send_batch(&s->io, b->m + done, b->n - done);
-		if (k <= 0) {
-			if (!rp->send_errors++) {
-				rp->first_errno = errno;
-				rp->first_err_len = b->m[done].len;
-			}
-			k = 1;
-		} else {
-			for (unsigned j = done; j < done + (unsigned)k; j++) {
-				record(rp, b->due[j], (struct sockaddr *)&s->me,
-				       (const struct sockaddr *)&rp->remote, rp->o->ttl,
-				       b->m[j].set_tos >= 0 ? b->m[j].set_tos : rp->o->tos, b->m[j].buf,
-				       b->m[j].len);
-				log_packet(rp, "Sent to", &rp->remote, b->sess, &b->m[j]);
-			}
+	if (rp->rawtx) {
+		for (unsigned j = 0; j < b->n; j++)
+			b->raw[j] = (struct sk_rawtx_pkt){
+				.src = (const struct sockaddr *)&rp->sock[b->sess[j]].io.bound,
+				.dst = (const struct sockaddr *)&rp->remote, .tos = b->m[j].set_tos,
+				.buf = b->m[j].buf, .len = b->m[j].len };
+		sk_rawtx_send(rp->rawtx, b->raw, b->n, b->err);
+		for (unsigned j = 0; j < b->n; j++) {
+			if (b->err[j])
+				failed_one(rp, j, b->err[j]);
+			else
+				sent_one(rp, j);
 		}
-		done += (unsigned)k;
+	} else {
+		struct rp_sock *s = &rp->sock[b->sess[0]];
+		unsigned done = 0;
+		while (done < b->n) {
+			int k = s->io.ops->send_batch(&s->io, b->m + done, b->n - done);
+			if (k <= 0) {
+				failed_one(rp, done, errno);
+				k = 1;
+			} else {
+				for (unsigned j = done; j < done + (unsigned)k; j++)
+					sent_one(rp, j);
+			}
+			done += (unsigned)k;
+		}
 	}
 	rp->sent += b->n;
 	b->n = 0;
 }
 
+/* What one session's socket holds; a few at a time, as many sessions hold a few each. */
+static void receive_sock(struct rp *rp, uint32_t i)
+{
+	struct rp_sock *s = &rp->sock[i];
+	for (;;) {
+		int n = s->io.ops->recv_batch(&s->io, rp->rx, RP_RX_BATCH);
+		if (n <= 0)
+			break;
+		int64_t now = sk_now_real_ns();
+		for (int j = 0; j < n; j++) {
+			struct sk_io_msg *m = &rp->rx[j];
+			if (!sk_sockaddr_equal((struct sockaddr *)&m->peer,
+					       (const struct sockaddr *)&rp->remote)) {
+				rp->foreign++;
+				continue;
+			}
+			rp->replies++;
+			log_packet(rp, "Reply from", &m->peer, (int)i, m);
+			record(rp, m->rx_ns ? m->rx_ns : now, (struct sockaddr *)&m->peer,
+			       (struct sockaddr *)&s->me, m->ttl, m->tos, m->buf, m->len);
+		}
+		if (n < RP_RX_BATCH)
+			break;
+	}
+}
+
+/* The replies waiting, found through epoll: a call per 64 sessions that have any. */
 static void receive(struct rp *rp)
 {
-	for (unsigned i = 0; i < rp->l.nsess; i++) {
-		struct rp_sock *s = &rp->sock[i];
-		if (s->io.fd < 0 || !rp->l.sess[i].packets)
-			continue;
-		for (;;) {
-			int n = s->io.ops->recv_batch(&s->io, rp->rx, SK_IO_BATCH);
-			if (n <= 0)
-				break;
-			int64_t now = sk_now_real_ns();
-			for (int j = 0; j < n; j++) {
-				struct sk_io_msg *m = &rp->rx[j];
-				if (!sk_sockaddr_equal((struct sockaddr *)&m->peer,
-						       (const struct sockaddr *)&rp->remote)) {
-					rp->foreign++;
-					continue;
-				}
-				rp->replies++;
-				log_packet(rp, "Reply from", &m->peer, (int)i, m);
-				record(rp, m->rx_ns ? m->rx_ns : now, (struct sockaddr *)&m->peer,
-				       (struct sockaddr *)&s->me, m->ttl, m->tos, m->buf, m->len);
-			}
-		}
-	}
+	int nev;
+	do {
+		nev = epoll_wait(rp->epfd, rp->evs, SK_IO_BATCH, 0);
+		for (int e = 0; e < nev; e++)
+			receive_sock(rp, rp->evs[e].data.u32);
+	} while (nev == SK_IO_BATCH);
+	rp->rx_k = rp->k;
 }
 
 /* ---- setting up ---- */
 
-/* One socket per session so the device tells them apart as it did in the capture.
- * Returns 0, or the exit status after a message. */
+/* Descriptors besides the sessions' sockets: those open now, and a few more opened later
+ * (epoll, the packet socket, --pcap-out, -l). */
+#define RP_FD_SPARE 16
+
+/* One socket per session needs as many descriptors: the soft limit is raised to the hard
+ * one when it is too low; when even that is too low, nothing is sent. 0, or 1 after a
+ * message. */
+static int fd_room(uint32_t nsocks)
+{
+	int probe = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the lowest free descriptor */
+	if (probe >= 0)
+		close(probe);
+	rlim_t need = (rlim_t)nsocks + RP_FD_SPARE + (rlim_t)(probe > 0 ? probe : 3);
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0; /* unknown: the sockets will say */
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			sk_log(SK_LOG_INFO, "open files limit raised from %llu to %llu for %" PRIu32
+			       " sessions", (unsigned long long)was, (unsigned long long)rl.rlim_cur,
+			       nsocks);
+		else
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	sk_diag("%" PRIu32 " sessions need %llu open files (a socket each, and %llu more), but "
+		"this process may open %llu (RLIMIT_NOFILE, hard limit %llu): nothing sent. Raise "
+		"the limit (ulimit -Hn / ulimit -n as root, LimitNOFILE= for a service) or replay "
+		"fewer sessions (--session N, repeated)", nsocks, (unsigned long long)need,
+		(unsigned long long)(need - nsocks), (unsigned long long)rl.rlim_cur,
+		(unsigned long long)rl.rlim_max);
+	return 1;
+}
+
+/* --raw: the packet socket all sessions send through (their UDP sockets still receive). */
+static int open_rawtx(struct rp *rp)
+{
+	const struct replay_opts *o = rp->o;
+	char err[300];
+	struct sk_iphdr_opts h = { .ttl = o->ttl, .tos = o->tos, .dont_fragment = o->dont_fragment };
+	rp->rawtx = sk_rawtx_open(o->iface, o->dst_mac, &h, err, sizeof err);
+	if (!rp->rawtx) {
+		sk_diag("%s", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* One socket per session so the device tells them apart as it did in the capture, all of
+ * them in one epoll set. Returns 0, or the exit status after a message. */
 static int open_sockets(struct rp *rp)
 {
 	const struct replay_opts *o = rp->o;
@@ -344,35 +416,65 @@ static int open_sockets(struct rp *rp)
 		memcpy(&local, &me, sizeof me);
 		llen = rp->rfam == 6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	}
+	uint32_t nsocks = 0;
+	for (uint32_t i = 0; i < rp->l.nsess; i++)
+		nsocks += rp->l.sess[i].packets > 0;
+	if (fd_room(nsocks))
+		return 1;
+	rp->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (rp->epfd < 0) {
+		sk_diag("epoll: %s", strerror(errno));
+		return 1;
+	}
 	struct sk_io_opts io_opts = {
 		.tos = o->tos, .ttl = o->ttl, .dont_fragment = o->dont_fragment,
-		.rx_timestamps = true, .bufsize = 4 << 20, .raw_iface = o->iface,
-		.freebind = o->iface != NULL,
+		.rx_timestamps = true, .bufsize = 4 << 20, .freebind = o->iface != NULL,
 	};
-	memcpy(io_opts.raw_mac, o->dst_mac, 6);
-	for (unsigned i = 0; i < rp->l.nsess; i++) {
+	uint32_t opened = 0;
+	for (uint32_t i = 0; i < rp->l.nsess; i++) {
 		struct rp_sock *s = &rp->sock[i];
 		if (!rp->l.sess[i].packets)
 			continue;
-		s->io.ops = o->iface ? &sk_io_raw : &sk_io_udp;
+		s->io.ops = &sk_io_udp;
 		if (s->io.ops->open(&s->io, (struct sockaddr *)&local, llen, &io_opts, err, sizeof err)) {
-			sk_diag("%s", err);
+			sk_diag("session %" PRIu32 " (socket %" PRIu32 " of %" PRIu32 "): %s", i + 1,
+				opened + 1, nsocks, err);
 			s->io.fd = -1;
 			s->io.ops = NULL;
+			return 1;
+		}
+		if (!opened++) {
+			/* A socket holds this many small datagrams (truesize about 1 KiB each)
+			 * with room to spare. */
+			int rb = 0;
+			socklen_t rbl = sizeof rb;
+			if (getsockopt(s->io.fd, SOL_SOCKET, SO_RCVBUF, &rb, &rbl) != 0)
+				rb = 0;
+			rp->rx_every = (uint64_t)rb / 2048;
+		}
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
+		if (epoll_ctl(rp->epfd, EPOLL_CTL_ADD, s->io.fd, &ev) != 0) {
+			sk_diag("epoll: %s", strerror(errno));
 			return 1;
 		}
 		uint8_t bf, ba[16];
 		uint16_t bp;
 		sk_sockaddr_unpack((struct sockaddr *)&s->io.bound, &bf, ba, &bp);
-		if (o->src) {
+		if (o->src || o->iface) {
 			memcpy(&s->me, &s->io.bound, sizeof s->me);
 		} else if (sk_source_for((struct sockaddr *)&rp->remote, rp->rlen, bp, &s->me)) {
 			sk_diag("cannot send to %s: %s", o->to, strerror(errno));
 			return 1;
 		}
-		rp->pfd[rp->npfd++] = (struct pollfd){ .fd = s->io.fd, .events = POLLIN };
 	}
-	return 0;
+	/* At top speed the replies are read once per so many packets sent that the busiest
+	 * session's socket still holds its share of them (it gets maxpk of every nsel). */
+	uint64_t maxpk = 1;
+	for (uint32_t i = 0; i < rp->l.nsess; i++)
+		maxpk = rp->l.sess[i].packets > maxpk ? rp->l.sess[i].packets : maxpk;
+	uint64_t every = rp->rx_every * (uint64_t)rp->nsel / maxpk;
+	rp->rx_every = every < 16 ? 16 : every > RP_RX_EVERY_MAX ? RP_RX_EVERY_MAX : every;
+	return o->iface ? open_rawtx(rp) : 0;
 }
 
 static int open_pcap_out(struct rp *rp)
@@ -399,8 +501,9 @@ static int prepare(struct rp *rp)
 	rp->rxbuf = malloc((size_t)SK_IO_BATCH * RP_MAX_PKT);
 	rp->b = calloc(1, sizeof *rp->b);
 	rp->rx = calloc(SK_IO_BATCH, sizeof *rp->rx);
-	rp->frame = malloc(RP_MAX_PKT + 64);
-	if (!rp->offs || !rp->txbuf || !rp->rxbuf || !rp->b || !rp->rx || !rp->frame) {
+	rp->q = sk_rpq_open(RP_REC_MAX, RP_REC_HIGH, o->topspeed, feed, rp);
+	rp->evs = calloc(SK_IO_BATCH, sizeof *rp->evs);
+	if (!rp->offs || !rp->txbuf || !rp->rxbuf || !rp->b || !rp->rx || !rp->q || !rp->evs) {
 		sk_diag("out of memory");
 		return 1;
 	}
@@ -443,15 +546,17 @@ static int64_t due_at(const struct rp *rp, uint64_t k)
 	return rp->start + (int64_t)(k / rp->nsel) * rp->period + rp->offs[k % rp->nsel];
 }
 
-/* Queues the packets due by now, one batch per turn so replies are read between batches
- * even at top speed; a batch holds one session's packets. */
+/* Sends the packets due by now, at most a batch's worth per turn so replies are read
+ * between batches even at top speed; on the UDP backend a batch holds one session's
+ * packets (its socket's), on the raw backend any. */
 static void send_due(struct rp *rp, int64_t now)
 {
 	const struct replay_opts *o = rp->o;
 	struct rp_batch *b = rp->b;
-	while (rp->k < rp->total && due_at(rp, rp->k) <= now && b->n < SK_IO_BATCH) {
+	for (unsigned turn = 0;
+	     rp->k < rp->total && due_at(rp, rp->k) <= now && turn < SK_IO_BATCH; turn++) {
 		const struct sk_replay_pkt *r = &rp->l.pkts[rp->k % rp->nsel];
-		if (b->n && b->sess != r->sess)
+		if (b->n && !rp->rawtx && b->sess[0] != r->sess)
 			flush(rp);
 		struct sk_io_msg *m = &b->m[b->n];
 		const uint8_t *data = rp->l.buf + r->off;
@@ -468,9 +573,11 @@ static void send_due(struct rp *rp, int64_t now)
 			t1 = sk_now_real_ns();
 		}
 		m->len = n;
-		m->set_tos = o->tos >= 0 ? -1 : r->tos;
+		/* The recorded TOS per datagram, unless it is the socket's own (0, or --tos):
+		 * no ancillary data to parse for the common case. */
+		m->set_tos = o->tos >= 0 || !r->tos ? -1 : r->tos;
 		b->due[b->n] = t1;
-		b->sess = r->sess;
+		b->sess[b->n] = r->sess;
 		b->n++;
 		rp->k++;
 	}
@@ -524,10 +631,11 @@ static void run_loop(struct rp *rp)
 		int64_t after = sk_now_mono_ns();
 		if (rp->k != k0)
 			rp->last_mono = after; /* the last send: the rate is of the sending only */
-		receive(rp);
-		/* No gap at this rate: a little analysis each turn keeps the backlog bounded. */
-		if (rp->rec_len - rp->rec_off > RP_REC_HIGH)
-			drain(rp, 256, 0);
+		/* Packets still due: the replies can wait in their sockets (kernel receive
+		 * timestamps) until a few are queued in each, up to what a socket holds. */
+		if (rp->k >= rp->total || due_at(rp, rp->k) > after || rp->k - rp->rx_k >= rp->rx_every)
+			receive(rp);
+		sk_rpq_publish(rp->q);
 		if (rp->progress)
 			progress(rp, after, false);
 		if (rp->k >= rp->total) {
@@ -548,14 +656,12 @@ static void run_loop(struct rp *rp)
 		/* The progress line keeps moving while nothing is due. */
 		if (rp->progress && wake > rp->progress_next)
 			wake = rp->progress_next;
-		/* A gap in the schedule: analyse what was recorded, until 1 ms before the next
-		 * packet is due. */
-		if (rp->rec_len && wake - sk_now_mono_ns() > 2000000)
-			drain(rp, SIZE_MAX, wake - 1000000);
 		int64_t d = wake - sk_now_mono_ns();
 		if (d > 0) {
 			struct timespec rel = { .tv_sec = d / 1000000000LL, .tv_nsec = d % 1000000000LL };
-			(void)ppoll(rp->pfd, rp->npfd, &rel, NULL);
+			/* The epoll set is itself pollable: nanosecond waits, every socket. */
+			struct pollfd pfd = { .fd = rp->epfd, .events = POLLIN };
+			(void)ppoll(&pfd, 1, &rel, NULL);
 		}
 	}
 	if (rp->progress)
@@ -574,9 +680,9 @@ static void send_all(struct rp *rp)
 	rp->last_mono = rp->start;
 	rp->progress_next = rp->start + 1000000000LL;
 	rp->end_send = rp->o->duration > 0 ? rp->start + (int64_t)(rp->o->duration * 1e9) : 0;
-	rp->b->sess = -1;
 	run_loop(rp);
-	drain(rp, SIZE_MAX, 0);
+	sk_rpq_close(rp->q); /* everything analysed, its thread ended */
+	rp->q = NULL;
 	/* The sending ended (also by ^C: a normal end): the capture takes its name. */
 	char err[PATH_MAX + 100];
 	if (sk_pcapout_finish(rp->pc, err, sizeof err) != 0) {
@@ -652,14 +758,20 @@ static int report(struct rp *rp, int status)
 
 static void rp_free(struct rp *rp)
 {
-	for (unsigned i = 0; i < rp->l.nsess; i++)
+	sk_rpq_close(rp->q); /* first: its thread may still be feeding the analysis */
+	rp->q = NULL;
+	for (uint32_t i = 0; rp->sock && i < rp->l.nsess; i++)
 		if (rp->sock[i].io.fd >= 0 && rp->sock[i].io.ops)
 			rp->sock[i].io.ops->close(&rp->sock[i].io);
+	sk_rawtx_close(rp->rawtx);
+	if (rp->epfd >= 0)
+		close(rp->epfd);
+	free(rp->sock);
+	free(rp->next_seq);
+	free(rp->evs);
 	sk_pcapout_discard(rp->pc); /* still open: the run failed before the sending ended */
 	if (rp->an)
 		(void)sk_analyze_close(rp->an);
-	free(rp->frame);
-	free(rp->rec);
 	free(rp->offs);
 	free(rp->txbuf);
 	free(rp->rxbuf);
@@ -678,9 +790,9 @@ static int load(struct rp *rp)
 		return 1;
 	if (sk_replay_left_out(&rp->l, o->file, o->all))
 		status = 3;
-	long nsel = sk_replay_select(&rp->l, o->want, o->any_want, o->file);
+	long nsel = sk_replay_select(&rp->l, o->want, o->nwant, o->file);
 	if (nsel < 0)
-		return 2;
+		return nsel == -1 ? 2 : 1;
 	if (!nsel) {
 		sk_diag("%s: no test packets to replay (%" PRIu64 " frames; "
 			"test packets are looked for on UDP 862, on --port and on ports negotiated by "
@@ -688,6 +800,14 @@ static int load(struct rp *rp)
 		return 1;
 	}
 	rp->nsel = (size_t)nsel;
+	rp->sock = calloc(rp->l.nsess, sizeof *rp->sock);
+	rp->next_seq = calloc(rp->l.nsess, sizeof *rp->next_seq);
+	if (!rp->sock || !rp->next_seq) {
+		sk_diag("out of memory");
+		return 1;
+	}
+	for (uint32_t i = 0; i < rp->l.nsess; i++)
+		rp->sock[i].io.fd = -1;
 	return status;
 }
 
@@ -700,8 +820,7 @@ int replay_run(const struct replay_opts *o)
 		return 1;
 	}
 	rp->o = o;
-	for (unsigned i = 0; i < SK_REPLAY_MAX_SESS; i++)
-		rp->sock[i].io.fd = -1;
+	rp->epfd = -1;
 	char err[300];
 	if (sk_addr_parse(o->to, 862, 0, false, &rp->remote, &rp->rlen, err, sizeof err)) {
 		sk_diag("--to %s", err);

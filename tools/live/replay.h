@@ -15,8 +15,8 @@ struct replay_opts {
 	const char *to;                    /* HOST[:PORT], port 862 unless given */
 	uint16_t ports[SK_REPLAY_MAX_PORTS]; /* test/control ports of the capture besides 862 */
 	int nports;
-	unsigned char want[SK_REPLAY_MAX_SESS + 1]; /* --session N: want[N] */
-	bool any_want;
+	uint32_t *want;                    /* --session N, each given (none: every session) */
+	size_t nwant, capwant;
 	bool all;                          /* every UDP datagram, as recorded */
 	bool topspeed, renumber, no_restamp;
 	double multiplier;                 /* recorded gaps divided by this (1: as recorded) */
