@@ -444,6 +444,8 @@ static void cleanup(struct sk_an *a)
 		struct an_sess *x = a->list[i];
 		sk_session_free(x->sv);
 		sk_session_free(x->rv);
+		for (int d = 0; x->wire && d < SK_DIR_COUNT; d++)
+			sk_dstats_free(&x->wire[d]);
 		free(x->wire);
 		free(x);
 	}
