@@ -18,9 +18,12 @@
 #include "stampkit/metrics.h"
 #include "stampkit/testpkt.h"
 
-#define AN_MAX_SESSIONS 4096
-#define AN_HASH 8192      /* session hash buckets (power of two) */
-#define AN_RING 256       /* sender packets remembered per session for pairing */
+#define AN_HASH0 1024     /* session hash buckets at first (a power of two, doubled as needed) */
+/* Sender packets remembered per session for pairing: the number of slots a session's ring
+ * behaves as (a packet takes slot seq % AN_RING). Physically the ring starts at 4 slots and
+ * doubles only when two remembered packets would share a slot that AN_RING keeps apart, so
+ * a short session costs a few slots and the results never depend on the physical size. */
+#define AN_RING 256
 #define AN_WINDOW 1024    /* sequence window of the metrics (reordering tolerance) */
 #define AN_PENDING 256    /* replies held per input until its capture point is known */
 
@@ -34,11 +37,12 @@ struct an_slot {
 	uint8_t have_rr;   /* the reply was seen where the reflector captures */
 	int64_t t1;
 	int64_t rr_cap;    /* capture time of the reply at the reflector */
-	int64_t cap[SK_AN_MAX_FILES];
+	int64_t cap[];     /* one per input (sk_an.slotsz octets a slot in all) */
 };
 
 struct an_sess {
 	struct an_sess *next;   /* hash chain */
+	uint32_t hash;          /* full hash of the key (the table grows) */
 	unsigned index;         /* 1-based, in order of discovery */
 	uint8_t ipver;
 	uint8_t saddr[16], raddr[16];
@@ -53,7 +57,8 @@ struct an_sess {
 	struct sk_session *sv;  /* replies as seen at the sender (T4 = capture time) */
 	struct sk_session *rv;  /* replies as seen at the reflector (no T4) */
 	struct sk_dstats *wire; /* SK_DIR_COUNT series from capture times at both ends */
-	struct an_slot ring[AN_RING];
+	unsigned char *ring;    /* rcap slots (a power of two up to AN_RING) */
+	uint32_t rcap;
 };
 
 struct an_pending {
@@ -80,9 +85,11 @@ struct sk_an {
 	struct an_input in[SK_AN_MAX_FILES];
 	int nin;
 	struct sk_pkt pkt;
-	struct an_sess *hash[AN_HASH];
-	struct an_sess **list;
-	unsigned nsess;
+	struct an_sess **hash;        /* nhash buckets */
+	uint32_t nhash;
+	struct an_sess **list;        /* in order of discovery, listcap allocated */
+	unsigned nsess, listcap;
+	size_t slotsz;                /* octets of one an_slot with its capture times */
 	uint64_t packets, test_packets, malformed, undecrypted, fragments, session_overflow;
 	uint64_t alloc_failures;
 	/* UDP frames to or from a test port whose IP or UDP header is malformed (a UDP length

@@ -14,6 +14,11 @@
 #include "capture.h"
 
 #define MMAP_MAX_CAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN: larger records are damage */
+/* Pages read are handed back in steps of this much, keeping the last MMAP_KEEP: the file
+ * stays in the page cache, but not in the process's resident set (the memory a capture of
+ * any size costs stays flat). Touching them again would simply read them in again. */
+#define MMAP_STEP ((size_t)8 << 20)
+#define MMAP_KEEP ((size_t)1 << 20)
 
 struct sk_capture {
 	pcap_t *p;
@@ -22,6 +27,7 @@ struct sk_capture {
 	/* The mapped file (map non-NULL): records from off on. */
 	const uint8_t *map;
 	size_t size, off;
+	size_t dropped; /* pages below this were handed back (MADV_DONTNEED) */
 	bool swapped, micro;
 	uint32_t snap;
 	char err[PCAP_ERRBUF_SIZE + 32];
@@ -179,6 +185,12 @@ static int next_mapped(struct sk_capture *cap, struct sk_frame *f)
 				 "truncated dump file; tried to read %u captured bytes, only got %zu",
 				 caplen, left);
 		return damage(cap, msg);
+	}
+	if (cap->off - cap->dropped >= MMAP_STEP + MMAP_KEEP) {
+		size_t upto = (cap->off - MMAP_KEEP) & ~(size_t)0xfffff; /* 1 MiB steps: page-aligned */
+		(void)madvise((void *)(uintptr_t)(cap->map + cap->dropped), upto - cap->dropped,
+			      MADV_DONTNEED);
+		cap->dropped = upto;
 	}
 	f->index = ++cap->n;
 	set_time(f, sec, frac);
