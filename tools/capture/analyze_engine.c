@@ -662,6 +662,9 @@ static void end_input(struct sk_an *a)
 			if (sl->used && sl->seq % AN_RING == k)
 				slot_retire(a, x, sl);
 		}
+		free(x->ring); /* nothing more to pair: the report needs only the metrics */
+		x->ring = NULL;
+		x->rcap = 0;
 	}
 }
 
