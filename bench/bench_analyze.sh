@@ -7,7 +7,8 @@
 # over the same file in the same run; peak memory from /usr/bin/time -v, memory per session
 # = (peak RSS - peak RSS on a one-packet capture) / sessions; the number of sessions
 # reported. Then tshark's field export for comparison, and the 1,000 sessions 10 times
-# longer, to show that memory does not grow with packets.
+# longer, to show that memory does not grow with packets. analyze runs as it does by default
+# (its session stage in a second thread on two processors) and with STAMPKIT_ANALYZE_THREADS=1.
 # Prints figures only (ranges over the runs): timing never passes or fails anything.
 #   bench/bench_analyze.sh [BUILD_DIR]   (default build; needs the tools and bench targets)
 #   REPEAT=3 MILLION=0 PACKETS=2000000 SCALE=10 TSHARK=1 KEEP=0 WORK=/tmp/...
@@ -52,11 +53,13 @@ bench() {
 	echo
 	echo "== $sessions sessions x $rounds rounds: $n test packets, $(du -h "$cap" | cut -f1)"
 	cat "$cap" >/dev/null # page cache: every reader below starts from memory
-	local lt="" at="" rt="" rs="" i
+	local lt="" at="" rt="" rs="" ot="" ort="" i
 	for i in $(seq "$repeat"); do
 		run loop "$loop" "$cap"; local l=$secs
 		run analyze "$stampkit" analyze --json "$cap"; local s=$secs
 		lt="$lt $l" at="$at $s" rs="$rs $rss" rt="$rt $(ratio "$s" "$l")"
+		run analyze1 env STAMPKIT_ANALYZE_THREADS=1 "$stampkit" analyze --json "$cap"
+		ot="$ot $secs" ort="$ort $(ratio "$secs" "$l")"
 	done
 	local nsess lmin amin
 	nsess=$(grep -o '"sender":' "$work/analyze.out" | wc -l)
@@ -65,6 +68,8 @@ bench() {
 	printf '%-26s %12s s  best %14s  peak RSS %s KiB\n' "stampkit analyze --json" "$(range "$at")" \
 		"$(pps "$n" "$amin")" "$(range "$rs")"
 	echo "ratio analyze / pcap_next_ex loop (packets per second, per run): $(range "$rt")   (aim: >= 0.5)"
+	printf '%-26s %12s s  ratio %s\n' "same, one thread" "$(range "$ot")" "$(range "$ort")"
+	cmp -s "$work/analyze.out" "$work/analyze1.out" || echo "bench_analyze: one thread and two differ!" >&2
 	echo "sessions reported: $nsess of $sessions"
 	local hi
 	hi=$(range "$rs" | awk -F- '{ print $NF }')

@@ -59,10 +59,10 @@ static int session_room(struct sk_an *a)
 	return 0;
 }
 
-static struct an_sess *session_get(struct sk_an *a, const uint8_t *s, const uint8_t *r, uint16_t sp,
-				   uint16_t rp, uint16_t ssid, enum sk_rmode mode, uint32_t seq)
+static struct an_sess *session_get(struct sk_an *a, uint8_t v, const uint8_t *s, const uint8_t *r,
+				   uint16_t sp, uint16_t rp, uint16_t ssid, enum sk_rmode mode,
+				   uint32_t seq)
 {
-	uint8_t v = a->pkt.ipver;
 	size_t al = v == 6 ? 16 : 4;
 	uint32_t h = hash_key(v, s, r, sp, rp, ssid);
 	for (struct an_sess *x = a->hash[h & (a->nhash - 1)]; x; x = x->next)
@@ -88,27 +88,52 @@ static struct an_sess *session_get(struct sk_an *a, const uint8_t *s, const uint
 	x->first = seq;
 	x->hi_any = seq;
 	x->index = ++a->nsess;
+	atomic_store_explicit(&a->nsess_pub, a->nsess, memory_order_relaxed);
 	a->list[x->index - 1] = x;
 	x->next = a->hash[h & (a->nhash - 1)];
 	a->hash[h & (a->nhash - 1)] = x;
 	return x;
 }
 
-/* The session of a packet: the one its flow found last when the SSID is the same (the
- * flow fixes addresses, ports and which side is the sender), else by the hash table. */
-static struct an_sess *session_of(struct sk_an *a, void **fu, const uint8_t *s, const uint8_t *r,
-				  uint16_t sp, uint16_t rp, uint16_t ssid, enum sk_rmode mode,
-				  uint32_t seq)
+/* The slot of flow number n in the flow -> session table (grown as flows come); NULL when
+ * out of memory (the hash table alone then finds the session). */
+static struct an_sess **flow_slot(struct sk_an *a, int32_t n)
 {
-	struct an_sess *x = fu ? *fu : NULL;
+	if (n < 0)
+		return NULL;
+	if ((size_t)n >= a->nflowsess) {
+		size_t cap = a->nflowsess ? a->nflowsess : 1024;
+		while (cap <= (size_t)n)
+			cap *= 2;
+		struct an_sess **t = realloc(a->flowsess, cap * sizeof *t);
+		if (!t)
+			return NULL;
+		memset(t + a->nflowsess, 0, (cap - a->nflowsess) * sizeof *t);
+		a->flowsess = t;
+		a->nflowsess = cap;
+	}
+	return &a->flowsess[n];
+}
+
+/* The session of a test packet: the one its flow found last when the SSID is the same (the
+ * flow fixes addresses, ports and which side is the sender), else by the hash table. */
+static struct an_sess *session_of(struct sk_an *a, const struct an_rec *rc, uint32_t seq)
+{
+	bool refl = rc->role == SK_ROLE_REFLECTOR;
+	enum sk_rmode mode = (enum sk_rmode)rc->mode;
+	uint16_t ssid = mode == SK_RMODE_STAMP ? rc->t.ssid : 0;
+	struct an_sess **fs = flow_slot(a, rc->flow);
+	struct an_sess *x = fs ? *fs : NULL;
 	if (x && x->ssid == ssid) {
 		if (mode == SK_RMODE_STAMP && x->mode == SK_RMODE_TWAMP_LIGHT)
 			x->mode = SK_RMODE_STAMP;
 		return x;
 	}
-	x = session_get(a, s, r, sp, rp, ssid, mode, seq);
-	if (x && fu)
-		*fu = x;
+	/* The sender's side first: the destination of a reply. */
+	x = session_get(a, rc->ipver, refl ? rc->dst : rc->src, refl ? rc->src : rc->dst,
+			refl ? rc->dport : rc->sport, refl ? rc->sport : rc->dport, ssid, mode, seq);
+	if (x && fs)
+		*fs = x;
 	return x;
 }
 
@@ -277,12 +302,12 @@ static int64_t ts_ns(uint64_t wire, uint16_t ee)
 
 static int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
-static void sender_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, enum sk_rmode mode,
-			  int64_t cap, void **fu)
+static void sender_packet(struct sk_an *a, const struct an_rec *rc)
 {
-	const struct sk_pkt *p = &a->pkt;
-	struct an_sess *x = session_of(a, fu, p->src, p->dst, p->sport, p->dport,
-				       mode == SK_RMODE_STAMP ? t->ssid : 0, mode, t->seq);
+	const struct sk_test_pkt *t = &rc->t;
+	int f = rc->f;
+	int64_t cap = rc->ts;
+	struct an_sess *x = session_of(a, rc, t->seq);
 	if (!x) {
 		a->session_overflow++;
 		return;
@@ -342,12 +367,12 @@ static void assume_sender(struct sk_an *a, int f)
 	flush_pending(a, f);
 }
 
-static void reply_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, enum sk_rmode mode,
-			 int64_t cap, void **fu)
+static void reply_packet(struct sk_an *a, const struct an_rec *rc)
 {
-	const struct sk_pkt *p = &a->pkt;
-	struct an_sess *x = session_of(a, fu, p->dst, p->src, p->dport, p->sport,
-				       mode == SK_RMODE_STAMP ? t->ssid : 0, mode, t->sender_seq);
+	const struct sk_test_pkt *t = &rc->t;
+	int f = rc->f;
+	int64_t cap = rc->ts;
+	struct an_sess *x = session_of(a, rc, t->sender_seq);
 	if (!x) {
 		a->session_overflow++;
 		return;
@@ -364,8 +389,6 @@ static void reply_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, en
 			struct an_pending *q = &in->pending[in->npending++];
 			q->x = x;
 			q->t = *t;
-			q->t.tail = q->t.reflected = NULL;
-			q->t.tail_len = q->t.reflected_len = 0;
 			q->cap = cap;
 			return;
 		} else {
@@ -484,8 +507,8 @@ static void handle_udp(struct sk_an *a, int f, int64_t ts)
 	const struct sk_pkt *p = &a->pkt;
 	int role;
 	struct sk_twsess *s;
-	void **fu;
-	enum sk_disc_how how = sk_disc_udp_user(&a->disc, p, ts, &role, &s, &fu);
+	struct an_rec rc;
+	enum sk_disc_how how = sk_disc_udp_flow(&a->disc, p, ts, &role, &s, &rc.flow);
 	if (how == SK_DISC_NOT_TEST)
 		return;
 	a->test_packets++;
@@ -501,25 +524,44 @@ static void handle_udp(struct sk_an *a, int f, int64_t ts)
 		a->undecrypted++;
 		return;
 	}
-	struct sk_test_pkt t;
-	enum sk_result r = sk_test_decode(prep.data, p->payload_len, &prep.o, &t, NULL, NULL);
+	enum sk_result r = sk_test_decode(prep.data, p->payload_len, &prep.o, &rc.t, NULL, NULL);
 	if (r != SK_OK) {
 		a->malformed++;
 		return;
 	}
-	enum sk_rmode mode = prep.o.proto == SK_PROTO_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
+	/* The record holds everything the session stage needs: nothing points into the frame. */
+	rc.t.tail = rc.t.reflected = NULL;
+	rc.t.tail_len = rc.t.reflected_len = 0;
+	rc.mode = prep.o.proto == SK_PROTO_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
 	if (s)
-		mode = SK_RMODE_TWAMP; /* negotiated by TWAMP-Control in the capture */
-	if (role == SK_ROLE_REFLECTOR)
-		reply_packet(a, f, &t, mode, ts, fu);
+		rc.mode = SK_RMODE_TWAMP; /* negotiated by TWAMP-Control in the capture */
+	rc.ts = ts;
+	rc.f = (uint8_t)f;
+	rc.role = (uint8_t)role;
+	rc.ipver = p->ipver;
+	rc.sport = p->sport, rc.dport = p->dport;
+	memcpy(rc.src, p->src, 16);
+	memcpy(rc.dst, p->dst, 16);
+	if (a->pipe)
+		sk_an_pipe_put(a, &rc);
 	else
-		sender_packet(a, f, &t, mode, ts, fu);
+		sk_an_stage(a, &rc);
+}
+
+void sk_an_stage(struct sk_an *a, const struct an_rec *rc)
+{
+	if (rc->role == SK_ROLE_REFLECTOR)
+		reply_packet(a, rc);
+	else
+		sender_packet(a, rc);
 }
 
 /* ---- the feed ---- */
 
 static void cleanup(struct sk_an *a)
 {
+	sk_an_pipe_drain(a);
+	free(a->flowsess);
 	for (int f = 0; f < a->nin; f++)
 		free(a->in[f].pending);
 	for (unsigned i = 0; a->list && i < a->nsess; i++) {
@@ -630,12 +672,19 @@ void sk_analyze_feed_frame(struct sk_an *a, int f, int linktype, int64_t ts, con
 		(void)sk_tcpstream_segment(a->tcp, &a->pkt, a->packets);
 }
 
+int sk_analyze_threads(struct sk_an *a, int n)
+{
+	if (n < 2 || a->pipe || a->packets)
+		return 0;
+	return sk_an_pipe_start(a);
+}
+
 void sk_analyze_counts(const struct sk_an *a, uint64_t *packets, uint64_t *test_packets,
 		       unsigned *sessions)
 {
 	*packets = a->packets;
 	*test_packets = a->test_packets;
-	*sessions = a->nsess;
+	*sessions = atomic_load_explicit(&a->nsess_pub, memory_order_relaxed);
 }
 
 /* The end of the input: held replies, reassembly, control streams, the sessions' last
@@ -645,6 +694,7 @@ static void end_input(struct sk_an *a)
 	if (a->finished)
 		return;
 	a->finished = 1;
+	sk_an_pipe_drain(a); /* every record through the session stage first */
 	for (int g = 0; g < a->nin; g++)
 		if (a->in[g].npending)
 			assume_sender(a, g);

@@ -136,6 +136,12 @@ int sk_analyze_run(const struct sk_analyze_opts *o, FILE *out, FILE *diag)
 		close_inputs(&r);
 		return 1;
 	}
+	/* Two threads where there are two processors (the results do not depend on it);
+	 * STAMPKIT_ANALYZE_THREADS=1 or 2 chooses. */
+	const char *th = getenv("STAMPKIT_ANALYZE_THREADS");
+	int threads = th && (th[0] == '1' || th[0] == '2') && !th[1] ? th[0] - '0'
+		      : (sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1);
+	(void)sk_analyze_threads(r.an, threads);
 	/* Only on a terminal, and not before the first second. */
 	int show = isatty(fileno(diag));
 	r.progress_last = now_s() + 0.5;

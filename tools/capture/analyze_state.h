@@ -5,6 +5,7 @@
 #ifndef STAMPKIT_TOOLS_ANALYZE_STATE_H
 #define STAMPKIT_TOOLS_ANALYZE_STATE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -61,6 +62,20 @@ struct an_sess {
 	uint32_t rcap;
 };
 
+/* One decoded test packet on its way from the packet stage (dissect, discover, decode) to
+ * the session stage (pairing, metrics, rows): it holds all the latter needs and points into
+ * nothing, so the two stages can run in two threads (analyze_pipe.c). */
+struct an_rec {
+	struct sk_test_pkt t;   /* tail and reflected cleared */
+	int64_t ts;             /* capture time */
+	int32_t flow;           /* discover's flow number, -1 none */
+	uint8_t f, role, mode, ipver;
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16];
+};
+
+struct an_pipe;
+
 struct an_pending {
 	struct an_sess *x;
 	struct sk_test_pkt t;
@@ -89,6 +104,10 @@ struct sk_an {
 	uint32_t nhash;
 	struct an_sess **list;        /* in order of discovery, listcap allocated */
 	unsigned nsess, listcap;
+	atomic_uint nsess_pub;        /* nsess for the progress line (another thread) */
+	struct an_sess **flowsess;    /* by discover's flow number: the flow's last session */
+	size_t nflowsess;
+	struct an_pipe *pipe;         /* the session stage's thread, NULL: one thread */
 	size_t slotsz;                /* octets of one an_slot with its capture times */
 	uint64_t packets, test_packets, malformed, undecrypted, fragments, session_overflow;
 	uint64_t alloc_failures;
@@ -105,6 +124,15 @@ struct sk_an {
 	char *files_json, *cps_json;
 	char summary_tail[160];
 };
+
+/* analyze_engine.c: the session stage of one record. */
+void sk_an_stage(struct sk_an *a, const struct an_rec *rc);
+/* analyze_pipe.c: the session stage in a second thread. start: 0, or -1 (a->pipe stays NULL:
+ * one thread). put: hands a record over. drain: every record processed, the thread ended
+ * (a->pipe NULL again); nothing happens when there is no thread. */
+int sk_an_pipe_start(struct sk_an *a);
+void sk_an_pipe_put(struct sk_an *a, const struct an_rec *rc);
+void sk_an_pipe_drain(struct sk_an *a);
 
 /* analyze_result.c: sessions results as report objects, and the end of a run. */
 int sk_an_build_report(struct sk_an *a, struct sk_report *out);

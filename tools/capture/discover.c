@@ -20,7 +20,6 @@ struct sk_disc_flow {
 	uint8_t a[16], b[16]; /* a = the Session-Sender */
 	uint16_t pa, pb;
 	int32_t next;         /* next flow in the same hash bucket, -1 at the end */
-	void *user;           /* the caller's (sk_disc_udp_user), NULL at first */
 };
 
 /* Buckets of the flow table (a power of two, doubled as flows come, so that chains stay
@@ -208,14 +207,14 @@ static struct sk_twsess *find_session(struct sk_disc *d, const struct sk_pkt *p,
 
 /* Role of the packet in a flow first seen now: the side sending to a reflector port is the
  * sender; when both or neither port says so, the first packet seen is the sender's. */
-/* The role of p's direction in its flow; *user (if asked) the flow's caller slot, NULL when
- * no memory was left for a new flow (the role then follows the ports alone). */
-static int udp_role(struct sk_disc *d, const struct sk_pkt *p, void ***user)
+/* The role of p's direction in its flow; *flow (if asked) the flow's number, -1 when no
+ * memory was left for a new flow (the role then follows the ports alone). */
+static int udp_role(struct sk_disc *d, const struct sk_pkt *p, int32_t *flow)
 {
 	uint32_t h = flow_hash(p->ipver, p->src, p->sport, p->dst, p->dport);
 	uint32_t bucket = h & (uint32_t)(d->nbuckets - 1);
-	if (user)
-		*user = NULL;
+	if (flow)
+		*flow = -1;
 	for (int32_t i = (int32_t)d->flow_index[bucket] - 1; i >= 0; i = d->flows[i].next) {
 		struct sk_disc_flow *f = &d->flows[i];
 		if (f->ipver != p->ipver)
@@ -227,8 +226,8 @@ static int udp_role(struct sk_disc *d, const struct sk_pkt *p, void ***user)
 		else if (f->pb == p->sport && f->pa == p->dport && addr_eq(f->b, p->src, p->ipver) &&
 			 addr_eq(f->a, p->dst, p->ipver))
 			role = SK_ROLE_REFLECTOR;
-		if (role && user)
-			*user = &f->user;
+		if (role && flow)
+			*flow = i;
 		if (role)
 			return role;
 	}
@@ -238,11 +237,10 @@ static int udp_role(struct sk_disc *d, const struct sk_pkt *p, void ***user)
 		bucket = h & (uint32_t)(d->nbuckets - 1);
 		struct sk_disc_flow *f = &d->flows[d->nflows];
 		f->ipver = p->ipver;
-		f->user = NULL;
 		f->next = (int32_t)d->flow_index[bucket] - 1;
 		d->flow_index[bucket] = (uint32_t)++d->nflows;
-		if (user)
-			*user = &f->user;
+		if (flow)
+			*flow = (int32_t)d->nflows - 1;
 		if (role == SK_ROLE_SENDER) {
 			memcpy(f->a, p->src, 16), memcpy(f->b, p->dst, 16);
 			f->pa = p->sport, f->pb = p->dport;
@@ -257,15 +255,15 @@ static int udp_role(struct sk_disc *d, const struct sk_pkt *p, void ***user)
 enum sk_disc_how sk_disc_udp(struct sk_disc *d, const struct sk_pkt *p, int64_t ts_ns, int *role,
 			     struct sk_twsess **sess)
 {
-	return sk_disc_udp_user(d, p, ts_ns, role, sess, NULL);
+	return sk_disc_udp_flow(d, p, ts_ns, role, sess, NULL);
 }
 
-enum sk_disc_how sk_disc_udp_user(struct sk_disc *d, const struct sk_pkt *p, int64_t ts_ns,
-				  int *role, struct sk_twsess **sess, void ***user)
+enum sk_disc_how sk_disc_udp_flow(struct sk_disc *d, const struct sk_pkt *p, int64_t ts_ns,
+				  int *role, struct sk_twsess **sess, int32_t *flow)
 {
 	*sess = NULL;
-	if (user)
-		*user = NULL;
+	if (flow)
+		*flow = -1;
 	/* Negotiated TWAMP sessions first: they know the mode and keys. */
 	struct sk_twsess *s = find_session(d, p, role);
 	if (s) {
@@ -273,11 +271,11 @@ enum sk_disc_how sk_disc_udp_user(struct sk_disc *d, const struct sk_pkt *p, int
 		return SK_DISC_CONTROL;
 	}
 	if (sk_disc_port_listed(d, p->dport) || sk_disc_port_listed(d, p->sport)) {
-		*role = udp_role(d, p, user);
+		*role = udp_role(d, p, flow);
 		return SK_DISC_PORT;
 	}
 	if (d->heuristic && sk_disc_plausible(p->payload, p->payload_len, ts_ns)) {
-		*role = udp_role(d, p, user);
+		*role = udp_role(d, p, flow);
 		return SK_DISC_HEURISTIC;
 	}
 	return SK_DISC_NOT_TEST;

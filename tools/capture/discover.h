@@ -105,12 +105,12 @@ int sk_disc_bad_udp(const struct sk_disc *d, enum sk_result r, const uint8_t *fr
  * SK_ROLE_REFLECTOR and *sess the negotiated session (SK_DISC_CONTROL only, else NULL). */
 enum sk_disc_how sk_disc_udp(struct sk_disc *d, const struct sk_pkt *p, int64_t ts_ns, int *role,
 			     struct sk_twsess **sess);
-/* The same, and *user (may be NULL) the flow's slot for the caller, NULL when the packet
- * came by a negotiated session or no memory was left for a new flow: analyze keeps its
- * session there, so one lookup per packet finds the flow, the role and the session. The
- * pointer is valid until the next call. */
-enum sk_disc_how sk_disc_udp_user(struct sk_disc *d, const struct sk_pkt *p, int64_t ts_ns,
-				  int *role, struct sk_twsess **sess, void ***user);
+/* The same, and *flow (may be NULL) the number of the flow (0, 1, ... in order of
+ * appearance; both directions are one flow), -1 when the packet came by a negotiated
+ * session or no memory was left for a new flow: analyze keeps its session per flow, so one
+ * lookup per packet finds the flow, the role and the session. */
+enum sk_disc_how sk_disc_udp_flow(struct sk_disc *d, const struct sk_pkt *p, int64_t ts_ns,
+				  int *role, struct sk_twsess **sess, int32_t *flow);
 const char *sk_disc_how_name(enum sk_disc_how how);
 
 /* The shape of a test packet and a timestamp within a day of ts_ns. */
