@@ -2,6 +2,7 @@
 /* metrics.c - delays, sequence tracker and session summary (the histogram and the delay
  * statistics are in hist.c). RFC 5357 §4, RFC 8762 §4, RFC 4737 §3-4, RFC 5560. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -403,19 +404,40 @@ static void settle(struct sk_session *s, int64_t upto)
 		s->settle_next = upto + 1;
 }
 
+void sk_session_prefetch(const struct sk_session *s, int level)
+{
+	if (!s)
+		return;
+	/* With many sessions, each reply finds its session's objects out of cache: ask for all
+	 * of them at once, so the loads overlap instead of following one another. Level 0 is
+	 * the session itself; level 1 what it points to and its delay statistics; level 2 what
+	 * those point to (each level needs the one before in cache to find its addresses). */
+	if (level == 0) {
+		for (size_t o = 0; o < offsetof(struct sk_session, d); o += 64)
+			__builtin_prefetch((const char *)s + o);
+		return;
+	}
+	if (level == 1) {
+		__builtin_prefetch(s->rt);
+		__builtin_prefetch(s->in);
+		__builtin_prefetch(s->out);
+		for (int d = 0; d < SK_DIR_COUNT; d++)
+			for (size_t o = 0; o < sizeof s->d[d]; o += 64)
+				__builtin_prefetch((const char *)&s->d[d] + o);
+		return;
+	}
+	for (int d = 0; d < SK_DIR_COUNT; d++) {
+		__builtin_prefetch(s->d[d].hist.b);
+		__builtin_prefetch(s->d[d].ipdv_wait);
+	}
+}
+
 enum sk_result sk_session_add(struct sk_session *s, const struct sk_reply *r,
 			      struct sk_reply_info *info)
 {
 	if (!s || !r)
 		return SK_E_ARG;
-	/* With many sessions, each reply finds its session's objects out of cache: ask for all
-	 * of them at once, so the loads overlap instead of following one another. */
-	__builtin_prefetch(s->rt);
-	__builtin_prefetch(s->in);
-	__builtin_prefetch(s->out);
-	for (int d = 0; d < SK_DIR_COUNT; d++)
-		for (size_t o = 0; o < sizeof s->d[d]; o += 64)
-			__builtin_prefetch((const char *)&s->d[d] + o);
+	sk_session_prefetch(s, 1);
 	struct sk_reply_info ri;
 	memset(&ri, 0, sizeof ri);
 	if (r->reflector_seq != r->sender_seq)

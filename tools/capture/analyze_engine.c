@@ -548,6 +548,27 @@ static void handle_udp(struct sk_an *a, int f, int64_t ts)
 		sk_an_stage(a, &rc);
 }
 
+void sk_an_prefetch(struct sk_an *a, const struct an_rec *rc, int level)
+{
+	if (rc->flow < 0 || (size_t)rc->flow >= a->nflowsess)
+		return;
+	const struct an_sess *x = a->flowsess[rc->flow];
+	if (!x)
+		return;
+	if (level == 0) {
+		__builtin_prefetch(x);
+		__builtin_prefetch((const char *)x + 64);
+		return;
+	}
+	if (level == 1) {
+		uint32_t seq = rc->role == SK_ROLE_REFLECTOR ? rc->t.sender_seq : rc->t.seq;
+		if (x->rcap)
+			__builtin_prefetch(x->ring + (size_t)(seq & (x->rcap - 1)) * a->slotsz);
+	}
+	if (rc->role == SK_ROLE_REFLECTOR)
+		sk_session_prefetch(x->sv, level - 1);
+}
+
 void sk_an_stage(struct sk_an *a, const struct an_rec *rc)
 {
 	if (rc->role == SK_ROLE_REFLECTOR)

@@ -125,8 +125,11 @@ struct sk_an {
 	char summary_tail[160];
 };
 
-/* analyze_engine.c: the session stage of one record. */
+/* analyze_engine.c: the session stage of one record; and a hint that it comes soon (level
+ * 0: the session entry; 1: its pairing slot and codec session; 2, 3: the codec session's
+ * parts, sk_session_prefetch), given a few records ahead, one level at a time. */
 void sk_an_stage(struct sk_an *a, const struct an_rec *rc);
+void sk_an_prefetch(struct sk_an *a, const struct an_rec *rc, int level);
 /* analyze_pipe.c: the session stage in a second thread. start: 0, or -1 (a->pipe stays NULL:
  * one thread). put: hands a record over. drain: every record processed, the thread ended
  * (a->pipe NULL again); nothing happens when there is no thread. */

@@ -266,6 +266,11 @@ enum sk_result sk_session_create(struct sk_session **out, const struct sk_sessio
 void sk_session_free(struct sk_session *s);
 /* Octets s owns now (its struct, trackers, waiting replies and delay statistics). */
 size_t sk_session_memory(const struct sk_session *s);
+/* A hint, no effect on results: starts loading s's state into the cache ahead of an
+ * sk_session_add (level 0: the session; 1: its trackers and statistics; 2: their buckets),
+ * each level once the one before has had time to arrive. For callers with many sessions
+ * that know the next replies' sessions in advance. */
+void sk_session_prefetch(const struct sk_session *s, int level);
 /* One reply as it arrives. info may be NULL. SK_E_ARG for NULL s or r; otherwise SK_OK. */
 enum sk_result sk_session_add(struct sk_session *s, const struct sk_reply *r,
 			      struct sk_reply_info *info);
