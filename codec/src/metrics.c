@@ -48,6 +48,7 @@ struct seq_run {
 
 struct sk_seqtrack {
 	uint32_t window;
+	uint32_t wmask;    /* window - 1 when a power of two (slots by mask, not division), else 0 */
 	int64_t first;
 	int64_t highest;   /* NextExp - 1 (RFC 4737: NextExp is always highest in-order + 1) */
 	uint64_t arrivals; /* unique arrivals so far = index of the next one */
@@ -78,6 +79,7 @@ enum sk_result sk_seqtrack_create(struct sk_seqtrack **out, uint32_t window, uin
 	if (!t)
 		return SK_E_NOSPACE;
 	t->window = window;
+	t->wmask = (window & (window - 1)) == 0 ? window - 1 : 0;
 	t->seen = (uint64_t *)(void *)(t + 1);
 	t->runs = NULL;
 	t->runcap = 0;
@@ -114,15 +116,21 @@ void sk_seqtrack_reset(struct sk_seqtrack *t, uint32_t first_seq)
 	t->run0 = t->nruns = 0;
 }
 
+/* The bit of ext: ext modulo the window (a mask for a power of two, the usual case). */
+static uint64_t seen_bit(const struct sk_seqtrack *t, int64_t ext)
+{
+	return t->wmask || t->window == 1 ? (uint64_t)ext & t->wmask : (uint64_t)ext % t->window;
+}
+
 static bool seen_get(const struct sk_seqtrack *t, int64_t ext)
 {
-	uint64_t b = (uint64_t)ext % t->window;
+	uint64_t b = seen_bit(t, ext);
 	return (t->seen[b / 64] >> (b % 64)) & 1u;
 }
 
 static void seen_set(struct sk_seqtrack *t, int64_t ext, bool v)
 {
-	uint64_t b = (uint64_t)ext % t->window;
+	uint64_t b = seen_bit(t, ext);
 	uint64_t bit = (uint64_t)1 << (b % 64);
 	if (v)
 		t->seen[b / 64] |= bit;
