@@ -4,6 +4,7 @@
  * order, so the results and rows are those of one thread. The session stage's state is
  * touched by the worker only until sk_an_pipe_drain has joined it. */
 #include <pthread.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,10 @@ int sk_an_pipe_start(struct sk_an *a)
 		return -1;
 	}
 	a->pipe = p;
+	/* The CSV rows are written by the new thread alone until it has ended: no stdio
+	 * locking per character. */
+	if (a->csv)
+		__fsetlocking(a->csv, FSETLOCKING_BYCALLER);
 	if (pthread_create(&p->th, NULL, worker, a) != 0) {
 		a->pipe = NULL;
 		pthread_cond_destroy(&p->to_worker);
