@@ -74,7 +74,8 @@ int main(int argc, char **argv)
 	char *end;
 	errno = 0;
 	unsigned long ns = strtoul(argv[2], &end, 10), rounds = strtoul(argv[3], &end, 10);
-	if (errno || ns == 0 || ns > 60000 || rounds == 0) {
+	/* Sender addresses are 10.0.0.0/8 plus the session number. */
+	if (errno || ns == 0 || ns > 16000000 || rounds == 0) {
 		fprintf(stderr, "gen_capture: bad SESSIONS or ROUNDS\n");
 		return 2;
 	}
@@ -95,6 +96,9 @@ int main(int argc, char **argv)
 	const uint32_t refl = 0x0a010001; /* 10.1.0.1:862 */
 	const int64_t base = 1735689600LL * 1000000000LL;
 	unsigned long long pkts = 0;
+	/* Rounds 10 ms apart, or further when the sessions' 1 us offsets need more room, so
+	 * that the capture stays in time order. */
+	const int64_t step = (int64_t)ns * 2000 > 10000000 ? (int64_t)ns * 2000 : 10000000;
 	struct sk_test_opts so = { .proto = SK_PROTO_STAMP, .role = SK_ROLE_SENDER, .sec = SK_SEC_UNAUTH };
 	struct sk_test_opts ro = so;
 	ro.role = SK_ROLE_REFLECTOR;
@@ -102,7 +106,7 @@ int main(int argc, char **argv)
 		for (unsigned long s = 0; s < ns; s++) {
 			uint32_t snd = 0x0a000000u | (uint32_t)(s + 1);
 			uint16_t sport = (uint16_t)(20000 + s % 40000);
-			int64_t t1 = base + (int64_t)k * 10000000LL + (int64_t)s * 1000;
+			int64_t t1 = base + (int64_t)k * step + (int64_t)s * 1000;
 			struct sk_test_pkt t;
 			memset(&t, 0, sizeof t);
 			t.seq = (uint32_t)k;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* metrics.c - delays, histogram, per-direction statistics, sequence tracker and session summary.
- * RFC 5357 §4, RFC 8762 §4, RFC 3550 §6.4.1, RFC 3393, RFC 5481, RFC 4737 §3-4, RFC 5560. */
+/* metrics.c - delays, sequence tracker and session summary (the histogram and the delay
+ * statistics are in hist.c). RFC 5357 §4, RFC 8762 §4, RFC 4737 §3-4, RFC 5560. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,253 +33,29 @@ enum sk_result sk_delays_compute(int64_t t1_ns, int64_t t2_ns, int64_t t3_ns, in
 	return SK_OK;
 }
 
-/* ---------------------------------------------------------------- histogram */
-
-static uint64_t magnitude(int64_t v)
-{
-	/* Unsigned negation: INT64_MIN has magnitude 2^63, which int64 cannot hold. */
-	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-}
-
-static unsigned hist_index(uint64_t m)
-{
-	if (m < 2u * SK_HIST_SUB)
-		return (unsigned)m;
-	unsigned e = 63u - (unsigned)__builtin_clzll(m); /* >= SK_HIST_SUB_BITS + 1 */
-	unsigned shift = e - SK_HIST_SUB_BITS;
-	unsigned mant = (unsigned)(m >> shift); /* in [SUB, 2 * SUB) */
-	return (shift + 1u) * SK_HIST_SUB + (mant - SK_HIST_SUB);
-}
-
-/* Midpoint of a bucket: at most half a bucket width (<= low / (2 * SUB)) from any member. */
-static uint64_t hist_mid(unsigned idx)
-{
-	if (idx < 2u * SK_HIST_SUB)
-		return idx;
-	unsigned shift = idx / SK_HIST_SUB - 1u;
-	uint64_t mant = SK_HIST_SUB + idx % SK_HIST_SUB;
-	uint64_t low = mant << shift;
-	return low + (((uint64_t)1 << shift) >> 1);
-}
-
-void sk_hist_init(struct sk_hist *h)
-{
-	if (!h)
-		return;
-	memset(h, 0, sizeof *h);
-}
-
-void sk_hist_add(struct sk_hist *h, int64_t v)
-{
-	if (!h)
-		return;
-	if (h->total == 0 || v < h->min)
-		h->min = v;
-	if (h->total == 0 || v > h->max)
-		h->max = v;
-	h->total++;
-	if (v < 0)
-		h->neg[hist_index(magnitude(v))]++;
-	else
-		h->pos[hist_index((uint64_t)v)]++;
-}
-
-enum sk_result sk_hist_quantile(const struct sk_hist *h, double q, int64_t *out)
-{
-	if (!h || !out || !(q >= 0.0 && q <= 100.0))
-		return SK_E_ARG;
-	if (h->total == 0)
-		return SK_E_STATE;
-	/* q * n first: exact for integer percentages, so 90 % of 10 samples is rank 9, not 10. */
-	double r = ceil(q * (double)h->total / 100.0);
-	uint64_t rank = r < 1.0 ? 1 : (r >= (double)h->total ? h->total : (uint64_t)r);
-	if (rank == 1) {
-		*out = h->min;
-		return SK_OK;
-	}
-	if (rank == h->total) {
-		*out = h->max;
-		return SK_OK;
-	}
-	uint64_t cum = 0;
-	int64_t v = h->max;
-	bool found = false;
-	for (unsigned i = SK_HIST_BUCKETS; i-- > 0 && !found;) {
-		cum += h->neg[i];
-		if (h->neg[i] && cum >= rank) {
-			uint64_t m = hist_mid(i);
-			v = m >= (uint64_t)1 << 63 ? INT64_MIN : -(int64_t)m;
-			found = true;
-		}
-	}
-	for (unsigned i = 0; i < SK_HIST_BUCKETS && !found; i++) {
-		cum += h->pos[i];
-		if (h->pos[i] && cum >= rank) {
-			uint64_t m = hist_mid(i);
-			v = m > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)m;
-			found = true;
-		}
-	}
-	if (v < h->min)
-		v = h->min;
-	if (v > h->max)
-		v = h->max;
-	*out = v;
-	return SK_OK;
-}
-
-/* ---------------------------------------------------------------- delay statistics */
-
-static void sum_add(struct sk_sum128 *s, int64_t v)
-{
-	uint64_t lo = s->lo + (uint64_t)v;
-	/* Sign-extend v to 128 bits: high word is -1 for negatives; carry from the low word. */
-	s->hi += (v < 0 ? -1 : 0) + (lo < s->lo ? 1 : 0);
-	s->lo = lo;
-}
-
-static void sum_add_u(struct sk_sum128 *s, uint64_t v)
-{
-	uint64_t lo = s->lo + v;
-	s->hi += lo < s->lo ? 1 : 0;
-	s->lo = lo;
-}
-
-static double sum_mean(const struct sk_sum128 *s, uint64_t n)
-{
-	if (n == 0)
-		return 0.0;
-	/* Convert the magnitude, not hi * 2^64 + lo: for a small negative sum lo is close to
-	 * 2^64 and the double addition would lose the low bits. */
-	bool negative = s->hi < 0;
-	uint64_t lo = s->lo, hi = (uint64_t)s->hi;
-	if (negative) {
-		lo = ~lo + 1u;
-		hi = ~hi + (lo == 0 ? 1u : 0u);
-	}
-	double m = (double)hi * 18446744073709551616.0 + (double)lo;
-	return (negative ? -m : m) / (double)n;
-}
-
-void sk_dstats_init(struct sk_dstats *s)
-{
-	if (!s)
-		return;
-	memset(s, 0, sizeof *s);
-	sk_hist_init(&s->hist);
-}
-
-static void ipdv_pair(struct sk_dstats *s, int64_t earlier_seq_ns, int64_t later_seq_ns)
-{
-	int64_t v;
-	if (!sub_ok(later_seq_ns, earlier_seq_ns, &v)) {
-		s->ipdv_overflow++;
-		return;
-	}
-	if (s->ipdv_count == 0 || v < s->ipdv_min)
-		s->ipdv_min = v;
-	if (s->ipdv_count == 0 || v > s->ipdv_max)
-		s->ipdv_max = v;
-	s->ipdv_count++;
-	sum_add(&s->ipdv_sum, v);
-	sum_add_u(&s->ipdv_abs_sum, magnitude(v));
-}
-
-void sk_dstats_add(struct sk_dstats *s, uint32_t seq, int64_t delay_ns)
-{
-	if (!s)
-		return;
-	if (s->count == 0 || delay_ns < s->min)
-		s->min = delay_ns;
-	if (s->count == 0 || delay_ns > s->max)
-		s->max = delay_ns;
-	s->count++;
-	if (delay_ns < 0)
-		s->negative++;
-	sum_add(&s->sum, delay_ns);
-	sk_hist_add(&s->hist, delay_ns);
-
-	/* RFC 3550: D = (R_i - R_{i-1}) - (S_i - S_{i-1}) = delay_i - delay_{i-1}; doubles so
-	 * that absurd delays cannot overflow. */
-	if (s->have_prev) {
-		double d = fabs((double)delay_ns - (double)s->prev_ns);
-		s->jitter_ns += (d - s->jitter_ns) / 16.0;
-	}
-	s->have_prev = true;
-	s->prev_ns = delay_ns;
-
-	/* IPDV pairs (s-1, s) and (s, s+1): whichever of the two arrives second closes the pair,
-	 * so each pair is counted once whatever the arrival order. */
-	unsigned w = SK_IPDV_WINDOW;
-	uint32_t prev = seq - 1u, next = seq + 1u;
-	if (s->ring_used[prev % w] && s->ring_seq[prev % w] == prev)
-		ipdv_pair(s, s->ring_ns[prev % w], delay_ns);
-	if (s->ring_used[next % w] && s->ring_seq[next % w] == next)
-		ipdv_pair(s, delay_ns, s->ring_ns[next % w]);
-	s->ring_used[seq % w] = 1;
-	s->ring_seq[seq % w] = seq;
-	s->ring_ns[seq % w] = delay_ns;
-}
-
-enum sk_result sk_dstats_quantile(const struct sk_dstats *s, double q, int64_t *out)
-{
-	if (!s)
-		return SK_E_ARG;
-	return sk_hist_quantile(&s->hist, q, out);
-}
-
-enum sk_result sk_dstats_pdv(const struct sk_dstats *s, double q, int64_t *out)
-{
-	int64_t v;
-	enum sk_result rc = sk_dstats_quantile(s, q, &v);
-	if (rc != SK_OK)
-		return rc;
-	if (!sub_ok(v, s->min, out))
-		*out = INT64_MAX; /* v >= min, so only the positive side can overflow */
-	return SK_OK;
-}
-
-void sk_dstats_summarize(const struct sk_dstats *s, struct sk_dstats_summary *out)
-{
-	if (!out)
-		return;
-	memset(out, 0, sizeof *out);
-	if (!s)
-		return;
-	out->count = s->count;
-	out->negative = s->negative;
-	out->jitter_ns = s->jitter_ns;
-	out->ipdv_count = s->ipdv_count;
-	if (s->ipdv_count) {
-		out->ipdv_min = s->ipdv_min;
-		out->ipdv_max = s->ipdv_max;
-		out->ipdv_mean = sum_mean(&s->ipdv_sum, s->ipdv_count);
-		out->ipdv_abs_mean = sum_mean(&s->ipdv_abs_sum, s->ipdv_count);
-	}
-	if (s->count == 0)
-		return;
-	out->min = s->min;
-	out->max = s->max;
-	out->mean = sum_mean(&s->sum, s->count);
-	(void)sk_dstats_quantile(s, 50.0, &out->p50);
-	(void)sk_dstats_quantile(s, 90.0, &out->p90);
-	(void)sk_dstats_quantile(s, 99.0, &out->p99);
-	(void)sk_dstats_pdv(s, 50.0, &out->pdv_p50);
-	(void)sk_dstats_pdv(s, 90.0, &out->pdv_p90);
-	(void)sk_dstats_pdv(s, 99.0, &out->pdv_p99);
-	(void)sk_dstats_pdv(s, 100.0, &out->pdv_max);
-}
-
 /* ---------------------------------------------------------------- sequence tracker */
+
+/* RFC 4737's extent needs, for a reordered number x, the earliest arrival with a larger
+ * number: always an arrival that raised the running maximum (an in-order one). Those are
+ * kept as runs (consecutive arrival indexes carrying consecutive numbers), so an in-order
+ * stream is one run and each loss or reordering starts another; runs older than the window
+ * of `window` arrivals are dropped, their largest number kept as evicted_max. */
+struct seq_run {
+	uint64_t idx; /* arrival index of the first in-order arrival of the run */
+	int64_t num;  /* its (extended) number; arrival idx + k carried num + k */
+	uint64_t len;
+};
 
 struct sk_seqtrack {
 	uint32_t window;
+	uint32_t wmask;    /* window - 1 when a power of two (slots by mask, not division), else 0 */
 	int64_t first;
 	int64_t highest;   /* NextExp - 1 (RFC 4737: NextExp is always highest in-order + 1) */
 	uint64_t arrivals; /* unique arrivals so far = index of the next one */
-	int64_t evicted_max; /* largest number that has left the arrival ring */
+	int64_t evicted_max; /* largest number of the dropped runs */
 	uint64_t *seen;    /* bit (ext % window) for ext in (highest - window, highest] */
-	int64_t *ring;     /* ext of unique arrival i at [i % window] */
+	struct seq_run *runs; /* ring of nruns runs from run0, capacity runcap */
+	uint32_t run0, nruns, runcap;
 	struct sk_seq_counts c;
 };
 
@@ -296,16 +73,16 @@ enum sk_result sk_seqtrack_create(struct sk_seqtrack **out, uint32_t window, uin
 		return SK_E_ARG;
 	if (window > SK_SEQ_WINDOW_MAX)
 		return SK_E_NOSPACE;
-	/* One allocation: the struct, the seen bitmap and the arrival ring. */
+	/* One allocation for the struct and the seen bitmap; the runs grow as needed. */
 	size_t words = seen_words(window);
-	size_t size = sizeof(struct sk_seqtrack) + words * sizeof(uint64_t) +
-		      (size_t)window * sizeof(int64_t);
-	struct sk_seqtrack *t = malloc(size);
+	struct sk_seqtrack *t = malloc(sizeof(struct sk_seqtrack) + words * sizeof(uint64_t));
 	if (!t)
 		return SK_E_NOSPACE;
 	t->window = window;
+	t->wmask = (window & (window - 1)) == 0 ? window - 1 : 0;
 	t->seen = (uint64_t *)(void *)(t + 1);
-	t->ring = (int64_t *)(void *)(t->seen + words);
+	t->runs = NULL;
+	t->runcap = 0;
 	sk_seqtrack_reset(t, first_seq);
 	*out = t;
 	return SK_OK;
@@ -313,7 +90,17 @@ enum sk_result sk_seqtrack_create(struct sk_seqtrack **out, uint32_t window, uin
 
 void sk_seqtrack_free(struct sk_seqtrack *t)
 {
+	if (t)
+		free(t->runs);
 	free(t);
+}
+
+size_t sk_seqtrack_memory(const struct sk_seqtrack *t)
+{
+	if (!t)
+		return 0;
+	return sizeof *t + seen_words(t->window) * sizeof(uint64_t) +
+	       (size_t)t->runcap * sizeof *t->runs;
 }
 
 void sk_seqtrack_reset(struct sk_seqtrack *t, uint32_t first_seq)
@@ -326,17 +113,24 @@ void sk_seqtrack_reset(struct sk_seqtrack *t, uint32_t first_seq)
 	t->highest = t->first - 1;
 	t->arrivals = 0;
 	t->evicted_max = INT64_MIN;
+	t->run0 = t->nruns = 0;
+}
+
+/* The bit of ext: ext modulo the window (a mask for a power of two, the usual case). */
+static uint64_t seen_bit(const struct sk_seqtrack *t, int64_t ext)
+{
+	return t->wmask || t->window == 1 ? (uint64_t)ext & t->wmask : (uint64_t)ext % t->window;
 }
 
 static bool seen_get(const struct sk_seqtrack *t, int64_t ext)
 {
-	uint64_t b = (uint64_t)ext % t->window;
+	uint64_t b = seen_bit(t, ext);
 	return (t->seen[b / 64] >> (b % 64)) & 1u;
 }
 
 static void seen_set(struct sk_seqtrack *t, int64_t ext, bool v)
 {
-	uint64_t b = (uint64_t)ext % t->window;
+	uint64_t b = seen_bit(t, ext);
 	uint64_t bit = (uint64_t)1 << (b % 64);
 	if (v)
 		t->seen[b / 64] |= bit;
@@ -363,19 +157,75 @@ static void advance(struct sk_seqtrack *t, int64_t to)
 	t->highest = to;
 }
 
+static struct seq_run *run_at(const struct sk_seqtrack *t, uint32_t k)
+{
+	return &t->runs[(t->run0 + k) & (t->runcap - 1u)];
+}
+
+/* Drops the runs whose arrivals all left the window (index < arrivals - window), keeping
+ * their largest number; a run half out gives its last number out as evicted_max. */
+static int64_t evicted_max(struct sk_seqtrack *t)
+{
+	if (t->arrivals <= t->window)
+		return t->evicted_max;
+	uint64_t lim = t->arrivals - t->window - 1u; /* newest evicted arrival */
+	while (t->nruns > 0) {
+		struct seq_run *r = run_at(t, 0);
+		if (r->idx + r->len - 1u > lim)
+		{
+			int64_t part = r->num + (int64_t)(lim - r->idx);
+			return r->idx <= lim && part > t->evicted_max ? part : t->evicted_max;
+		}
+		if (r->num + (int64_t)r->len - 1 > t->evicted_max)
+			t->evicted_max = r->num + (int64_t)r->len - 1;
+		t->run0 = (t->run0 + 1u) & (t->runcap - 1u);
+		t->nruns--;
+	}
+	return t->evicted_max;
+}
+
+/* An in-order arrival: extends the last run or starts one. false when out of memory. */
+static bool run_push(struct sk_seqtrack *t, uint64_t idx, int64_t ext)
+{
+	if (t->nruns > 0) {
+		struct seq_run *r = run_at(t, t->nruns - 1u);
+		if (r->idx + r->len == idx && r->num + (int64_t)r->len == ext) {
+			r->len++;
+			return true;
+		}
+	}
+	if (t->nruns == t->runcap) {
+		uint32_t cap = t->runcap ? t->runcap * 2u : 2u;
+		struct seq_run *n = malloc(cap * sizeof *n);
+		if (!n)
+			return false;
+		for (uint32_t k = 0; k < t->nruns; k++)
+			n[k] = *run_at(t, k);
+		free(t->runs);
+		t->runs = n;
+		t->runcap = cap;
+		t->run0 = 0;
+	}
+	*run_at(t, t->nruns++) = (struct seq_run){ idx, ext, 1 };
+	return true;
+}
+
 /* RFC 4737 §4.2.2: extent = i - j, j the earliest arrival index with a larger number. */
-static uint64_t extent_of(const struct sk_seqtrack *t, int64_t ext, bool *lower_bound)
+static uint64_t extent_of(struct sk_seqtrack *t, int64_t ext, bool *lower_bound)
 {
 	uint64_t i = t->arrivals;
 	uint64_t oldest = i > t->window ? i - t->window : 0;
-	/* A larger number already evicted means j < oldest: all we know is a lower bound. */
-	*lower_bound = t->evicted_max > ext;
+	/* A larger number already out of the window means j < oldest: all we know is a lower
+	 * bound. */
+	*lower_bound = evicted_max(t) > ext;
 	if (*lower_bound)
 		return i - oldest + 1;
-	for (uint64_t j = oldest; j < i; j++)
-		if (t->ring[j % t->window] > ext)
-			return i - j;
-	return 0; /* not reached: the highest number is always in the ring (docs/metrics.md) */
+	for (uint32_t k = 0; k < t->nruns; k++) {
+		const struct seq_run *r = run_at(t, k);
+		if (r->num + (int64_t)r->len - 1 > ext)
+			return i - (r->idx + (ext >= r->num ? (uint64_t)(ext - r->num + 1) : 0u));
+	}
+	return 0; /* not reached: the highest number is in the last run (docs/metrics.md) */
 }
 
 enum sk_seq_class sk_seqtrack_add(struct sk_seqtrack *t, uint32_t seq, struct sk_seq_event *ev)
@@ -411,12 +261,12 @@ enum sk_seq_class sk_seqtrack_add(struct sk_seqtrack *t, uint32_t seq, struct sk
 	}
 	if (e.cls == SK_SEQ_IN_ORDER || e.cls == SK_SEQ_REORDERED) {
 		seen_set(t, ext, true);
-		int64_t *slot = &t->ring[t->arrivals % t->window];
-		if (t->arrivals >= t->window && *slot > t->evicted_max)
-			t->evicted_max = *slot;
-		*slot = ext;
+		/* Out of memory for a run: later extents read as lower bounds, never too small. */
+		if (e.cls == SK_SEQ_IN_ORDER && !run_push(t, t->arrivals, ext))
+			t->evicted_max = ext;
 		t->arrivals++;
 		t->c.received++;
+		(void)evicted_max(t); /* drop what left the window: memory follows the reordering */
 	}
 	if (ev)
 		*ev = e;
@@ -452,8 +302,11 @@ struct sk_session {
 	struct sk_seqtrack *out; /* sender seqs in reflector order (reflector seq order) */
 	/* Replies wait here, keyed by reflector seq, until every lower reflector seq has
 	 * arrived or fallen out of the window; then their sender seqs go to `out` in the order
-	 * the reflector received them. Holds extended sender seqs, -1 for an empty slot. */
+	 * the reflector received them. Holds extended sender seqs, -1 for an empty slot: a ring
+	 * of pcap slots (reflector seq k at k % pcap) that grows, up to the window, only as far
+	 * as a gap in the reflector seqs keeps replies waiting. */
 	int64_t *pending;
+	uint32_t pcap, npend;
 	int64_t settle_next; /* lowest reflector seq (extended) not settled yet */
 	bool seen_mismatch;
 	uint64_t bad_timestamps;
@@ -478,17 +331,10 @@ enum sk_result sk_session_create(struct sk_session **out, const struct sk_sessio
 		rc = sk_seqtrack_create(&s->in, cfg->window, cfg->first_reflector_seq);
 	if (rc == SK_OK)
 		rc = sk_seqtrack_create(&s->out, cfg->window, cfg->first_sender_seq);
-	if (rc == SK_OK) {
-		s->pending = malloc((size_t)cfg->window * sizeof *s->pending);
-		if (!s->pending)
-			rc = SK_E_NOSPACE;
-	}
 	if (rc != SK_OK) {
 		sk_session_free(s);
 		return rc;
 	}
-	for (uint32_t i = 0; i < cfg->window; i++)
-		s->pending[i] = -1;
 	s->settle_next = cfg->first_reflector_seq;
 	for (int i = 0; i < SK_DIR_COUNT; i++)
 		sk_dstats_init(&s->d[i]);
@@ -504,22 +350,94 @@ void sk_session_free(struct sk_session *s)
 	sk_seqtrack_free(s->in);
 	sk_seqtrack_free(s->out);
 	free(s->pending);
+	for (int i = 0; i < SK_DIR_COUNT; i++)
+		sk_dstats_free(&s->d[i]);
 	free(s);
+}
+
+size_t sk_session_memory(const struct sk_session *s)
+{
+	if (!s)
+		return 0;
+	size_t n = sizeof *s + sk_seqtrack_memory(s->rt) + sk_seqtrack_memory(s->in) +
+		   sk_seqtrack_memory(s->out) + (size_t)s->pcap * sizeof *s->pending;
+	for (int i = 0; i < SK_DIR_COUNT; i++)
+		n += sk_dstats_memory(&s->d[i]);
+	return n;
+}
+
+static int64_t *pend_slot(const struct sk_session *s, int64_t k)
+{
+	return &s->pending[(uint64_t)k % s->pcap];
+}
+
+/* Room for reflector seq k (settle_next <= k < settle_next + window): the ring grows to the
+ * next power of two that holds [settle_next, k], at most the window. false: out of memory. */
+static bool pend_room(struct sk_session *s, int64_t k)
+{
+	uint64_t need = (uint64_t)(k - s->settle_next) + 1u;
+	if (need <= s->pcap)
+		return true;
+	uint64_t cap = s->pcap ? s->pcap : 4u;
+	while (cap < need)
+		cap *= 2u;
+	if (cap > s->cfg.window)
+		cap = s->cfg.window;
+	int64_t *n = malloc(cap * sizeof *n);
+	if (!n)
+		return false;
+	for (uint64_t i = 0; i < cap; i++)
+		n[i] = -1;
+	for (int64_t j = s->settle_next; s->npend && j < s->settle_next + s->pcap; j++)
+		n[(uint64_t)j % cap] = *pend_slot(s, j);
+	free(s->pending);
+	s->pending = n;
+	s->pcap = (uint32_t)cap;
+	return true;
 }
 
 /* Settles reflector seqs [settle_next, upto]; only slots in the window can hold replies. */
 static void settle(struct sk_session *s, int64_t upto)
 {
-	int64_t w = s->cfg.window;
-	int64_t hi_pending = s->settle_next + w - 1;
-	for (int64_t k = s->settle_next; k <= upto && k <= hi_pending; k++) {
-		int64_t *slot = &s->pending[(uint64_t)k % (uint64_t)w];
-		if (*slot >= 0)
+	int64_t hi_pending = s->settle_next + s->pcap - 1;
+	for (int64_t k = s->settle_next; s->npend && k <= upto && k <= hi_pending; k++) {
+		int64_t *slot = pend_slot(s, k);
+		if (*slot >= 0) {
 			(void)sk_seqtrack_add(s->out, (uint32_t)*slot, NULL);
+			s->npend--;
+		}
 		*slot = -1;
 	}
 	if (upto + 1 > s->settle_next)
 		s->settle_next = upto + 1;
+}
+
+void sk_session_prefetch(const struct sk_session *s, int level)
+{
+	if (!s)
+		return;
+	/* With many sessions, each reply finds its session's objects out of cache: ask for all
+	 * of them at once, so the loads overlap instead of following one another. Level 0 is
+	 * the session itself; level 1 what it points to and its delay statistics; level 2 what
+	 * those point to (each level needs the one before in cache to find its addresses). */
+	if (level == 0) {
+		for (size_t o = 0; o < offsetof(struct sk_session, d); o += 64)
+			__builtin_prefetch((const char *)s + o);
+		return;
+	}
+	if (level == 1) {
+		__builtin_prefetch(s->rt);
+		__builtin_prefetch(s->in);
+		__builtin_prefetch(s->out);
+		for (int d = 0; d < SK_DIR_COUNT; d++)
+			for (size_t o = 0; o < sizeof s->d[d]; o += 64)
+				__builtin_prefetch((const char *)&s->d[d] + o);
+		return;
+	}
+	for (int d = 0; d < SK_DIR_COUNT; d++) {
+		__builtin_prefetch(s->d[d].hist.b);
+		__builtin_prefetch(s->d[d].ipdv_wait);
+	}
 }
 
 enum sk_result sk_session_add(struct sk_session *s, const struct sk_reply *r,
@@ -527,6 +445,7 @@ enum sk_result sk_session_add(struct sk_session *s, const struct sk_reply *r,
 {
 	if (!s || !r)
 		return SK_E_ARG;
+	sk_session_prefetch(s, 1);
 	struct sk_reply_info ri;
 	memset(&ri, 0, sizeof ri);
 	if (r->reflector_seq != r->sender_seq)
@@ -542,11 +461,19 @@ enum sk_result sk_session_add(struct sk_session *s, const struct sk_reply *r,
 		int64_t w = s->cfg.window;
 		if (k - s->settle_next >= w)
 			settle(s, k - w);
-		if (k >= s->settle_next)
-			s->pending[(uint64_t)k % (uint64_t)w] = ri.sender.ext_seq;
-		/* Without a gap in front, settle at once so live counts do not lag. */
-		while (s->pending[(uint64_t)s->settle_next % (uint64_t)w] >= 0)
-			settle(s, s->settle_next);
+		if (k == s->settle_next && s->npend == 0) {
+			/* No gap in front: settled at once, so live counts do not lag. */
+			(void)sk_seqtrack_add(s->out, (uint32_t)ri.sender.ext_seq, NULL);
+			s->settle_next++;
+		} else if (k >= s->settle_next && pend_room(s, k)) {
+			*pend_slot(s, k) = ri.sender.ext_seq;
+			s->npend++;
+			while (s->npend && *pend_slot(s, s->settle_next) >= 0)
+				settle(s, s->settle_next);
+		} else if (k >= s->settle_next) {
+			/* No memory to wait: settled in arrival order. */
+			(void)sk_seqtrack_add(s->out, (uint32_t)ri.sender.ext_seq, NULL);
+		}
 	}
 
 	ri.delays_valid = sk_delays_compute(r->t1_ns, r->t2_ns, r->t3_ns, r->t4_ns,
@@ -556,6 +483,10 @@ enum sk_result sk_session_add(struct sk_session *s, const struct sk_reply *r,
 		s->bad_timestamps++;
 	if (first && ri.delays_valid) {
 		ri.counted = true;
+		for (int d = 0; d < SK_DIR_COUNT; d++) { /* the buckets and waiting partners next */
+			__builtin_prefetch(s->d[d].hist.b);
+			__builtin_prefetch(s->d[d].ipdv_wait);
+		}
 		sk_dstats_add(&s->d[SK_DIR_OUTBOUND], r->sender_seq, ri.delays.outbound_ns);
 		sk_dstats_add(&s->d[SK_DIR_INBOUND], r->sender_seq, ri.delays.inbound_ns);
 		sk_dstats_add(&s->d[SK_DIR_RTT], r->sender_seq, ri.delays.rtt_ns);

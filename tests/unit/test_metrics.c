@@ -82,6 +82,7 @@ static void jitter_hand_computed(void **state)
 	assert_int_equal(sum.p90, 125);
 	assert_int_equal(sum.pdv_p50, 10);
 	assert_int_equal(sum.pdv_max, 25);
+	sk_dstats_free(s);
 	free(s);
 }
 
@@ -105,6 +106,7 @@ static void jitter_depends_on_arrival_order(void **state)
 	assert_int_equal(sum.ipdv_max, 20);
 	assert_true(sum.ipdv_mean == 6.25);
 	assert_true(sum.ipdv_abs_mean == 8.75);
+	sk_dstats_free(s);
 	free(s);
 }
 
@@ -122,6 +124,7 @@ static void ipdv_gap_and_wrap(void **state)
 	assert_int_equal(s->ipdv_count, 2); /* +30, -20 */
 	assert_int_equal(s->ipdv_min, -20);
 	assert_int_equal(s->ipdv_max, 30);
+	sk_dstats_free(s);
 	free(s);
 }
 
@@ -140,6 +143,7 @@ static void negative_delays_kept(void **state)
 	assert_int_equal(sum.min, -810000);
 	assert_int_equal(sum.max, 200);
 	assert_true(sum.mean == -589950.0); /* -2359800 / 4 */
+	sk_dstats_free(s);
 	free(s);
 }
 
@@ -165,7 +169,7 @@ static void hist_bucket_midpoint(void **state)
 	assert_int_equal(sk_hist_quantile(h, 100, &q), SK_OK);
 	assert_int_equal(q, 5000);
 	/* Negatives mirror: -1000 three times -> -1004; ascending order puts them first. */
-	sk_hist_init(h);
+	sk_hist_free(h);
 	sk_hist_add(h, -1000);
 	sk_hist_add(h, -1000);
 	sk_hist_add(h, -1000);
@@ -178,7 +182,7 @@ static void hist_bucket_midpoint(void **state)
 	assert_int_equal(sk_hist_quantile(h, 100.5, &q), SK_E_ARG);
 	assert_int_equal(sk_hist_quantile(h, NAN, &q), SK_E_ARG);
 	/* Extremes of int64 do not overflow. */
-	sk_hist_init(h);
+	sk_hist_free(h);
 	sk_hist_add(h, INT64_MIN);
 	sk_hist_add(h, INT64_MIN);
 	sk_hist_add(h, INT64_MAX);
@@ -187,6 +191,7 @@ static void hist_bucket_midpoint(void **state)
 	assert_true(q == INT64_MIN);
 	assert_int_equal(sk_hist_quantile(h, 75, &q), SK_OK);
 	assert_true(q <= INT64_MAX && q >= INT64_MAX - INT64_MAX / 128);
+	sk_hist_free(h);
 	free(h);
 }
 
@@ -230,6 +235,7 @@ static void hist_error_bound_random(void **state)
 		double err = fabs((double)got - (double)want);
 		assert_true(err <= fabs((double)want) * SK_HIST_REL_ERROR + 0.5);
 	}
+	sk_hist_free(h);
 	free(h);
 	free(v);
 }
@@ -254,6 +260,7 @@ static void percentiles_within_error(void **state)
 	assert_true(llabs(q - 333007) <= 333007 / 128);
 	assert_int_equal(sum.pdv_max, 999000);
 	assert_int_equal(sum.pdv_p50, sum.p50 - 1007);
+	sk_dstats_free(s);
 	free(s);
 }
 

@@ -2,7 +2,8 @@
 /* analyze_engine.c - per-session TWAMP/STAMP results from captured frames: pairing each
  * reflector packet with its sender packet, T1..T4 (RFC 5357 §4.2, RFC 8762 §4), and loss,
  * duplicates, RFC 4737 reordering and delays through the codec's metrics (metrics.h) only.
- * Frames come in from memory (sk_analyze_feed_frame); memory is fixed per session and
+ * Frames come in from memory (sk_analyze_feed_frame); there is no limit on sessions: each
+ * costs what its packets need (bounded per session, never growing with its length), and
  * per-packet records are streamed, never kept. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,27 +27,57 @@ static uint32_t hash_key(uint8_t ipver, const uint8_t *s, const uint8_t *r, uint
 		MIX(s[i]), MIX(r[i]);
 	MIX(sp), MIX(sp >> 8), MIX(rp), MIX(rp >> 8), MIX(ssid), MIX(ssid >> 8), MIX(ipver);
 #undef MIX
-	return h & (AN_HASH - 1);
+	return h;
 }
 
-static struct an_sess *session_get(struct sk_an *a, const uint8_t *s, const uint8_t *r, uint16_t sp,
-				   uint16_t rp, uint16_t ssid, enum sk_rmode mode, uint32_t seq)
+/* Room for one more session: the list and the hash table double (rehashing the chains,
+ * so they stay about one session long). -1 when out of memory. */
+static int session_room(struct sk_an *a)
 {
-	uint8_t v = a->pkt.ipver;
+	if (a->nsess == a->listcap) {
+		unsigned cap = a->listcap ? a->listcap * 2 : 1024;
+		struct an_sess **l = cap > a->listcap ? realloc(a->list, cap * sizeof *l) : NULL;
+		if (!l)
+			return -1;
+		a->list = l;
+		a->listcap = cap;
+	}
+	if (a->nsess >= a->nhash) {
+		uint32_t nh = a->nhash * 2;
+		struct an_sess **t = nh > a->nhash ? calloc(nh, sizeof *t) : NULL;
+		if (!t)
+			return -1;
+		for (unsigned i = 0; i < a->nsess; i++) {
+			struct an_sess *x = a->list[i];
+			x->next = t[x->hash & (nh - 1)];
+			t[x->hash & (nh - 1)] = x;
+		}
+		free(a->hash);
+		a->hash = t;
+		a->nhash = nh;
+	}
+	return 0;
+}
+
+static struct an_sess *session_get(struct sk_an *a, uint8_t v, const uint8_t *s, const uint8_t *r,
+				   uint16_t sp, uint16_t rp, uint16_t ssid, enum sk_rmode mode,
+				   uint32_t seq)
+{
 	size_t al = v == 6 ? 16 : 4;
 	uint32_t h = hash_key(v, s, r, sp, rp, ssid);
-	for (struct an_sess *x = a->hash[h]; x; x = x->next)
+	for (struct an_sess *x = a->hash[h & (a->nhash - 1)]; x; x = x->next)
 		if (x->ipver == v && x->sport == sp && x->rport == rp && x->ssid == ssid &&
 		    !memcmp(x->saddr, s, al) && !memcmp(x->raddr, r, al)) {
 			if (mode == SK_RMODE_STAMP && x->mode == SK_RMODE_TWAMP_LIGHT)
 				x->mode = SK_RMODE_STAMP;
 			return x;
 		}
-	if (a->nsess >= AN_MAX_SESSIONS)
+	if (session_room(a) != 0)
 		return NULL;
 	struct an_sess *x = calloc(1, sizeof *x);
 	if (!x)
 		return NULL;
+	x->hash = h;
 	x->ipver = v;
 	memcpy(x->saddr, s, 16);
 	memcpy(x->raddr, r, 16);
@@ -57,9 +88,52 @@ static struct an_sess *session_get(struct sk_an *a, const uint8_t *s, const uint
 	x->first = seq;
 	x->hi_any = seq;
 	x->index = ++a->nsess;
+	atomic_store_explicit(&a->nsess_pub, a->nsess, memory_order_relaxed);
 	a->list[x->index - 1] = x;
-	x->next = a->hash[h];
-	a->hash[h] = x;
+	x->next = a->hash[h & (a->nhash - 1)];
+	a->hash[h & (a->nhash - 1)] = x;
+	return x;
+}
+
+/* The slot of flow number n in the flow -> session table (grown as flows come); NULL when
+ * out of memory (the hash table alone then finds the session). */
+static struct an_sess **flow_slot(struct sk_an *a, int32_t n)
+{
+	if (n < 0)
+		return NULL;
+	if ((size_t)n >= a->nflowsess) {
+		size_t cap = a->nflowsess ? a->nflowsess : 1024;
+		while (cap <= (size_t)n)
+			cap *= 2;
+		struct an_sess **t = realloc(a->flowsess, cap * sizeof *t);
+		if (!t)
+			return NULL;
+		memset(t + a->nflowsess, 0, (cap - a->nflowsess) * sizeof *t);
+		a->flowsess = t;
+		a->nflowsess = cap;
+	}
+	return &a->flowsess[n];
+}
+
+/* The session of a test packet: the one its flow found last when the SSID is the same (the
+ * flow fixes addresses, ports and which side is the sender), else by the hash table. */
+static struct an_sess *session_of(struct sk_an *a, const struct an_rec *rc, uint32_t seq)
+{
+	bool refl = rc->role == SK_ROLE_REFLECTOR;
+	enum sk_rmode mode = (enum sk_rmode)rc->mode;
+	uint16_t ssid = mode == SK_RMODE_STAMP ? rc->t.ssid : 0;
+	struct an_sess **fs = flow_slot(a, rc->flow);
+	struct an_sess *x = fs ? *fs : NULL;
+	if (x && x->ssid == ssid) {
+		if (mode == SK_RMODE_STAMP && x->mode == SK_RMODE_TWAMP_LIGHT)
+			x->mode = SK_RMODE_STAMP;
+		return x;
+	}
+	/* The sender's side first: the destination of a reply. */
+	x = session_get(a, rc->ipver, refl ? rc->dst : rc->src, refl ? rc->src : rc->dst,
+			refl ? rc->dport : rc->sport, refl ? rc->sport : rc->dport, ssid, mode, seq);
+	if (x && fs)
+		*fs = x;
 	return x;
 }
 
@@ -160,16 +234,48 @@ static void slot_retire(struct sk_an *a, struct an_sess *x, struct an_slot *sl)
 		if (have_sent_at && a->plotting)
 			sk_an_plot_lost(&a->plot, x->index, w.have_scap ? w.scap : sent_at);
 	}
-	memset(sl, 0, sizeof *sl);
+	memset(sl, 0, a->slotsz);
+}
+
+static struct an_slot *slot_at(const struct sk_an *a, const struct an_sess *x, uint32_t i)
+{
+	return (struct an_slot *)(void *)(x->ring + (size_t)i * a->slotsz);
+}
+
+/* Doubles the physical ring (4 slots at first); the slots move to seq % the new size. */
+static int ring_grow(struct sk_an *a, struct an_sess *x)
+{
+	uint32_t cap = x->rcap ? x->rcap * 2 : 4;
+	unsigned char *n = calloc(cap, a->slotsz);
+	if (!n)
+		return -1;
+	for (uint32_t i = 0; i < x->rcap; i++) {
+		const struct an_slot *o = slot_at(a, x, i);
+		if (o->used)
+			memcpy(n + (size_t)(o->seq & (cap - 1)) * a->slotsz, o, a->slotsz);
+	}
+	free(x->ring);
+	x->ring = n;
+	x->rcap = cap;
+	return 0;
 }
 
 static struct an_slot *slot_for(struct sk_an *a, struct an_sess *x, uint32_t seq, int create)
 {
-	struct an_slot *sl = &x->ring[seq % AN_RING];
-	if (sl->used && sl->seq == seq)
+	struct an_slot *sl = x->rcap ? slot_at(a, x, seq & (x->rcap - 1)) : NULL;
+	if (sl && sl->used && sl->seq == seq)
 		return sl;
 	if (!create)
 		return NULL;
+	/* A slot another number holds that AN_RING slots would keep apart: grow until they
+	 * part (at AN_RING physical slots they always do). */
+	while (!sl || (sl->used && sl->seq % AN_RING != seq % AN_RING)) {
+		if (ring_grow(a, x) != 0) {
+			a->alloc_failures++;
+			return NULL;
+		}
+		sl = slot_at(a, x, seq & (x->rcap - 1));
+	}
 	/* Only a newer number takes the place of an older one. */
 	if (sl->used && (int32_t)(seq - sl->seq) < 0)
 		return NULL;
@@ -188,12 +294,12 @@ static int64_t ts_ns(uint64_t wire, uint16_t ee)
 
 static int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
-static void sender_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, enum sk_rmode mode,
-			  int64_t cap)
+static void sender_packet(struct sk_an *a, const struct an_rec *rc)
 {
-	const struct sk_pkt *p = &a->pkt;
-	struct an_sess *x = session_get(a, p->src, p->dst, p->sport, p->dport,
-					mode == SK_RMODE_STAMP ? t->ssid : 0, mode, t->seq);
+	const struct sk_test_pkt *t = &rc->t;
+	int f = rc->f;
+	int64_t cap = rc->ts;
+	struct an_sess *x = session_of(a, rc, t->seq);
 	if (!x) {
 		a->session_overflow++;
 		return;
@@ -253,12 +359,12 @@ static void assume_sender(struct sk_an *a, int f)
 	flush_pending(a, f);
 }
 
-static void reply_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, enum sk_rmode mode,
-			 int64_t cap)
+static void reply_packet(struct sk_an *a, const struct an_rec *rc)
 {
-	const struct sk_pkt *p = &a->pkt;
-	struct an_sess *x = session_get(a, p->dst, p->src, p->dport, p->sport,
-					mode == SK_RMODE_STAMP ? t->ssid : 0, mode, t->sender_seq);
+	const struct sk_test_pkt *t = &rc->t;
+	int f = rc->f;
+	int64_t cap = rc->ts;
+	struct an_sess *x = session_of(a, rc, t->sender_seq);
 	if (!x) {
 		a->session_overflow++;
 		return;
@@ -275,8 +381,6 @@ static void reply_packet(struct sk_an *a, int f, const struct sk_test_pkt *t, en
 			struct an_pending *q = &in->pending[in->npending++];
 			q->x = x;
 			q->t = *t;
-			q->t.tail = q->t.reflected = NULL;
-			q->t.tail_len = q->t.reflected_len = 0;
 			q->cap = cap;
 			return;
 		} else {
@@ -395,7 +499,8 @@ static void handle_udp(struct sk_an *a, int f, int64_t ts)
 	const struct sk_pkt *p = &a->pkt;
 	int role;
 	struct sk_twsess *s;
-	enum sk_disc_how how = sk_disc_udp(&a->disc, p, ts, &role, &s);
+	struct an_rec rc;
+	enum sk_disc_how how = sk_disc_udp_flow(&a->disc, p, ts, &role, &s, &rc.flow);
 	if (how == SK_DISC_NOT_TEST)
 		return;
 	a->test_packets++;
@@ -411,35 +516,79 @@ static void handle_udp(struct sk_an *a, int f, int64_t ts)
 		a->undecrypted++;
 		return;
 	}
-	struct sk_test_pkt t;
-	enum sk_result r = sk_test_decode(prep.data, p->payload_len, &prep.o, &t, NULL, NULL);
+	enum sk_result r = sk_test_decode(prep.data, p->payload_len, &prep.o, &rc.t, NULL, NULL);
 	if (r != SK_OK) {
 		a->malformed++;
 		return;
 	}
-	enum sk_rmode mode = prep.o.proto == SK_PROTO_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
+	/* The record holds everything the session stage needs: nothing points into the frame. */
+	rc.t.tail = rc.t.reflected = NULL;
+	rc.t.tail_len = rc.t.reflected_len = 0;
+	rc.mode = prep.o.proto == SK_PROTO_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
 	if (s)
-		mode = SK_RMODE_TWAMP; /* negotiated by TWAMP-Control in the capture */
-	if (role == SK_ROLE_REFLECTOR)
-		reply_packet(a, f, &t, mode, ts);
+		rc.mode = SK_RMODE_TWAMP; /* negotiated by TWAMP-Control in the capture */
+	rc.ts = ts;
+	rc.f = (uint8_t)f;
+	rc.role = (uint8_t)role;
+	rc.ipver = p->ipver;
+	rc.sport = p->sport, rc.dport = p->dport;
+	memcpy(rc.src, p->src, 16);
+	memcpy(rc.dst, p->dst, 16);
+	if (a->pipe)
+		sk_an_pipe_put(a, &rc);
 	else
-		sender_packet(a, f, &t, mode, ts);
+		sk_an_stage(a, &rc);
+}
+
+void sk_an_prefetch(struct sk_an *a, const struct an_rec *rc, int level)
+{
+	if (rc->flow < 0 || (size_t)rc->flow >= a->nflowsess)
+		return;
+	const struct an_sess *x = a->flowsess[rc->flow];
+	if (!x)
+		return;
+	if (level == 0) {
+		__builtin_prefetch(x);
+		__builtin_prefetch((const char *)x + 64);
+		return;
+	}
+	if (level == 1) {
+		uint32_t seq = rc->role == SK_ROLE_REFLECTOR ? rc->t.sender_seq : rc->t.seq;
+		if (x->rcap)
+			__builtin_prefetch(x->ring + (size_t)(seq & (x->rcap - 1)) * a->slotsz);
+	}
+	if (rc->role == SK_ROLE_REFLECTOR)
+		sk_session_prefetch(x->sv, level - 1);
+}
+
+void sk_an_stage(struct sk_an *a, const struct an_rec *rc)
+{
+	if (rc->role == SK_ROLE_REFLECTOR)
+		reply_packet(a, rc);
+	else
+		sender_packet(a, rc);
 }
 
 /* ---- the feed ---- */
 
 static void cleanup(struct sk_an *a)
 {
+	sk_an_pipe_drain(a);
+	free(a->flowsess);
 	for (int f = 0; f < a->nin; f++)
 		free(a->in[f].pending);
 	for (unsigned i = 0; a->list && i < a->nsess; i++) {
 		struct an_sess *x = a->list[i];
 		sk_session_free(x->sv);
 		sk_session_free(x->rv);
+		for (int d = 0; x->wire && d < SK_DIR_COUNT; d++)
+			sk_dstats_free(&x->wire[d]);
 		free(x->wire);
+		free(x->ring);
 		free(x);
 	}
 	free(a->list);
+	free(a->hash);
 	sk_tcpstream_destroy(a->tcp);
 	sk_ipfrag_destroy(a->frag);
 	sk_disc_free(&a->disc);
@@ -466,13 +615,15 @@ struct sk_an *sk_analyze_open(const struct sk_analyze_opts *o, FILE *diag)
 	a->tcp_follow.owner = a;
 	struct sk_tcpstream_ops ops = sk_disc_tcp_ops(&a->tcp_follow);
 	a->tcp = sk_tcpstream_create(64, 16384, &ops);
-	a->list = calloc(AN_MAX_SESSIONS, sizeof *a->list);
+	a->nhash = AN_HASH0;
+	a->hash = calloc(a->nhash, sizeof *a->hash);
 	a->frag = sk_ipfrag_create(16, 30LL * 1000000000LL);
-	int ok = a->tcp && a->list && a->frag &&
+	int ok = a->tcp && a->hash && a->frag &&
 		 sk_disc_init(&a->disc, o->ports, o->nports, o->heuristic, o->secrets,
 			      o->nsecrets) == 0 &&
 		 sk_crypto_init() == SK_OK;
 	a->nin = o->nfiles > 0 ? (o->nfiles < SK_AN_MAX_FILES ? o->nfiles : SK_AN_MAX_FILES) : 1;
+	a->slotsz = sizeof(struct an_slot) + (size_t)a->nin * sizeof(int64_t);
 	for (int f = 0; ok && f < a->nin; f++) {
 		a->in[f].name = o->nfiles > 0 ? o->files[f] : "-";
 		a->in[f].cp = o->cp[f];
@@ -534,12 +685,19 @@ void sk_analyze_feed_frame(struct sk_an *a, int f, int linktype, int64_t ts, con
 		(void)sk_tcpstream_segment(a->tcp, &a->pkt, a->packets);
 }
 
+int sk_analyze_threads(struct sk_an *a, int n)
+{
+	if (n < 2 || a->pipe || a->packets)
+		return 0;
+	return sk_an_pipe_start(a);
+}
+
 void sk_analyze_counts(const struct sk_an *a, uint64_t *packets, uint64_t *test_packets,
 		       unsigned *sessions)
 {
 	*packets = a->packets;
 	*test_packets = a->test_packets;
-	*sessions = a->nsess;
+	*sessions = atomic_load_explicit(&a->nsess_pub, memory_order_relaxed);
 }
 
 /* The end of the input: held replies, reassembly, control streams, the sessions' last
@@ -549,6 +707,7 @@ static void end_input(struct sk_an *a)
 	if (a->finished)
 		return;
 	a->finished = 1;
+	sk_an_pipe_drain(a); /* every record through the session stage first */
 	for (int g = 0; g < a->nin; g++)
 		if (a->in[g].npending)
 			assume_sender(a, g);
@@ -560,8 +719,15 @@ static void end_input(struct sk_an *a)
 			sk_session_finish(x->sv);
 		if (x->rv)
 			sk_session_finish(x->rv);
-		for (unsigned k = 0; k < AN_RING; k++)
-			slot_retire(a, x, &x->ring[k]);
+		/* In the order of the AN_RING slots, as the rows of lost packets always came. */
+		for (unsigned k = 0; x->rcap && k < AN_RING; k++) {
+			struct an_slot *sl = slot_at(a, x, k & (x->rcap - 1));
+			if (sl->used && sl->seq % AN_RING == k)
+				slot_retire(a, x, sl);
+		}
+		free(x->ring); /* nothing more to pair: the report needs only the metrics */
+		x->ring = NULL;
+		x->rcap = 0;
 	}
 }
 

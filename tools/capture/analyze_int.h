@@ -56,6 +56,10 @@ void sk_analyze_feed_frame(struct sk_an *a, int input, int linktype, int64_t ts_
 /* Ends the input and fills out (command "analyze", its document members, the sessions).
  * 0, or 1 when out of memory (out then holds no session). */
 int sk_analyze_finish(struct sk_an *a, struct sk_report *out);
+/* With n >= 2, the sessions' work (pairing, metrics, rows) runs in a second thread while
+ * the caller's thread dissects and decodes: same results, same rows in the same order. Call
+ * before the first frame. 0, or -1 when the thread could not be had (one thread goes on). */
+int sk_analyze_threads(struct sk_an *a, int n);
 /* Frames, test packets and sessions so far (a progress line). */
 void sk_analyze_counts(const struct sk_an *a, uint64_t *packets, uint64_t *test_packets,
 		       unsigned *sessions);

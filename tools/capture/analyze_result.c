@@ -190,10 +190,11 @@ int sk_an_diagnose(struct sk_an *a, int status)
 		fprintf(diag, "stampkit analyze: note: no test session found (test packets are looked "
 			      "for on UDP 862, on --port, on ports negotiated by TWAMP-Control; see "
 			      "also --heuristic and --secret)\n");
-	if (a->session_overflow)
-		fprintf(diag, "stampkit analyze: warning: more than %d sessions: %" PRIu64
-			      " test packets of further sessions left out\n",
-			AN_MAX_SESSIONS, a->session_overflow);
+	if (a->session_overflow) {
+		fprintf(diag, "stampkit analyze: error: out of memory for further sessions: %" PRIu64
+			      " test packets left out\n", a->session_overflow);
+		status = status ? status : 1;
+	}
 	if (a->alloc_failures) {
 		fprintf(diag, "stampkit analyze: error: out of memory for %" PRIu64 " session objects\n",
 			a->alloc_failures);

@@ -5,6 +5,7 @@
 #ifndef STAMPKIT_TOOLS_ANALYZE_STATE_H
 #define STAMPKIT_TOOLS_ANALYZE_STATE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -18,9 +19,12 @@
 #include "stampkit/metrics.h"
 #include "stampkit/testpkt.h"
 
-#define AN_MAX_SESSIONS 4096
-#define AN_HASH 8192      /* session hash buckets (power of two) */
-#define AN_RING 256       /* sender packets remembered per session for pairing */
+#define AN_HASH0 1024     /* session hash buckets at first (a power of two, doubled as needed) */
+/* Sender packets remembered per session for pairing: the number of slots a session's ring
+ * behaves as (a packet takes slot seq % AN_RING). Physically the ring starts at 4 slots and
+ * doubles only when two remembered packets would share a slot that AN_RING keeps apart, so
+ * a short session costs a few slots and the results never depend on the physical size. */
+#define AN_RING 256
 #define AN_WINDOW 1024    /* sequence window of the metrics (reordering tolerance) */
 #define AN_PENDING 256    /* replies held per input until its capture point is known */
 
@@ -34,11 +38,12 @@ struct an_slot {
 	uint8_t have_rr;   /* the reply was seen where the reflector captures */
 	int64_t t1;
 	int64_t rr_cap;    /* capture time of the reply at the reflector */
-	int64_t cap[SK_AN_MAX_FILES];
+	int64_t cap[];     /* one per input (sk_an.slotsz octets a slot in all) */
 };
 
 struct an_sess {
 	struct an_sess *next;   /* hash chain */
+	uint32_t hash;          /* full hash of the key (the table grows) */
 	unsigned index;         /* 1-based, in order of discovery */
 	uint8_t ipver;
 	uint8_t saddr[16], raddr[16];
@@ -53,8 +58,23 @@ struct an_sess {
 	struct sk_session *sv;  /* replies as seen at the sender (T4 = capture time) */
 	struct sk_session *rv;  /* replies as seen at the reflector (no T4) */
 	struct sk_dstats *wire; /* SK_DIR_COUNT series from capture times at both ends */
-	struct an_slot ring[AN_RING];
+	unsigned char *ring;    /* rcap slots (a power of two up to AN_RING) */
+	uint32_t rcap;
 };
+
+/* One decoded test packet on its way from the packet stage (dissect, discover, decode) to
+ * the session stage (pairing, metrics, rows): it holds all the latter needs and points into
+ * nothing, so the two stages can run in two threads (analyze_pipe.c). */
+struct an_rec {
+	struct sk_test_pkt t;   /* tail and reflected cleared */
+	int64_t ts;             /* capture time */
+	int32_t flow;           /* discover's flow number, -1 none */
+	uint8_t f, role, mode, ipver;
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16];
+};
+
+struct an_pipe;
 
 struct an_pending {
 	struct an_sess *x;
@@ -80,9 +100,15 @@ struct sk_an {
 	struct an_input in[SK_AN_MAX_FILES];
 	int nin;
 	struct sk_pkt pkt;
-	struct an_sess *hash[AN_HASH];
-	struct an_sess **list;
-	unsigned nsess;
+	struct an_sess **hash;        /* nhash buckets */
+	uint32_t nhash;
+	struct an_sess **list;        /* in order of discovery, listcap allocated */
+	unsigned nsess, listcap;
+	atomic_uint nsess_pub;        /* nsess for the progress line (another thread) */
+	struct an_sess **flowsess;    /* by discover's flow number: the flow's last session */
+	size_t nflowsess;
+	struct an_pipe *pipe;         /* the session stage's thread, NULL: one thread */
+	size_t slotsz;                /* octets of one an_slot with its capture times */
 	uint64_t packets, test_packets, malformed, undecrypted, fragments, session_overflow;
 	uint64_t alloc_failures;
 	/* UDP frames to or from a test port whose IP or UDP header is malformed (a UDP length
@@ -98,6 +124,18 @@ struct sk_an {
 	char *files_json, *cps_json;
 	char summary_tail[160];
 };
+
+/* analyze_engine.c: the session stage of one record; and a hint that it comes soon (level
+ * 0: the session entry; 1: its pairing slot and codec session; 2, 3: the codec session's
+ * parts, sk_session_prefetch), given a few records ahead, one level at a time. */
+void sk_an_stage(struct sk_an *a, const struct an_rec *rc);
+void sk_an_prefetch(struct sk_an *a, const struct an_rec *rc, int level);
+/* analyze_pipe.c: the session stage in a second thread. start: 0, or -1 (a->pipe stays NULL:
+ * one thread). put: hands a record over. drain: every record processed, the thread ended
+ * (a->pipe NULL again); nothing happens when there is no thread. */
+int sk_an_pipe_start(struct sk_an *a);
+void sk_an_pipe_put(struct sk_an *a, const struct an_rec *rc);
+void sk_an_pipe_drain(struct sk_an *a);
 
 /* analyze_result.c: sessions results as report objects, and the end of a run. */
 int sk_an_build_report(struct sk_an *a, struct sk_report *out);

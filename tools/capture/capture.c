@@ -1,26 +1,91 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* capture.c - pcap/pcapng reading through libpcap at nanosecond precision. */
+/* capture.c - pcap/pcapng reading at nanosecond precision: libpcap for everything, and for
+ * classic pcap files (the usual input of analyze) the records read straight from a memory
+ * mapping, with libpcap's rules and messages, so nothing is copied through stdio. */
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "capture.h"
+
+#define MMAP_MAX_CAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN: larger records are damage */
+/* Pages read are handed back in steps of this much, keeping the last MMAP_KEEP: the file
+ * stays in the page cache, but not in the process's resident set (the memory a capture of
+ * any size costs stays flat). Touching them again would simply read them in again. */
+#define MMAP_STEP ((size_t)8 << 20)
+#define MMAP_KEEP ((size_t)1 << 20)
 
 struct sk_capture {
 	pcap_t *p;
 	uint64_t n;
 	int damaged;
+	/* The mapped file (map non-NULL): records from off on. */
+	const uint8_t *map;
+	size_t size, off;
+	size_t dropped; /* pages below this were handed back (MADV_DONTNEED) */
+	bool swapped, micro;
+	uint32_t snap;
 	char err[PCAP_ERRBUF_SIZE + 32];
 };
 
-struct sk_capture *sk_capture_open(const char *path, char *errbuf, size_t errlen)
+static uint32_t rd32(const struct sk_capture *c, const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return c->swapped ? __builtin_bswap32(v) : v;
+}
+
+/* Maps a classic pcap (version 2.4, micro- or nanosecond magic, either byte order) that
+ * libpcap has opened already: it checked the header and gives the link type and snapshot
+ * length. Anything else (pcapng, a pipe, other versions) stays with libpcap. */
+static void try_map(struct sk_capture *cap, FILE *fp)
+{
+	struct stat st;
+	if (!fp || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24 ||
+	    pcap_major_version(cap->p) != 2 || pcap_minor_version(cap->p) != 4)
+		return;
+	/* Link types for which libpcap allows records above MMAP_MAX_CAPLEN (D-Bus, USBPcap,
+	 * EBHSCR) stay with it. */
+	int dlt = pcap_datalink(cap->p);
+	if (dlt == 231 || dlt == 249 || dlt == 279)
+		return;
+	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(fp), 0);
+	if (m == MAP_FAILED)
+		return;
+	const uint8_t *b = m;
+	uint32_t magic;
+	memcpy(&magic, b, 4);
+	bool ok = true;
+	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
+		cap->swapped = false;
+	else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
+		cap->swapped = true;
+	else
+		ok = false;
+	int snap = pcap_snapshot(cap->p);
+	if (!ok || snap <= 0) {
+		munmap(m, (size_t)st.st_size);
+		return;
+	}
+	(void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+	cap->micro = magic == 0xa1b2c3d4u || magic == 0xd4c3b2a1u;
+	cap->snap = (uint32_t)snap;
+	cap->map = b;
+	cap->size = (size_t)st.st_size;
+	cap->off = 24;
+}
+
+struct sk_capture *sk_capture_open_mode(const char *path, int mode, char *errbuf, size_t errlen)
 {
 	char pe[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p;
-	if (!strcmp(path, "-"))
+	bool in = !strcmp(path, "-");
+	if (in)
 		p = pcap_fopen_offline_with_tstamp_precision(stdin, PCAP_TSTAMP_PRECISION_NANO, pe);
 	else
 		p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, pe);
@@ -35,38 +100,120 @@ struct sk_capture *sk_capture_open(const char *path, char *errbuf, size_t errlen
 		return NULL;
 	}
 	cap->p = p;
+	if (!in && mode != SK_CAPTURE_LIBPCAP)
+		try_map(cap, pcap_file(p));
 	return cap;
+}
+
+struct sk_capture *sk_capture_open(const char *path, char *errbuf, size_t errlen)
+{
+	return sk_capture_open_mode(path, SK_CAPTURE_AUTO, errbuf, errlen);
 }
 
 void sk_capture_close(struct sk_capture *cap)
 {
 	if (!cap)
 		return;
+	if (cap->map)
+		munmap((void *)(uintptr_t)cap->map, cap->size);
 	pcap_close(cap->p);
 	free(cap);
 }
 
 int sk_capture_linktype(const struct sk_capture *cap) { return pcap_datalink(cap->p); }
 
+bool sk_capture_mapped(const struct sk_capture *cap) { return cap->map != NULL; }
+
+static int damage(struct sk_capture *cap, const char *msg)
+{
+	cap->damaged = 1;
+	snprintf(cap->err, sizeof cap->err, "after frame %llu: %s", (unsigned long long)cap->n, msg);
+	return -1;
+}
+
+static void set_time(struct sk_frame *f, int64_t sec, int64_t frac)
+{
+	/* pcapng timestamps are 64-bit, so a crafted file can name a second beyond what int64
+	 * ns can hold: saturate rather than overflow. */
+	const int64_t max_s = INT64_MAX / 1000000000LL - 1;
+	if (sec > max_s)
+		sec = max_s;
+	else if (sec < -max_s)
+		sec = -max_s;
+	f->ts_ns = sec * 1000000000LL + frac;
+}
+
+/* One record of the mapping, as libpcap's savefile reader gives it (its messages too). */
+static int next_mapped(struct sk_capture *cap, struct sk_frame *f)
+{
+	size_t left = cap->size - cap->off;
+	if (left == 0)
+		return 0;
+	char msg[PCAP_ERRBUF_SIZE];
+	if (left < 16) {
+		snprintf(msg, sizeof msg, "truncated dump file; tried to read 16 header bytes, only got %zu",
+			 left);
+		return damage(cap, msg);
+	}
+	const uint8_t *h = cap->map + cap->off;
+	/* libpcap's on-disk header has signed 32-bit seconds and fraction; a microsecond file is
+	 * scaled to nanoseconds in 32-bit arithmetic, as it does. */
+	int32_t sec = (int32_t)rd32(cap, h), frac = (int32_t)rd32(cap, h + 4);
+	uint32_t caplen = rd32(cap, h + 8), len = rd32(cap, h + 12);
+	if (cap->micro)
+		frac = (int32_t)((uint32_t)frac * 1000u);
+	if (caplen > MMAP_MAX_CAPLEN) {
+		if (caplen > cap->snap)
+			snprintf(msg, sizeof msg,
+				 "invalid packet capture length %u, bigger than snaplen of %d", caplen,
+				 (int)cap->snap);
+		else
+			snprintf(msg, sizeof msg,
+				 "invalid packet capture length %u, bigger than maximum of %u", caplen,
+				 MMAP_MAX_CAPLEN);
+		return damage(cap, msg);
+	}
+	left -= 16;
+	uint32_t keep = caplen > cap->snap ? cap->snap : caplen;
+	if (left < caplen) {
+		if (caplen > cap->snap && left < cap->snap)
+			snprintf(msg, sizeof msg,
+				 "truncated dump file; tried to read %d captured bytes, only got %zu",
+				 (int)cap->snap, left);
+		else
+			snprintf(msg, sizeof msg,
+				 "truncated dump file; tried to read %u captured bytes, only got %zu",
+				 caplen, left);
+		return damage(cap, msg);
+	}
+	if (cap->off - cap->dropped >= MMAP_STEP + MMAP_KEEP) {
+		size_t upto = (cap->off - MMAP_KEEP) & ~(size_t)0xfffff; /* 1 MiB steps: page-aligned */
+		(void)madvise((void *)(uintptr_t)(cap->map + cap->dropped), upto - cap->dropped,
+			      MADV_DONTNEED);
+		cap->dropped = upto;
+	}
+	f->index = ++cap->n;
+	set_time(f, sec, frac);
+	f->data = h + 16;
+	f->caplen = keep;
+	f->wirelen = len;
+	cap->off += 16u + (size_t)caplen;
+	return 1;
+}
+
 int sk_capture_next(struct sk_capture *cap, struct sk_frame *f)
 {
 	if (cap->damaged)
 		return -1;
+	if (cap->map)
+		return next_mapped(cap, f);
 	struct pcap_pkthdr *h;
 	const u_char *d;
 	int r = pcap_next_ex(cap->p, &h, &d);
 	if (r == 1) {
 		f->index = ++cap->n;
-		/* Opened at nanosecond precision: tv_usec holds nanoseconds. pcapng timestamps are
-		 * 64-bit, so a crafted file can name a second beyond what int64 ns can hold:
-		 * saturate rather than overflow. */
-		const int64_t max_s = INT64_MAX / 1000000000LL - 1;
-		int64_t sec = (int64_t)h->ts.tv_sec;
-		if (sec > max_s)
-			sec = max_s;
-		else if (sec < -max_s)
-			sec = -max_s;
-		f->ts_ns = sec * 1000000000LL + (int64_t)h->ts.tv_usec;
+		/* Opened at nanosecond precision: tv_usec holds nanoseconds. */
+		set_time(f, (int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec);
 		f->data = d;
 		f->caplen = h->caplen;
 		f->wirelen = h->len;
@@ -74,10 +221,7 @@ int sk_capture_next(struct sk_capture *cap, struct sk_frame *f)
 	}
 	if (r == PCAP_ERROR_BREAK)
 		return 0;
-	cap->damaged = 1;
-	snprintf(cap->err, sizeof cap->err, "after frame %llu: %s", (unsigned long long)cap->n,
-		 pcap_geterr(cap->p));
-	return -1;
+	return damage(cap, pcap_geterr(cap->p));
 }
 
 const char *sk_capture_error(const struct sk_capture *cap) { return cap->damaged ? cap->err : NULL; }
@@ -85,6 +229,11 @@ const char *sk_capture_error(const struct sk_capture *cap) { return cap->damaged
 void sk_capture_progress(const struct sk_capture *cap, long long *pos, long long *size)
 {
 	*pos = *size = -1;
+	if (cap->map) {
+		*size = (long long)cap->size;
+		*pos = (long long)cap->off;
+		return;
+	}
 	FILE *fp = pcap_file(cap->p);
 	struct stat st;
 	if (!fp || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))

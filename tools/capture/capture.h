@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* capture.h - reading pcap and pcapng files (or stdin) through libpcap, with nanosecond times. */
+/* capture.h - reading pcap and pcapng files (or stdin) with nanosecond times: classic pcap
+ * files from a memory mapping, everything else through libpcap. */
 #ifndef STAMPKIT_TOOLS_CAPTURE_H
 #define STAMPKIT_TOOLS_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +20,13 @@ struct sk_frame {
 
 /* Opens path ("-" for stdin). Returns NULL with a message in errbuf on failure. */
 struct sk_capture *sk_capture_open(const char *path, char *errbuf, size_t errlen);
+/* SK_CAPTURE_AUTO (what sk_capture_open does): a classic pcap file is mapped and its records
+ * read in place, with libpcap's checks and messages; SK_CAPTURE_LIBPCAP: every record through
+ * libpcap (the tests compare the two). */
+enum { SK_CAPTURE_AUTO = 0, SK_CAPTURE_LIBPCAP = 1 };
+struct sk_capture *sk_capture_open_mode(const char *path, int mode, char *errbuf, size_t errlen);
+/* Whether the records come from a memory mapping. */
+bool sk_capture_mapped(const struct sk_capture *cap);
 void sk_capture_close(struct sk_capture *cap);
 int sk_capture_linktype(const struct sk_capture *cap);
 

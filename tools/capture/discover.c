@@ -2,6 +2,7 @@
 /* discover.c - finding test packets and their sessions in a capture, for decode and analyze.
  * Flow roles follow RFC 5357 §3.5 (negotiated Sender/Receiver Port) and RFC 8762 §4.1 (the
  * packet to the reflector port is the Session-Sender's); keys as RFC 4656 §3.1 and §4.1.2. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,10 @@ struct sk_disc_flow {
 	int32_t next;         /* next flow in the same hash bucket, -1 at the end */
 };
 
-/* Buckets of the flow table (power of two); the index holds flow numbers + 1 (0: empty).
- * Both directions of a flow hash alike: the endpoint hashes are added. */
-#define FLOW_BUCKETS (2 * SK_DISC_MAX_FLOWS)
+/* Buckets of the flow table (a power of two, doubled as flows come, so that chains stay
+ * short); the index holds flow numbers + 1 (0: empty). Both directions of a flow hash
+ * alike: the endpoint hashes are added. */
+#define FLOW_BUCKETS0 1024u
 
 static uint32_t ep_hash(const uint8_t *addr, size_t al, uint16_t port)
 {
@@ -33,10 +35,59 @@ static uint32_t ep_hash(const uint8_t *addr, size_t al, uint16_t port)
 	return (h ^ (h >> 15)) * 0x2c1b3c6du;
 }
 
-static uint32_t flow_bucket(const struct sk_pkt *p)
+/* One multiply per endpoint for IPv4 (every packet of analyze passes here). */
+static uint32_t ep_hash4(const uint8_t *addr, uint16_t port)
 {
-	size_t al = p->ipver == 6 ? 16 : 4;
-	return (ep_hash(p->src, al, p->sport) + ep_hash(p->dst, al, p->dport)) & (FLOW_BUCKETS - 1);
+	uint32_t a;
+	memcpy(&a, addr, 4);
+	uint64_t h = ((uint64_t)a << 16 | port) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 32);
+}
+
+static uint32_t flow_hash(uint8_t ipver, const uint8_t *x, uint16_t px, const uint8_t *y,
+			  uint16_t py)
+{
+	if (ipver != 6)
+		return ep_hash4(x, px) + ep_hash4(y, py);
+	return ep_hash(x, 16, px) + ep_hash(y, 16, py);
+}
+
+static bool addr_eq(const uint8_t *a, const uint8_t *b, uint8_t ipver)
+{
+	return ipver == 6 ? !memcmp(a, b, 16) : !memcmp(a, b, 4);
+}
+
+/* Room for one more flow: the array and the buckets double (rehashing the chains). */
+static int flow_room(struct sk_disc *d)
+{
+	if (d->nflows < d->flowcap && d->nflows < d->nbuckets)
+		return 0;
+	if (d->nflows >= UINT32_MAX / 4)
+		return -1;
+	if (d->nflows == d->flowcap) {
+		size_t cap = d->flowcap * 2;
+		struct sk_disc_flow *f = realloc(d->flows, cap * sizeof *f);
+		if (!f)
+			return -1;
+		d->flows = f;
+		d->flowcap = cap;
+	}
+	if (d->nflows >= d->nbuckets) {
+		size_t nb = d->nbuckets * 2;
+		uint32_t *ix = calloc(nb, sizeof *ix);
+		if (!ix)
+			return -1;
+		for (size_t i = 0; i < d->nflows; i++) {
+			struct sk_disc_flow *f = &d->flows[i];
+			uint32_t b = flow_hash(f->ipver, f->a, f->pa, f->b, f->pb) & (uint32_t)(nb - 1);
+			f->next = (int32_t)ix[b] - 1;
+			ix[b] = (uint32_t)i + 1u;
+		}
+		free(d->flow_index);
+		d->flow_index = ix;
+		d->nbuckets = nb;
+	}
+	return 0;
 }
 
 int sk_disc_init(struct sk_disc *d, const uint16_t *ports, int nports, int heuristic,
@@ -48,8 +99,10 @@ int sk_disc_init(struct sk_disc *d, const uint16_t *ports, int nports, int heuri
 	d->heuristic = heuristic;
 	d->secrets = secrets;
 	d->nsecrets = nsecrets;
-	d->flows = calloc(SK_DISC_MAX_FLOWS, sizeof *d->flows);
-	d->flow_index = calloc(FLOW_BUCKETS, sizeof *d->flow_index);
+	d->flowcap = FLOW_BUCKETS0 / 2;
+	d->nbuckets = FLOW_BUCKETS0;
+	d->flows = calloc(d->flowcap, sizeof *d->flows);
+	d->flow_index = calloc(d->nbuckets, sizeof *d->flow_index);
 	if (!d->flows || !d->flow_index) {
 		sk_disc_free(d);
 		return -1;
@@ -154,28 +207,40 @@ static struct sk_twsess *find_session(struct sk_disc *d, const struct sk_pkt *p,
 
 /* Role of the packet in a flow first seen now: the side sending to a reflector port is the
  * sender; when both or neither port says so, the first packet seen is the sender's. */
-static int udp_role(struct sk_disc *d, const struct sk_pkt *p)
+/* The role of p's direction in its flow; *flow (if asked) the flow's number, -1 when no
+ * memory was left for a new flow (the role then follows the ports alone). */
+static int udp_role(struct sk_disc *d, const struct sk_pkt *p, int32_t *flow)
 {
-	size_t n = p->ipver == 6 ? 16 : 4;
-	uint32_t bucket = flow_bucket(p);
+	uint32_t h = flow_hash(p->ipver, p->src, p->sport, p->dst, p->dport);
+	uint32_t bucket = h & (uint32_t)(d->nbuckets - 1);
+	if (flow)
+		*flow = -1;
 	for (int32_t i = (int32_t)d->flow_index[bucket] - 1; i >= 0; i = d->flows[i].next) {
 		struct sk_disc_flow *f = &d->flows[i];
 		if (f->ipver != p->ipver)
 			continue;
-		if (f->pa == p->sport && f->pb == p->dport && !memcmp(f->a, p->src, n) &&
-		    !memcmp(f->b, p->dst, n))
-			return SK_ROLE_SENDER;
-		if (f->pb == p->sport && f->pa == p->dport && !memcmp(f->b, p->src, n) &&
-		    !memcmp(f->a, p->dst, n))
-			return SK_ROLE_REFLECTOR;
+		int role = 0;
+		if (f->pa == p->sport && f->pb == p->dport && addr_eq(f->a, p->src, p->ipver) &&
+		    addr_eq(f->b, p->dst, p->ipver))
+			role = SK_ROLE_SENDER;
+		else if (f->pb == p->sport && f->pa == p->dport && addr_eq(f->b, p->src, p->ipver) &&
+			 addr_eq(f->a, p->dst, p->ipver))
+			role = SK_ROLE_REFLECTOR;
+		if (role && flow)
+			*flow = i;
+		if (role)
+			return role;
 	}
 	int to_refl = sk_disc_port_listed(d, p->dport), from_refl = sk_disc_port_listed(d, p->sport);
 	int role = (from_refl && !to_refl) ? SK_ROLE_REFLECTOR : SK_ROLE_SENDER;
-	if (d->nflows < SK_DISC_MAX_FLOWS) {
+	if (flow_room(d) == 0) {
+		bucket = h & (uint32_t)(d->nbuckets - 1);
 		struct sk_disc_flow *f = &d->flows[d->nflows];
 		f->ipver = p->ipver;
 		f->next = (int32_t)d->flow_index[bucket] - 1;
 		d->flow_index[bucket] = (uint32_t)++d->nflows;
+		if (flow)
+			*flow = (int32_t)d->nflows - 1;
 		if (role == SK_ROLE_SENDER) {
 			memcpy(f->a, p->src, 16), memcpy(f->b, p->dst, 16);
 			f->pa = p->sport, f->pb = p->dport;
@@ -190,7 +255,15 @@ static int udp_role(struct sk_disc *d, const struct sk_pkt *p)
 enum sk_disc_how sk_disc_udp(struct sk_disc *d, const struct sk_pkt *p, int64_t ts_ns, int *role,
 			     struct sk_twsess **sess)
 {
+	return sk_disc_udp_flow(d, p, ts_ns, role, sess, NULL);
+}
+
+enum sk_disc_how sk_disc_udp_flow(struct sk_disc *d, const struct sk_pkt *p, int64_t ts_ns,
+				  int *role, struct sk_twsess **sess, int32_t *flow)
+{
 	*sess = NULL;
+	if (flow)
+		*flow = -1;
 	/* Negotiated TWAMP sessions first: they know the mode and keys. */
 	struct sk_twsess *s = find_session(d, p, role);
 	if (s) {
@@ -198,11 +271,11 @@ enum sk_disc_how sk_disc_udp(struct sk_disc *d, const struct sk_pkt *p, int64_t 
 		return SK_DISC_CONTROL;
 	}
 	if (sk_disc_port_listed(d, p->dport) || sk_disc_port_listed(d, p->sport)) {
-		*role = udp_role(d, p);
+		*role = udp_role(d, p, flow);
 		return SK_DISC_PORT;
 	}
 	if (d->heuristic && sk_disc_plausible(p->payload, p->payload_len, ts_ns)) {
-		*role = udp_role(d, p);
+		*role = udp_role(d, p, flow);
 		return SK_DISC_HEURISTIC;
 	}
 	return SK_DISC_NOT_TEST;

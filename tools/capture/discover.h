@@ -15,7 +15,6 @@
 #include "stampkit/twamp_sm.h"
 
 #define SK_DISC_MAX_SESSIONS 256
-#define SK_DISC_MAX_FLOWS 16384
 #define SK_DISC_KEYID_MAX 80
 
 struct sk_disc_secret {
@@ -77,9 +76,9 @@ struct sk_disc {
 	int heuristic;
 	const struct sk_disc_secret *secrets;
 	int nsecrets;
-	struct sk_disc_flow *flows; /* SK_DISC_MAX_FLOWS, allocated once */
+	struct sk_disc_flow *flows; /* grown as flows appear (no limit) */
 	uint32_t *flow_index;       /* hash buckets over flows */
-	size_t nflows;
+	size_t nflows, flowcap, nbuckets;
 	struct sk_twsess sess[SK_DISC_MAX_SESSIONS];
 	size_t nsess;
 };
@@ -106,6 +105,12 @@ int sk_disc_bad_udp(const struct sk_disc *d, enum sk_result r, const uint8_t *fr
  * SK_ROLE_REFLECTOR and *sess the negotiated session (SK_DISC_CONTROL only, else NULL). */
 enum sk_disc_how sk_disc_udp(struct sk_disc *d, const struct sk_pkt *p, int64_t ts_ns, int *role,
 			     struct sk_twsess **sess);
+/* The same, and *flow (may be NULL) the number of the flow (0, 1, ... in order of
+ * appearance; both directions are one flow), -1 when the packet came by a negotiated
+ * session or no memory was left for a new flow: analyze keeps its session per flow, so one
+ * lookup per packet finds the flow, the role and the session. */
+enum sk_disc_how sk_disc_udp_flow(struct sk_disc *d, const struct sk_pkt *p, int64_t ts_ns,
+				  int *role, struct sk_twsess **sess, int32_t *flow);
 const char *sk_disc_how_name(enum sk_disc_how how);
 
 /* The shape of a test packet and a timestamp within a day of ts_ns. */

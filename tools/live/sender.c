@@ -163,6 +163,7 @@ static void sender_close(struct sender *st)
 {
 	sk_pcapout_discard(st->pc); /* still open: the run failed before its end */
 	sk_session_free(st->sess);
+	sk_hist_free(&st->send_late);
 	free(st->txbuf);
 	free(st->rxbuf);
 	if (st->io.ops && st->io.fd >= 0)

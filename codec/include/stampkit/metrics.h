@@ -8,6 +8,7 @@
 #define STAMPKIT_METRICS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "stampkit/result.h"
 
@@ -32,38 +33,62 @@ enum sk_result sk_delays_compute(int64_t t1_ns, int64_t t2_ns, int64_t t3_ns, in
 				 struct sk_delays *out);
 
 /* ---------------------------------------------------------------------------------------
- * Fixed-memory log-linear histogram (HDR-histogram style) over the whole int64 range.
+ * Compact, mergeable log-linear histogram (HDR-histogram style) over the whole int64 range.
  * Magnitudes below 2 * SK_HIST_SUB are stored exactly; above, each power of two is cut into
  * SK_HIST_SUB equal sub-buckets, so a bucket is at most 1/SK_HIST_SUB of its lower bound wide.
  * A quantile is reported as the bucket's midpoint, clamped to the exact min/max:
- *   |reported - true| <= |true| / (2 * SK_HIST_SUB) = |true| / 128  (0.79 %).
- * Negative values have their own mirror array. sizeof(struct sk_hist) is about 59 KiB
- * (sk_dstats about 60 KiB): allocate it or embed it, keep it off small stacks.
+ *   |reported - true| <= |true| / (2 * SK_HIST_SUB) = |true| / 128  (0.79 %, under 1 %).
+ * Only the buckets that receive values cost memory: up to SK_HIST_SPARSE_MAX distinct
+ * buckets are a sorted list of 8 octets each; beyond, one counter (4 octets, 8 once one
+ * passes 2^32) per bucket between the lowest and highest used, grown as values arrive.
+ * A delay series spanning a factor of 2 costs at most 64 buckets (256 octets) this way.
+ * init, add..., free. The struct itself is small (56 octets); copy it only with its owner.
  */
 #define SK_HIST_SUB_BITS 6
 #define SK_HIST_SUB (1u << SK_HIST_SUB_BITS)
-#define SK_HIST_BUCKETS ((64u - SK_HIST_SUB_BITS + 1u) * SK_HIST_SUB)
+#define SK_HIST_BUCKETS ((64u - SK_HIST_SUB_BITS + 1u) * SK_HIST_SUB) /* per sign */
 #define SK_HIST_REL_ERROR (1.0 / (2.0 * SK_HIST_SUB)) /* bound on quantile relative error */
+#define SK_HIST_SPARSE_MAX 32u
 
 struct sk_hist {
-	uint64_t total;
-	int64_t min, max; /* exact */
-	uint64_t pos[SK_HIST_BUCKETS]; /* values >= 0, by magnitude */
-	uint64_t neg[SK_HIST_BUCKETS]; /* values < 0, by magnitude */
+	uint64_t total;    /* samples added (merged ones included) */
+	int64_t min, max;  /* exact */
+	uint64_t unstored; /* samples not in the buckets (out of memory): ranks ignore them */
+	void *b;           /* the buckets (internal layout) */
+	uint32_t lo, n, cap;
+	uint8_t kind;
 };
 
+/* Empty histogram; owns no memory until the first add. */
 void sk_hist_init(struct sk_hist *h);
+/* Releases the buckets; h is empty again (and may be used again). */
+void sk_hist_free(struct sk_hist *h);
+/* Allocates buckets as needed; when that fails the value still counts in total, min and max
+ * and in `unstored`. */
 void sk_hist_add(struct sk_hist *h, int64_t v);
+/* dst += src (bucket by bucket, so the result is the histogram of both series: same bounds).
+ * SK_E_ARG for NULL or dst == src, SK_E_NOSPACE when buckets could not be allocated (those
+ * samples are then `unstored`). */
+enum sk_result sk_hist_merge(struct sk_hist *dst, const struct sk_hist *src);
+/* Octets of bucket storage h owns (not counting the struct). */
+size_t sk_hist_memory(const struct sk_hist *h);
 /* Nearest-rank quantile, q in percent [0, 100]: the value of rank ceil(q * n / 100) (at
  * least 1) in ascending order. q = 0 gives the exact min, q = 100 the exact max.
  * SK_E_ARG: q outside [0, 100] or NaN, NULL pointer. SK_E_STATE: no samples. */
 enum sk_result sk_hist_quantile(const struct sk_hist *h, double q, int64_t *out);
 
 /* ---------------------------------------------------------------------------------------
- * Per-direction delay statistics: plain struct, init then add; never allocates.
+ * Per-direction delay statistics: plain struct, init, add..., free (the histogram and the
+ * packets waiting for an IPDV partner are allocated as they arrive).
  * Feed each UNIQUE packet once (first arrival; sk_session does this), in arrival order.
  */
 #define SK_IPDV_WINDOW 64u /* how far apart in sequence the two packets of a pair may arrive */
+
+struct sk_ipdv_wait { /* a packet whose IPDV pair with a neighbour is still open */
+	uint32_t seq;
+	uint32_t done; /* bit 0: pair (seq-1, seq) closed; bit 1: pair (seq, seq+1) closed */
+	int64_t ns;
+};
 
 struct sk_sum128 { /* exact running sum of int64 values */
 	uint64_t lo;
@@ -85,13 +110,16 @@ struct sk_dstats {
 	int64_t ipdv_min, ipdv_max;
 	struct sk_sum128 ipdv_sum;
 	struct sk_sum128 ipdv_abs_sum;
-	uint32_t ring_seq[SK_IPDV_WINDOW];
-	int64_t ring_ns[SK_IPDV_WINDOW];
-	uint8_t ring_used[SK_IPDV_WINDOW];
+	struct sk_ipdv_wait *ipdv_wait; /* at most SK_IPDV_WINDOW, one per residue */
+	uint32_t ipdv_n, ipdv_cap;
 	struct sk_hist hist;
 };
 
 void sk_dstats_init(struct sk_dstats *s);
+/* Releases what s allocated; s is empty again. */
+void sk_dstats_free(struct sk_dstats *s);
+/* Octets s owns beyond sizeof(struct sk_dstats). */
+size_t sk_dstats_memory(const struct sk_dstats *s);
 /* One unique packet: its sequence number (for IPDV pairing; 32-bit wrap is fine) and delay. */
 void sk_dstats_add(struct sk_dstats *s, uint32_t seq, int64_t delay_ns);
 /* Quantile of the delay (as sk_hist_quantile). */
@@ -115,8 +143,10 @@ void sk_dstats_summarize(const struct sk_dstats *s, struct sk_dstats_summary *ou
 
 /* ---------------------------------------------------------------------------------------
  * Sequence tracker: loss, RFC 5560 duplicates and RFC 4737 reordering for one stream of
- * 32-bit sequence numbers in arrival order. Opaque; memory fixed at creation:
- * `window` bits of seen sequence numbers and `window` recent arrivals (8 octets each).
+ * 32-bit sequence numbers in arrival order. Opaque: `window` bits of seen sequence numbers
+ * (allocated at creation), and the recent arrivals that raised the highest number, kept as
+ * runs of consecutive numbers (24 octets a run): an in-order stream is one run, each loss
+ * or reordering inside the last `window` arrivals adds one.
  * Sequence numbers are extended to 64 bits (RFC 1982 serial arithmetic against the highest
  * seen), so wrapping 0xffffffff -> 0 is just the next number; a jump of 2^31 or more reads
  * as a step back.
@@ -159,6 +189,8 @@ struct sk_seqtrack;
  * out, SK_E_NOSPACE for a larger window or when the one allocation fails. */
 enum sk_result sk_seqtrack_create(struct sk_seqtrack **out, uint32_t window, uint32_t first_seq);
 void sk_seqtrack_free(struct sk_seqtrack *t);
+/* Octets t owns, the struct included. */
+size_t sk_seqtrack_memory(const struct sk_seqtrack *t);
 void sk_seqtrack_reset(struct sk_seqtrack *t, uint32_t first_seq);
 /* Classifies one arrival and updates the counts; ev may be NULL. */
 enum sk_seq_class sk_seqtrack_add(struct sk_seqtrack *t, uint32_t seq, struct sk_seq_event *ev);
@@ -224,10 +256,21 @@ struct sk_session_summary {
 
 struct sk_session;
 
-/* Allocates once: 4 * sizeof(struct sk_dstats) (about 240 KiB) + 33 * window octets. *out is
- * NULL on failure; codes as sk_seqtrack_create, SK_E_ARG for a NULL cfg or an unknown mode. */
+/* Allocates about 1.1 KiB + 3 * window / 8 octets; the delay histograms, the runs of the
+ * trackers and the replies waiting for a reflector-seq gap grow with what arrives (a
+ * session of 20 packets in order: under 3 KiB in all; sk_session_memory tells). *out is
+ * NULL on failure; codes as sk_seqtrack_create, SK_E_ARG for a NULL cfg or an unknown mode.
+ * When a later allocation fails, the affected statistics degrade as the functions above
+ * say (unstored samples, extents as lower bounds, replies settled in arrival order). */
 enum sk_result sk_session_create(struct sk_session **out, const struct sk_session_config *cfg);
 void sk_session_free(struct sk_session *s);
+/* Octets s owns now (its struct, trackers, waiting replies and delay statistics). */
+size_t sk_session_memory(const struct sk_session *s);
+/* A hint, no effect on results: starts loading s's state into the cache ahead of an
+ * sk_session_add (level 0: the session; 1: its trackers and statistics; 2: their buckets),
+ * each level once the one before has had time to arrive. For callers with many sessions
+ * that know the next replies' sessions in advance. */
+void sk_session_prefetch(const struct sk_session *s, int level);
 /* One reply as it arrives. info may be NULL. SK_E_ARG for NULL s or r; otherwise SK_OK. */
 enum sk_result sk_session_add(struct sk_session *s, const struct sk_reply *r,
 			      struct sk_reply_info *info);

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* analyze_pipe.c - analyze's session stage (pairing, metrics, rows) in a second thread: the
+ * reading thread dissects, discovers and decodes, and hands the records over in batches, in
+ * order, so the results and rows are those of one thread. The session stage's state is
+ * touched by the worker only until sk_an_pipe_drain has joined it. */
+#include <pthread.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze_state.h"
+
+#define AN_BATCH 256  /* records per hand-over */
+#define AN_NBATCH 16  /* batches in flight: the reader runs at most this far ahead */
+#define AN_AHEAD 2    /* records between two prefetch levels */
+
+struct an_batch {
+	unsigned n;
+	struct an_rec r[AN_BATCH];
+};
+
+struct an_pipe {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t to_worker, to_reader;
+	struct an_batch *full[AN_NBATCH]; /* FIFO of filled batches */
+	unsigned head, nfull;
+	struct an_batch *free[AN_NBATCH]; /* stack of empty ones */
+	unsigned nfree;
+	struct an_batch *cur;             /* the reader's */
+	int stop;
+	struct an_batch all[];
+};
+
+static void *worker(void *arg)
+{
+	struct sk_an *a = arg;
+	struct an_pipe *p = a->pipe;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (p->nfull == 0 && !p->stop)
+			pthread_cond_wait(&p->to_worker, &p->mu);
+		if (p->nfull == 0) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		struct an_batch *b = p->full[p->head];
+		p->head = (p->head + 1) % AN_NBATCH;
+		p->nfull--;
+		pthread_mutex_unlock(&p->mu);
+		for (unsigned i = 0; i < b->n; i++) {
+			/* The sessions of the next records, deeper the nearer they are: the
+			 * loads of several sessions overlap (results do not depend on it). */
+			for (int k = 0; k < 4; k++)
+				if (i + AN_AHEAD * (unsigned)(4 - k) < b->n)
+					sk_an_prefetch(a, &b->r[i + AN_AHEAD * (unsigned)(4 - k)], k);
+			sk_an_stage(a, &b->r[i]);
+		}
+		b->n = 0;
+		pthread_mutex_lock(&p->mu);
+		p->free[p->nfree++] = b;
+		pthread_cond_signal(&p->to_reader);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+int sk_an_pipe_start(struct sk_an *a)
+{
+	struct an_pipe *p = calloc(1, sizeof *p + AN_NBATCH * sizeof(struct an_batch));
+	if (!p)
+		return -1;
+	for (unsigned i = 1; i < AN_NBATCH; i++)
+		p->free[p->nfree++] = &p->all[i];
+	p->cur = &p->all[0];
+	if (pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p);
+		return -1;
+	}
+	if (pthread_cond_init(&p->to_worker, NULL) != 0 || pthread_cond_init(&p->to_reader, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+		return -1;
+	}
+	a->pipe = p;
+	/* The CSV rows are written by the new thread alone until it has ended: no stdio
+	 * locking per character. */
+	if (a->csv)
+		__fsetlocking(a->csv, FSETLOCKING_BYCALLER);
+	if (pthread_create(&p->th, NULL, worker, a) != 0) {
+		a->pipe = NULL;
+		pthread_cond_destroy(&p->to_worker);
+		pthread_cond_destroy(&p->to_reader);
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+		return -1;
+	}
+	return 0;
+}
+
+/* The reader's batch goes to the worker; the reader takes an empty one (waiting for it). */
+static void hand_over(struct an_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->full[(p->head + p->nfull) % AN_NBATCH] = p->cur;
+	p->nfull++;
+	pthread_cond_signal(&p->to_worker);
+	while (p->nfree == 0)
+		pthread_cond_wait(&p->to_reader, &p->mu);
+	p->cur = p->free[--p->nfree];
+	pthread_mutex_unlock(&p->mu);
+}
+
+void sk_an_pipe_put(struct sk_an *a, const struct an_rec *rc)
+{
+	struct an_pipe *p = a->pipe;
+	p->cur->r[p->cur->n++] = *rc;
+	if (p->cur->n == AN_BATCH)
+		hand_over(p);
+}
+
+void sk_an_pipe_drain(struct sk_an *a)
+{
+	struct an_pipe *p = a->pipe;
+	if (!p)
+		return;
+	if (p->cur->n)
+		hand_over(p);
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_signal(&p->to_worker);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->th, NULL);
+	pthread_cond_destroy(&p->to_worker);
+	pthread_cond_destroy(&p->to_reader);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+	a->pipe = NULL;
+}
