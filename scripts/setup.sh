@@ -7,6 +7,7 @@ packages=(
   libgcrypt20-dev libpcap-dev libcmocka-dev libglib2.0-dev
   libwireshark-dev wireshark-dev tshark
   python3 python3-scapy python3-cryptography python3-jsonschema tcpdump tcpreplay iproute2 util-linux gnuplot-nox time
+  libmicrohttpd-dev libinih-dev prometheus
 )
 if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo
