@@ -26,17 +26,33 @@ struct load {
 	char err[400];
 	int err_line;
 	struct sk_montarget *cur; /* the [target] being read; NULL in [monitor] */
-	char cur_section[160];
-	bool local_set;
+	bool in_section;
 };
 
-/* libinih hands over one line per call: counting them gives each setting its line. */
+static int enter(struct load *ld, const char *section);
+
+/* libinih hands over one line per call: counting them gives each setting its line, and a
+ * section header is taken here, so an empty or repeated section is seen too. */
 static char *reader(char *str, int num, void *stream)
 {
 	struct load *ld = stream;
 	char *r = fgets(str, num, ld->f);
-	if (r)
-		ld->line++;
+	if (!r)
+		return r;
+	ld->line++;
+	const char *p = str + strspn(str, " \t");
+	const char *e = strchr(p, ']');
+	if (*p == '[' && e) {
+		char name[160];
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		snprintf(name, sizeof name, "%.*s", (int)(e - p), p);
+		ld->in_section = true;
+		enter(ld, name);
+	}
 	return r;
 }
 
@@ -104,8 +120,7 @@ static struct sk_montarget *new_target(struct load *ld, const char *name)
 /* A section header: [monitor] or [target NAME] (NAME: letters, digits, . _ -). */
 static int enter(struct load *ld, const char *section)
 {
-	snprintf(ld->cur_section, sizeof ld->cur_section, "%s", section);
-	ld->local_set = false;
+	ld->cur = NULL;
 	if (!strcmp(section, "monitor")) {
 		if (ld->c->ntargets)
 			return fail(ld, "[monitor] must come before the first [target]");
@@ -224,9 +239,9 @@ static int monitor_key(struct load *ld, const char *k, const char *v)
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct load *ld = user;
-	if (strcmp(section, ld->cur_section) && !enter(ld, section))
+	if (ld->err[0])
 		return 0;
-	if (!*section)
+	if (!ld->in_section)
 		return fail(ld, "'%s' before the first section ([monitor] or [target NAME])", name);
 	struct sk_montarget *t = ld->cur ? ld->cur : &ld->c->defaults;
 	int r = target_key(ld, t, name, value);
@@ -295,6 +310,8 @@ int sk_monconf_load(const char *path, struct sk_monconf *c, char *err, size_t er
 			 "'name = value')", path, r);
 	else if (r < 0)
 		snprintf(ld.err, sizeof ld.err, "%s: cannot be read", path);
+	else if (ld.err[0]) /* a section header (taken by the reader) was refused */
+		r = ld.err_line;
 	if (r == 0 && check_targets(&ld))
 		r = -1;
 	if (r != 0) {
