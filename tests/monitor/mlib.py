@@ -102,3 +102,33 @@ def wait_port(port, proc, deadline=5):
         except OSError:
             time.sleep(0.05)
     raise Fail("nothing listens on %d" % port)
+
+
+class Server:
+    """`stampkit server` on a free TCP port (reflector ports 30000-40000)."""
+
+    def __init__(self, bin, *args):
+        import tempfile
+        self.port = free_tcp_port()
+        self.addr = "127.0.0.1:%d" % self.port
+        self.err = tempfile.TemporaryFile("w+")
+        self.p = subprocess.Popen([bin, "server", "--json", "--ports", "30000-40000", *args,
+                                   self.addr], stdout=subprocess.PIPE, stderr=self.err, text=True)
+        end = time.time() + 5
+        while time.time() < end:
+            check(self.p.poll() is None, "server exited: " + self.errtext())
+            if "listening" in self.errtext():
+                return
+            time.sleep(0.02)
+        raise Fail("server did not start")
+
+    def errtext(self):
+        self.err.seek(0)
+        return self.err.read()
+
+    def stop(self):
+        import signal
+        self.p.send_signal(signal.SIGINT)
+        out, _ = self.p.communicate(timeout=10)
+        check(self.p.returncode == 0, "server exit %d: %s" % (self.p.returncode, self.errtext()))
+        return json.loads(out)

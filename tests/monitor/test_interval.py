@@ -4,10 +4,11 @@
 # interval, the final document last), each valid against the schema; the intervals add up
 # exactly to the totals (sent, received, lost, duplicates, reordered) with --count (and loss
 # made by the responder's --rate-limit), --duration and SIGINT; on a terminal, a table block
-# per interval before the final table.
+# per interval before the final table. The controller's --report-interval the same way, per
+# TWAMP test session.
 #   usage: test_interval.py STAMPKIT   (exit 77 without python3-jsonschema)
 import signal, subprocess, sys, time
-from mlib import SKIP, check, free_port, jsonl, run
+from mlib import SKIP, Server, check, free_port, jsonl, run
 from livelib import Responder
 
 try:
@@ -17,21 +18,21 @@ except ImportError:
     sys.exit(SKIP)
 
 
-def adds_up(ivs, final, what):
-    s = final["sessions"][0]
+def adds_up(ivs, final, what, k=0):
+    s = final["sessions"][k]
     check(ivs, "%s: no interval" % what)
     for key in ("sent", "received"):
-        total = sum(iv["sessions"][0][key] for iv in ivs)
+        total = sum(iv["sessions"][k][key] for iv in ivs)
         check(total == s[key], "%s: %s: intervals %d, total %d" % (what, key, total, s[key]))
     for key in ("lost", "duplicates", "reordered"):
-        total = sum(iv["sessions"][0]["roundtrip"][key] for iv in ivs)
+        total = sum(iv["sessions"][k]["roundtrip"][key] for iv in ivs)
         check(total == s["roundtrip"][key], "%s: %s: intervals %d, total %d" %
               (what, key, total, s["roundtrip"][key]))
     for key in ("sent", "received", "lost", "duplicates", "reordered"):
         check(sum(iv["summary"][key] for iv in ivs) == final["summary"][key],
               "%s: summary %s" % (what, key))
     for iv in ivs:
-        x = iv["sessions"][0]
+        x = iv["sessions"][k]
         check(x["sent"] == x["received"] + x["roundtrip"]["lost"], "%s: interval %r" % (what, x))
         check(iv["start"] < iv["end"] or x["sent"] == 0, "%s: times %r" % (what, iv))
     return s
@@ -81,6 +82,21 @@ def main(bin):
               "table: %r" % r.stdout[-600:])
     finally:
         resp.stop()
+    # The controller: two TWAMP test sessions, each adding up.
+    srv = Server(bin)
+    try:
+        r = subprocess.run([bin, "controller", "--json", "--sessions", "2", "-c", "30", "-i",
+                            "20", "--report-interval", "0.15", "--timeout", "0.5", srv.addr],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, "controller exit %d: %s" % (r.returncode, r.stderr))
+        ivs, final = jsonl(r.stdout, "controller")
+        check(len(ivs) >= 3 and all(len(iv["sessions"]) == 2 for iv in ivs),
+              "controller: %d intervals" % len(ivs))
+        for k in (0, 1):
+            s = adds_up(ivs, final, "controller session %d" % (k + 1), k)
+            check(s["sent"] == 30, "controller: sent %d" % s["sent"])
+    finally:
+        srv.stop()
 
 
 run(main)

@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-# --metrics: GET /metrics of sender, responder and monitor passes `promtool check metrics`;
+# --metrics: GET /metrics of sender, responder, controller, server and monitor passes
+# `promtool check metrics`;
 # the sender's exported counts equal its final JSON (sent, received, duplicates, reordered,
 # the round-trip histogram's count, and lost once the loss timeout passed), the responder's
-# equal its counters document (requests, replies, refusals by reason); the histograms are
+# equal its counters document (requests, replies, refusals by reason), the server's its
+# counters document; the controller's stay within its final JSON; the histograms are
 # cumulative and end in +Inf == _count; anything but GET /metrics is refused.
 #   usage: test_metrics.py STAMPKIT   (exit 77 without promtool)
 import json, os, signal, subprocess, tempfile, time, urllib.error, urllib.request
-from mlib import (Fail, check, free_port, free_tcp_port, need, promtool, run, samples, scrape,
+from mlib import (Fail, Server, check, free_port, free_tcp_port, need, promtool, run, samples, scrape,
                   value, wait_port)
 from livelib import Responder
 
@@ -89,6 +91,48 @@ def main(bin):
     finally:
         if not stopped:
             resp.stop()
+
+    # The controller against the server, both exporting.
+    mport, sport = free_tcp_port(), free_tcp_port()
+    srv = Server(bin, "--metrics", "127.0.0.1:%d" % sport)
+    stopped = False
+    try:
+        p = subprocess.Popen([bin, "controller", "--json", "--sessions", "2", "-c", "50", "-i",
+                              "20", "--metrics", "127.0.0.1:%d" % mport, srv.addr],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_port(mport, p)
+            time.sleep(0.6)
+            text = scrape(mport)
+        finally:
+            out, err = p.communicate(timeout=30)
+        check(p.returncode == 0, "controller exit %d: %s" % (p.returncode, err))
+        promtool(text, "controller")
+        s = samples(text)
+        doc = json.loads(out)
+        for k, sess in enumerate(doc["sessions"]):
+            L = dict(session=str(k + 1), mode="twamp")
+            check(0 < value(s, "stampkit_sent_packets_total", **L) <= sess["sent"], "ctl sent")
+            check(value(s, "stampkit_received_packets_total", **L) <= sess["received"],
+                  "ctl received")
+            histogram_ok(s, "controller", direction="round_trip", **L)
+        time.sleep(0.5)
+        text = scrape(sport)
+        promtool(text, "server")
+        s = samples(text)
+        c = srv.stop()["counters"]
+        stopped = True
+        for name, key in (("stampkit_requests_total", "test_received"),
+                          ("stampkit_replies_total", "test_reflected"),
+                          ("stampkit_refused_requests_total", "test_refused"),
+                          ("stampkit_control_connections_total", "connections"),
+                          ("stampkit_test_sessions_total", "sessions")):
+            check(value(s, name) == c[key], "server %s: %s vs %s" % (name, value(s, name), c[key]))
+        check(c["test_reflected"] == 100 and c["sessions"] == 2, "server counters %r" % c)
+        check(value(s, "stampkit_active_control_connections") == 0, "connections open")
+    finally:
+        if not stopped:
+            srv.stop()
 
     # The monitor: two targets, one of them silent.
     port, mport = free_port(), free_tcp_port()
