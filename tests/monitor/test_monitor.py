@@ -4,7 +4,7 @@
 # reloads it keeping an unchanged target's session (its counts go on), starting an added
 # one, stopping a removed one, and refusing a broken file while the running configuration
 # stays; a target that does not answer is said on standard error and tried on, never ending
-# the process; SIGTERM ends with the summary (JSON Lines with --json, valid).
+# the process, and said again when it answers; SIGTERM ends with the summary (JSON Lines with --json, valid).
 #   usage: test_monitor.py STAMPKIT   (exit 77 without python3-jsonschema)
 import os, signal, subprocess, sys, tempfile, time
 from mlib import SKIP, check, free_port, jsonl, run
@@ -58,15 +58,19 @@ def main(bin):
 
     port = free_port()
     resp = Responder(bin, "127.0.0.1:%d" % port)
-    dead = free_port()
-    keep = "[target keep]\naddress = 127.0.0.1:%d\nrate = 40\n" % port
+    dead, wport = free_port(), free_port()
+    keep = ("[target keep]\naddress = 127.0.0.1:%d\nrate = 40\n"
+            "[target wake]\naddress = 127.0.0.1:%d\nrate = 20\n" % (port, wport))
     open(conf, "w").write("[monitor]\ntimeout = 0.2\n" + keep +
                           "[target gone]\naddress = 127.0.0.1:%d\nmode = twamp-light\nrate = 20\n"
                           "[target dead]\naddress = 127.0.0.1:%d\nrate = 20\n" % (port, dead))
     p = subprocess.Popen([bin, "monitor", conf, "--json", "--report-interval", "0.4"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wresp = None
     try:
-        time.sleep(1.3)
+        time.sleep(0.9)
+        wresp = Responder(bin, "127.0.0.1:%d" % wport)  # wake's reflector comes up late
+        time.sleep(0.4)
         # Broken: refused, the running configuration stays.
         open(conf, "w").write("[monitor]\ntimeout = x\n")
         p.send_signal(signal.SIGHUP)
@@ -84,15 +88,21 @@ def main(bin):
         if p.poll() is None:
             p.kill()
         resp.stop()
+        if wresp:
+            wresp.stop()
     check(p.returncode == 0, "exit %d: %s" % (p.returncode, err))
     check("reload refused, the running configuration stays: %s:2: timeout 'x'" % conf in err,
           "broken reload: %r" % err)
-    check("configuration reloaded: 3 targets" in err, "reload: %r" % err)
+    check("configuration reloaded: 4 targets" in err, "reload: %r" % err)
+    i = err.find("target wake (127.0.0.1:%d): no reply in the last interval" % wport)
+    check(0 <= i < err.find("target wake (127.0.0.1:%d): answers again" % wport),
+          "wake: %r" % err)
     check("target dead (127.0.0.1:%d): no reply in the last interval" % dead in err,
           "dead target: %r" % err)
     ivs, final = jsonl(out, "monitor")
     s = {x["name"]: x for x in final["sessions"]}
-    check(sorted(s) == ["dead", "keep", "new"], "targets %r" % sorted(s))
+    check(sorted(s) == ["dead", "keep", "new", "wake"], "targets %r" % sorted(s))
+    check(0 < s["wake"]["received"] < s["wake"]["sent"], "wake: %r" % s["wake"])
     # keep ran from the start (about 2.9 s at 40/s), new from the reload (1.3 s at 20/s).
     check(s["keep"]["sent"] > 90 and s["keep"]["received"] == s["keep"]["sent"] -
           s["keep"]["roundtrip"]["lost"] and s["keep"]["received"] > 90,
@@ -100,7 +110,8 @@ def main(bin):
     check(10 < s["new"]["sent"] < 40 and s["new"]["received"] > 10, "new: %r" % s["new"]["sent"])
     check(s["dead"]["received"] == 0 and s["dead"]["sent"] > 40, "dead: %r" % s["dead"])
     names = [sorted(x["name"] for x in iv["sessions"]) for iv in ivs]
-    check(names[0] == ["dead", "gone", "keep"] and names[-1] == ["dead", "keep", "new"],
+    check(names[0] == ["dead", "gone", "keep", "wake"] and
+          names[-1] == ["dead", "keep", "new", "wake"],
           "intervals' targets %r" % names)
     # Every interval of keep adds up to its total: its counts went on over the reload.
     tot = sum(x["sent"] for iv in ivs for x in iv["sessions"] if x["name"] == "keep")

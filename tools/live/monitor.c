@@ -239,7 +239,7 @@ static void close_interval(struct mon *m, const struct givl *g, bool final)
 						    final);
 		if (!s || s->end_mono > g->end_mono)
 			continue;
-		sk_montgt_closed(t, s);
+		sk_montgt_closed(t, s, final);
 		if (rs) {
 			struct sk_session_summary sum;
 			sk_session_summary(t->sess, t->sent, &sum);

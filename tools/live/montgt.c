@@ -269,16 +269,16 @@ void sk_montgt_recv(struct sk_montgt *t, struct sk_io_msg *rx)
 	}
 }
 
-void sk_montgt_closed(struct sk_montgt *t, const struct sk_ivl_stats *s)
+void sk_montgt_closed(struct sk_montgt *t, const struct sk_ivl_stats *s, bool final)
 {
 	uint64_t sent = sk_ivl_sent(s);
 	bool down = sent && !s->received;
-	if (down && !t->down)
+	if (!final && down && !t->down)
 		sk_warn("target %s (%s): no reply in the last interval (%llu sent); still trying",
 			t->c.name, t->rs, (unsigned long long)sent);
-	else if (!down && t->down && s->received)
+	else if (!final && !down && t->down && s->received)
 		sk_warn("target %s (%s): answers again", t->c.name, t->rs);
-	if (sent)
+	if (sent && !final)
 		t->down = down;
 	if (!t->mxs)
 		return;

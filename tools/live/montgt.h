@@ -49,8 +49,9 @@ void sk_montgt_close(struct sk_montgt *t);
 void sk_montgt_send(struct sk_montgt *t, uint8_t *buf, uint16_t errest, int64_t now_mono);
 /* Every reply queued on its socket (rx: SK_IO_BATCH messages with buffers). */
 void sk_montgt_recv(struct sk_montgt *t, struct sk_io_msg *rx);
-/* A closed interval: the exporter's loss and liveness, the "stopped/answers again" log. */
-void sk_montgt_closed(struct sk_montgt *t, const struct sk_ivl_stats *s);
+/* A closed interval: the exporter's loss and liveness, the "stopped/answers again" log (not
+ * at the end: the last packets may just be on their way). */
+void sk_montgt_closed(struct sk_montgt *t, const struct sk_ivl_stats *s, bool final);
 /* The report model's session of the whole run so far (index and members set). */
 void sk_montgt_rsession(struct sk_montgt *t, struct sk_rsession *r, unsigned index);
 
