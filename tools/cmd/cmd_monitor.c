@@ -76,7 +76,7 @@ const struct sk_cmddef sk_cmd_monitor = {
 		"again: unchanged targets keep their sessions and counts, changed ones start "
 		"anew, removed ones stop; a CONFIG with a mistake is refused and the running one "
 		"stays. --metrics and --report-interval win over CONFIG's metrics and "
-		"report-interval; these two are not changed by a reload.",
+		"report-interval; these two and timeout are not changed by a reload.",
 	.groups = monitor_groups,
 	.min_operands = 1,
 	.max_operands = 1,
