@@ -107,9 +107,9 @@ def wait_port(port, proc, deadline=5):
 class Server:
     """`stampkit server` on a free TCP port (reflector ports 30000-40000)."""
 
-    def __init__(self, bin, *args):
+    def __init__(self, bin, *args, port=None):
         import tempfile
-        self.port = free_tcp_port()
+        self.port = port or free_tcp_port()
         self.addr = "127.0.0.1:%d" % self.port
         self.err = tempfile.TemporaryFile("w+")
         self.p = subprocess.Popen([bin, "server", "--json", "--ports", "30000-40000", *args,

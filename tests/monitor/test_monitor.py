@@ -4,10 +4,12 @@
 # reloads it keeping an unchanged target's session (its counts go on), starting an added
 # one, stopping a removed one, and refusing a broken file while the running configuration
 # stays; a target that does not answer is said on standard error and tried on, never ending
-# the process, and said again when it answers; SIGTERM ends with the summary (JSON Lines with --json, valid).
+# the process, and said again when it answers; mode twamp: a TWAMP-Control session with
+# `stampkit server`, the server stopped (said, retried) and started again (a new session, the
+# counts going on); SIGTERM ends with the summary (JSON Lines with --json, valid).
 #   usage: test_monitor.py STAMPKIT   (exit 77 without python3-jsonschema)
 import os, signal, subprocess, sys, tempfile, time
-from mlib import SKIP, check, free_port, jsonl, run
+from mlib import SKIP, Server, check, free_port, jsonl, run
 from livelib import Responder
 
 try:
@@ -116,6 +118,42 @@ def main(bin):
     # Every interval of keep adds up to its total: its counts went on over the reload.
     tot = sum(x["sent"] for iv in ivs for x in iv["sessions"] if x["name"] == "keep")
     check(tot == s["keep"]["sent"], "keep: intervals %d, total %d" % (tot, s["keep"]["sent"]))
+    twamp(bin, conf)
+
+
+def twamp(bin, conf):
+    srv = Server(bin)
+    open(conf, "w").write("[monitor]\ntimeout = 0.2\n[target tw]\naddress = %s\nmode = twamp\n"
+                          "rate = 20\n" % srv.addr)
+    p = subprocess.Popen([bin, "monitor", conf, "--json", "--report-interval", "0.5"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.2)
+        port = srv.port
+        first = srv.stop()["counters"]
+        srv = None
+        time.sleep(0.5)
+        # The same port again; the monitor retries every 10 s.
+        srv = Server(bin, port=port)
+        time.sleep(11.5)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        second = srv.stop()["counters"] if srv else None
+    check(p.returncode == 0, "twamp: exit %d %s" % (p.returncode, err))
+    check("TWAMP-Control to " in err and "the server closed the control connection" in err and
+          "TWAMP test session started again" in err, "twamp: %r" % err)
+    ivs, final = jsonl(out, "monitor")
+    s = final["sessions"][0]
+    check(s["mode"] == "twamp" and s["ssid"] is None and s["received"] > 20 and
+          s["received"] == s["sent"] - s["roundtrip"]["lost"], "twamp: %r" % s)
+    check(first["sessions"] == 1 and second and second["sessions"] == 1 and
+          first["test_reflected"] + second["test_reflected"] >= s["received"] > first["test_reflected"],
+          "twamp: server counters %r %r" % (first, second))
+    # While the server was away nothing was sent: some intervals are empty.
+    check(any(iv["sessions"][0]["sent"] == 0 for iv in ivs), "twamp: no empty interval")
 
 
 run(main)

@@ -59,12 +59,13 @@ static int monitor_main(int argc, char **argv)
 
 const struct sk_cmddef sk_cmd_monitor = {
 	.name = "monitor",
-	.summary = "measure many STAMP / TWAMP-light targets continuously, for Prometheus",
+	.summary = "measure many STAMP / TWAMP targets continuously, for Prometheus",
 	.synopsis = "[options] CONFIG",
 	.description =
 		"Runs the test sessions of every [target NAME] of CONFIG (an INI file: "
 		"docs/monitoring.md) in one process and one event loop, without end: each target "
-		"with its own mode (stamp, twamp-light), address, rate, padding, DSCP, SSID, TLVs "
+		"with its own mode (stamp, twamp-light, twamp: with the TWAMP-Control connection, "
+		"retried every 10 s when it fails), address, rate, padding, DSCP, SSID, TLVs "
 		"and key. The results are served on --metrics (Prometheus counters and delay "
 		"histograms per target), reported every report-interval (a table block, with "
 		"--json a JSON Lines object, or a file per interval in the report-dir of CONFIG), "

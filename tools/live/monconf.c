@@ -161,11 +161,9 @@ static int target_key(struct load *ld, struct sk_montarget *t, const char *k, co
 		else if (!strcmp(v, "twamp-light"))
 			t->mode = SK_MON_TWAMP_LIGHT;
 		else if (!strcmp(v, "twamp"))
-			return fail(ld, "mode twamp (with TWAMP-Control) is not run by the monitor: use "
-				    "twamp-light against a TWAMP-light reflector, or stampkit "
-				    "controller");
+			t->mode = SK_MON_TWAMP;
 		else
-			return fail(ld, "mode '%s': expected stamp or twamp-light", v);
+			return fail(ld, "mode '%s': expected stamp, twamp-light or twamp", v);
 	} else if (!strcmp(k, "rate")) {
 		if (sk_parse_double(v, 10000, &d) || d <= 0)
 			return fail(ld, "rate '%s': packets per second, > 0 and <= 10000", v);
@@ -182,6 +180,10 @@ static int target_key(struct load *ld, struct sk_montarget *t, const char *k, co
 		if (sk_dscp_parse(v, &dscp))
 			return fail(ld, "dscp '%s': a name (ef, af41, cs1, ...) or 0..63", v);
 		t->tos = dscp << 2;
+	} else if (!strcmp(k, "test-port")) {
+		if (sk_parse_long(v, 0, 65535, &l))
+			return fail(ld, "test-port '%s': 0..65535 (0: the server chooses)", v);
+		t->test_port = (uint16_t)l;
 	} else if (!strcmp(k, "ssid")) {
 		if (sk_parse_long(v, 0, 65535, &l))
 			return fail(ld, "ssid '%s': 0..65535", v);
@@ -268,6 +270,9 @@ static int check_targets(struct load *ld)
 			why = "has no address";
 		else if ((t->ntlv || t->hmac_tlv) && t->mode != SK_MON_STAMP)
 			why = "has TLVs: they need mode = stamp";
+		else if (t->mode == SK_MON_TWAMP && (t->key_len || t->hmac_key_len))
+			why = "has a key: TWAMP with TWAMP-Control runs unauthenticated here (stampkit "
+			      "controller has the other modes)";
 		else if (t->hmac_tlv && !t->key_len && !t->hmac_key_len)
 			why = "sends an HMAC TLV: it needs key or hmac-key";
 		else if (t->local_len && t->local.ss_family != t->remote.ss_family)
@@ -296,6 +301,7 @@ int sk_monconf_load(const char *path, struct sk_monconf *c, char *err, size_t er
 	c->defaults.rate = 1;
 	c->defaults.padding = -2;
 	c->defaults.tos = -1;
+	c->defaults.test_port = 20000;
 	struct load ld = { .c = c, .path = path };
 	ld.f = fopen(path, "r");
 	if (!ld.f) {

@@ -26,6 +26,7 @@ struct sk_montarget {
 	long padding;                /* octets beyond the fixed part; -1 IMIX; -2 the default */
 	int tos;                     /* -1: system default */
 	uint16_t ssid;
+	uint16_t test_port;          /* mode twamp: Receiver Port asked for (default 20000) */
 	struct sk_tlvopt tlvs[SK_TLVOPT_MAX];
 	unsigned ntlv;
 	bool hmac_tlv;

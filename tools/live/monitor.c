@@ -17,6 +17,7 @@
 #include "log.h"
 #include "monconf.h"
 #include "montgt.h"
+#include "montw.h"
 #include "outfile.h"
 #include "report.h"
 #include "sys.h"
@@ -108,9 +109,14 @@ static void heap_remove(struct mon *m, struct sk_montgt *t)
 
 static int add_target(struct mon *m, struct sk_montgt *t, struct sk_montgt **list, size_t *n)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = t };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &t->ev_test };
 	if (epoll_ctl(m->ep, EPOLL_CTL_ADD, t->io.fd, &ev)) {
 		sk_warn("target %s: epoll: %s", t->c.name, strerror(errno));
+		return -1;
+	}
+	if (t->c.mode == SK_MON_TWAMP && sk_montw_open(t, m->ep)) {
+		sk_warn("target %s: out of memory", t->c.name);
+		epoll_ctl(m->ep, EPOLL_CTL_DEL, t->io.fd, NULL);
 		return -1;
 	}
 	list[(*n)++] = t;
@@ -122,8 +128,9 @@ static int add_target(struct mon *m, struct sk_montgt *t, struct sk_montgt **lis
 
 static void drop_target(struct mon *m, struct sk_montgt *t)
 {
-	epoll_ctl(m->ep, EPOLL_CTL_DEL, t->io.fd, NULL);
+	epoll_ctl(m->ep, EPOLL_CTL_DEL, t->io.fd, NULL); /* the control socket: sk_montw_close */
 	heap_remove(m, t);
+	sk_montw_close(t);
 	sk_montgt_close(t);
 }
 
@@ -248,7 +255,9 @@ static void close_interval(struct mon *m, const struct givl *g, bool final)
 			sk_sockaddr_str((struct sockaddr *)&t->io.bound, rs[n].sender,
 					sizeof rs[n].sender);
 			snprintf(rs[n].reflector, sizeof rs[n].reflector, "%s", t->rs);
-			rs[n].mode = t->c.mode == SK_MON_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
+			rs[n].mode = t->c.mode == SK_MON_STAMP ? SK_RMODE_STAMP
+				     : t->c.mode == SK_MON_TWAMP ? SK_RMODE_TWAMP
+				     : SK_RMODE_TWAMP_LIGHT;
 			rs[n].has_ssid = t->c.mode == SK_MON_STAMP;
 			rs[n].ssid = t->c.ssid;
 			sk_rsession_kv_str(&rs[n], "name", "target", t->c.name);
@@ -327,9 +336,17 @@ static int loop(struct mon *m)
 			reload(m);
 		}
 		int64_t now = sk_now_mono_ns();
+		bool tw = false;
+		for (size_t i = 0; i < m->nt; i++)
+			if (m->t[i]->tw) {
+				sk_montw_timer(m->t[i], now);
+				tw = true;
+			}
 		send_due(m, now);
 		intervals(m, now);
 		int64_t wait_ns = next_event(m) - sk_now_mono_ns();
+		if (tw && wait_ns > 200000000LL) /* control connections' deadlines and retries */
+			wait_ns = 200000000LL;
 		/* epoll's milliseconds, rounded up so a wake is never early. */
 		int ms = wait_ns <= 0 ? 0 : wait_ns > 1000000000LL ? 1000
 			 : (int)((wait_ns + 999999) / 1000000);
@@ -340,8 +357,13 @@ static int loop(struct mon *m)
 			sk_diag("epoll_wait: %s", strerror(errno));
 			return 1;
 		}
-		for (int i = 0; i < n; i++)
-			sk_montgt_recv(ev[i].data.ptr, m->rx);
+		for (int i = 0; i < n; i++) {
+			struct sk_monev *e = ev[i].data.ptr;
+			if (e->kind)
+				sk_montw_io(e->t, ev[i].events);
+			else
+				sk_montgt_recv(e->t, m->rx);
+		}
 	}
 	return 0;
 }
@@ -455,8 +477,10 @@ int monitor_run(const struct monitor_opts *o)
 		status = loop(m);
 		finish(m);
 	}
-	for (size_t i = 0; i < m->nt; i++)
+	for (size_t i = 0; i < m->nt; i++) {
+		sk_montw_close(m->t[i]);
 		sk_montgt_close(m->t[i]);
+	}
 	free(m->t);
 	free(m->heap);
 	free(m->rxbuf);

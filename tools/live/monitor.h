@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* monitor.h - `stampkit monitor CONFIG`: many STAMP / TWAMP-light targets in one process, one
+/* monitor.h - `stampkit monitor CONFIG`: many STAMP / TWAMP targets in one process, one
  * epoll loop and no thread per target; results on --metrics, interval reports, and the
  * report model's summary at SIGINT/SIGTERM; SIGHUP reloads CONFIG (docs/monitoring.md). */
 #ifndef STAMPKIT_TOOLS_MONITOR_H

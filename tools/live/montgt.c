@@ -47,6 +47,11 @@ struct sk_montgt *sk_montgt_open(const struct sk_montarget *c, struct sk_mx *mx,
 		return NULL;
 	}
 	memcpy(&t->c, c, sizeof t->c);
+	t->ev_test = (struct sk_monev){ t, 0 };
+	t->ev_ctl = (struct sk_monev){ t, 1 };
+	memcpy(&t->peer, &c->remote, sizeof t->peer);
+	t->peer_len = c->remote_len;
+	t->tw_waiting = true;
 	t->io.ops = &sk_io_udp;
 	t->io.fd = -1;
 	struct sockaddr_storage local;
@@ -156,11 +161,29 @@ static int encode(struct sk_montgt *t, uint8_t *buf, size_t cap, uint16_t errest
 	return 0;
 }
 
+void sk_montgt_set_peer(struct sk_montgt *t, uint16_t port)
+{
+	uint8_t fam, a[16];
+	uint16_t old;
+	sk_sockaddr_unpack((struct sockaddr *)&t->c.remote, &fam, a, &old);
+	sk_sockaddr_pack(fam, a, port, &t->peer, &t->peer_len);
+}
+
 void sk_montgt_send(struct sk_montgt *t, uint8_t *buf, uint16_t errest, int64_t now_mono)
 {
+	if (t->c.mode == SK_MON_TWAMP) {
+		if (!t->tw_running) { /* nothing to send to yet: look again in an interval */
+			t->tw_waiting = true;
+			t->next_send = now_mono + (int64_t)t->interval_ns;
+			return;
+		}
+		if (t->tw_waiting) /* the schedule starts now, without catching up */
+			t->start_mono = now_mono - (int64_t)((double)t->sent * t->interval_ns);
+		t->tw_waiting = false;
+	}
 	struct sk_io_msg m = { .buf = buf, .cap = SK_MON_MAX_PKT, .set_tos = -1 };
-	memcpy(&m.peer, &t->c.remote, sizeof m.peer);
-	m.peerlen = t->c.remote_len;
+	memcpy(&m.peer, &t->peer, sizeof m.peer);
+	m.peerlen = t->peer_len;
 	if (encode(t, buf, SK_MON_MAX_PKT, errest, &m.len)) {
 		if (t->send_errors++ == 0)
 			sk_warn("target %s: the request does not fit in %d octets", t->c.name,
@@ -210,7 +233,7 @@ static void take(struct sk_montgt *t, const struct sk_io_msg *m, int64_t user_t4
 {
 	struct sk_test_pkt p;
 	if (!sk_sockaddr_equal((const struct sockaddr *)&m->peer,
-			       (const struct sockaddr *)&t->c.remote)) {
+			       (const struct sockaddr *)&t->peer)) {
 		t->foreign++;
 		return;
 	}
@@ -286,7 +309,8 @@ void sk_montgt_closed(struct sk_montgt *t, const struct sk_ivl_stats *s, bool fi
 	sk_session_summary(t->sess, t->sent, &sum);
 	sk_mx_lock(t->mx);
 	t->mxs->lost += sent - s->received;
-	t->mxs->up = !t->down;
+	/* Mode twamp: down while no test session runs (the control connection says why). */
+	t->mxs->up = !t->down && (t->c.mode != SK_MON_TWAMP || t->tw_running);
 	if (sum.outbound_lost > t->mxs->lost_out)
 		t->mxs->lost_out = sum.outbound_lost;
 	if (sum.inbound_lost > t->mxs->lost_in)
@@ -306,7 +330,8 @@ void sk_montgt_rsession(struct sk_montgt *t, struct sk_rsession *r, unsigned ind
 	r->index = index;
 	sk_sockaddr_str((struct sockaddr *)&t->io.bound, r->sender, sizeof r->sender);
 	snprintf(r->reflector, sizeof r->reflector, "%s", t->rs);
-	r->mode = t->c.mode == SK_MON_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
+	r->mode = t->c.mode == SK_MON_STAMP ? SK_RMODE_STAMP
+		  : t->c.mode == SK_MON_TWAMP ? SK_RMODE_TWAMP : SK_RMODE_TWAMP_LIGHT;
 	r->has_ssid = t->c.mode == SK_MON_STAMP;
 	r->ssid = t->c.ssid;
 	sk_rsession_kv_str(r, "name", "target", t->c.name);

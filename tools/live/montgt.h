@@ -18,8 +18,25 @@
 
 #define SK_MON_MAX_PKT 9216
 
+struct sk_montw;
+struct sk_montgt;
+
+/* What an epoll event of the loop is about: the test socket (kind 0) or the control
+ * connection (kind 1) of t. */
+struct sk_monev {
+	struct sk_montgt *t;
+	int kind;
+};
+
 struct sk_montgt {
 	struct sk_montarget c;
+	struct sk_monev ev_test, ev_ctl;
+	struct sockaddr_storage peer;    /* where test packets go: the address, or the
+					  * reflector port the TWAMP server gave */
+	socklen_t peer_len;
+	struct sk_montw *tw;             /* mode twamp: the control connection (montw.h) */
+	bool tw_running;                 /* mode twamp: the test session runs (montw.c) */
+	bool tw_waiting;                 /* mode twamp: the schedule waits for it */
 	struct sk_io io;
 	struct sk_session *sess;
 	struct sk_ivl ivl;
@@ -39,12 +56,16 @@ struct sk_montgt {
 	char rs[64];
 };
 
+/* Mode twamp: the control connection is montw.h's, opened and closed (sk_montw_close before
+ * sk_montgt_close) by the loop. */
 /* Opens the socket, the session and the intervals (aligned on the monitor's: the first one
  * ends at ivl_end_mono). NULL after a warning (the target is left out). */
 struct sk_montgt *sk_montgt_open(const struct sk_montarget *c, struct sk_mx *mx,
 				 int64_t period_ns, int64_t grace_ns, bool keep_delays,
 				 int64_t ivl_start_mono, int64_t ivl_start_real);
 void sk_montgt_close(struct sk_montgt *t);
+/* Mode twamp: the reflector's port from Accept-Session. */
+void sk_montgt_set_peer(struct sk_montgt *t, uint16_t port);
 /* Sends the next request (buf: scratch of SK_MON_MAX_PKT octets) and schedules the next. */
 void sk_montgt_send(struct sk_montgt *t, uint8_t *buf, uint16_t errest, int64_t now_mono);
 /* Every reply queued on its socket (rx: SK_IO_BATCH messages with buffers). */
