@@ -62,7 +62,8 @@ static const struct sk_optdef *const twamp_own[] = {
 static const struct sk_optgroup twamp_group = { "TWAMP-Control options", twamp_own };
 
 static const struct sk_optdef *const controller_run_opts[] = {
-	&sk_opt_count, &sk_opt_interval, &sk_opt_duration, &sk_opt_timeout, &sk_opt_json, NULL
+	&sk_opt_count, &sk_opt_interval, &sk_opt_duration, &sk_opt_timeout, &sk_opt_json,
+	&sk_opt_report_interval, &sk_opt_metrics, NULL
 };
 static const struct sk_optgroup controller_run_group = { "Test options", controller_run_opts };
 static const struct sk_optgroup *const controller_groups[] = {
@@ -181,6 +182,8 @@ static int client_main(const struct sk_cmddef *cmd, int argc, char **argv, bool 
 	x.o.ttl = x.common.ttl;
 	x.o.dont_fragment = x.common.dont_fragment;
 	x.o.json = x.common.json;
+	x.o.report_interval = x.common.report_interval;
+	x.o.metrics = x.common.metrics;
 	if (controller && x.o.duration_s > 0) {
 		/* As the sender: --duration S sends S / --interval packets per session. */
 		double n = x.o.duration_s * 1000.0 / x.o.interval_ms;

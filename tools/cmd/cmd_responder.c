@@ -67,7 +67,7 @@ static const struct sk_optdef *const responder_proto[] = {
 	&sk_opt_mode, &sk_opt_auth, &sk_opt_hmac_key, &sk_opt_timestamp, NULL
 };
 static const struct sk_optdef *const responder_io[] = {
-	&sk_opt_json, &sk_opt_pcap_out, &sk_opt_hwts, &sk_opt_raw, NULL
+	&sk_opt_json, &sk_opt_metrics, &sk_opt_pcap_out, &sk_opt_hwts, &sk_opt_raw, NULL
 };
 static const struct sk_optgroup g_own = { "Responder options", responder_own };
 static const struct sk_optgroup g_proto = { "Protocol options", responder_proto };
@@ -173,6 +173,7 @@ static int responder_main(int argc, char **argv)
 	o.hw_iface = c->hw_iface;
 	o.pcap_out = c->pcap_out;
 	o.json = c->json;
+	o.metrics = c->metrics;
 	return responder_run(&o);
 }
 

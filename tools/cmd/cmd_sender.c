@@ -50,7 +50,7 @@ static const struct sk_optdef *const sender_proto[] = {
 	&sk_opt_mode, &sk_opt_auth, &sk_opt_hmac_key, &sk_opt_timestamp, NULL
 };
 static const struct sk_optdef *const sender_io[] = {
-	&sk_opt_json, &sk_opt_pcap_out, &sk_opt_hwts, &sk_opt_raw, &sk_opt_raw_mac, &o_flow, NULL
+	&sk_opt_json, &sk_opt_report_interval, &sk_opt_metrics, &sk_opt_pcap_out, &sk_opt_hwts, &sk_opt_raw, &sk_opt_raw_mac, &o_flow, NULL
 };
 static const struct sk_optgroup g_own = { "Sender options", sender_own };
 static const struct sk_optgroup g_proto = { "Protocol options", sender_proto };
@@ -142,6 +142,8 @@ static int finish_opts(struct parse *ps)
 	o->hw_iface = c->hw_iface;
 	o->pcap_out = c->pcap_out;
 	o->json = c->json;
+	o->report_interval = c->report_interval;
+	o->metrics = c->metrics;
 	if (ps->rate > 0)
 		o->interval_ms = 1000.0 / ps->rate;
 	if (ps->duration > 0) {

@@ -61,7 +61,7 @@ static const struct sk_optdef o_ports = {
 
 static const struct sk_optdef *const server_own[] = {
 	&o_modes, &sk_opt_key_file, &o_pbkdf2, &o_maxc, &o_maxc_src, &sk_opt_max_sessions,
-	&o_maxs_src, &o_setup, &o_servwait, &o_ports, &sk_opt_json, NULL
+	&o_maxs_src, &o_setup, &o_servwait, &o_ports, &sk_opt_json, &sk_opt_metrics, NULL
 };
 /* The reflectors' IP options (a DSCP in the request's Type-P wins over --tos/--dscp). */
 static const struct sk_optdef *const server_ip[] = { &sk_opt_tos, &sk_opt_dscp, &sk_opt_ttl, NULL };
@@ -203,6 +203,7 @@ static int server_main(int argc, char **argv)
 	x.o.tos = x.common.tos;
 	x.o.ttl = x.common.ttl;
 	x.o.json = x.common.json;
+	x.o.metrics = x.common.metrics;
 	return server_run(&x.o);
 }
 

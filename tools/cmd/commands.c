@@ -8,7 +8,7 @@
 
 const struct sk_cmddef *const sk_commands[] = {
 	&sk_cmd_sender, &sk_cmd_responder, &sk_cmd_controller, &sk_cmd_controlclient,
-	&sk_cmd_server, &sk_cmd_analyze, &sk_cmd_replay, &sk_cmd_decode, &sk_cmd_dscptable, NULL,
+	&sk_cmd_server, &sk_cmd_monitor, &sk_cmd_analyze, &sk_cmd_replay, &sk_cmd_decode, &sk_cmd_dscptable, NULL,
 };
 
 const struct sk_cmddef *sk_command_find(const char *name)

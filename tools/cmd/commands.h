@@ -8,6 +8,7 @@
 #include "opt.h"
 
 extern const struct sk_cmddef sk_cmd_decode, sk_cmd_analyze, sk_cmd_sender, sk_cmd_responder,
-	sk_cmd_replay, sk_cmd_server, sk_cmd_controller, sk_cmd_controlclient, sk_cmd_dscptable;
+	sk_cmd_replay, sk_cmd_server, sk_cmd_controller, sk_cmd_controlclient, sk_cmd_dscptable,
+	sk_cmd_monitor;
 
 #endif

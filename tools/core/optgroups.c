@@ -54,6 +54,19 @@ const struct sk_optdef sk_opt_pcap_out = {
 	"receive times) for stampkit decode and analyze", NULL
 };
 
+const struct sk_optdef sk_opt_metrics = {
+	SK_O_METRICS, "metrics", 0, SK_OK_STRING, "ADDR:PORT", 0, 0, NULL, false, NULL,
+	"serve GET /metrics in the Prometheus text format on ADDR:PORT (127.0.0.1:9862, "
+	"[::1]:9862, :9862 for every address): counters and delay histograms "
+	"(docs/monitoring.md)", NULL
+};
+const struct sk_optdef sk_opt_report_interval = {
+	SK_O_REPORT_INTERVAL, "report-interval", 0, SK_OK_DOUBLE, "S", 0, 86400, NULL, false,
+	NULL, "a report every S seconds besides the final one: a table block per interval, or "
+	"with --json one {\"type\":\"interval\",...} line per interval before the final "
+	"document (JSON Lines); the intervals add up exactly to the totals", NULL, true
+};
+
 /* ---- IP socket options (twampy's) ---- */
 
 static const int tos_conflicts[] = { SK_O_DSCP, 0 };
@@ -236,6 +249,12 @@ int sk_common_handle(struct sk_common *c, const struct sk_optdef *def, const str
 		return 1;
 	case SK_O_JSON:
 		c->json = true;
+		return 1;
+	case SK_O_METRICS:
+		c->metrics = v->s;
+		return 1;
+	case SK_O_REPORT_INTERVAL:
+		c->report_interval = v->d;
 		return 1;
 	case SK_O_PCAP_OUT:
 		c->pcap_out = v->s;

@@ -37,6 +37,8 @@ enum {
 	SK_O_MAX_SESSIONS,
 	/* STAMP HMAC TLV key in the unauthenticated mode (sender, responder) */
 	SK_O_HMAC_KEY,
+	/* continuous monitoring: Prometheus endpoint, interval reports */
+	SK_O_METRICS, SK_O_REPORT_INTERVAL,
 	SK_O_LOCAL = 100
 };
 
@@ -56,6 +58,7 @@ extern const struct sk_optdef sk_opt_key_file;
 extern const struct sk_optdef sk_opt_max_sessions;
 extern const struct sk_optdef sk_opt_hmac_key;
 extern const struct sk_optdef sk_opt_raw, sk_opt_raw_mac;
+extern const struct sk_optdef sk_opt_metrics, sk_opt_report_interval;
 
 /* Whole groups that several commands take as they are. */
 extern const struct sk_optgroup sk_group_log; /* -l, -q, -v, -d */
@@ -84,6 +87,8 @@ struct sk_common {
 	bool json;
 	const char *pcap_out;
 	const char *hw_iface;
+	const char *metrics;     /* --metrics ADDR:PORT (NULL: no endpoint) */
+	double report_interval;  /* --report-interval S (0: none) */
 	/* Files the command reads and writes besides -l, --pcap-out, --auth and --key-file
 	 * (which are noted here by themselves): checked by sk_common_finish. */
 	struct sk_fileuse files[40];

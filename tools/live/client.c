@@ -431,7 +431,25 @@ static int ctl_reply(struct csess *x, const struct sk_io_msg *m, int64_t user_t4
 		.t3_ns = sk_ts_to_ns(p.timestamp, SK_TS_NTP, 0),
 		.t4_ns = m->rx_ns ? m->rx_ns : user_t4,
 	};
-	sk_session_add(x->stats, &r, NULL);
+	struct sk_ivl_stats *iv = NULL;
+	if (x->use_ivl && !(iv = sk_ivl_find(&x->ivl, p.sender_seq))) {
+		x->late++; /* after its interval closed: lost there and in the totals */
+		if (x->mxs) {
+			sk_mx_lock(x->mx);
+			x->mxs->late++;
+			sk_mx_unlock(x->mx);
+		}
+		return 0;
+	}
+	struct sk_reply_info info;
+	sk_session_add(x->stats, &r, &info);
+	if (iv)
+		sk_ivl_count(iv, &info);
+	if (x->mxs) {
+		sk_mx_lock(x->mx);
+		sk_mx_reply(x->mxs, &info);
+		sk_mx_unlock(x->mx);
+	}
 	return 0;
 }
 
@@ -452,6 +470,11 @@ static void ctl_recv(struct csess *x)
 		sk_log_hex("reply", rx[i].buf, rx[i].len);
 		if (ctl_reply(x, &rx[i], user_t4))
 			x->bad++;
+		if (x->mxs) {
+			sk_mx_lock(x->mx);
+			x->mxs->bad_replies = x->bad;
+			sk_mx_unlock(x->mx);
+		}
 	}
 }
 
@@ -488,6 +511,11 @@ static int ctl_send(struct csess *x, uint32_t seq, long padding)
 	memcpy(&m.peer, &x->refl, sizeof x->refl);
 	m.peerlen = x->refl_len;
 	x->sent++;
+	if (x->mxs) {
+		sk_mx_lock(x->mx);
+		x->mxs->sent++;
+		sk_mx_unlock(x->mx);
+	}
 	return x->io.ops->send_batch(&x->io, &m, 1) == 1 ? 0 : -1;
 }
 
@@ -587,19 +615,98 @@ static bool ctl_all_back(const struct csess *xs, long n, long count)
 	return true;
 }
 
+/* A closed interval: the exported loss and liveness. */
+static void ctl_closed(struct csess *x, const struct sk_ivl_stats *s)
+{
+	if (!x->mxs)
+		return;
+	struct sk_session_summary sum;
+	sk_session_summary(x->stats, x->sent, &sum);
+	sk_mx_lock(x->mx);
+	x->mxs->lost += sk_ivl_sent(s) - s->received;
+	x->mxs->up = s->received > 0;
+	if (sum.outbound_lost > x->mxs->lost_out)
+		x->mxs->lost_out = sum.outbound_lost;
+	if (sum.inbound_lost > x->mxs->lost_in)
+		x->mxs->lost_in = sum.inbound_lost;
+	sk_mx_unlock(x->mx);
+}
+
+/* The intervals every session has closed (they tick together, so they close together);
+ * with final, all of them. */
+static void ctl_intervals(struct csess *xs, const struct cli *c, const struct client_opts *o,
+			  bool final)
+{
+	if (!xs[0].use_ivl)
+		return;
+	struct sk_ivl_stats **s = calloc((size_t)o->sessions, sizeof *s);
+	if (!s)
+		return;
+	for (;;) {
+		int64_t now = sk_now_mono_ns(), real = sk_now_real_ns();
+		bool any = false;
+		for (long i = 0; i < o->sessions; i++) {
+			s[i] = sk_ivl_due(&xs[i].ivl, now, real, xs[i].sent, final);
+			any |= s[i] != NULL;
+		}
+		if (!any)
+			break;
+		for (long i = 0; i < o->sessions; i++)
+			if (s[i])
+				ctl_closed(&xs[i], s[i]);
+		if (o->report_interval > 0)
+			ctl_interval_report(xs, s, c, o);
+		for (long i = 0; i < o->sessions; i++)
+			if (s[i])
+				sk_ivl_pop(&xs[i].ivl);
+	}
+	free(s);
+}
+
+/* --report-interval / --metrics: the intervals of each session from now (a second each for
+ * --metrics alone), closed --timeout after their end; the exported series. */
+static int ctl_ivl_open(struct csess *xs, const struct client_opts *o, int64_t start)
+{
+	if (o->report_interval <= 0 && !o->metrics)
+		return 0;
+	double period = o->report_interval > 0 ? o->report_interval : 1.0;
+	for (long i = 0; i < o->sessions; i++) {
+		struct csess *x = &xs[i];
+		x->use_ivl = true;
+		if (sk_ivl_init(&x->ivl, (int64_t)(period * 1e9), (int64_t)(o->reply_wait_s * 1e9),
+				o->report_interval > 0, start, sk_now_real_ns()))
+			return -1;
+		if (x->mx) {
+			char name[24], refl[64];
+			snprintf(name, sizeof name, "%ld", i + 1);
+			sk_sockaddr_str((struct sockaddr *)&x->refl, refl, sizeof refl);
+			if (!(x->mxs = sk_mx_session_add(x->mx, name, refl, "twamp")))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* Every session's packets interleaved, --count at --interval; then the replies until all
  * came back or the session timeout passed (late replies), or SIGINT. */
-static int ctl_loop(struct csess *xs, const struct client_opts *o)
+static int ctl_loop(struct csess *xs, const struct cli *c, const struct client_opts *o)
 {
 	struct pollfd *pf = calloc((size_t)o->sessions, sizeof *pf);
 	if (!pf)
 		return -1;
 	int64_t start = sk_now_mono_ns();
+	if (ctl_ivl_open(xs, o, start)) {
+		free(pf);
+		sk_diag("out of memory");
+		return -1;
+	}
 	int64_t interval_ns = (int64_t)(o->interval_ms * 1e6);
 	long next = 0;
 	int64_t end = 0;
 	while (!sk_stop_requested) {
 		int64_t now = sk_now_mono_ns();
+		for (long i = 0; xs[0].use_ivl && i < o->sessions; i++)
+			sk_ivl_tick(&xs[i].ivl, now, sk_now_real_ns(), xs[i].sent);
 		while (next < o->count && start + next * interval_ns <= now) {
 			for (long i = 0; i < o->sessions; i++)
 				ctl_send(&xs[i], (uint32_t)next, o->padding);
@@ -610,6 +717,8 @@ static int ctl_loop(struct csess *xs, const struct client_opts *o)
 		if ((end && now >= end) || (end && ctl_all_back(xs, o->sessions, o->count)))
 			break;
 		int64_t wake = next < o->count ? start + next * interval_ns : end;
+		if (xs[0].use_ivl && sk_ivl_next_event(&xs[0].ivl) < wake)
+			wake = sk_ivl_next_event(&xs[0].ivl);
 		int ms = (int)((wake - now) / 1000000);
 		for (long i = 0; i < o->sessions; i++) {
 			pf[i].fd = xs[i].io.fd;
@@ -618,8 +727,10 @@ static int ctl_loop(struct csess *xs, const struct client_opts *o)
 		poll(pf, (nfds_t)o->sessions, ms < 0 ? 0 : ms > 100 ? 100 : ms);
 		for (long i = 0; i < o->sessions; i++)
 			ctl_recv(&xs[i]);
+		ctl_intervals(xs, c, o, false);
 	}
 	free(pf);
+	ctl_intervals(xs, c, o, true);
 	return 0;
 }
 
@@ -662,9 +773,19 @@ int controller_run(const struct client_opts *o)
 	for (long i = 0; i < o->sessions; i++)
 		xs[i].io.fd = -1;
 	sk_signals_install(SK_SIG_STOP | SK_SIG_IGNORE_PIPE);
+	struct sk_mx *mx = NULL;
+	char err[300];
+	if (o->metrics && !(mx = sk_mx_open(o->metrics, err, sizeof err))) {
+		sk_diag("--metrics: %s", err);
+		sk_keys_wipe(&ks);
+		goto out;
+	}
+	for (long i = 0; i < o->sessions; i++)
+		xs[i].mx = mx;
 	int rc = cli_connect(&cl, o, k);
 	sk_keys_wipe(&ks);
-	if (rc || ctl_sessions(&cl, o, xs) || cli_start(&cl, o->individual) || ctl_loop(xs, o) ||
+	if (rc || ctl_sessions(&cl, o, xs) || cli_start(&cl, o->individual) ||
+	    ctl_loop(xs, &cl, o) ||
 	    cli_stop(&cl, o->individual))
 		goto out;
 	ctl_report(xs, &cl, o);
@@ -674,10 +795,12 @@ out:
 		if (xs[i].io.fd >= 0)
 			xs[i].io.ops->close(&xs[i].io);
 		sk_session_free(xs[i].stats);
+		sk_ivl_free(&xs[i].ivl);
 		memset(xs[i].aes, 0, sizeof xs[i].aes);
 		memset(xs[i].hmac, 0, sizeof xs[i].hmac);
 	}
 	free(xs);
 	cli_close(&cl);
+	sk_mx_close(mx);
 	return status;
 }

@@ -31,6 +31,9 @@ struct client_opts {
 	 * count by the command line, as in the sender) */
 	double duration_s;
 	bool json;              /* one JSON document on standard output */
+	/* controller: --report-interval S (0: none), --metrics ADDR:PORT (NULL: none) */
+	double report_interval;
+	const char *metrics;
 };
 
 /* Each returns the exit status: 0, 1 (network, refusal by the server), 2 (key file). */

@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "ivl.h"
 #include "keyfile.h"
+#include "mxport.h"
 #include "stampkit/crypto.h"
 #include "stampkit/metrics.h"
 #include "stampkit/twamp_sm.h"
@@ -49,6 +51,12 @@ struct csess {
 	uint64_t reflect_bad;     /* replies whose reflected octets differ from what we sent */
 	struct sk_session *stats;
 	uint64_t sent, bad;
+	/* --report-interval / --metrics: packets by interval (ivl.h), the exported series */
+	bool use_ivl;
+	struct sk_ivl ivl;
+	uint64_t late;
+	struct sk_mx *mx;
+	struct sk_mx_session *mxs;
 };
 
 /* The key of a secure mode (NULL unauthenticated): -1 after saying why. */
@@ -67,5 +75,9 @@ void cli_close(struct cli *c);
 /* Results on standard output: the controller's sessions, the controlclient's sessions. */
 void ctl_report(struct csess *xs, const struct cli *c, const struct client_opts *o);
 void cc_report(const struct cli *c, const struct client_opts *o, uint16_t sender_port);
+/* One closed interval of every session (s[i] of xs[i], NULL: none): a table block per
+ * session or one JSON Lines object. */
+void ctl_interval_report(struct csess *xs, struct sk_ivl_stats **s, const struct cli *c,
+			 const struct client_opts *o);
 
 #endif

@@ -63,6 +63,9 @@ static void ctl_session(struct sk_rsession *r, unsigned index, struct csess *x,
 	session_members(r, s, x->sender_port, o->session_dscp, t);
 	sk_rsession_kv_u64(r, "padding", NULL, o->padding > 0 ? (uint64_t)o->padding : 0);
 	sk_rsession_kv_u64(r, "bad_replies", "replies that did not decode or authenticate", x->bad);
+	if (x->use_ivl)
+		sk_rsession_kv_u64(r, "late", x->late ? "replies after their loss timeout (counted "
+				   "as lost)" : NULL, x->late);
 	features_text(t->features, sizeof t->features, x->tf);
 	sk_rsession_kv_str(r, "features", NULL, t->features);
 	if (x->tf & SK_TF_DSCP_ECN) {
@@ -173,6 +176,43 @@ void cc_report(const struct cli *c, const struct client_opts *o, uint16_t tp)
 		for (long i = 0; i < n; i++)
 			printf("Session %u: %s -> %s, twamp, SID %s, %s mode\n", rs[i].index, rs[i].sender,
 			       rs[i].reflector, t[i].sid, sk_tw_mode_name(o->mode));
+	}
+	crep_close(&cr);
+}
+
+void ctl_interval_report(struct csess *xs, struct sk_ivl_stats **s, const struct cli *c,
+			 const struct client_opts *o)
+{
+	struct crep cr;
+	const struct sk_ivl_stats *any = NULL;
+	if (!crep_open(&cr, "controller", c, o))
+		return;
+	size_t n = 0;
+	for (long i = 0; i < o->sessions; i++) {
+		if (!s[i])
+			continue;
+		any = s[i];
+		struct sk_rsession *r = &cr.rs[n++];
+		struct sk_session_summary sum;
+		sk_session_summary(xs[i].stats, xs[i].sent, &sum);
+		sk_ivl_rsession(r, s[i], sum.stateful);
+		r->index = (unsigned)i + 1;
+		r->mode = SK_RMODE_TWAMP;
+		sk_sockaddr_str((const struct sockaddr *)&xs[i].io.bound, r->sender, sizeof r->sender);
+		sk_sockaddr_str((const struct sockaddr *)&xs[i].refl, r->reflector,
+				sizeof r->reflector);
+	}
+	cr.rep.nsessions = n;
+	cr.rep.nkv = 0; /* the interval object has no document members */
+	if (any && o->json) {
+		sk_report_json_interval(stdout, &cr.rep, any->index, any->start_real, any->end_real);
+	} else if (any) {
+		char a[48], b[48];
+		sk_report_time(a, sizeof a, any->start_real);
+		sk_report_time(b, sizeof b, any->end_real);
+		printf("Interval %u: %s - %s\n", any->index, a, b);
+		for (size_t i = 0; i < n; i++)
+			sk_report_table_block(stdout, &cr.rs[i]);
 	}
 	crep_close(&cr);
 }

@@ -14,6 +14,7 @@
 
 #include "jsonw.h"
 #include "log.h"
+#include "mxport.h"
 #include "parse.h"
 #include "sys.h"
 #include "pcapout.h"
@@ -288,7 +289,63 @@ struct responder {
 	int64_t next_clock;
 	int64_t full_logged_ns;     /* when "session table full" was last said */
 	struct counters cnt;
+	struct sk_mx *mx;           /* --metrics */
+	int64_t mx_next;            /* when the sessions are counted again */
+	uint64_t mx_active;
 };
+
+/* --metrics: the counters in the order of the JSON document, one family per name. */
+enum { MX_N = 18 };
+static void mx_table(const struct responder *st, struct sk_mx_counter *t)
+{
+	const struct counters *c = &st->cnt;
+	static const char rf[] = "test requests not answered, by reason";
+	const struct sk_mx_counter v[MX_N] = {
+		{ "requests", "", "test requests received", false, c->received },
+		{ "replies", "", "replies sent", false, c->reflected },
+		{ "refused_requests", "reason=\"malformed\"", rf, false, c->malformed },
+		{ "refused_requests", "reason=\"oversized\"", rf, false, c->oversized },
+		{ "refused_requests", "reason=\"short\"", rf, false, c->refused_short },
+		{ "refused_requests", "reason=\"auth\"", rf, false, c->refused_auth },
+		{ "refused_requests", "reason=\"self\"", rf, false, c->refused_self },
+		{ "refused_requests", "reason=\"allow\"", rf, false, c->refused_allow },
+		{ "refused_requests", "reason=\"rate\"", rf, false, c->refused_rate },
+		{ "refused_requests", "reason=\"reflected\"", rf, false, c->refused_reflected },
+		{ "refused_requests", "reason=\"micro_session\"", rf, false, c->refused_msid },
+		{ "send_errors", "", "replies the socket refused to send", false, c->send_errors },
+		{ "tlvs", "kind=\"unknown\"", "TLVs of requests by what was wrong with them",
+		  false, c->tlv_unknown },
+		{ "tlvs", "kind=\"malformed\"", "TLVs of requests by what was wrong with them",
+		  false, c->tlv_malformed },
+		{ "tlvs", "kind=\"hmac_bad\"", "TLVs of requests by what was wrong with them",
+		  false, c->tlv_hmac_bad },
+		{ "sessions_full", "", "requests whose session found no slot (--max-sessions)",
+		  false, c->sessions_full },
+		{ "active_sessions", "", "sessions with a request within the idle timer", true,
+		  st->mx_active },
+		{ "session_slots", "", "sessions kept at most (--max-sessions)", true,
+		  (uint64_t)st->tab.cap },
+	};
+	memcpy(t, v, sizeof v);
+}
+
+/* Hands the counters to the exporter; the session table is walked at most once a second. */
+static void mx_publish(struct responder *st, bool now)
+{
+	if (!st->mx)
+		return;
+	int64_t mono = sk_now_mono_ns();
+	if (now || mono >= st->mx_next) {
+		uint64_t n = 0;
+		for (size_t i = 0; i < st->tab.cap; i++)
+			n += st->tab.s[i].used && mono - st->tab.s[i].last_ns <= st->tab.idle_ns;
+		st->mx_active = n;
+		st->mx_next = mono + 1000000000LL;
+	}
+	struct sk_mx_counter t[MX_N];
+	mx_table(st, t);
+	sk_mx_publish(st->mx, t, MX_N);
+}
 
 /* Binds LOCAL; a wildcard falls back to IPv4 on a host without IPv6. 0, or the exit
  * status after a message. */
@@ -375,6 +432,15 @@ static int responder_open(struct responder *st)
 		st->tx[i].buf = st->txbuf + (size_t)i * bufsz;
 		st->tx[i].cap = bufsz;
 	}
+	if (o->metrics) {
+		if (!(st->mx = sk_mx_open(o->metrics, err, sizeof err))) {
+			sk_diag("--metrics: %s", err);
+			return 1;
+		}
+		struct sk_mx_counter t[MX_N];
+		mx_table(st, t);
+		sk_mx_counters(st->mx, t, MX_N);
+	}
 	return 0;
 }
 
@@ -388,6 +454,7 @@ static void responder_close(struct responder *st)
 	free(st->ring);
 	free(st->buckets);
 	sk_pcapout_close(st->pc);
+	sk_mx_close(st->mx);
 }
 
 /* Kernel transmit timestamps: the true send time of each reply, for the Follow-Up
@@ -740,6 +807,7 @@ static int responder_loop(struct responder *st)
 		if (n == 0) {
 			/* Sleep until a datagram or a signal. */
 			drain_tx_timestamps(st);
+			mx_publish(st, true);
 			int64_t wake = sk_now_mono_ns() + 1000000000LL;
 			struct timespec dl = { .tv_sec = wake / 1000000000LL,
 					       .tv_nsec = wake % 1000000000LL };
@@ -754,6 +822,7 @@ static int responder_loop(struct responder *st)
 		for (int i = 0; i < n; i++)
 			take_request(st, &st->rx[i], user_rx, &nout);
 		send_replies(st, nout);
+		mx_publish(st, false);
 	}
 	return 0;
 }

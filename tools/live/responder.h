@@ -44,6 +44,7 @@ struct responder_opts {
 	bool dont_fragment;
 	const char *hw_iface, *raw_iface, *pcap_out;
 	bool json;
+	const char *metrics;     /* --metrics ADDR:PORT, or NULL */
 };
 
 /* Reflects until SIGINT/SIGTERM; prints the counters on standard output at exit and on

@@ -12,7 +12,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "ivl.h"
 #include "log.h"
+#include "mxport.h"
 #include "parse.h"
 #include "sys.h"
 #include "output.h"
@@ -37,6 +39,7 @@ struct run {
 	 * where the reflector understood it (U clear, no M or I) and the flags it set. */
 	struct tlvstat { uint8_t type; uint64_t understood, u, m, i; } each[SK_TLVOPT_MAX + 2];
 	uint64_t uniq;        /* distinct packets answered (ends the wait early) */
+	uint64_t late;        /* replies after their interval closed: left out (ivl.h) */
 	bool kernel_t4;
 	bool interrupted;
 };
@@ -62,6 +65,11 @@ struct sender {
 	uint8_t *txbuf, *rxbuf;
 	struct sk_io_msg tx[SK_IO_BATCH], rx[SK_IO_BATCH];
 	struct run run;
+	/* --report-interval and --metrics: packets by interval, closed --timeout after its end */
+	bool use_ivl;
+	struct sk_ivl ivl;
+	struct sk_mx *mx;
+	struct sk_mx_session *mxs;
 	char tlv_json[3072], send_json[256]; /* raw members of the session object */
 	char tlv_text[1024];
 };
@@ -152,6 +160,20 @@ static int sender_open(struct sender *st)
 		r->buf = st->rxbuf + (size_t)i * MAX_PKT;
 		r->cap = MAX_PKT;
 	}
+	if (o->metrics) {
+		st->mx = sk_mx_open(o->metrics, err, sizeof err);
+		if (!st->mx) {
+			sk_diag("--metrics: %s", err);
+			return 1;
+		}
+		st->mxs = sk_mx_session_add(st->mx, "1", st->rs, o->proto == SK_PROTO_STAMP ?
+					    "stamp" : "twamp-light");
+		if (!st->mxs) {
+			sk_diag("out of memory");
+			return 1;
+		}
+	}
+	st->use_ivl = o->report_interval > 0 || o->metrics;
 	bool synced;
 	st->errest = sk_clock_errest(o->ts_fmt, &synced);
 	st->interval_ns = o->interval_ms * 1e6;
@@ -164,6 +186,8 @@ static void sender_close(struct sender *st)
 	sk_pcapout_discard(st->pc); /* still open: the run failed before its end */
 	sk_session_free(st->sess);
 	sk_hist_free(&st->send_late);
+	sk_ivl_free(&st->ivl);
+	sk_mx_close(st->mx);
 	free(st->txbuf);
 	free(st->rxbuf);
 	if (st->io.ops && st->io.fd >= 0)
@@ -256,6 +280,8 @@ static int send_due(struct sender *st, int64_t now)
 	const struct sender_opts *o = st->o;
 	struct run *run = &st->run;
 	unsigned nb = 0;
+	if (st->use_ivl)
+		sk_ivl_tick(&st->ivl, now, sk_now_real_ns(), run->sent);
 	while (run->sent + nb < o->count && nb < SK_IO_BATCH && slot(st, run->sent + nb) <= now) {
 		if (encode_request(st, &st->tx[nb], run->sent + nb))
 			return -1;
@@ -283,6 +309,11 @@ static int send_due(struct sender *st, int64_t now)
 		done += (unsigned)k;
 	}
 	run->sent += nb;
+	if (st->mxs && nb) {
+		sk_mx_lock(st->mx);
+		st->mxs->sent += nb;
+		sk_mx_unlock(st->mx);
+	}
 	if (nb && run->sent == o->count)
 		st->deadline = sk_now_mono_ns() + (int64_t)(o->timeout_s * 1e9);
 	return 0;
@@ -371,8 +402,25 @@ static void take_reply(struct sender *st, const struct sk_io_msg *m, int64_t use
 				 (const struct sockaddr *)&m->peer, (struct sockaddr *)&st->src_addr,
 				 m->ttl, m->tos, m->buf, m->len);
 	struct sk_test_pkt p;
-	if (!decode_reply(st, m, &p))
+	if (!decode_reply(st, m, &p)) {
+		if (st->mxs) {
+			sk_mx_lock(st->mx);
+			st->mxs->bad_replies++;
+			sk_mx_unlock(st->mx);
+		}
 		return;
+	}
+	struct sk_ivl_stats *iv = NULL;
+	if (st->use_ivl && !(iv = sk_ivl_find(&st->ivl, p.sender_seq))) {
+		/* Its interval is closed: lost there, so lost in the totals too. */
+		st->run.late++;
+		if (st->mxs) {
+			sk_mx_lock(st->mx);
+			st->mxs->late++;
+			sk_mx_unlock(st->mx);
+		}
+		return;
+	}
 	st->run.replies++;
 	if (o->proto == SK_PROTO_STAMP && p.tail_len)
 		count_tlv_flags(st, &p);
@@ -394,6 +442,13 @@ static void take_reply(struct sender *st, const struct sk_io_msg *m, int64_t use
 	};
 	struct sk_reply_info info;
 	sk_session_add(st->sess, &rep, &info);
+	if (iv)
+		sk_ivl_count(iv, &info);
+	if (st->mxs) {
+		sk_mx_lock(st->mx);
+		sk_mx_reply(st->mxs, &info);
+		sk_mx_unlock(st->mx);
+	}
 	if (info.sender.cls == SK_SEQ_IN_ORDER || info.sender.cls == SK_SEQ_REORDERED)
 		st->run.uniq++;
 	if (sk_log_enabled(SK_LOG_INFO)) {
@@ -419,6 +474,62 @@ static void recv_all(struct sender *st)
 	}
 }
 
+/* One closed interval: the exporter's loss counter and liveness, then (--report-interval)
+ * a table block or a JSON Lines object on standard output. */
+static void report_interval(struct sender *st, const struct sk_ivl_stats *s)
+{
+	const struct sender_opts *o = st->o;
+	struct sk_session_summary sum;
+	sk_session_summary(st->sess, st->run.sent, &sum);
+	if (st->mxs) {
+		sk_mx_lock(st->mx);
+		st->mxs->lost += sk_ivl_sent(s) - s->received;
+		st->mxs->up = s->received > 0;
+		/* The split by direction is known up to the last reply only: never let it
+		 * go back. */
+		if (sum.outbound_lost > st->mxs->lost_out)
+			st->mxs->lost_out = sum.outbound_lost;
+		if (sum.inbound_lost > st->mxs->lost_in)
+			st->mxs->lost_in = sum.inbound_lost;
+		sk_mx_unlock(st->mx);
+	}
+	if (o->report_interval <= 0)
+		return;
+	struct sk_rsession *r = calloc(1, sizeof *r);
+	if (!r)
+		return;
+	sk_ivl_rsession(r, s, sum.stateful);
+	r->index = 1;
+	sk_sockaddr_str((struct sockaddr *)&st->src_addr, r->sender, sizeof r->sender);
+	snprintf(r->reflector, sizeof r->reflector, "%s", st->rs);
+	r->mode = o->proto == SK_PROTO_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
+	r->has_ssid = o->proto == SK_PROTO_STAMP;
+	r->ssid = o->ssid;
+	struct sk_report rep = { .command = "sender", .sessions = r, .nsessions = 1 };
+	if (o->json) {
+		sk_report_json_interval(stdout, &rep, s->index, s->start_real, s->end_real);
+	} else {
+		char a[48], b[48];
+		sk_report_time(a, sizeof a, s->start_real);
+		sk_report_time(b, sizeof b, s->end_real);
+		printf("Interval %u: %s - %s\n", s->index, a, b);
+		sk_report_table_block(stdout, r);
+	}
+	fflush(stdout);
+	free(r);
+}
+
+/* Every interval whose replies had their time (all of them at the end). */
+static void intervals_due(struct sender *st, bool final)
+{
+	struct sk_ivl_stats *s;
+	while ((s = sk_ivl_due(&st->ivl, sk_now_mono_ns(), sk_now_real_ns(), st->run.sent,
+			       final))) {
+		report_interval(st, s);
+		sk_ivl_pop(&st->ivl);
+	}
+}
+
 /* Send on schedule, take replies, stop when every packet is answered, the timeout after
  * the last send passes, or a signal asks. Returns the exit status. */
 static int sender_loop(struct sender *st)
@@ -426,6 +537,15 @@ static int sender_loop(struct sender *st)
 	const struct sender_opts *o = st->o;
 	struct run *run = &st->run;
 	st->start = sk_now_mono_ns();
+	/* Without --report-interval (--metrics alone) intervals of a second settle the loss
+	 * counter; a packet is lost once --timeout passed after its interval. */
+	double period = o->report_interval > 0 ? o->report_interval : 1.0;
+	if (st->use_ivl && sk_ivl_init(&st->ivl, (int64_t)(period * 1e9),
+				       (int64_t)(o->timeout_s * 1e9), o->report_interval > 0,
+				       st->start, sk_now_real_ns())) {
+		sk_diag("out of memory");
+		return 1;
+	}
 	for (;;) {
 		if (sk_stop_requested) {
 			run->interrupted = true;
@@ -434,6 +554,8 @@ static int sender_loop(struct sender *st)
 		if (send_due(st, sk_now_mono_ns()))
 			return 1;
 		recv_all(st);
+		if (st->use_ivl)
+			intervals_due(st, false);
 		if (run->sent == o->count) {
 			if (run->uniq >= run->sent) {
 				sk_log(SK_LOG_INFO, "All packets received back");
@@ -446,6 +568,8 @@ static int sender_loop(struct sender *st)
 		}
 		/* Sleep until the next send time, the reply deadline, a reply or a signal. */
 		int64_t wake = run->sent < o->count ? slot(st, run->sent) : st->deadline;
+		if (st->use_ivl && sk_ivl_next_event(&st->ivl) < wake)
+			wake = sk_ivl_next_event(&st->ivl);
 		if (wake > sk_now_mono_ns()) {
 			struct timespec dl = { .tv_sec = wake / 1000000000LL,
 					       .tv_nsec = wake % 1000000000LL };
@@ -490,6 +614,9 @@ static void add_members(struct sender *st, struct sk_rsession *r)
 	sk_rsession_kv_u64(r, "ssid_zero", run->ssid_zero ? "replies with SSID 0 accepted "
 			   "(RFC 8762 reflector; --ssid-strict refuses them)" : NULL, run->ssid_zero);
 	tlv_members(st, r);
+	if (st->use_ivl)
+		sk_rsession_kv_u64(r, "late", run->late ? "replies after their loss timeout "
+				   "(counted as lost)" : NULL, run->late);
 	snprintf(st->send_json, sizeof st->send_json,
 		 "{\"interval_ns\":%.1f,\"achieved_pps\":%.1f,\"late_p50_ns\":%lld,"
 		 "\"late_p99_ns\":%lld}", st->interval_ns, achieved, (long long)e50, (long long)e99);
@@ -624,6 +751,8 @@ int sender_run(const struct sender_opts *o)
 		/* The default 50 us timer slack would make every wake-up that much late. */
 		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 		status = sender_loop(st);
+		if (st->use_ivl && st->ivl.ring)
+			intervals_due(st, true);
 		sender_report(st);
 		status = sender_end(st, status);
 	}

@@ -53,6 +53,8 @@ struct sender_opts {
 	const char *pcap_out;
 	/* output */
 	bool json;
+	double report_interval;  /* --report-interval S; 0: the final report only */
+	const char *metrics;     /* --metrics ADDR:PORT, or NULL */
 };
 
 /* Sends, collects the replies, prints the results on standard output (twampy's table, or

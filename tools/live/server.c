@@ -19,6 +19,7 @@
 
 #include "keyfile.h"
 #include "log.h"
+#include "mxport.h"
 #include "server.h"
 #include "server_int.h"
 #include "stampkit/stampkit.h"
@@ -673,6 +674,49 @@ static int srv_poll_once(struct srv *s, int lfd, struct pollfd *pf, int *who)
 	return 0;
 }
 
+/* --metrics: the counters of srv_report, and what is open now. */
+enum { SRV_MX_N = 15 };
+static void srv_mx_table(const struct srv *s, struct sk_mx_counter *t)
+{
+	/* Closed sessions are summed into s at close; open ones count here too. */
+	uint64_t rx = s->test_received, tx = s->test_reflected, bad = s->test_refused;
+	for (unsigned i = 0; i < s->sess_hi; i++)
+		if (s->sess[i].used) {
+			rx += s->sess[i].received;
+			tx += s->sess[i].reflected;
+			bad += s->sess[i].refused;
+		}
+	static const char rc[] = "control connections refused (Modes 0), by reason",
+			  rs[] = "Request-TW-Session refused, by reason",
+			  cc[] = "control connections closed by the server, by reason";
+	const struct sk_mx_counter v[SRV_MX_N] = {
+		{ "control_connections", "", "control connections accepted", false,
+		  s->conns_accepted },
+		{ "refused_connections", "reason=\"limit\"", rc, false, s->refused_conns },
+		{ "refused_connections", "reason=\"source\"", rc, false, s->refused_conns_src },
+		{ "test_sessions", "", "test sessions accepted", false, s->sessions_accepted },
+		{ "refused_sessions", "reason=\"limit\"", rs, false, s->refused_sessions },
+		{ "refused_sessions", "reason=\"source\"", rs, false, s->refused_sessions_src },
+		{ "refused_sessions", "reason=\"other\"", rs, false, s->refused_sessions_other },
+		{ "closed_connections", "reason=\"not_reading\"", cc, false, s->closed_not_reading },
+		{ "closed_connections", "reason=\"setup\"", cc, false, s->closed_setup },
+		{ "closed_connections", "reason=\"servwait\"", cc, false, s->closed_servwait },
+		{ "requests", "", "test requests received", false, rx },
+		{ "replies", "", "replies sent", false, tx },
+		{ "refused_requests", "", "test requests not answered", false, bad },
+		{ "active_control_connections", "", "control connections open", true, s->nconns },
+		{ "active_sessions", "", "test sessions set up and not yet closed", true, s->nsess },
+	};
+	memcpy(t, v, sizeof v);
+}
+
+static void srv_mx_publish(struct srv *s, struct sk_mx *mx)
+{
+	struct sk_mx_counter t[SRV_MX_N];
+	srv_mx_table(s, t);
+	sk_mx_publish(mx, t, SRV_MX_N);
+}
+
 static struct sk_keys *srv_keys(const struct server_opts *o)
 {
 	struct sk_keys *keys = calloc(1, sizeof *keys);
@@ -705,6 +749,7 @@ int server_run(const struct server_opts *o)
 	memset(&s, 0, sizeof s);
 	struct pollfd *pf = NULL;
 	int *who = NULL;
+	struct sk_mx *mx = NULL;
 	int lfd = srv_listen(o->local ? o->local : "");
 	if (lfd < 0) {
 		status = lfd == -2 ? 2 : 1;
@@ -731,10 +776,23 @@ int server_run(const struct server_opts *o)
 		sk_diag("out of memory");
 		goto out;
 	}
+	char err[300];
+	if (o->metrics) {
+		if (!(mx = sk_mx_open(o->metrics, err, sizeof err))) {
+			sk_diag("--metrics: %s", err);
+			goto out;
+		}
+		struct sk_mx_counter t[SRV_MX_N];
+		srv_mx_table(&s, t);
+		sk_mx_counters(mx, t, SRV_MX_N);
+	}
 	sk_signals_install(SK_SIG_STOP | SK_SIG_IGNORE_PIPE);
-	while (!sk_stop_requested)
+	while (!sk_stop_requested) {
 		if (srv_poll_once(&s, lfd, pf, who))
 			break;
+		if (mx)
+			srv_mx_publish(&s, mx);
+	}
 	for (unsigned i = 0; i < s.conn_hi; i++)
 		if (s.conns[i].used)
 			srv_close_conn(&s, (int)i, SRV_CLOSE_ORDERLY, "server stopped");
@@ -755,6 +813,7 @@ out:
 	free(who);
 	free(s.conns);
 	free(s.sess);
+	sk_mx_close(mx);
 	if (keys) {
 		sk_keys_wipe(keys);
 		free(keys);

@@ -22,6 +22,7 @@ struct server_opts {
 	long port_lo, port_hi;  /* reflector ports chosen when the asked one is taken */
 	int tos, ttl;           /* IP options of the reflectors (-1 / default) */
 	bool json;              /* counters at exit as one JSON document */
+	const char *metrics;    /* --metrics ADDR:PORT, or NULL */
 };
 
 /* Serves until SIGINT/SIGTERM, then prints the counters on standard output. Returns the

@@ -5,6 +5,7 @@
  * IPDV RFC 3393 / RFC 5481 (docs/metrics.md). */
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include "jsonw.h"
 #include "report.h"
@@ -397,6 +398,51 @@ void sk_report_json(FILE *out, const struct sk_report *rep)
 	sk_jw_fixed(&w, "loss_pct", pct(t.lost, t.sent), 3);
 	sk_jw_u64(&w, "duplicates", t.dups);
 	sk_jw_u64(&w, "reordered", t.reord);
+	sk_jw_obj_end(&w);
+	sk_jw_obj_end(&w);
+	fputc('\n', out);
+}
+
+void sk_report_time(char *buf, size_t n, int64_t ns)
+{
+	time_t sec = (time_t)(ns / 1000000000LL);
+	struct tm tm;
+	char day[32];
+	gmtime_r(&sec, &tm);
+	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%06dZ", day, (int)(ns % 1000000000LL / 1000));
+}
+
+void sk_report_json_interval(FILE *out, const struct sk_report *rep, unsigned index,
+			     int64_t start_ns, int64_t end_ns)
+{
+	struct sk_jw w;
+	char t[48];
+	sk_jw_init(&w, out);
+	sk_jw_obj(&w, NULL);
+	sk_jw_str(&w, "type", "interval");
+	sk_jw_str(&w, "command", rep->command);
+	sk_jw_str(&w, "version", STAMPKIT_VERSION);
+	sk_jw_u64(&w, "interval", index);
+	sk_report_time(t, sizeof t, start_ns);
+	sk_jw_str(&w, "start", t);
+	sk_report_time(t, sizeof t, end_ns);
+	sk_jw_str(&w, "end", t);
+	sk_jw_fixed(&w, "duration_s", (double)(end_ns - start_ns) / 1e9, 6);
+	sk_jw_arr(&w, "sessions");
+	for (size_t i = 0; i < rep->nsessions; i++)
+		sk_report_json_session(&w, &rep->sessions[i]);
+	sk_jw_arr_end(&w);
+	struct totals tt;
+	totals_of(rep, &tt);
+	sk_jw_obj(&w, "summary");
+	sk_jw_u64(&w, "sessions", rep->nsessions);
+	sk_jw_u64(&w, "sent", tt.sent);
+	sk_jw_u64(&w, "received", tt.received);
+	sk_jw_u64(&w, "lost", tt.lost);
+	sk_jw_fixed(&w, "loss_pct", pct(tt.lost, tt.sent), 3);
+	sk_jw_u64(&w, "duplicates", tt.dups);
+	sk_jw_u64(&w, "reordered", tt.reord);
 	sk_jw_obj_end(&w);
 	sk_jw_obj_end(&w);
 	fputc('\n', out);

@@ -138,6 +138,13 @@ void sk_rsession_kv_raw(struct sk_rsession *r, const char *key, const char *json
  * line; json: the one document described above, ending in a newline. */
 void sk_report_table(FILE *out, const struct sk_report *rep);
 void sk_report_json(FILE *out, const struct sk_report *rep);
+/* One interval of a continuing run (--report-interval, the monitor): a JSON Lines object
+ * {"type":"interval","command":...,"interval":N,"start":...,"end":...,"duration_s":...,
+ *  "sessions":[...],"summary":{...}} and a newline; the sessions hold that interval only. */
+void sk_report_json_interval(FILE *out, const struct sk_report *rep, unsigned index,
+			     int64_t start_ns, int64_t end_ns);
+/* RFC 3339 UTC with microseconds ("2026-01-02T03:04:05.123456Z") of a CLOCK_REALTIME ns. */
+void sk_report_time(char *buf, size_t n, int64_t ns);
 /* One session in twampy's table layout only (the sender's and controller's classic output). */
 void sk_report_table_session(FILE *out, const struct sk_rsession *r);
 /* analyze's full block of one session: the "Session N: ..." line, twampy's table, the
