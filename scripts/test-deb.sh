@@ -150,9 +150,12 @@ if command -v tshark >/dev/null; then
 		cat "$tmp/tshark.err"
 		bad "tshark with the plugin decoded no stamp.seq in stamp-tlv.pcap"
 	fi
-	# The configuration profile ships with the plugin, in Wireshark's global profiles folder.
+	# The configuration profile ships with the plugin, in Wireshark's global profiles folder;
+	# tshark copies a global profile into the user's folder, so this user needs a home.
 	if dpkg -L stampkit-wireshark-plugin | grep -q '/usr/share/wireshark/profiles/stampkit/preferences$' &&
-		"${asuser[@]}" tshark -C stampkit -n -r "$tmp/stamp-tlv.pcap" -c 1 >/dev/null 2>"$tmp/profile.err" &&
+		mkdir -p "$tmp/home" && chown 65534:65534 "$tmp/home" &&
+		setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$tmp/home" \
+			tshark -C stampkit -n -r "$tmp/stamp-tlv.pcap" -c 1 >/dev/null 2>"$tmp/profile.err" &&
 		[ ! -s "$tmp/profile.err" ]; then
 		ok "the stampkit profile is installed and tshark -C stampkit (as nobody) uses it"
 	else
