@@ -5,7 +5,7 @@
 # targets (monitor), and a real Prometheus server scraping a monitor and answering PromQL
 # (prometheus). Bounded in packets and time; 77 means a needed tool is missing.
 if(TARGET stampkit_cli AND EXISTS /usr/bin/python3)
-  foreach(t interval metrics monitor prometheus)
+  foreach(t interval metrics monitor monitor_auth prometheus)
     add_test(NAME monitor.${t}
       COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/monitor/test_${t}.py
               $<TARGET_FILE:stampkit_cli>)

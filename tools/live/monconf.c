@@ -203,6 +203,27 @@ static int target_key(struct load *ld, struct sk_montarget *t, const char *k, co
 		return read_key(ld, v, t->key, &t->key_len);
 	} else if (!strcmp(k, "hmac-key")) {
 		return read_key(ld, v, t->hmac_key, &t->hmac_key_len);
+	} else if (!strcmp(k, "security")) {
+		static const char *const names[] = { "unauthenticated", "authenticated", "encrypted",
+						     "mixed" };
+		static const char *const shortn[] = { "unauth", "auth", "encrypted", "mixed" };
+		static const uint32_t bits[] = { SK_TWMODE_UNAUTH, SK_TWMODE_AUTH,
+						 SK_TWMODE_ENCRYPT, SK_TWMODE_MIXED };
+		for (unsigned i = 0; i < 4; i++)
+			if (!strcmp(v, names[i]) || !strcmp(v, shortn[i])) {
+				t->security = bits[i];
+				return 1;
+			}
+		return fail(ld, "security '%s': expected unauthenticated, authenticated, encrypted "
+			    "or mixed", v);
+	} else if (!strcmp(k, "key-id")) {
+		if (!*v || strlen(v) >= sizeof t->key_id)
+			return fail(ld, "key-id '%s': 1..%d octets", v, SK_TWCTL_KEYID_LEN);
+		snprintf(t->key_id, sizeof t->key_id, "%s", v);
+	} else if (!strcmp(k, "key-file")) {
+		if (!*v || strlen(v) >= sizeof t->key_file)
+			return fail(ld, "key-file '%s': a file of 'KeyID passphrase' lines", v);
+		snprintf(t->key_file, sizeof t->key_file, "%s", v);
 	} else {
 		return -1; /* not a target setting */
 	}
@@ -254,6 +275,33 @@ static int handler(void *user, const char *section, const char *name, const char
 	return r;
 }
 
+/* The key of a secure twamp target, read once every setting is known (key-file and key-id
+ * may come in either order, or from [monitor]); the secrets are never part of a message. */
+static int twamp_key(struct load *ld, struct sk_montarget *t)
+{
+	struct sk_keys *ks = malloc(sizeof *ks);
+	char e[300];
+	int rc = -1;
+	if (!ks) {
+		fail(ld, "out of memory");
+		return -1;
+	}
+	if (sk_keys_load(t->key_file, ks, e, sizeof e)) {
+		fail(ld, "target %s: key-file %s", t->name, e);
+	} else {
+		const struct sk_key *k = sk_keys_find(ks, t->key_id[0] ? t->key_id : NULL);
+		if (!k)
+			fail(ld, "target %s: KeyID '%s' is not in %s", t->name, t->key_id, t->key_file);
+		else {
+			t->tw_key = *k;
+			rc = 0;
+		}
+	}
+	sk_keys_wipe(ks);
+	free(ks);
+	return rc;
+}
+
 /* What a single line cannot tell: each target needs an address, the TLVs their mode. */
 static int check_targets(struct load *ld)
 {
@@ -271,8 +319,11 @@ static int check_targets(struct load *ld)
 		else if ((t->ntlv || t->hmac_tlv) && t->mode != SK_MON_STAMP)
 			why = "has TLVs: they need mode = stamp";
 		else if (t->mode == SK_MON_TWAMP && (t->key_len || t->hmac_key_len))
-			why = "has a key: TWAMP with TWAMP-Control runs unauthenticated here (stampkit "
-			      "controller has the other modes)";
+			why = "has key or hmac-key: mode twamp takes security, key-file and key-id";
+		else if (t->mode != SK_MON_TWAMP && t->security != SK_TWMODE_UNAUTH)
+			why = "has security: it needs mode = twamp (stamp takes key)";
+		else if (t->security != SK_TWMODE_UNAUTH && !t->key_file[0])
+			why = "has a secure mode: it needs key-file";
 		else if (t->hmac_tlv && !t->key_len && !t->hmac_key_len)
 			why = "sends an HMAC TLV: it needs key or hmac-key";
 		else if (t->local_len && t->local.ss_family != t->remote.ss_family)
@@ -281,6 +332,8 @@ static int check_targets(struct load *ld)
 			fail(ld, "target %s %s", t->name, why);
 			return -1;
 		}
+		if (t->security != SK_TWMODE_UNAUTH && twamp_key(ld, t))
+			return -1;
 		/* RFC 8972 §4.8: with a key, the HMAC TLV protects every TLV but Extra Padding. */
 		for (unsigned k = 0; k < t->ntlv; k++)
 			if ((t->key_len || t->hmac_key_len) && t->tlvs[k].type != SK_TLV_EXTRA_PADDING)
@@ -302,6 +355,7 @@ int sk_monconf_load(const char *path, struct sk_monconf *c, char *err, size_t er
 	c->defaults.padding = -2;
 	c->defaults.tos = -1;
 	c->defaults.test_port = 20000;
+	c->defaults.security = SK_TWMODE_UNAUTH;
 	struct load ld = { .c = c, .path = path };
 	ld.f = fopen(path, "r");
 	if (!ld.f) {
@@ -330,6 +384,11 @@ int sk_monconf_load(const char *path, struct sk_monconf *c, char *err, size_t er
 
 void sk_monconf_free(struct sk_monconf *c)
 {
+	for (size_t i = 0; i < c->ntargets; i++) {
+		volatile uint8_t *p = (volatile uint8_t *)&c->targets[i].tw_key;
+		for (size_t k = 0; k < sizeof c->targets[i].tw_key; k++)
+			p[k] = 0;
+	}
 	free(c->targets);
 	c->targets = NULL;
 	c->ntargets = c->cap = 0;

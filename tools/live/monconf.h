@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "keyfile.h"
 #include "tlvopt.h"
 
 #define SK_MON_NAME_MAX 48
@@ -34,6 +35,14 @@ struct sk_montarget {
 	size_t key_len;
 	uint8_t hmac_key[256];       /* hmac-key = FILE: HMAC TLV of the unauthenticated mode */
 	size_t hmac_key_len;
+	/* mode twamp: the security mode asked for in the Set-Up-Response (SK_TWMODE_UNAUTH,
+	 * AUTH, ENCRYPT or MIXED) and, unless unauthenticated, the key named by key-id in
+	 * key-file (as the controller's --mode-auth, --key-id, --key-file); the key's contents
+	 * are compared too, so a reload after the file changed starts the target again. */
+	uint32_t security;
+	char key_id[SK_TWCTL_KEYID_LEN + 1]; /* "": the key file's first line */
+	char key_file[256];
+	struct sk_key tw_key;
 	int line;                    /* where the section's first setting is */
 	bool have_address;
 };
@@ -52,6 +61,7 @@ struct sk_monconf {
 
 /* Reads path. 0, or -1 after writing "PATH:LINE: reason" (or "PATH: reason") into err. */
 int sk_monconf_load(const char *path, struct sk_monconf *c, char *err, size_t errlen);
+/* Gives the targets back, their secrets overwritten first. */
 void sk_monconf_free(struct sk_monconf *c);
 bool sk_montarget_same(const struct sk_montarget *a, const struct sk_montarget *b);
 const char *sk_monmode_name(int mode);

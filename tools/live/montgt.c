@@ -13,18 +13,24 @@
 #include "parse.h"
 #include "report.h"
 #include "sys.h"
+#include "twlive.h"
+#include "stampkit/crypto.h"
 #include "stampkit/reflect.h"
 #include "stampkit/timestamp.h"
 #include "stampkit/tlv.h"
+#include "stampkit/twamp_control.h"
 
 static void setup_codec(struct sk_montgt *t)
 {
 	const struct sk_montarget *c = &t->c;
 	uint8_t proto = c->mode == SK_MON_STAMP ? SK_PROTO_STAMP : SK_PROTO_TWAMP;
-	t->sec = c->key_len ? SK_SEC_AUTH : SK_SEC_UNAUTH;
+	/* Mode twamp: mixed protects the test packets as authenticated (RFC 5618). */
+	t->sec = c->mode == SK_MON_TWAMP ? sk_twmode_sec(c->security)
+		 : c->key_len ? SK_SEC_AUTH : SK_SEC_UNAUTH;
 	t->padding = c->padding == -2 ? (proto == SK_PROTO_TWAMP ? 27 : 0) : c->padding;
 	sk_reflect_request_len(proto, t->sec, 0, &t->fixed);
-	t->min_len = proto == SK_PROTO_TWAMP ? SK_TWAMP_REFLECTOR_MIN : t->fixed;
+	t->min_len = proto == SK_PROTO_TWAMP && t->fixed < SK_TWAMP_REFLECTOR_MIN
+			     ? SK_TWAMP_REFLECTOR_MIN : t->fixed;
 	t->so = (struct sk_test_opts){ .proto = proto, .role = SK_ROLE_SENDER, .sec = t->sec };
 	if (c->key_len) {
 		t->so.stamp_key = c->key;
@@ -106,6 +112,10 @@ void sk_montgt_close(struct sk_montgt *t)
 		t->io.ops->close(&t->io);
 	sk_session_free(t->sess);
 	sk_ivl_free(&t->ivl);
+	/* The key of a secure twamp target and the test keys derived from it. */
+	volatile uint8_t *p = (volatile uint8_t *)t;
+	for (size_t i = 0; i < sizeof *t; i++)
+		p[i] = 0;
 	free(t);
 }
 
@@ -141,6 +151,10 @@ static int encode(struct sk_montgt *t, uint8_t *buf, size_t cap, uint16_t errest
 	p.timestamp = sk_ts_from_ns(sk_now_real_ns(), SK_TS_NTP, SK_TAI_UTC_DEFAULT);
 	size_t n = 0;
 	if (sk_test_encode(&p, &t->so, buf, cap, &n) != SK_OK)
+		return -1;
+	/* TWAMP authenticated/encrypted: the test session's keys (RFC 5357 §4.1.2). */
+	if (c->mode == SK_MON_TWAMP &&
+	    sk_twamp_test_protect(t->sec, 0, t->tw_aes, t->tw_hmac, buf, n) != SK_OK)
 		return -1;
 	if (c->mode == SK_MON_STAMP && (pad > 0 || c->ntlv || c->hmac_tlv)) {
 		struct sk_wbuf w;
@@ -210,7 +224,20 @@ void sk_montgt_send(struct sk_montgt *t, uint8_t *buf, uint16_t errest, int64_t 
 /* Decodes a reply and decides whether it counts (as the sender's decode_reply). */
 static bool decode(struct sk_montgt *t, const struct sk_io_msg *m, struct sk_test_pkt *p)
 {
-	enum sk_result r = sk_test_decode(m->buf, m->len, &t->ro, p, NULL, NULL);
+	static uint8_t plain[SK_MON_MAX_PKT + 1];
+	const uint8_t *b = m->buf;
+	enum sk_result r = SK_OK;
+	/* TWAMP authenticated/encrypted: decrypted and its HMAC checked first (SK_E_AUTH: a
+	 * reply that does not verify is bad, never used). */
+	if (t->c.mode == SK_MON_TWAMP && t->sec != SK_SEC_UNAUTH) {
+		if (m->len > sizeof plain ||
+		    sk_twamp_test_unprotect(t->sec, 1, t->tw_aes, t->tw_hmac, m->buf, m->len, plain,
+					    sizeof plain, NULL) != SK_OK)
+			r = SK_E_AUTH;
+		b = plain;
+	}
+	if (r == SK_OK)
+		r = sk_test_decode(b, m->len, &t->ro, p, NULL, NULL);
 	size_t reply_min = t->sec == SK_SEC_UNAUTH ? 38 : t->fixed;
 	if (m->truncated || m->len < reply_min || r == SK_E_AUTH ||
 	    (r == SK_E_TRUNCATED && m->len < t->fixed)) {
@@ -335,6 +362,10 @@ void sk_montgt_rsession(struct sk_montgt *t, struct sk_rsession *r, unsigned ind
 	r->has_ssid = t->c.mode == SK_MON_STAMP;
 	r->ssid = t->c.ssid;
 	sk_rsession_kv_str(r, "name", "target", t->c.name);
+	/* Mode twamp: the Set-Up-Response's mode; otherwise the test packets' (STAMP key). */
+	sk_rsession_kv_str(r, "security", "security",
+			   t->c.mode == SK_MON_TWAMP ? sk_tw_mode_name(t->c.security)
+						 : sk_sec_name(t->sec));
 	sk_rsession_kv_u64(r, "late", t->late ? "replies after their loss timeout" : NULL,
 			   t->late);
 	sk_rsession_kv_u64(r, "bad_replies", t->bad ? "malformed replies ignored" : NULL, t->bad);

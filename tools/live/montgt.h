@@ -37,6 +37,8 @@ struct sk_montgt {
 	struct sk_montw *tw;             /* mode twamp: the control connection (montw.h) */
 	bool tw_running;                 /* mode twamp: the test session runs (montw.c) */
 	bool tw_waiting;                 /* mode twamp: the schedule waits for it */
+	uint8_t tw_aes[16], tw_hmac[32]; /* mode twamp, secure: the session's test keys
+					  * (RFC 5357 §4.1.2), set by montw.c */
 	struct sk_io io;
 	struct sk_session *sess;
 	struct sk_ivl ivl;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* montw.c - a monitor target's TWAMP-Control connection (montw.h): connect, Server-Greeting,
- * Set-Up-Response (unauthenticated), Server-Start, Request-TW-Session, Accept-Session,
- * Start-Sessions, Start-Ack (RFC 5357 §3.1-3.7), each step when its answer arrives. */
+ * Set-Up-Response (the target's security mode and key), Server-Start, Request-TW-Session,
+ * Accept-Session, Start-Sessions, Start-Ack (RFC 5357 §3.1-3.7), each step when its answer arrives. */
 #include "montw.h"
 
 #include <errno.h>
@@ -31,6 +31,7 @@ struct sk_montw {
 	char err[200];
 	int64_t deadline, retry_at;
 	int idx;
+	uint8_t start_accept; /* Server-Start's Accept */
 	bool failing;   /* the last attempt failed (said once until one succeeds) */
 };
 
@@ -43,6 +44,8 @@ static void tw_event(void *ctx, const struct sk_twsm_event *ev)
 	else if (ev->kind == SK_TWSM_EV_MESSAGE) {
 		w->got = true;
 		w->type = ev->type;
+		if (ev->type == SK_TWCTL_SERVER_START)
+			w->start_accept = ev->m.server_start.accept;
 	}
 }
 
@@ -141,23 +144,35 @@ static void tw_step(struct sk_montgt *t)
 	struct sk_montw *w = t->tw;
 	char why[160];
 	const struct sk_twsm_session *s;
+	const struct sk_key *k = &t->c.tw_key;
+	bool secure = t->c.security != SK_TWMODE_UNAUTH;
 	switch (w->st) {
 	case TW_GREETING:
-		if (!(w->sm.greeting.modes & SK_TWMODE_UNAUTH)) {
-			snprintf(why, sizeof why, "the server does not offer the unauthenticated "
-				 "mode (Modes 0x%x)", w->sm.greeting.modes);
+		if (!(w->sm.greeting.modes & t->c.security)) {
+			snprintf(why, sizeof why, "the server does not offer the %s mode (Modes 0x%x)",
+				 sk_tw_mode_name(t->c.security), w->sm.greeting.modes);
 			tw_fail(t, why);
 			return;
 		}
-		if (sk_twsm_client_setup(&w->sm, SK_TWMODE_UNAUTH, NULL, NULL, 0) != SK_OK) {
+		/* The KeyID and secret of the target (monconf.c); the secret is never logged. */
+		if (sk_twsm_client_setup(&w->sm, t->c.security, secure ? k->id : NULL,
+					 secure ? k->secret : NULL, secure ? k->secret_len : 0)
+		    != SK_OK) {
 			tw_fail(t, "Set-Up-Response refused by the state machine");
 			return;
 		}
 		w->st = TW_SERVER_START;
 		break;
 	case TW_SERVER_START:
-		if (w->sm.state != SK_TWSM_WAIT_COMMAND || tw_request(t)) {
-			tw_fail(t, "the server refused the connection (Server-Start)");
+		if (w->sm.state != SK_TWSM_WAIT_COMMAND) {
+			snprintf(why, sizeof why, "the server refused the connection: Server-Start "
+				 "Accept %u (%s)%s", w->start_accept, sk_tw_accept_name(w->start_accept),
+				 w->start_accept == 1 && secure ? ": wrong KeyID or passphrase" : "");
+			tw_fail(t, why);
+			return;
+		}
+		if (tw_request(t)) {
+			tw_fail(t, "Request-TW-Session refused by the state machine");
 			return;
 		}
 		w->st = TW_ACCEPT;
@@ -171,6 +186,10 @@ static void tw_step(struct sk_montgt *t)
 			return;
 		}
 		sk_montgt_set_peer(t, s->reflector_port);
+		if (s->has_keys) { /* authenticated, encrypted, mixed: the test keys */
+			memcpy(t->tw_aes, s->test_aes, sizeof t->tw_aes);
+			memcpy(t->tw_hmac, s->test_hmac, sizeof t->tw_hmac);
+		}
 		if (sk_twsm_client_start(&w->sm) != SK_OK) {
 			tw_fail(t, "Start-Sessions refused by the state machine");
 			return;
@@ -185,7 +204,8 @@ static void tw_step(struct sk_montgt *t)
 		}
 		if (w->failing)
 			sk_warn("target %s: TWAMP test session started again", t->c.name);
-		sk_log(SK_LOG_INFO, "target %s: TWAMP test session to %s", t->c.name, t->rs);
+		sk_log(SK_LOG_INFO, "target %s: TWAMP test session to %s (%s mode)", t->c.name, t->rs,
+		       sk_tw_mode_name(t->c.security));
 		w->failing = false;
 		w->st = TW_RUN;
 		t->tw_running = true;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* montw.h - the TWAMP-Control connection of a `stampkit monitor` target in mode twamp
- * (RFC 5357 §3, unauthenticated mode): non-blocking, driven by the monitor's event loop
+ * (RFC 5357 §3; unauthenticated, authenticated, encrypted or RFC 5618 mixed mode, with the
+ * target's KeyID and secret): non-blocking, driven by the monitor's event loop
  * through the codec's state machine; set up, a test session requested and started, then
  * the test packets go as in TWAMP-light; a failure is said and retried, never waited on. */
 #ifndef STAMPKIT_TOOLS_MONTW_H
