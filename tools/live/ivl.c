@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stampkit/timestamp.h"
+
 static struct sk_ivl_stats *at(struct sk_ivl *v, unsigned i)
 {
 	return &v->ring[(v->head + i) % v->cap];
@@ -201,4 +203,38 @@ void sk_ivl_rsession(struct sk_rsession *r, const struct sk_ivl_stats *s, bool s
 	rt->lost = r->lost;
 	rt->dups = s->duplicates;
 	rt->reord = s->reordered;
+}
+
+bool sk_ivl_take_reply(struct sk_ivl *v, struct sk_session *sess, const struct sk_test_pkt *p,
+		       int64_t t4_ns, struct sk_mx *mx, struct sk_mx_session *mxs,
+		       struct sk_reply_info *info)
+{
+	struct sk_ivl_stats *iv = NULL;
+	if (v && !(iv = sk_ivl_find(v, p->sender_seq))) {
+		if (mxs) {
+			sk_mx_lock(mx);
+			mxs->late++;
+			sk_mx_unlock(mx);
+		}
+		return false;
+	}
+	/* Each timestamp in the format its own Error Estimate's Z bit says. */
+	enum sk_ts_fmt sf = sk_errest_fmt(p->sender_error_estimate);
+	enum sk_ts_fmt rf = sk_errest_fmt(p->error_estimate);
+	struct sk_reply rep = {
+		.sender_seq = p->sender_seq, .reflector_seq = p->seq,
+		.t1_ns = sk_ts_to_ns(p->sender_timestamp, sf, SK_TAI_UTC_DEFAULT),
+		.t2_ns = sk_ts_to_ns(p->rx_timestamp, rf, SK_TAI_UTC_DEFAULT),
+		.t3_ns = sk_ts_to_ns(p->timestamp, rf, SK_TAI_UTC_DEFAULT),
+		.t4_ns = t4_ns,
+	};
+	sk_session_add(sess, &rep, info);
+	if (iv)
+		sk_ivl_count(iv, info);
+	if (mxs) {
+		sk_mx_lock(mx);
+		sk_mx_reply(mxs, info);
+		sk_mx_unlock(mx);
+	}
+	return true;
 }

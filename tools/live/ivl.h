@@ -11,8 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mxport.h"
 #include "report.h"
 #include "stampkit/metrics.h"
+#include "stampkit/testpkt.h"
 
 /* One interval: [start, end) in time, sequence numbers [first_seq, end_seq). */
 struct sk_ivl_stats {
@@ -48,6 +50,14 @@ void sk_ivl_tick(struct sk_ivl *v, int64_t now_mono, int64_t now_real, uint64_t 
 struct sk_ivl_stats *sk_ivl_find(struct sk_ivl *v, uint64_t seq);
 /* A reply fed to the session: its class and delays, as sk_session_add said. */
 void sk_ivl_count(struct sk_ivl_stats *s, const struct sk_reply_info *info);
+/* One decoded reply of a measuring loop (sender, monitor) counted everywhere it counts: its
+ * interval (v NULL: no intervals kept), the session's statistics (info: what
+ * sk_session_add said) and the metrics endpoint (mxs NULL: none). Returns false, and feeds
+ * nothing but the endpoint's late counter, when the reply's interval is closed: a late
+ * reply stays lost, in the intervals and in the totals. */
+bool sk_ivl_take_reply(struct sk_ivl *v, struct sk_session *sess, const struct sk_test_pkt *p,
+		       int64_t t4_ns, struct sk_mx *mx, struct sk_mx_session *mxs,
+		       struct sk_reply_info *info);
 /* The oldest interval ready to be reported (ended at least grace ago), or with final any
  * open one (sending ends at sent, now); NULL when none. Report it, then sk_ivl_pop. */
 struct sk_ivl_stats *sk_ivl_due(struct sk_ivl *v, int64_t now_mono, int64_t now_real,

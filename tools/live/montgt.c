@@ -272,34 +272,13 @@ static void take(struct sk_montgt *t, const struct sk_io_msg *m, int64_t user_t4
 		}
 		return;
 	}
-	struct sk_ivl_stats *iv = sk_ivl_find(&t->ivl, p.sender_seq);
-	if (!iv) { /* after its loss timeout: lost, in the intervals and the totals */
-		t->late++;
-		if (t->mxs) {
-			sk_mx_lock(t->mx);
-			t->mxs->late++;
-			sk_mx_unlock(t->mx);
-		}
+	struct sk_reply_info info;
+	if (!sk_ivl_take_reply(&t->ivl, t->sess, &p, m->rx_ns ? m->rx_ns : user_t4, t->mx, t->mxs,
+			       &info)) {
+		t->late++; /* after its loss timeout: lost, in the intervals and the totals */
 		return;
 	}
 	t->replies++;
-	enum sk_ts_fmt sf = sk_errest_fmt(p.sender_error_estimate);
-	enum sk_ts_fmt rf = sk_errest_fmt(p.error_estimate);
-	struct sk_reply rep = {
-		.sender_seq = p.sender_seq, .reflector_seq = p.seq,
-		.t1_ns = sk_ts_to_ns(p.sender_timestamp, sf, SK_TAI_UTC_DEFAULT),
-		.t2_ns = sk_ts_to_ns(p.rx_timestamp, rf, SK_TAI_UTC_DEFAULT),
-		.t3_ns = sk_ts_to_ns(p.timestamp, rf, SK_TAI_UTC_DEFAULT),
-		.t4_ns = m->rx_ns ? m->rx_ns : user_t4,
-	};
-	struct sk_reply_info info;
-	sk_session_add(t->sess, &rep, &info);
-	sk_ivl_count(iv, &info);
-	if (t->mxs) {
-		sk_mx_lock(t->mx);
-		sk_mx_reply(t->mxs, &info);
-		sk_mx_unlock(t->mx);
-	}
 	if (sk_log_enabled(SK_LOG_INFO))
 		sk_log(SK_LOG_INFO, "%s: reply from %s [sseq=%u rtt=%.3fms]", t->c.name, t->rs,
 		       p.sender_seq, (double)info.delays.rtt_ns / 1e6);

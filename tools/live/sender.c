@@ -410,15 +410,10 @@ static void take_reply(struct sender *st, const struct sk_io_msg *m, int64_t use
 		}
 		return;
 	}
-	struct sk_ivl_stats *iv = NULL;
-	if (st->use_ivl && !(iv = sk_ivl_find(&st->ivl, p.sender_seq))) {
-		/* Its interval is closed: lost there, so lost in the totals too. */
-		st->run.late++;
-		if (st->mxs) {
-			sk_mx_lock(st->mx);
-			st->mxs->late++;
-			sk_mx_unlock(st->mx);
-		}
+	struct sk_reply_info info;
+	if (!sk_ivl_take_reply(st->use_ivl ? &st->ivl : NULL, st->sess, &p,
+			       m->rx_ns ? m->rx_ns : user_t4, st->mx, st->mxs, &info)) {
+		st->run.late++; /* its interval is closed: lost there, so lost in the totals too */
 		return;
 	}
 	st->run.replies++;
@@ -429,25 +424,6 @@ static void take_reply(struct sender *st, const struct sk_io_msg *m, int64_t use
 		struct sk_visitor vis;
 		sk_text_visitor(&to, sk_log_file(), &vis);
 		sk_test_decode(m->buf, m->len, &st->ro, &p, &vis, NULL);
-	}
-	/* Each timestamp in the format its own Error Estimate's Z bit says. */
-	enum sk_ts_fmt sf = sk_errest_fmt(p.sender_error_estimate);
-	enum sk_ts_fmt rf = sk_errest_fmt(p.error_estimate);
-	struct sk_reply rep = {
-		.sender_seq = p.sender_seq, .reflector_seq = p.seq,
-		.t1_ns = sk_ts_to_ns(p.sender_timestamp, sf, SK_TAI_UTC_DEFAULT),
-		.t2_ns = sk_ts_to_ns(p.rx_timestamp, rf, SK_TAI_UTC_DEFAULT),
-		.t3_ns = sk_ts_to_ns(p.timestamp, rf, SK_TAI_UTC_DEFAULT),
-		.t4_ns = m->rx_ns ? m->rx_ns : user_t4,
-	};
-	struct sk_reply_info info;
-	sk_session_add(st->sess, &rep, &info);
-	if (iv)
-		sk_ivl_count(iv, &info);
-	if (st->mxs) {
-		sk_mx_lock(st->mx);
-		sk_mx_reply(st->mxs, &info);
-		sk_mx_unlock(st->mx);
 	}
 	if (info.sender.cls == SK_SEQ_IN_ORDER || info.sender.cls == SK_SEQ_REORDERED)
 		st->run.uniq++;
