@@ -5,6 +5,7 @@
 #ifndef STAMPKIT_TOOLS_ANALYZE_STATE_H
 #define STAMPKIT_TOOLS_ANALYZE_STATE_H
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,37 +91,46 @@ struct an_input {
 	unsigned npending;
 };
 
+/* With a second thread (analyze_pipe.c) the reading thread writes the packet stage's
+ * fields at every packet, the session stage's thread writes and reads its own at every
+ * record: each group starts a cache line of its own (the struct is allocated aligned), so
+ * neither thread's writes take the other's lines away. */
+#define AN_LINE 64
+
 struct sk_an {
 	const struct sk_analyze_opts *o;
 	FILE *diag, *csv;             /* csv: csv_out.fp while --csv is written */
 	struct sk_outfile csv_out;
-	struct sk_disc disc;
-	struct sk_disc_tcp tcp_follow;
-	struct sk_tcpstream *tcp;
 	struct an_input in[SK_AN_MAX_FILES];
 	int nin;
-	struct sk_pkt pkt;
-	struct an_sess **hash;        /* nhash buckets */
-	uint32_t nhash;
-	struct an_sess **list;        /* in order of discovery, listcap allocated */
-	unsigned nsess, listcap;
-	atomic_uint nsess_pub;        /* nsess for the progress line (another thread) */
-	struct an_sess **flowsess;    /* by discover's flow number: the flow's last session */
-	size_t nflowsess;
-	struct an_pipe *pipe;         /* the session stage's thread, NULL: one thread */
 	size_t slotsz;                /* octets of one an_slot with its capture times */
-	uint64_t packets, test_packets, malformed, undecrypted, fragments, session_overflow;
-	uint64_t alloc_failures;
+	struct an_pipe *pipe;         /* the session stage's thread, NULL: one thread */
+	/* The packet stage (the reading thread). */
+	alignas(AN_LINE) struct sk_disc disc;
+	struct sk_disc_tcp tcp_follow;
+	struct sk_tcpstream *tcp;
+	struct sk_pkt pkt;
+	uint64_t packets, test_packets, malformed, undecrypted, fragments;
 	/* UDP frames to or from a test port whose IP or UDP header is malformed (a UDP length
 	 * beyond the IP packet, an IPv4 header length below 20): damaged input. */
 	uint64_t bad_udp;
 	struct sk_ipfrag *frag;
-	struct sk_an_plot plot;
-	int plotting;
 	int finished;
 	int damaged;                  /* sk_analyze_note_damage */
+	/* The session stage (the second thread while there is one). */
+	alignas(AN_LINE) struct an_sess **hash; /* nhash buckets */
+	uint32_t nhash;
+	struct an_sess **list;        /* in order of discovery, listcap allocated */
+	unsigned nsess, listcap;
+	struct an_sess **flowsess;    /* by discover's flow number: the flow's last session */
+	size_t nflowsess;
+	uint64_t session_overflow, alloc_failures;
+	struct sk_an_plot plot;
+	int plotting;
+	/* Read by the reading thread for the progress line. */
+	alignas(AN_LINE) atomic_uint nsess_pub; /* nsess for the progress line */
 	/* The report handed out by sk_analyze_finish (freed by sk_analyze_close). */
-	struct sk_rsession *rs;
+	alignas(AN_LINE) struct sk_rsession *rs;
 	char *files_json, *cps_json;
 	char summary_tail[160];
 };
