@@ -74,9 +74,11 @@ static struct an_sess *session_get(struct sk_an *a, uint8_t v, const uint8_t *s,
 		}
 	if (session_room(a) != 0)
 		return NULL;
-	struct an_sess *x = calloc(1, sizeof *x);
+	size_t xsz = (sizeof(struct an_sess) + AN_LINE - 1) & ~(size_t)(AN_LINE - 1);
+	struct an_sess *x = aligned_alloc(AN_LINE, xsz);
 	if (!x)
 		return NULL;
+	memset(x, 0, xsz);
 	x->hash = h;
 	x->ipver = v;
 	memcpy(x->saddr, s, 16);
@@ -660,6 +662,9 @@ struct sk_an *sk_analyze_open(const struct sk_analyze_opts *o, FILE *diag)
 		}
 		a->plotting = 1;
 	}
+	/* Batches even in one thread, for the prefetching (sk_analyze_threads may put them
+	 * in a second thread); without memory for them records are processed as they come. */
+	(void)sk_an_batch_start(a);
 	return a;
 }
 
@@ -695,7 +700,7 @@ void sk_analyze_feed_frame(struct sk_an *a, int f, int linktype, int64_t ts, con
 
 int sk_analyze_threads(struct sk_an *a, int n)
 {
-	if (n < 2 || a->pipe || a->packets)
+	if (n < 2 || a->packets)
 		return 0;
 	return sk_an_pipe_start(a);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* analyze_pipe.c - analyze's session stage (pairing, metrics, rows) in a second thread: the
- * reading thread dissects, discovers and decodes, and hands the records over in batches, in
- * order, so the results and rows are those of one thread. The session stage's state is
- * touched by the worker only until sk_an_pipe_drain has joined it. */
+/* analyze_pipe.c - analyze's session stage (pairing, metrics, rows) in batches: in a second
+ * thread, the reading thread dissects, discovers and decodes, and hands the records over in
+ * batches, in order, so the results and rows are those of one thread. The session stage's
+ * state is touched by the worker only until sk_an_pipe_drain has joined it. In one thread
+ * the records are collected the same way and a full batch is processed at once: either way
+ * the sessions of the next records are asked for while one is processed. */
 #include <pthread.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -29,8 +31,22 @@ struct an_pipe {
 	unsigned nfree;
 	struct an_batch *cur;             /* the reader's */
 	int stop;
+	int threaded;                     /* 0: no thread; the reader processes a full batch */
 	struct an_batch all[];
 };
+
+static void run_batch(struct sk_an *a, struct an_batch *b)
+{
+	for (unsigned i = 0; i < b->n; i++) {
+		/* The sessions of the next records, deeper the nearer they are: the loads of
+		 * several sessions overlap (results do not depend on it). */
+		for (int k = 0; k < 4; k++)
+			if (i + AN_AHEAD * (unsigned)(4 - k) < b->n)
+				sk_an_prefetch(a, &b->r[i + AN_AHEAD * (unsigned)(4 - k)], k);
+		sk_an_stage(a, &b->r[i]);
+	}
+	b->n = 0;
+}
 
 static void *worker(void *arg)
 {
@@ -48,15 +64,7 @@ static void *worker(void *arg)
 		p->head = (p->head + 1) % AN_NBATCH;
 		p->nfull--;
 		pthread_mutex_unlock(&p->mu);
-		for (unsigned i = 0; i < b->n; i++) {
-			/* The sessions of the next records, deeper the nearer they are: the
-			 * loads of several sessions overlap (results do not depend on it). */
-			for (int k = 0; k < 4; k++)
-				if (i + AN_AHEAD * (unsigned)(4 - k) < b->n)
-					sk_an_prefetch(a, &b->r[i + AN_AHEAD * (unsigned)(4 - k)], k);
-			sk_an_stage(a, &b->r[i]);
-		}
-		b->n = 0;
+		run_batch(a, b);
 		pthread_mutex_lock(&p->mu);
 		p->free[p->nfree++] = b;
 		pthread_cond_signal(&p->to_reader);
@@ -64,11 +72,27 @@ static void *worker(void *arg)
 	}
 }
 
+int sk_an_batch_start(struct sk_an *a)
+{
+	struct an_pipe *p = calloc(1, sizeof *p + sizeof(struct an_batch));
+	if (!p)
+		return -1;
+	p->cur = &p->all[0];
+	a->pipe = p;
+	return 0;
+}
+
 int sk_an_pipe_start(struct sk_an *a)
 {
+	/* Only before the first record: an unthreaded batch (empty then) gives way. */
+	if (a->pipe && (a->pipe->threaded || a->pipe->cur->n))
+		return -1;
+	free(a->pipe);
+	a->pipe = NULL;
 	struct an_pipe *p = calloc(1, sizeof *p + AN_NBATCH * sizeof(struct an_batch));
 	if (!p)
 		return -1;
+	p->threaded = 1;
 	for (unsigned i = 1; i < AN_NBATCH; i++)
 		p->free[p->nfree++] = &p->all[i];
 	p->cur = &p->all[0];
@@ -114,8 +138,12 @@ void sk_an_pipe_put(struct sk_an *a, const struct an_rec *rc)
 {
 	struct an_pipe *p = a->pipe;
 	p->cur->r[p->cur->n++] = *rc;
-	if (p->cur->n == AN_BATCH)
+	if (p->cur->n < AN_BATCH)
+		return;
+	if (p->threaded)
 		hand_over(p);
+	else
+		run_batch(a, p->cur);
 }
 
 void sk_an_pipe_drain(struct sk_an *a)
@@ -123,6 +151,12 @@ void sk_an_pipe_drain(struct sk_an *a)
 	struct an_pipe *p = a->pipe;
 	if (!p)
 		return;
+	if (!p->threaded) {
+		run_batch(a, p->cur);
+		free(p);
+		a->pipe = NULL;
+		return;
+	}
 	if (p->cur->n)
 		hand_over(p);
 	pthread_mutex_lock(&p->mu);

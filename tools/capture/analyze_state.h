@@ -20,6 +20,7 @@
 #include "stampkit/metrics.h"
 #include "stampkit/testpkt.h"
 
+#define AN_LINE 64        /* cache line: the alignment of the structs both threads use */
 #define AN_HASH0 1024     /* session hash buckets at first (a power of two, doubled as needed) */
 /* Sender packets remembered per session for pairing: the number of slots a session's ring
  * behaves as (a packet takes slot seq % AN_RING). Physically the ring starts at 4 slots and
@@ -42,25 +43,30 @@ struct an_slot {
 	int64_t cap[];     /* one per input (sk_an.slotsz octets a slot in all) */
 };
 
+/* Allocated aligned to AN_LINE: what every record reads or writes comes first, on the two
+ * cache lines sk_an_prefetch asks for; the key and the names (a new session, a hash chain
+ * walk, a CSV row) after them. */
 struct an_sess {
-	struct an_sess *next;   /* hash chain */
-	uint32_t hash;          /* full hash of the key (the table grows) */
-	unsigned index;         /* 1-based, in order of discovery */
-	uint8_t ipver;
-	uint8_t saddr[16], raddr[16];
-	char sname[48], rname[48]; /* the addresses as text, for the CSV rows */
-	uint16_t sport, rport, ssid;
+	uint16_t ssid;
 	enum sk_rmode mode;
-	uint32_t first;         /* first sender seq observed */
-	uint32_t hi_any;        /* highest sender seq in any packet */
-	uint32_t hi[SK_AN_MAX_FILES]; /* highest sender seq of sender packets per input */
-	unsigned himask;
-	uint64_t sender_pkts, replies;
+	unsigned index;         /* 1-based, in order of discovery */
+	uint32_t rcap;
+	unsigned char *ring;    /* rcap slots (a power of two up to AN_RING) */
 	struct sk_session *sv;  /* replies as seen at the sender (T4 = capture time) */
 	struct sk_session *rv;  /* replies as seen at the reflector (no T4) */
 	struct sk_dstats *wire; /* SK_DIR_COUNT series from capture times at both ends */
-	unsigned char *ring;    /* rcap slots (a power of two up to AN_RING) */
-	uint32_t rcap;
+	uint64_t sender_pkts, replies;
+	uint32_t first;         /* first sender seq observed */
+	uint32_t hi_any;        /* highest sender seq in any packet */
+	unsigned himask;
+	uint32_t hi[SK_AN_MAX_FILES]; /* highest sender seq of sender packets per input */
+	/* The key. */
+	struct an_sess *next;   /* hash chain */
+	uint32_t hash;          /* full hash of the key (the table grows) */
+	uint8_t ipver;
+	uint16_t sport, rport;
+	uint8_t saddr[16], raddr[16];
+	char sname[48], rname[48]; /* the addresses as text, for the CSV rows */
 };
 
 /* What the session stage uses of a decoded test packet (timestamps as on the wire). */
@@ -104,8 +110,6 @@ struct an_input {
  * fields at every packet, the session stage's thread writes and reads its own at every
  * record: each group starts a cache line of its own (the struct is allocated aligned), so
  * neither thread's writes take the other's lines away. */
-#define AN_LINE 64
-
 struct sk_an {
 	const struct sk_analyze_opts *o;
 	FILE *diag, *csv;             /* csv: csv_out.fp while --csv is written */
@@ -113,7 +117,7 @@ struct sk_an {
 	struct an_input in[SK_AN_MAX_FILES];
 	int nin;
 	size_t slotsz;                /* octets of one an_slot with its capture times */
-	struct an_pipe *pipe;         /* the session stage's thread, NULL: one thread */
+	struct an_pipe *pipe;         /* the session stage's batches (and thread), NULL: none */
 	/* The packet stage (the reading thread). */
 	alignas(AN_LINE) struct sk_disc disc;
 	struct sk_disc_tcp tcp_follow;
@@ -153,6 +157,9 @@ void sk_an_prefetch(struct sk_an *a, const struct an_rec *rc, int level);
  * one thread). put: hands a record over. drain: every record processed, the thread ended
  * (a->pipe NULL again); nothing happens when there is no thread. */
 int sk_an_pipe_start(struct sk_an *a);
+/* The same batches without a thread (sk_an_pipe_put processes a full one at once); 0, or
+ * -1 (a->pipe stays NULL: each record processed as it comes). */
+int sk_an_batch_start(struct sk_an *a);
 void sk_an_pipe_put(struct sk_an *a, const struct an_rec *rc);
 void sk_an_pipe_drain(struct sk_an *a);
 
