@@ -15,6 +15,12 @@
 #define AN_BATCH 256  /* records per hand-over */
 #define AN_NBATCH 16  /* batches in flight: the reader runs at most this far ahead */
 #define AN_AHEAD 2    /* records between two prefetch levels */
+/* A waiting thread is woken only when this many batches are there for it (full ones for
+ * the worker, empty ones for the reader), not at each: every wake-up is a system call and
+ * an interrupt to the other processor (much dearer still in a virtual machine), and a
+ * thread woken for one batch sleeps again after it (measured: with a batch a wake-up, the
+ * hand-over alone cost as much as reading and decoding the packets). */
+#define AN_WAKE (AN_NBATCH / 2)
 
 struct an_batch {
 	unsigned n;
@@ -31,6 +37,7 @@ struct an_pipe {
 	unsigned nfree;
 	struct an_batch *cur;             /* the reader's */
 	int stop;
+	int worker_waits, reader_waits;   /* the thread sleeps on to_worker / to_reader */
 	int threaded;                     /* 0: no thread; the reader processes a full batch */
 	struct an_batch all[];
 };
@@ -54,8 +61,11 @@ static void *worker(void *arg)
 	struct an_pipe *p = a->pipe;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		while (p->nfull == 0 && !p->stop)
+		while (p->nfull == 0 && !p->stop) {
+			p->worker_waits = 1;
 			pthread_cond_wait(&p->to_worker, &p->mu);
+		}
+		p->worker_waits = 0;
 		if (p->nfull == 0) {
 			pthread_mutex_unlock(&p->mu);
 			return NULL;
@@ -67,7 +77,10 @@ static void *worker(void *arg)
 		run_batch(a, b);
 		pthread_mutex_lock(&p->mu);
 		p->free[p->nfree++] = b;
-		pthread_cond_signal(&p->to_reader);
+		/* The reader waits only when no batch is free: the others are full or this
+		 * thread's, so AN_WAKE become free before this thread can wait. */
+		if (p->reader_waits && p->nfree >= AN_WAKE)
+			pthread_cond_signal(&p->to_reader);
 		pthread_mutex_unlock(&p->mu);
 	}
 }
@@ -127,9 +140,15 @@ static void hand_over(struct an_pipe *p)
 	pthread_mutex_lock(&p->mu);
 	p->full[(p->head + p->nfull) % AN_NBATCH] = p->cur;
 	p->nfull++;
-	pthread_cond_signal(&p->to_worker);
-	while (p->nfree == 0)
+	/* The worker, waiting, holds no batch: AN_WAKE are full before this thread can run
+	 * out of empty ones (and sk_an_pipe_drain wakes it for the last ones). */
+	if (p->worker_waits && p->nfull >= AN_WAKE)
+		pthread_cond_signal(&p->to_worker);
+	while (p->nfree == 0) {
+		p->reader_waits = 1;
 		pthread_cond_wait(&p->to_reader, &p->mu);
+	}
+	p->reader_waits = 0;
 	p->cur = p->free[--p->nfree];
 	pthread_mutex_unlock(&p->mu);
 }
