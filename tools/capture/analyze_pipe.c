@@ -15,6 +15,7 @@
 #define AN_BATCH 256  /* records per hand-over */
 #define AN_NBATCH 16  /* batches in flight: the reader runs at most this far ahead */
 #define AN_AHEAD 2    /* records between two prefetch levels */
+#define AN_REC_AHEAD 16 /* records read ahead (the session look-ahead reaches 8) */
 /* A waiting thread is woken only when this many batches are there for it (full ones for
  * the worker, empty ones for the reader), not at each: every wake-up is a system call and
  * an interrupt to the other processor (much dearer still in a virtual machine), and a
@@ -45,6 +46,12 @@ struct an_pipe {
 static void run_batch(struct sk_an *a, struct an_batch *b)
 {
 	for (unsigned i = 0; i < b->n; i++) {
+		/* The records themselves further ahead: with two threads they come from the
+		 * other processor's cache, and the first look-ahead below needs them. */
+		if (i + AN_REC_AHEAD < b->n) {
+			__builtin_prefetch(&b->r[i + AN_REC_AHEAD]);
+			__builtin_prefetch((const char *)&b->r[i + AN_REC_AHEAD] + sizeof b->r[0] - 1);
+		}
 		/* The sessions of the next records, deeper the nearer they are: the loads of
 		 * several sessions overlap (results do not depend on it). */
 		for (int k = 0; k < 4; k++)
