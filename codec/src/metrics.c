@@ -446,8 +446,8 @@ enum sk_result sk_session_add(struct sk_session *s, const struct sk_reply *r,
 	if (!s || !r)
 		return SK_E_ARG;
 	sk_session_prefetch(s, 1);
-	struct sk_reply_info ri;
-	memset(&ri, 0, sizeof ri);
+	static const struct sk_reply_info zero; /* not memset: see sk_net_dissect */
+	struct sk_reply_info ri = zero;
 	if (r->reflector_seq != r->sender_seq)
 		s->seen_mismatch = true;
 

@@ -263,7 +263,10 @@ static enum sk_result dissect_raw(struct sk_cur *c, struct sk_pkt *out, struct s
 enum sk_result sk_net_dissect(int linktype, const uint8_t *frame, size_t caplen,
 			      struct sk_pkt *out, struct sk_error *err)
 {
-	memset(out, 0, sizeof *out);
+	/* Copied from a zero object rather than memset: GCC clears this size with rep stos,
+	 * whose start-up costs more than the rest of dissecting (analyze's profile). */
+	static const struct sk_pkt zero;
+	*out = zero;
 	struct sk_cur c;
 	sk_cur_init(&c, frame, caplen);
 	switch (linktype) {

@@ -319,7 +319,8 @@ enum sk_result sk_test_decode(const uint8_t *p, size_t len, const struct sk_test
 	struct sk_test_pkt local;
 	if (!out)
 		out = &local;
-	memset(out, 0, sizeof *out);
+	static const struct sk_test_pkt zero; /* not memset: see sk_net_dissect */
+	*out = zero;
 	const struct sk_layout *L = sk_test_layout(o);
 	if (!L)
 		return sk_error_set(err, SK_E_ARG, 0, "impossible protocol/role/security combination");

@@ -74,9 +74,11 @@ static struct an_sess *session_get(struct sk_an *a, uint8_t v, const uint8_t *s,
 		}
 	if (session_room(a) != 0)
 		return NULL;
-	struct an_sess *x = calloc(1, sizeof *x);
+	size_t xsz = (sizeof(struct an_sess) + AN_LINE - 1) & ~(size_t)(AN_LINE - 1);
+	struct an_sess *x = aligned_alloc(AN_LINE, xsz);
 	if (!x)
 		return NULL;
+	memset(x, 0, xsz);
 	x->hash = h;
 	x->ipver = v;
 	memcpy(x->saddr, s, 16);
@@ -296,7 +298,7 @@ static int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
 static void sender_packet(struct sk_an *a, const struct an_rec *rc)
 {
-	const struct sk_test_pkt *t = &rc->t;
+	const struct an_tp *t = &rc->t;
 	int f = rc->f;
 	int64_t cap = rc->ts;
 	struct an_sess *x = session_of(a, rc, t->seq);
@@ -337,7 +339,7 @@ static int decide_cp(struct sk_an *a, int f, const struct an_slot *sl, int64_t t
 	return 1;
 }
 
-static void reply_process(struct sk_an *a, int f, struct an_sess *x, const struct sk_test_pkt *t,
+static void reply_process(struct sk_an *a, int f, struct an_sess *x, const struct an_tp *t,
 			  int64_t cap);
 
 /* Replies of a file held until its capture point is known (a capture that starts after
@@ -361,7 +363,7 @@ static void assume_sender(struct sk_an *a, int f)
 
 static void reply_packet(struct sk_an *a, const struct an_rec *rc)
 {
-	const struct sk_test_pkt *t = &rc->t;
+	const struct an_tp *t = &rc->t;
 	int f = rc->f;
 	int64_t cap = rc->ts;
 	struct an_sess *x = session_of(a, rc, t->sender_seq);
@@ -447,7 +449,7 @@ static void add_wire(struct sk_an *a, struct an_sess *x, uint32_t seq, int64_t s
 	sk_dstats_add(&x->wire[SK_DIR_RESIDENCE], seq, w.residence_ns);
 }
 
-static void reply_process(struct sk_an *a, int f, struct an_sess *x, const struct sk_test_pkt *t,
+static void reply_process(struct sk_an *a, int f, struct an_sess *x, const struct an_tp *t,
 			  int64_t cap)
 {
 	struct sk_reply r;
@@ -516,14 +518,18 @@ static void handle_udp(struct sk_an *a, int f, int64_t ts)
 		a->undecrypted++;
 		return;
 	}
-	enum sk_result r = sk_test_decode(prep.data, p->payload_len, &prep.o, &rc.t, NULL, NULL);
+	struct sk_test_pkt t;
+	enum sk_result r = sk_test_decode(prep.data, p->payload_len, &prep.o, &t, NULL, NULL);
 	if (r != SK_OK) {
 		a->malformed++;
 		return;
 	}
 	/* The record holds everything the session stage needs: nothing points into the frame. */
-	rc.t.tail = rc.t.reflected = NULL;
-	rc.t.tail_len = rc.t.reflected_len = 0;
+	rc.t.timestamp = t.timestamp, rc.t.rx_timestamp = t.rx_timestamp;
+	rc.t.sender_timestamp = t.sender_timestamp;
+	rc.t.seq = t.seq, rc.t.sender_seq = t.sender_seq;
+	rc.t.error_estimate = t.error_estimate, rc.t.sender_error_estimate = t.sender_error_estimate;
+	rc.t.ssid = t.ssid;
 	rc.mode = prep.o.proto == SK_PROTO_STAMP ? SK_RMODE_STAMP : SK_RMODE_TWAMP_LIGHT;
 	if (s)
 		rc.mode = SK_RMODE_TWAMP; /* negotiated by TWAMP-Control in the capture */
@@ -604,7 +610,11 @@ static void cleanup(struct sk_an *a)
 
 struct sk_an *sk_analyze_open(const struct sk_analyze_opts *o, FILE *diag)
 {
-	struct sk_an *a = calloc(1, sizeof *a);
+	/* Aligned: the two stages' fields lie on cache lines of their own (analyze_state.h). */
+	size_t asz = (sizeof(struct sk_an) + AN_LINE - 1) & ~(size_t)(AN_LINE - 1);
+	struct sk_an *a = aligned_alloc(AN_LINE, asz);
+	if (a)
+		memset(a, 0, asz);
 	if (!a) {
 		fprintf(diag, "stampkit analyze: out of memory\n");
 		return NULL;
@@ -652,6 +662,9 @@ struct sk_an *sk_analyze_open(const struct sk_analyze_opts *o, FILE *diag)
 		}
 		a->plotting = 1;
 	}
+	/* Batches even in one thread, for the prefetching (sk_analyze_threads may put them
+	 * in a second thread); without memory for them records are processed as they come. */
+	(void)sk_an_batch_start(a);
 	return a;
 }
 
@@ -687,7 +700,7 @@ void sk_analyze_feed_frame(struct sk_an *a, int f, int linktype, int64_t ts, con
 
 int sk_analyze_threads(struct sk_an *a, int n)
 {
-	if (n < 2 || a->pipe || a->packets)
+	if (n < 2 || a->packets)
 		return 0;
 	return sk_an_pipe_start(a);
 }
