@@ -375,6 +375,27 @@ static void totals_of(const struct sk_report *rep, struct totals *t)
 	}
 }
 
+/* The end every whole-run and interval document shares: the sessions, then their totals. */
+static void sessions_and_summary(struct sk_jw *w, const struct sk_report *rep)
+{
+	sk_jw_arr(w, "sessions");
+	for (size_t i = 0; i < rep->nsessions; i++)
+		sk_report_json_session(w, &rep->sessions[i]);
+	sk_jw_arr_end(w);
+	struct totals t;
+	totals_of(rep, &t);
+	sk_jw_obj(w, "summary");
+	sk_jw_u64(w, "sessions", rep->nsessions);
+	sk_jw_u64(w, "sent", t.sent);
+	sk_jw_u64(w, "received", t.received);
+	sk_jw_u64(w, "lost", t.lost);
+	sk_jw_fixed(w, "loss_pct", pct(t.lost, t.sent), 3);
+	sk_jw_u64(w, "duplicates", t.dups);
+	sk_jw_u64(w, "reordered", t.reord);
+	sk_jw_obj_end(w);
+	sk_jw_obj_end(w);
+}
+
 void sk_report_json(FILE *out, const struct sk_report *rep)
 {
 	struct sk_jw w;
@@ -384,22 +405,7 @@ void sk_report_json(FILE *out, const struct sk_report *rep)
 	sk_jw_str(&w, "version", STAMPKIT_VERSION);
 	for (unsigned i = 0; i < rep->nkv; i++)
 		jw_kv(&w, &rep->kv[i]);
-	sk_jw_arr(&w, "sessions");
-	for (size_t i = 0; i < rep->nsessions; i++)
-		sk_report_json_session(&w, &rep->sessions[i]);
-	sk_jw_arr_end(&w);
-	struct totals t;
-	totals_of(rep, &t);
-	sk_jw_obj(&w, "summary");
-	sk_jw_u64(&w, "sessions", rep->nsessions);
-	sk_jw_u64(&w, "sent", t.sent);
-	sk_jw_u64(&w, "received", t.received);
-	sk_jw_u64(&w, "lost", t.lost);
-	sk_jw_fixed(&w, "loss_pct", pct(t.lost, t.sent), 3);
-	sk_jw_u64(&w, "duplicates", t.dups);
-	sk_jw_u64(&w, "reordered", t.reord);
-	sk_jw_obj_end(&w);
-	sk_jw_obj_end(&w);
+	sessions_and_summary(&w, rep);
 	fputc('\n', out);
 }
 
@@ -429,22 +435,7 @@ void sk_report_json_interval(FILE *out, const struct sk_report *rep, unsigned in
 	sk_report_time(t, sizeof t, end_ns);
 	sk_jw_str(&w, "end", t);
 	sk_jw_fixed(&w, "duration_s", (double)(end_ns - start_ns) / 1e9, 6);
-	sk_jw_arr(&w, "sessions");
-	for (size_t i = 0; i < rep->nsessions; i++)
-		sk_report_json_session(&w, &rep->sessions[i]);
-	sk_jw_arr_end(&w);
-	struct totals tt;
-	totals_of(rep, &tt);
-	sk_jw_obj(&w, "summary");
-	sk_jw_u64(&w, "sessions", rep->nsessions);
-	sk_jw_u64(&w, "sent", tt.sent);
-	sk_jw_u64(&w, "received", tt.received);
-	sk_jw_u64(&w, "lost", tt.lost);
-	sk_jw_fixed(&w, "loss_pct", pct(tt.lost, tt.sent), 3);
-	sk_jw_u64(&w, "duplicates", tt.dups);
-	sk_jw_u64(&w, "reordered", tt.reord);
-	sk_jw_obj_end(&w);
-	sk_jw_obj_end(&w);
+	sessions_and_summary(&w, rep);
 	fputc('\n', out);
 }
 
