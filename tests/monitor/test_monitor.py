@@ -77,7 +77,8 @@ def main(bin):
         open(conf, "w").write("[monitor]\ntimeout = x\n")
         p.send_signal(signal.SIGHUP)
         time.sleep(0.3)
-        open(conf, "w").write("[monitor]\ntimeout = 0.2\n" + keep +
+        # timeout is read at start only: the reload says so (and keeps 0.2).
+        open(conf, "w").write("[monitor]\ntimeout = 0.3\n" + keep +
                               "[target new]\naddress = 127.0.0.1:%d\nrate = 20\n"
                               "[target dead]\naddress = 127.0.0.1:%d\nrate = 20\n" %
                               (port, dead))
@@ -96,6 +97,8 @@ def main(bin):
     check("reload refused, the running configuration stays: %s:2: timeout 'x'" % conf in err,
           "broken reload: %r" % err)
     check("configuration reloaded: 4 targets" in err, "reload: %r" % err)
+    check("reload: timeout changed from 0.2 to 0.3 s in %s, which is read at start only: "
+          "restart the monitor to apply it" % conf in err, "start-only setting: %r" % err)
     i = err.find("target wake (127.0.0.1:%d): no reply in the last interval" % wport)
     check(0 <= i < err.find("target wake (127.0.0.1:%d): answers again" % wport),
           "wake: %r" % err)

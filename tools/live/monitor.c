@@ -188,6 +188,22 @@ static int apply_conf(struct mon *m)
 	return 0;
 }
 
+/* The settings read at start only: a reload that changes one says so, rather than seeming to
+ * apply it (the command line's --metrics and --report-interval win over CONFIG anyway). */
+static void start_only_changes(const struct mon *m, const struct sk_monconf *nc)
+{
+	const char *how = "is read at start only: restart the monitor to apply it";
+	if (nc->timeout != m->conf.timeout)
+		sk_warn("reload: timeout changed from %g to %g s in %s, which %s", m->conf.timeout,
+			nc->timeout, m->o->config, how);
+	if (!(m->o->report_interval > 0) && nc->report_interval != m->conf.report_interval)
+		sk_warn("reload: report-interval changed from %g to %g s in %s, which %s",
+			m->conf.report_interval, nc->report_interval, m->o->config, how);
+	if (!m->o->metrics && strcmp(nc->metrics, m->conf.metrics) != 0)
+		sk_warn("reload: metrics changed from '%s' to '%s' in %s, which %s", m->conf.metrics,
+			nc->metrics, m->o->config, how);
+}
+
 static void reload(struct mon *m)
 {
 	struct sk_monconf nc;
@@ -196,6 +212,7 @@ static void reload(struct mon *m)
 		sk_warn("reload refused, the running configuration stays: %s", err);
 		return;
 	}
+	start_only_changes(m, &nc);
 	sk_monconf_free(&m->conf);
 	m->conf = nc;
 	if (!apply_conf(m))
