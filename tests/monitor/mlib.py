@@ -10,12 +10,20 @@ from livelib import SKIP, Fail, check, free_port, run  # noqa: E402,F401
 VALIDATE = os.path.join(HERE, "..", "schema", "validate.py")
 
 
+_GIVEN = set()
+
+
 def free_tcp_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    """A free TCP port on loopback, never one this process was already given (two servers of
+    one test must not be handed the same port)."""
+    while True:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        p = s.getsockname()[1]
+        s.close()
+        if p not in _GIVEN:
+            _GIVEN.add(p)
+            return p
 
 
 def need(*tools):

@@ -5,7 +5,8 @@
 # docs/monitoring.md: p99 round trip per target and the loss ratio per target. Bounded: the
 # server on a free port with its storage in a temporary folder, at most 60 s of waiting.
 #   usage: test_prometheus.py STAMPKIT   (exit 77 without prometheus)
-import json, os, shutil, signal, subprocess, tempfile, time, urllib.parse, urllib.request
+import json, os, shutil, signal, subprocess, tempfile, time
+import urllib.error, urllib.parse, urllib.request
 from mlib import Fail, check, free_port, free_tcp_port, need, run, wait_port
 from livelib import Responder
 
@@ -21,6 +22,22 @@ def query(port, q):
         d = json.loads(r.read().decode())
     check(d["status"] == "success", "query %s: %r" % (q, d))
     return {x["metric"].get("session"): float(x["value"][1]) for x in d["data"]["result"]}
+
+
+def ready(port, proc, deadline=60):
+    """Prometheus opens its port before its storage is up and answers 503 until then:
+    wait for /-/ready to say 200."""
+    end = time.time() + deadline
+    while time.time() < end:
+        check(proc.poll() is None, "prometheus exited with %s" % proc.returncode)
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/-/ready" % port, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.2)
+    raise Fail("prometheus not ready after %d s" % deadline)
 
 
 def main(bin):
@@ -47,6 +64,7 @@ def main(bin):
     try:
         wait_port(mport, mon)
         wait_port(pport, prom, deadline=30)
+        ready(pport, prom)
         end, p99, loss = time.time() + 60, {}, {}
         while time.time() < end:
             p99, loss = query(pport, P99), query(pport, LOSS)
