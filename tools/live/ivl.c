@@ -106,19 +106,7 @@ struct sk_ivl_stats *sk_ivl_find(struct sk_ivl *v, uint64_t seq)
 
 void sk_ivl_count(struct sk_ivl_stats *s, const struct sk_reply_info *info)
 {
-	switch (info->sender.cls) {
-	case SK_SEQ_REORDERED:
-		s->reordered++;
-		/* fall through */
-	case SK_SEQ_IN_ORDER:
-		s->received++;
-		break;
-	case SK_SEQ_DUPLICATE:
-		s->duplicates++;
-		break;
-	default:
-		break;
-	}
+	sk_seq_tally(info->sender.cls, &s->received, &s->reordered, &s->duplicates);
 	if (info->counted && s->d) {
 		uint32_t seq = (uint32_t)info->sender.ext_seq;
 		sk_dstats_add(&s->d[0], seq, info->delays.outbound_ns);

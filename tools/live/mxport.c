@@ -321,19 +321,7 @@ void sk_mx_session_remove(struct sk_mx *mx, struct sk_mx_session *s)
 
 void sk_mx_reply(struct sk_mx_session *s, const struct sk_reply_info *info)
 {
-	switch (info->sender.cls) {
-	case SK_SEQ_REORDERED:
-		s->reordered++;
-		/* fall through */
-	case SK_SEQ_IN_ORDER:
-		s->received++;
-		break;
-	case SK_SEQ_DUPLICATE:
-		s->duplicates++;
-		break;
-	default:
-		break;
-	}
+	sk_seq_tally(info->sender.cls, &s->received, &s->reordered, &s->duplicates);
 	if (!info->counted)
 		return;
 	const int64_t ns[3] = { info->delays.outbound_ns, info->delays.inbound_ns,

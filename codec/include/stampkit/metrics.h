@@ -170,6 +170,17 @@ struct sk_seq_event {
 	bool extent_lower_bound;
 };
 
+/* Moves a tally kept beside a tracker (an interval's, an exporter's) by one arrival of class
+ * cls, as the tracker counts it: a first arrival is received, and a reordered one reordered
+ * too; a duplicate is a duplicate; too old and before start count nowhere. */
+static inline void sk_seq_tally(enum sk_seq_class cls, uint64_t *received, uint64_t *reordered,
+				uint64_t *duplicates)
+{
+	*received += cls == SK_SEQ_IN_ORDER || cls == SK_SEQ_REORDERED;
+	*reordered += cls == SK_SEQ_REORDERED;
+	*duplicates += cls == SK_SEQ_DUPLICATE;
+}
+
 struct sk_seq_counts {
 	uint64_t received;   /* unique (first arrivals), in order or reordered */
 	uint64_t duplicates; /* RFC 5560: extra arrivals of a number already received */
