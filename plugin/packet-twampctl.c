@@ -111,10 +111,15 @@ struct twc_msg {
 
 enum { FN_NONE = 0, FN_PARTIAL = 1, FN_RETRANS = 2, FN_DEAD = 4 };
 
+/* Why a connection cannot be followed from dead_frame on. */
+enum { DEAD_MACHINE, DEAD_SNAPLEN, DEAD_GAP };
+
 struct twc_frame {
 	struct twc_msg *first, *last;
 	guint32 notes;
 	guint32 dead_frame;
+	guint32 gap;       /* DEAD_GAP in this frame: octets missing before it */
+	guint8 dead_why;
 	guint8 state;      /* state after this segment */
 };
 
@@ -129,7 +134,9 @@ struct twc_conv {
 	guint32 next_seq[2];
 	guint64 fed[2];
 	guint32 dead_frame;
-	gboolean broken;       /* octets missing from the stream (short snaplen): cannot follow */
+	guint8 dead_why;
+	guint32 gap;
+	gboolean broken;       /* octets missing from the stream (snaplen, gap): cannot follow */
 	/* guess mode: the last Request-TW-Session, waiting for its Accept-Session */
 	gboolean have_req;
 	struct sk_twctl_request req;
@@ -285,8 +292,22 @@ static struct twc_frame *first_pass(struct twc_conv *cv, packet_info *pinfo, tvb
 			}
 			skip = overlap;
 		}
-		if (!cv->have_seq[dir] || (gint32)(ti->nxtseq - cv->next_seq[dir]) > 0)
-			cv->next_seq[dir] = ti->nxtseq;
+		/* Octets missing before this segment: not captured, or arriving later out of
+		 * order (which TCP puts in order only with tcp.reassemble_out_of_order). */
+		if (cv->have_seq[dir] && (gint32)(ti->seq - cv->next_seq[dir]) > 0 && !cv->broken &&
+		    cv->mode == CM_MACHINE) {
+			cv->broken = TRUE;
+			cv->dead_frame = pinfo->num;
+			cv->dead_why = DEAD_GAP;
+			cv->gap = ti->seq - cv->next_seq[dir];
+		}
+		/* With tcp.reassemble_out_of_order TCP hands over, in the segment that fills a
+		 * hole, the octets from this one's start to the end of what it held back. */
+		guint32 end = ti->nxtseq;
+		if ((gint32)(ti->seq + len - end) > 0)
+			end = ti->seq + len;
+		if (!cv->have_seq[dir] || (gint32)(end - cv->next_seq[dir]) > 0)
+			cv->next_seq[dir] = end;
 		cv->have_seq[dir] = TRUE;
 	}
 	if (cv->mode == CM_UNDECIDED) {
@@ -312,11 +333,14 @@ static struct twc_frame *first_pass(struct twc_conv *cv, packet_info *pinfo, tvb
 	if (cv->mode == CM_MACHINE && !cv->broken && len < tvb_reported_length(tvb)) {
 		cv->broken = TRUE;
 		cv->dead_frame = pinfo->num;
+		cv->dead_why = DEAD_SNAPLEN;
 	}
 	if (cv->mode == CM_MACHINE) {
 		if (cv->broken || cv->sm.state == SK_TWSM_FAILED || cv->sm.state == SK_TWSM_CLOSED) {
 			fr->notes |= FN_DEAD;
 			fr->dead_frame = cv->dead_frame;
+			fr->dead_why = cv->dead_why;
+			fr->gap = cv->gap;
 		} else {
 			cv->pinfo = pinfo;
 			cv->cur = fr;
@@ -327,8 +351,10 @@ static struct twc_frame *first_pass(struct twc_conv *cv, packet_info *pinfo, tvb
 			cv->cur = NULL;
 			if (!fr->first)
 				fr->notes |= FN_PARTIAL;
-			if (cv->sm.state == SK_TWSM_FAILED || cv->sm.state == SK_TWSM_CLOSED)
+			if (cv->sm.state == SK_TWSM_FAILED || cv->sm.state == SK_TWSM_CLOSED) {
 				cv->dead_frame = pinfo->num;
+				cv->dead_why = DEAD_MACHINE;
+			}
 		}
 		fr->state = (guint8)cv->sm.state;
 	}
@@ -364,6 +390,25 @@ static int accept_of(enum sk_twctl_type t, const union twc_any *u)
 }
 
 /* Shows one message whose (plaintext) octets are all of mtvb. */
+/* Info column: the messages of one segment, ", " between them but none after what TCP put
+ * first ("[TCP Out-Of-Order] "). Dissection is single-threaded; info_begin starts a packet. */
+static gboolean info_any;
+
+static void info_begin(packet_info *pinfo)
+{
+	col_clear(pinfo->cinfo, COL_INFO);
+	info_any = FALSE;
+}
+
+static void info_add(packet_info *pinfo, const char *s)
+{
+	if (info_any)
+		col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", s);
+	else
+		col_append_str(pinfo->cinfo, COL_INFO, s);
+	info_any = TRUE;
+}
+
 static void show_message(tvbuff_t *mtvb, packet_info *pinfo, proto_tree *tree, proto_item *pi,
 			 enum sk_twctl_type t, enum sk_twsm_dir dir, gboolean guessed, int hmac,
 			 gboolean decrypted)
@@ -396,7 +441,7 @@ static void show_message(tvbuff_t *mtvb, packet_info *pinfo, proto_tree *tree, p
 	memset(&u, 0, sizeof u);
 	struct sk_error err;
 	(void)sk_twctl_decode(t, p, len, &u, &v, &err);
-	col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", sk_twctl_type_name(t));
+	info_add(pinfo, sk_twctl_type_name(t));
 	int acc = accept_of(t, &u);
 	if (acc > 0) {
 		const char *an = sk_vs_name(sk_twamp_accept_names, (uint32_t)acc);
@@ -442,7 +487,7 @@ static void dissect_guessing(struct twc_conv *cv, tvbuff_t *tvb, packet_info *pi
 						     "%u octets of TWAMP-Control not recognised without the "
 						     "connection's start (encrypted, or a message split across "
 						     "segments)", len - off);
-			col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "TWAMP-Control data");
+			info_add(pinfo, "TWAMP-Control data");
 			return;
 		}
 		tvbuff_t *mtvb = tvb_new_subset_length(tvb, (gint)off, (gint)need);
@@ -465,7 +510,7 @@ static int dissect_twampctl(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 		fr = first_pass(cv, pinfo, tvb, dir, (struct tcpinfo *)data);
 
 	col_set_str(pinfo->cinfo, COL_PROTOCOL, "TWAMP-Control");
-	col_clear(pinfo->cinfo, COL_INFO);
+	info_begin(pinfo);
 	proto_item *pi = proto_tree_add_item(tree, proto_twampctl, tvb, 0, -1, ENC_NA);
 	proto_tree *pt = proto_item_add_subtree(pi, ett_twampctl);
 
@@ -514,7 +559,7 @@ static int dissect_twampctl(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 				show_message(mtvb, pinfo, pt, pi, (enum sk_twctl_type)m->type,
 					     (enum sk_twsm_dir)m->dir, FALSE, 0, FALSE);
 			else
-				col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "TWAMP-Control error");
+				info_add(pinfo, "TWAMP-Control error");
 			proto_tree_add_expert_format(pt, pinfo, ei, tvb, 0, 0, "%s%s%s",
 						     sk_twctl_type_name((enum sk_twctl_type)m->type),
 						     m->text ? ": " : "", m->text ? m->text : "");
@@ -522,7 +567,15 @@ static int dissect_twampctl(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 	}
 	if (!fr->first) {
 		if (fr->notes & FN_DEAD) {
-			if (fr->dead_frame == pinfo->num)
+			if (fr->dead_frame == pinfo->num && fr->dead_why == DEAD_GAP)
+				proto_tree_add_expert_format(pt, pinfo, &ei_undecoded, tvb, 0, (gint)len,
+							     "Not decoded: %u octets of this direction are missing "
+							     "before this segment (not captured, or arriving later "
+							     "out of order), the connection cannot be followed. TCP "
+							     "puts out-of-order segments in order with "
+							     "tcp.reassemble_out_of_order:TRUE (Preferences, "
+							     "Protocols, TCP; the stampkit profile sets it)", fr->gap);
+			else if (fr->dead_frame == pinfo->num)
 				proto_tree_add_expert_format(pt, pinfo, &ei_undecoded, tvb, 0, (gint)len,
 							     "Not decoded: the capture cut this segment short "
 							     "(snaplen), the connection cannot be followed");
@@ -530,9 +583,9 @@ static int dissect_twampctl(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 				proto_tree_add_expert_format(pt, pinfo, &ei_undecoded, tvb, 0, (gint)len,
 							     "Not decoded: the connection could not be followed "
 							     "after frame %u", fr->dead_frame);
-			col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "TWAMP-Control (not decoded)");
+			info_add(pinfo, "TWAMP-Control (not decoded)");
 		} else {
-			col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "TWAMP-Control segment of a message");
+			info_add(pinfo, "TWAMP-Control segment of a message");
 		}
 	}
 	proto_item *si = proto_tree_add_uint(pt, hf_state, tvb, 0, 0, fr->state);

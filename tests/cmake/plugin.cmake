@@ -13,7 +13,7 @@ if(TARGET stampkit_plugin AND EXISTS /usr/bin/python3)
                       OUTPUT_VARIABLE _ubsan OUTPUT_STRIP_TRAILING_WHITESPACE)
       set(STAMPKIT_PLUGIN_PRELOAD "${_asan}:${_ubsan}")
     endif()
-    foreach(check load info owamp stamp twamp heuristic nokia stats fuzz problems)
+    foreach(check load info owamp stamp twamp tcp_order heuristic nokia stats fuzz problems)
       add_test(NAME plugin.${check}
         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/plugin/run_tshark.py
                 $<TARGET_FILE:stampkit_plugin> ${CMAKE_SOURCE_DIR}/pcaps ${check})

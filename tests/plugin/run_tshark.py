@@ -49,6 +49,9 @@ class Env:
                     if f.endswith(".pcap") or f.endswith(".pcapng"):
                         shutil.copy(os.path.join(d, f), os.path.join(self.dir, f))
                         self.pcaps[f] = os.path.join(self.dir, f)
+        # The shipped configuration profile, where Wireshark looks for HOME's profiles.
+        shutil.copytree(os.path.join(HERE, "..", "..", "plugin", "profile", "stampkit"),
+                        os.path.join(self.dir, ".config", "wireshark", "profiles", "stampkit"))
         gen = os.path.join(self.dir, "gen")
         subprocess.run(["/usr/bin/python3", os.path.join(HERE, "mkpcaps.py"), gen], check=True)
         for f in sorted(os.listdir(gen)):
@@ -295,6 +298,29 @@ def check_twamp(e):
            s, {7: "1", 8: "2", 11: "1", 12: "2", 15: "1", 16: "2"})
 
 
+def check_tcp_order(e):
+    # pcaps/synthetic/twamp-control-unauth.pcap: the client's Request-TW-Session is split in
+    # two segments that arrive in reverse order (frame 6 then frame 7).
+    pcap = "twamp-control-unauth.pcap"
+    f = ["twampctl.message", "_ws.expert.message", "_ws.col.Info"]
+    off = e.fields(pcap, f, (), "twampctl")
+    expect("out of order, TCP's default: the gap is said, with the preference that fixes it",
+           "tcp.reassemble_out_of_order:TRUE" in off[6][1] and
+           "64 octets of this direction are missing" in off[6][1], True)
+    expect("Info: no separator after TCP's mark",
+           off[6][2], "[TCP Previous segment not captured] TWAMP-Control (not decoded)")
+    want = {3: "1", 4: "2", 5: "3", 7: "4", 8: "5", 9: "6", 10: "7", 18: "8"}
+    for how, opts in (("with tcp.reassemble_out_of_order", ["-o", "tcp.reassemble_out_of_order:TRUE"]),
+                      ("with the stampkit profile", ["-C", "stampkit"])):
+        on = e.fields(pcap, f, opts, "twampctl.message")
+        expect("out of order, %s: every message decoded" % how,
+               {k: v[0] for k, v in on.items()}, want)
+        expect("Info: TCP's mark, then the message", on[7][2], "[TCP Out-Of-Order] Request-TW-Session")
+        t = e.col(pcap, "stamp.role", opts, "stamp")
+        expect("out of order, %s: the test session it set up is decoded" % how,
+               t, {11: "1", 12: "2", 13: "1", 14: "2", 15: "1", 16: "2"})
+
+
 def check_problems(e):
     # Each codec problem kind under its expert info (plugin/skw.c, packet-twampctl.c).
     pcap = "problems.pcap"
@@ -475,6 +501,7 @@ def check_info(e):
 
 
 CHECKS = {"load": check_load, "info": check_info, "owamp": check_owamp, "stamp": check_stamp, "twamp": check_twamp,
+          "tcp_order": check_tcp_order,
           "heuristic": check_heuristic, "nokia": check_nokia, "stats": check_stats,
           "fuzz": check_fuzz, "problems": check_problems}
 
