@@ -9,6 +9,9 @@
 # package's Debian copyright file, so a plain `cmake --install` does not get those.
 
 set(STAMPKIT_DEB_DIR ${CMAKE_BINARY_DIR}/deb)
+# The Maintainer field (and the changelog's signature): a name and an address.
+set(STAMPKIT_DEB_MAINTAINER "stampkit maintainers <maintainers@stampkit.org>" CACHE STRING
+    "Maintainer of the Debian packages: Name <address>")
 file(READ ${PROJECT_SOURCE_DIR}/LICENSE _license)
 string(STRIP "${_license}" _license)
 string(REPLACE "\n" "\n " _license " ${_license}")
@@ -27,9 +30,36 @@ foreach(pkg ${STAMPKIT_DEB_GROUPS})
   else()
     configure_file(${CMAKE_CURRENT_LIST_DIR}/debian/copyright.in ${STAMPKIT_DEB_DIR}/${pkg}/copyright @ONLY)
   endif()
-  install(FILES ${STAMPKIT_DEB_DIR}/${pkg}/copyright DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/${pkg}
+  # The Debian changelog, compressed as Debian policy asks (gzip -9n: reproducible).
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/debian/changelog.in ${STAMPKIT_DEB_DIR}/${pkg}/changelog.Debian @ONLY)
+  execute_process(COMMAND gzip -9nf ${STAMPKIT_DEB_DIR}/${pkg}/changelog.Debian RESULT_VARIABLE _gz)
+  if(NOT _gz EQUAL 0)
+    message(FATAL_ERROR "gzip of ${pkg}'s changelog.Debian failed")
+  endif()
+  install(FILES ${STAMPKIT_DEB_DIR}/${pkg}/copyright ${STAMPKIT_DEB_DIR}/${pkg}/changelog.Debian.gz
+          DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/${pkg} COMPONENT deb-${pkg} EXCLUDE_FROM_ALL)
+endforeach()
+# lintian overrides: what every package shares (dist/debian/lintian-overrides.in) and what
+# one package adds (dist/debian/PACKAGE.lintian-overrides).
+foreach(pkg ${STAMPKIT_DEB_GROUPS})
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/debian/lintian-overrides.in
+                 ${STAMPKIT_DEB_DIR}/${pkg}/lintian-overrides @ONLY)
+  if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/debian/${pkg}.lintian-overrides)
+    file(READ ${CMAKE_CURRENT_LIST_DIR}/debian/${pkg}.lintian-overrides _own)
+    file(APPEND ${STAMPKIT_DEB_DIR}/${pkg}/lintian-overrides "${_own}")
+  endif()
+  install(FILES ${STAMPKIT_DEB_DIR}/${pkg}/lintian-overrides
+          DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/lintian/overrides RENAME ${pkg}
           COMPONENT deb-${pkg} EXCLUDE_FROM_ALL)
 endforeach()
+# libstampkit0: the ldconfig trigger instead of ldconfig calls in its maintainer scripts
+# (CPack writes those unless the package brings its own postinst and postrm).
+foreach(s postinst postrm)
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/debian/lib-noop.in ${STAMPKIT_DEB_DIR}/lib/${s} @ONLY
+                 FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                 WORLD_READ WORLD_EXECUTE)
+endforeach()
+file(WRITE ${STAMPKIT_DEB_DIR}/lib/triggers "activate-noawait ldconfig\n")
 
 # Maintainer scripts of stampkit: daemon-reload, stop on removal; nothing enabled.
 string(REPLACE ";" " " STAMPKIT_UNITS "${STAMPKIT_UNITS}")
@@ -52,7 +82,8 @@ file(WRITE ${STAMPKIT_DEB_DIR}/scripts/conffiles "${_conffiles}")
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME stampkit)
 set(CPACK_PACKAGE_VENDOR "the stampkit authors")
-set(CPACK_PACKAGE_CONTACT "the stampkit authors")
+set(CPACK_PACKAGE_CONTACT "${STAMPKIT_DEB_MAINTAINER}")
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${STAMPKIT_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_HOMEPAGE_URL "")
 set(CPACK_DEB_COMPONENT_INSTALL ON)
@@ -78,25 +109,31 @@ set(CPACK_COMPONENT_DEB-LIBSTAMPKIT-DEV_GROUP libstampkit-dev)
 
 set(CPACK_DEBIAN_STAMPKIT_PACKAGE_NAME stampkit)
 set(CPACK_DEBIAN_STAMPKIT_DESCRIPTION "TWAMP and STAMP measurement toolkit
- The stampkit command: a STAMP (RFC 8762/8972) and TWAMP (RFC 5357) sender,
- responder, TWAMP server and control client, monitor of many targets, and offline
- decode, analyze and replay of captures. systemd units for the responder, the
- server and the monitor are installed, none enabled.")
+The stampkit command: a STAMP (RFC 8762/8972) and TWAMP (RFC 5357)
+sender, responder, TWAMP server and control client, monitor of many
+targets, and offline decode, analyze and replay of captures. systemd
+units for the responder, the server and the monitor are installed,
+none enabled.")
 set(CPACK_DEBIAN_STAMPKIT_PACKAGE_CONTROL_EXTRA
     "${STAMPKIT_DEB_DIR}/scripts/postinst;${STAMPKIT_DEB_DIR}/scripts/prerm;${STAMPKIT_DEB_DIR}/scripts/postrm;${STAMPKIT_DEB_DIR}/scripts/conffiles")
 set(CPACK_DEBIAN_STAMPKIT_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_STAMPKIT_PACKAGE_SUGGESTS "stampkit-wireshark-plugin")
+# deb-systemd-invoke (maintainer scripts), which honours policy-rc.d.
+set(CPACK_DEBIAN_STAMPKIT_PACKAGE_DEPENDS "init-system-helpers (>= 1.54~)")
 
 set(CPACK_DEBIAN_LIBSTAMPKIT0_PACKAGE_NAME libstampkit0)
 set(CPACK_DEBIAN_LIBSTAMPKIT0_PACKAGE_SECTION libs)
+set(CPACK_DEBIAN_LIBSTAMPKIT0_PACKAGE_CONTROL_EXTRA
+    "${STAMPKIT_DEB_DIR}/lib/postinst;${STAMPKIT_DEB_DIR}/lib/postrm;${STAMPKIT_DEB_DIR}/lib/triggers")
+set(CPACK_DEBIAN_LIBSTAMPKIT0_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_LIBSTAMPKIT0_DESCRIPTION "TWAMP and STAMP codec library
- Wire formats, crypto, the TWAMP-Control state machine and metrics of TWAMP and
- STAMP, as pure functions over buffers (no sockets, no files).")
+Wire formats, crypto, the TWAMP-Control state machine and metrics of TWAMP and
+STAMP, as pure functions over buffers (no sockets, no files).")
 
 set(CPACK_DEBIAN_LIBSTAMPKIT-DEV_PACKAGE_NAME libstampkit-dev)
 set(CPACK_DEBIAN_LIBSTAMPKIT-DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_LIBSTAMPKIT-DEV_DESCRIPTION "TWAMP and STAMP codec library (development files)
- Headers, pkg-config file (stampkit.pc) and static library of libstampkit.")
+Headers, pkg-config file (stampkit.pc) and static library of libstampkit.")
 # stampkit.pc names libgcrypt (Requires.private): pkg-config needs its .pc file.
 set(CPACK_DEBIAN_LIBSTAMPKIT-DEV_PACKAGE_DEPENDS
     "libstampkit0 (= ${PROJECT_VERSION}-${CPACK_DEBIAN_PACKAGE_RELEASE}), libgcrypt20-dev")
@@ -107,9 +144,11 @@ if(TARGET stampkit_plugin)
   set(CPACK_COMPONENT_DEB-STAMPKIT-WIRESHARK-PLUGIN_GROUP stampkit-wireshark-plugin)
   set(CPACK_DEBIAN_STAMPKIT-WIRESHARK-PLUGIN_PACKAGE_NAME stampkit-wireshark-plugin)
   set(CPACK_DEBIAN_STAMPKIT-WIRESHARK-PLUGIN_DESCRIPTION "Wireshark dissectors for STAMP, TWAMP-Test and TWAMP-Control
- stampkit's Wireshark plugin: STAMP with its TLVs, TWAMP-Test and TWAMP-Control
- (decrypted with configured keys), sender/reflector pairing and the stamp,stat
- statistics. Built for Wireshark ${Wireshark_MAJOR_VERSION}.${Wireshark_MINOR_VERSION}.")
+stampkit's Wireshark plugin: STAMP with its TLVs, TWAMP-Test and
+TWAMP-Control (decrypted with configured keys), sender/reflector
+pairing, the per-session table under Statistics (stamp,sessions), the
+stamp,stat report and the stampkit configuration profile. Built for
+Wireshark ${Wireshark_MAJOR_VERSION}.${Wireshark_MINOR_VERSION}.")
   # A plugin loads only into the Wireshark major.minor it was built for: bound the
   # library that dpkg-shlibdeps finds from above as well.
   math(EXPR _ws_next "${Wireshark_MINOR_VERSION} + 1")

@@ -9,7 +9,7 @@ packages=(
   python3 python3-scapy python3-cryptography python3-jsonschema tcpdump tcpreplay iproute2 util-linux gnuplot-nox time
   systemd procps file strace
   xvfb wireshark-qt xdotool imagemagick tesseract-ocr
-  libmicrohttpd-dev libinih-dev prometheus
+  libmicrohttpd-dev libinih-dev prometheus lintian
 )
 if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Builds the Debian packages with CPack, installs them with apt-get as a user would, checks
+# Builds the Debian packages with CPack, checks them with lintian, installs them with apt-get as a user would, checks
 # what they installed, and purges them again (with any dependency apt-get added), so the
 # machine is left as it was:
 #   stampkit                  stampkit --version, the man pages, the units (systemd-analyze verify)
@@ -41,6 +41,19 @@ for p in "${pkgs[@]}"; do
 done
 [ ${#debs[@]} -gt 0 ] || exit 1
 
+# Debian's own package checker: no error and no warning (the one deliberate exception,
+# server.keys at 0600, is overridden in the package itself).
+if command -v lintian >/dev/null; then
+	if lint=$(lintian --fail-on error,warning --tag-display-limit 0 "${debs[@]}" 2>&1 |
+		grep -v "running with root privileges"; exit "${PIPESTATUS[0]}"); then
+		ok "lintian: no errors or warnings in ${#debs[@]} packages"
+	else
+		bad "lintian:"$'\n'"$lint"
+	fi
+else
+	bad "lintian is not installed (scripts/setup.sh installs it)"
+fi
+
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
 before=$tmp/before.list
@@ -80,8 +93,8 @@ if [ "$v" = "stampkit $(sed -n 's/^project(stampkit VERSION \([0-9.]*\).*/\1/p' 
 else
 	bad "/usr/bin/stampkit --version: '$v'"
 fi
-if dpkg -L stampkit | grep -q '/man1/stampkit-sender\.1'; then
-	if [ -f /usr/share/man/man1/stampkit-sender.1 ] && command -v man >/dev/null; then
+if dpkg -L stampkit | grep -q '/man1/stampkit-sender\.1\.gz$'; then
+	if [ -f /usr/share/man/man1/stampkit-sender.1.gz ] && command -v man >/dev/null; then
 		if MANWIDTH=80 man -P cat stampkit-sender 2>/dev/null | grep -q -- '--count'; then
 			ok "man stampkit-sender shows the page"
 		else
@@ -89,10 +102,10 @@ if dpkg -L stampkit | grep -q '/man1/stampkit-sender\.1'; then
 		fi
 	else
 		# Docker's Debian images keep dpkg from unpacking /usr/share/man; the package has it.
-		ok "stampkit-sender.1 is in the package (man or the unpacked page absent here)"
+		ok "stampkit-sender.1.gz is in the package (man or the unpacked page absent here)"
 	fi
 else
-	bad "stampkit-sender.1 not in the stampkit package"
+	bad "stampkit-sender.1.gz not in the stampkit package"
 fi
 for u in stampkit-responder stampkit-server stampkit-monitor; do
 	[ -f "/usr/lib/systemd/system/$u.service" ] || { bad "$u.service not installed"; continue; }
@@ -111,7 +124,15 @@ done
 	bad "/etc/stampkit/server.keys missing or not 0600"
 for p in "${pkgs[@]}"; do
 	[ -f "/usr/share/doc/$p/copyright" ] && ok "$p: /usr/share/doc/$p/copyright" || bad "$p: no copyright file"
+	[ -f "/usr/share/doc/$p/changelog.Debian.gz" ] && gzip -t "/usr/share/doc/$p/changelog.Debian.gz" ||
+		bad "$p: no valid changelog.Debian.gz"
 done
+# libstampkit0 refreshes the linker cache through dpkg's ldconfig trigger.
+if ldconfig -p | grep -q 'libstampkit\.so\.0 '; then
+	ok "libstampkit.so.0 is in the linker cache (ldconfig trigger)"
+else
+	bad "libstampkit.so.0 not in the linker cache after install"
+fi
 
 # The library: the documented example, built with pkg-config alone against the packages
 # (only the system's .pc folders: a stampkit.pc under /usr/local must not stand in).

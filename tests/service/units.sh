@@ -45,13 +45,14 @@ verify)
 		# command this build does not have yet (the unit is ready for it) is reported only.
 		cmd=${name#stampkit-}
 		cmd=${cmd%.service}
-		page=$(find "$root" -name "stampkit-$cmd.1" | head -n1)
-		if [ -n "$page" ]; then
+		# Installed compressed (Debian policy), and it must decompress.
+		page=$(find "$root" -path "*/man1/stampkit-$cmd.1.gz" | head -n1)
+		if [ -n "$page" ] && gzip -t "$page"; then
 			echo "ok: $name: man page $(basename "$page") installed"
 		elif ! "$bin" "$cmd" --help >/dev/null 2>&1; then
 			echo "note: $name: this build has no '$cmd' command; its man page is not checked"
 		else
-			echo "FAIL: $name: no stampkit-$cmd.1 installed"
+			echo "FAIL: $name: no valid man1/stampkit-$cmd.1.gz installed"
 			fail=1
 		fi
 	done
