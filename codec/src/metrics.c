@@ -311,6 +311,17 @@ struct sk_session {
 	bool seen_mismatch;
 	uint64_t bad_timestamps;
 	struct sk_dstats d[SK_DIR_COUNT];
+	/* The reflector's current numbering (sk_session_reflector_restart) began with sender
+	 * seq ep_first (extended), when ep_rt_received sender seqs had been received; ep_done
+	 * holds the earlier numberings' part of the summary. */
+	int64_t ep_first;
+	uint64_t ep_rt_received;
+	struct epoch_part {
+		uint64_t reflected, span, outbound_dups, inbound_dups;
+		uint64_t outbound_reordered, inbound_reordered;
+		uint64_t outbound_max_extent, inbound_max_extent;
+		uint64_t outbound_lost, inbound_lost;
+	} ep_done;
 };
 
 enum sk_result sk_session_create(struct sk_session **out, const struct sk_session_config *cfg)
@@ -336,6 +347,7 @@ enum sk_result sk_session_create(struct sk_session **out, const struct sk_sessio
 		return rc;
 	}
 	s->settle_next = cfg->first_reflector_seq;
+	s->ep_first = cfg->first_sender_seq;
 	for (int i = 0; i < SK_DIR_COUNT; i++)
 		sk_dstats_init(&s->d[i]);
 	*out = s;
@@ -511,6 +523,79 @@ static uint64_t sat_diff(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
+/* The current numbering's part of the summary; rt: the round-trip counts (all numberings). */
+static void epoch_part(const struct sk_session *s, const struct sk_seq_counts *rt,
+		       struct epoch_part *e)
+{
+	struct sk_seq_counts in, ob;
+	sk_seqtrack_counts(s->in, &in);
+	sk_seqtrack_counts(s->out, &ob);
+	uint64_t rt_received = sat_diff(rt->received, s->ep_rt_received);
+	e->reflected = in.received;
+	e->span = in.expected;
+	/* Each distinct reflector seq carries one sender seq; more reflector seqs than sender
+	 * seqs means the reflector received some sender packet twice. */
+	e->outbound_dups = sat_diff(in.received, rt_received);
+	e->inbound_dups = in.duplicates;
+	e->inbound_reordered = in.reordered;
+	e->inbound_max_extent = in.max_extent;
+	e->outbound_reordered = ob.reordered;
+	e->outbound_max_extent = ob.max_extent;
+	/* Horizon: sender packets of this numbering up to the highest one answered. Inside it
+	 * the reflector seqs split the loss; after it nothing tells the two directions apart. */
+	uint64_t horizon = rt->highest >= s->ep_first ? (uint64_t)(rt->highest - s->ep_first) + 1 : 0;
+	uint64_t reflector_got = sat_diff(in.expected, e->outbound_dups);
+	e->outbound_lost = sat_diff(horizon, reflector_got);
+	e->inbound_lost = sat_diff(in.expected, in.received);
+}
+
+static void epoch_add(struct epoch_part *to, const struct epoch_part *e)
+{
+	to->reflected += e->reflected;
+	to->span += e->span;
+	to->outbound_dups += e->outbound_dups;
+	to->inbound_dups += e->inbound_dups;
+	to->outbound_reordered += e->outbound_reordered;
+	to->inbound_reordered += e->inbound_reordered;
+	if (e->outbound_max_extent > to->outbound_max_extent)
+		to->outbound_max_extent = e->outbound_max_extent;
+	if (e->inbound_max_extent > to->inbound_max_extent)
+		to->inbound_max_extent = e->inbound_max_extent;
+	to->outbound_lost += e->outbound_lost;
+	to->inbound_lost += e->inbound_lost;
+}
+
+enum sk_result sk_session_reflector_restart(struct sk_session *s, int64_t next_sender_seq)
+{
+	if (!s || next_sender_seq < s->ep_first)
+		return SK_E_ARG;
+	struct sk_seqtrack *in = NULL, *ob = NULL;
+	enum sk_result rc = sk_seqtrack_create(&in, s->cfg.window, s->cfg.first_reflector_seq);
+	if (rc == SK_OK)
+		rc = sk_seqtrack_create(&ob, s->cfg.window, (uint32_t)next_sender_seq);
+	if (rc != SK_OK) {
+		sk_seqtrack_free(in);
+		return rc;
+	}
+	sk_session_finish(s);
+	struct sk_seq_counts rt;
+	sk_seqtrack_counts(s->rt, &rt);
+	struct epoch_part e;
+	epoch_part(s, &rt, &e);
+	epoch_add(&s->ep_done, &e);
+	sk_seqtrack_free(s->in);
+	sk_seqtrack_free(s->out);
+	s->in = in;
+	s->out = ob;
+	for (uint32_t i = 0; i < s->pcap; i++)
+		s->pending[i] = -1;
+	s->npend = 0;
+	s->settle_next = s->cfg.first_reflector_seq;
+	s->ep_first = next_sender_seq;
+	s->ep_rt_received = rt.received;
+	return SK_OK;
+}
+
 void sk_session_summary(const struct sk_session *s, uint64_t sent, struct sk_session_summary *out)
 {
 	if (!out)
@@ -522,14 +607,16 @@ void sk_session_summary(const struct sk_session *s, uint64_t sent, struct sk_ses
 		out->direction_unknown = true;
 		return;
 	}
-	struct sk_seq_counts rt, in, ob;
+	struct sk_seq_counts rt;
 	sk_seqtrack_counts(s->rt, &rt);
-	sk_seqtrack_counts(s->in, &in);
-	sk_seqtrack_counts(s->out, &ob);
+	struct epoch_part e = s->ep_done;
+	struct epoch_part cur;
+	epoch_part(s, &rt, &cur);
+	epoch_add(&e, &cur);
 
 	out->received = rt.received;
-	out->reflected = in.received;
-	out->reflector_span = in.expected;
+	out->reflected = e.reflected;
+	out->reflector_span = e.span;
 	out->lost = sat_diff(sent, rt.received);
 	out->duplicates = rt.duplicates;
 	out->reordered = rt.reordered;
@@ -544,26 +631,18 @@ void sk_session_summary(const struct sk_session *s, uint64_t sent, struct sk_ses
 		out->unknown_lost = out->lost;
 		return;
 	}
-	/* Each distinct reflector seq carries one sender seq; more reflector seqs than sender
-	 * seqs means the reflector received some sender packet twice. */
-	out->outbound_duplicates = sat_diff(in.received, rt.received);
-	out->inbound_duplicates = in.duplicates;
-	out->inbound_reordered = in.reordered;
-	out->inbound_max_extent = in.max_extent;
-	out->outbound_reordered = ob.reordered;
-	out->outbound_max_extent = ob.max_extent;
-	/* Horizon: sender packets up to the highest one answered. Inside it the reflector seqs
-	 * split the loss; after it nothing tells the two directions apart. */
-	uint64_t horizon = rt.expected;
-	uint64_t reflector_got = sat_diff(in.expected, out->outbound_duplicates);
-	uint64_t outbound = sat_diff(horizon, reflector_got);
-	uint64_t inbound = sat_diff(in.expected, in.received);
+	out->outbound_duplicates = e.outbound_dups;
+	out->inbound_duplicates = e.inbound_dups;
+	out->inbound_reordered = e.inbound_reordered;
+	out->inbound_max_extent = e.inbound_max_extent;
+	out->outbound_reordered = e.outbound_reordered;
+	out->outbound_max_extent = e.outbound_max_extent;
 	/* Consistent input gives outbound + inbound + (sent - horizon) == lost exactly. Replies
 	 * numbered beyond `sent`, or outbound reordering next to inbound loss, can break that;
 	 * then the direct evidence (reflector-seq gaps) goes first and the split still adds up. */
-	out->inbound_lost = inbound < out->lost ? inbound : out->lost;
+	out->inbound_lost = e.inbound_lost < out->lost ? e.inbound_lost : out->lost;
 	uint64_t rest = out->lost - out->inbound_lost;
-	out->outbound_lost = outbound < rest ? outbound : rest;
+	out->outbound_lost = e.outbound_lost < rest ? e.outbound_lost : rest;
 	out->unknown_lost = rest - out->outbound_lost;
 }
 

@@ -152,6 +152,13 @@ def twamp(bin, conf):
     s = final["sessions"][0]
     check(s["mode"] == "twamp" and s["ssid"] is None and s["received"] > 20 and
           s["received"] == s["sent"] - s["roundtrip"]["lost"], "twamp: %r" % s)
+    # The new test session numbers its replies from 0 again (RFC 5357 §4.2.1): they are a
+    # new numbering, not duplicates of the first session's, and the split by direction adds
+    # up to the round-trip loss.
+    check(s["reflected"] == s["received"] and s["inbound"]["duplicates"] == 0 and
+          s["outbound"]["duplicates"] == 0 and
+          s["outbound"]["lost"] + s["inbound"]["lost"] + s["unknown_lost"] == s["roundtrip"]["lost"],
+          "twamp: numbering after the restart %r" % s)
     check(first["sessions"] == 1 and second and second["sessions"] == 1 and
           first["test_reflected"] + second["test_reflected"] >= s["received"] > first["test_reflected"],
           "twamp: server counters %r %r" % (first, second))

@@ -634,6 +634,67 @@ static void session_required_scenario(void **state)
 	sk_session_free(s);
 }
 
+/* A TWAMP sender stream whose reflector numbering starts again at 0 (a new test session):
+ * numbering 1 serves sender 0..19 (sender 3 lost outbound, the reply of 7 lost inbound, the
+ * last reply, of 19, lost too: a tail nobody can place); numbering 2 serves sender 20..39
+ * (sender 25 lost outbound, the reply of 31 lost inbound, 33 arrives twice). Without the
+ * restart numbering 2's 0.. would read as duplicates of numbering 1's. */
+static void session_reflector_restart(void **state)
+{
+	(void)state;
+	struct sk_session *s = session(SK_REFLECTOR_STATEFUL);
+	struct sk_reply_info info;
+	uint32_t r = 0;
+	for (uint32_t i = 0; i < 20; i++) {
+		if (i == 3)
+			continue;
+		struct sk_reply x = reply(i, r++, 0);
+		if (i == 7 || i == 19)
+			continue;
+		assert_int_equal(sk_session_add(s, &x, &info), SK_OK);
+	}
+	struct sk_session_summary one;
+	sk_session_summary(s, 20, &one);
+	assert_int_equal(one.outbound_lost, 1);
+	assert_int_equal(one.inbound_lost, 1);
+	assert_int_equal(one.unknown_lost, 1);
+	assert_int_equal(sk_session_reflector_restart(s, -1), SK_E_ARG);
+	assert_int_equal(sk_session_reflector_restart(s, 20), SK_OK);
+	assert_int_equal(sk_session_reflector_restart(NULL, 20), SK_E_ARG);
+	r = 0;
+	for (uint32_t i = 20; i < 40; i++) {
+		if (i == 25)
+			continue;
+		struct sk_reply x = reply(i, r++, 0);
+		if (i == 31)
+			continue;
+		assert_int_equal(sk_session_add(s, &x, &info), SK_OK);
+		assert_int_equal(info.reflector.cls, SK_SEQ_IN_ORDER);
+		if (i == 33) {
+			assert_int_equal(sk_session_add(s, &x, &info), SK_OK);
+			assert_int_equal(info.reflector.cls, SK_SEQ_DUPLICATE);
+		}
+	}
+	sk_session_finish(s);
+	struct sk_session_summary sum;
+	sk_session_summary(s, 40, &sum);
+	assert_int_equal(sum.received, 35);
+	assert_int_equal(sum.lost, 5);
+	assert_int_equal(sum.outbound_lost, 2);  /* 3 and 25 */
+	assert_int_equal(sum.inbound_lost, 2);   /* 7 and 31 */
+	assert_int_equal(sum.unknown_lost, 1);   /* 19: after numbering 1's last reply */
+	assert_int_equal(sum.reflected, 35);
+	assert_int_equal(sum.reflector_span, 18 + 19);
+	assert_int_equal(sum.duplicates, 1);
+	assert_int_equal(sum.inbound_duplicates, 1);
+	assert_int_equal(sum.outbound_duplicates, 0);
+	assert_int_equal(sum.inbound_reordered, 0);
+	assert_int_equal(sum.outbound_reordered, 0);
+	/* One delay series throughout. */
+	assert_int_equal(sk_session_dstats(s, SK_DIR_RTT)->count, 35);
+	sk_session_free(s);
+}
+
 static void session_tail_is_unknown(void **state)
 {
 	(void)state;
@@ -857,6 +918,7 @@ int main(void)
 		cmocka_unit_test(reorder_matches_bruteforce),
 		cmocka_unit_test(session_required_scenario),
 		cmocka_unit_test(session_tail_is_unknown),
+		cmocka_unit_test(session_reflector_restart),
 		cmocka_unit_test(session_stateless_direction_unknown),
 		cmocka_unit_test(session_outbound_reorder_and_duplicate),
 		cmocka_unit_test(session_outbound_settles_after_gap),

@@ -204,6 +204,11 @@ static void tw_step(struct sk_montgt *t)
 		}
 		if (w->failing)
 			sk_warn("target %s: TWAMP test session started again", t->c.name);
+		/* A new test session numbers its replies from 0 again (RFC 5357 §4.2.1): the
+		 * loss split, duplicates and reordering by direction go on from a new numbering. */
+		if (t->sent && sk_session_reflector_restart(t->sess, (int64_t)t->sent) != SK_OK)
+			sk_warn("target %s: out of memory for the new session's numbering; its "
+				"replies count against the old one", t->c.name);
 		sk_log(SK_LOG_INFO, "target %s: TWAMP test session to %s (%s mode)", t->c.name, t->rs,
 		       sk_tw_mode_name(t->c.security));
 		w->failing = false;

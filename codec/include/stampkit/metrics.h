@@ -288,6 +288,15 @@ enum sk_result sk_session_add(struct sk_session *s, const struct sk_reply *r,
 /* Settles the outbound reordering of replies still waiting for a reflector-seq gap to fill.
  * Call when the session ends; adding more replies afterwards is allowed. */
 void sk_session_finish(struct sk_session *s);
+/* The reflector numbers its replies from the start again (a new TWAMP-Test session for the
+ * same sender stream, e.g. after the control connection was set up anew); next_sender_seq:
+ * the first sender seq of the new numbering, counted from the session's first without
+ * wrapping (the packets sent so far, when the first is 0). The replies so far are settled
+ * and keep their part of the loss split, duplicates and reordering; the new numbering is
+ * tracked on its own, and the summary adds the two. Round-trip counts and delays are one
+ * series throughout. SK_E_ARG for NULL s or a seq before the current numbering's first;
+ * SK_E_NOSPACE (nothing changed) when the new trackers cannot be allocated. */
+enum sk_result sk_session_reflector_restart(struct sk_session *s, int64_t next_sender_seq);
 /* sent: packets the sender sent whose loss timeout has expired (or highest seq + 1). */
 void sk_session_summary(const struct sk_session *s, uint64_t sent, struct sk_session_summary *out);
 /* Delay statistics of one direction; NULL for a bad dir. */
