@@ -150,6 +150,10 @@ def twamp(bin, conf):
           "TWAMP test session started again" in err, "twamp: %r" % err)
     ivs, final = jsonl(out, "monitor")
     s = final["sessions"][0]
+    # The sender as the reflector sees it: the kernel's source towards the target, not the
+    # wildcard the socket is bound to.
+    check(s["sender"].startswith("127.0.0.1:") and not s["sender"].endswith(":0"),
+          "twamp: sender %r" % s["sender"])
     check(s["mode"] == "twamp" and s["ssid"] is None and s["received"] > 20 and
           s["received"] == s["sent"] - s["roundtrip"]["lost"], "twamp: %r" % s)
     # The new test session numbers its replies from 0 again (RFC 5357 §4.2.1): they are a

@@ -269,7 +269,7 @@ static void close_interval(struct mon *m, const struct givl *g, bool final)
 			sk_session_summary(t->sess, t->sent, &sum);
 			sk_ivl_rsession(&rs[n], s, sum.stateful);
 			rs[n].index = (unsigned)i + 1;
-			sk_sockaddr_str((struct sockaddr *)&t->io.bound, rs[n].sender,
+			sk_sockaddr_str((struct sockaddr *)&t->src, rs[n].sender,
 					sizeof rs[n].sender);
 			snprintf(rs[n].reflector, sizeof rs[n].reflector, "%s", t->rs);
 			rs[n].mode = t->c.mode == SK_MON_STAMP ? SK_RMODE_STAMP

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "parse.h"
+#include "pcapout.h"
 #include "report.h"
 #include "sys.h"
 #include "twlive.h"
@@ -76,6 +77,13 @@ struct sk_montgt *sk_montgt_open(const struct sk_montarget *c, struct sk_mx *mx,
 		free(t);
 		return NULL;
 	}
+	uint8_t fam, a[16] = { 0 };
+	uint16_t port;
+	sk_sockaddr_unpack((struct sockaddr *)&t->io.bound, &fam, a, &port);
+	static const uint8_t any[16];
+	if (memcmp(a, any, sizeof a) ||
+	    sk_source_for((struct sockaddr *)&c->remote, c->remote_len, port, &t->src))
+		memcpy(&t->src, &t->io.bound, sizeof t->src);
 	double pkts = c->rate * ((double)(grace_ns + period_ns) / 1e9) * 2;
 	struct sk_session_config scfg = {
 		.window = pkts < 1024 ? 1024 : pkts > 65536 ? 65536 : (uint32_t)pkts,
@@ -177,7 +185,7 @@ static int encode(struct sk_montgt *t, uint8_t *buf, size_t cap, uint16_t errest
 
 void sk_montgt_set_peer(struct sk_montgt *t, uint16_t port)
 {
-	uint8_t fam, a[16];
+	uint8_t fam, a[16] = { 0 };
 	uint16_t old;
 	sk_sockaddr_unpack((struct sockaddr *)&t->c.remote, &fam, a, &old);
 	sk_sockaddr_pack(fam, a, port, &t->peer, &t->peer_len);
@@ -334,7 +342,7 @@ void sk_montgt_rsession(struct sk_montgt *t, struct sk_rsession *r, unsigned ind
 	else
 		sk_rsession_silent(r, t->sent);
 	r->index = index;
-	sk_sockaddr_str((struct sockaddr *)&t->io.bound, r->sender, sizeof r->sender);
+	sk_sockaddr_str((struct sockaddr *)&t->src, r->sender, sizeof r->sender);
 	snprintf(r->reflector, sizeof r->reflector, "%s", t->rs);
 	r->mode = t->c.mode == SK_MON_STAMP ? SK_RMODE_STAMP
 		  : t->c.mode == SK_MON_TWAMP ? SK_RMODE_TWAMP : SK_RMODE_TWAMP_LIGHT;

@@ -40,6 +40,9 @@ struct sk_montgt {
 	uint8_t tw_aes[16], tw_hmac[32]; /* mode twamp, secure: the session's test keys
 					  * (RFC 5357 §4.1.2), set by montw.c */
 	struct sk_io io;
+	struct sockaddr_storage src;     /* the local address the reports show: the bound one,
+					  * or the kernel's source towards the target when bound
+					  * to any address */
 	struct sk_session *sess;
 	struct sk_ivl ivl;
 	struct sk_mx *mx;                /* NULL without --metrics */
