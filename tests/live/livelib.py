@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # livelib.py - helpers of the live tests: free loopback ports, a responder started and
-# stopped with its counters, the sender's JSON, bounded tcpdump captures, a pcap reader.
+# stopped with its counters, other daemons started and stopped, the sender's JSON, bounded tcpdump captures, a pcap reader.
 import json, os, signal, socket, struct, subprocess, sys, tempfile, time
 
 SKIP = 77  # CTest SKIP_RETURN_CODE
@@ -21,6 +21,42 @@ class Fail(Exception):
 def check(cond, msg):
     if not cond:
         raise Fail(msg)
+
+
+class Daemon:
+    """A stampkit daemon in the background, its standard error going to `err` (a file open
+    for reading and writing); started once `ready` shows there, within `deadline` s."""
+
+    def __init__(self, argv, err, ready="listening", deadline=5):
+        self.err = err
+        self.name = argv[1]
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True)
+        end = time.time() + deadline
+        while time.time() < end:
+            check(self.p.poll() is None, "%s exited: %s" % (self.name, self.errtext()))
+            if ready in self.errtext():
+                return
+            time.sleep(0.02)
+        raise Fail("%s did not start" % self.name)
+
+    def errtext(self):
+        self.err.seek(0)
+        return self.err.read()
+
+    def interrupt(self, timeout=10):
+        """SIGINT, then its standard output; it must still run, stop within timeout s and
+        exit with 0."""
+        check(self.p.poll() is None, "%s died: %s" % (self.name, self.errtext()))
+        self.p.send_signal(signal.SIGINT)
+        try:
+            out, _ = self.p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            raise Fail("%s did not stop on SIGINT" % self.name)
+        check(self.p.returncode == 0,
+              "%s exit %d: %s" % (self.name, self.p.returncode, self.errtext()))
+        return out
 
 
 class Responder:

@@ -5,7 +5,7 @@ import json, os, shutil, socket, subprocess, sys, time, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "live"))
-from livelib import SKIP, Fail, check, free_port, run  # noqa: E402,F401
+from livelib import SKIP, Daemon, Fail, check, free_port, run  # noqa: E402,F401
 
 VALIDATE = os.path.join(HERE, "..", "schema", "validate.py")
 
@@ -112,31 +112,15 @@ def wait_port(port, proc, deadline=5):
     raise Fail("nothing listens on %d" % port)
 
 
-class Server:
+class Server(Daemon):
     """`stampkit server` on a free TCP port (reflector ports 30000-40000)."""
 
     def __init__(self, bin, *args, port=None):
         import tempfile
         self.port = port or free_tcp_port()
         self.addr = "127.0.0.1:%d" % self.port
-        self.err = tempfile.TemporaryFile("w+")
-        self.p = subprocess.Popen([bin, "server", "--json", "--ports", "30000-40000", *args,
-                                   self.addr], stdout=subprocess.PIPE, stderr=self.err, text=True)
-        end = time.time() + 5
-        while time.time() < end:
-            check(self.p.poll() is None, "server exited: " + self.errtext())
-            if "listening" in self.errtext():
-                return
-            time.sleep(0.02)
-        raise Fail("server did not start")
-
-    def errtext(self):
-        self.err.seek(0)
-        return self.err.read()
+        super().__init__([bin, "server", "--json", "--ports", "30000-40000", *args, self.addr],
+                         tempfile.TemporaryFile("w+"))
 
     def stop(self):
-        import signal
-        self.p.send_signal(signal.SIGINT)
-        out, _ = self.p.communicate(timeout=10)
-        check(self.p.returncode == 0, "server exit %d: %s" % (self.p.returncode, self.errtext()))
-        return json.loads(out)
+        return json.loads(self.interrupt())

@@ -6,11 +6,11 @@
 # options from the table (renamed ones, refused ones, ranges) and exit status 2 for every
 # key-file error. Loopback only, a few packets.
 #   usage: test_cli.py STAMPKIT
-import os, shutil, signal, socket, struct, subprocess, sys, tempfile, time
+import os, shutil, socket, struct, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "live"))
-from livelib import Fail, check, run, SKIP  # noqa: E402
+from livelib import Daemon, Fail, check, run, SKIP  # noqa: E402
 
 VALIDATE = os.path.join(HERE, "..", "schema", "validate.py")
 TMP = tempfile.mkdtemp(prefix="sk-server-cli-")
@@ -50,30 +50,15 @@ def one_document(out, command, what):
     check(('"command":"%s"' % command) in out, "%s: command %r" % (what, out[:80]))
 
 
-class Server:
+class Server(Daemon):
     def __init__(self, bin, *args):
         self.port = free_tcp()
         self.addr = "127.0.0.1:%d" % self.port
-        self.err = open(os.path.join(TMP, "server-%d.err" % self.port), "w+")
-        self.p = subprocess.Popen([bin, "server", "--ports", "30000-40000", *args, self.addr],
-                                  stdout=subprocess.PIPE, stderr=self.err, text=True)
-        deadline = time.time() + 5
-        while time.time() < deadline:
-            check(self.p.poll() is None, "server exited: " + self.errtext())
-            if "listening" in self.errtext():
-                return
-            time.sleep(0.02)
-        raise Fail("server did not start")
-
-    def errtext(self):
-        self.err.seek(0)
-        return self.err.read()
+        super().__init__([bin, "server", "--ports", "30000-40000", *args, self.addr],
+                         open(os.path.join(TMP, "server-%d.err" % self.port), "w+"))
 
     def stop(self):
-        self.p.send_signal(signal.SIGINT)
-        out, _ = self.p.communicate(timeout=10)
-        check(self.p.returncode == 0, "server exit %d: %s" % (self.p.returncode, self.errtext()))
-        return out
+        return self.interrupt()
 
 
 def usage_error(bin, args, want_in_err=None):

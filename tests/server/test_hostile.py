@@ -9,12 +9,12 @@
 # few hundred log lines. Hostile clients come from 127.0.0.2, the controller from 127.0.0.1.
 # Bounded: about 60 s, a few hundred thousand control octets; no pass/fail on timing.
 #   usage: test_hostile.py STAMPKIT
-import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
+import json, os, re, shutil, socket, subprocess, sys, tempfile, threading, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "live"))
 sys.path.insert(0, HERE)
-from livelib import Fail, check, run, SKIP  # noqa: E402
+from livelib import Daemon, Fail, check, run, SKIP  # noqa: E402
 import hostile  # noqa: E402
 
 TMP = tempfile.mkdtemp(prefix="sk-hostile-")
@@ -29,36 +29,19 @@ def free_tcp():
     return p
 
 
-class Server:
+class Server(Daemon):
     """`stampkit server --json` with its standard error in a file (the log lines)."""
 
     def __init__(self, bin, *args):
         self.port = free_tcp()
         self.addr = "%s:%d" % (HOST, self.port)
         self.errpath = os.path.join(TMP, "server-%d.err" % self.port)
-        self.err = open(self.errpath, "w+")
-        self.p = subprocess.Popen([bin, "server", "--json", "--ports", "30000-40000", *args,
-                                   self.addr], stdout=subprocess.PIPE, stderr=self.err, text=True)
-        deadline = time.time() + 5
-        while "listening" not in self.errtext():
-            check(self.p.poll() is None, "server exited: " + self.errtext())
-            check(time.time() < deadline, "server did not start")
-            time.sleep(0.02)
-
-    def errtext(self):
-        self.err.seek(0)
-        return self.err.read()
+        super().__init__([bin, "server", "--json", "--ports", "30000-40000", *args, self.addr],
+                         open(self.errpath, "w+"))
 
     def stop(self):
         """SIGINT; the counters of its one JSON document."""
-        check(self.p.poll() is None, "server died: " + self.errtext())
-        self.p.send_signal(signal.SIGINT)
-        try:
-            out, _ = self.p.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            raise Fail("server did not stop on SIGINT")
-        check(self.p.returncode == 0, "server exit %d" % self.p.returncode)
+        out = self.interrupt()
         lines = out.splitlines()
         check(len(lines) == 1, "server --json: %r" % out)
         doc = json.loads(lines[0])

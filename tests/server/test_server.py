@@ -9,7 +9,7 @@
 import atexit, json, os, shutil, signal, socket, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "live"))
-from livelib import Fail, check, free_port, read_pcap, run, SKIP  # noqa: E402
+from livelib import Daemon, Fail, check, free_port, read_pcap, run, SKIP  # noqa: E402
 
 TMP = tempfile.mkdtemp(prefix="sk-server-")
 atexit.register(shutil.rmtree, TMP, True)
@@ -36,41 +36,20 @@ def free_tcp(host="127.0.0.1"):
     return p
 
 
-class Server:
+class Server(Daemon):
     def __init__(self, bin, host, *args):
         self.port = free_tcp(host)
         self.log = os.path.join(TMP, "server-%d.log" % self.port)
-        self.err = open(os.path.join(TMP, "server-%d.err" % self.port), "w+")
         addr = "[%s]:%d" % (host, self.port) if ":" in host else "%s:%d" % (host, self.port)
         self.addr = addr
-        self.p = subprocess.Popen([bin, "server", "-v", "-l", self.log, "--ports", "30000-40000",
-                                   *args, addr], stdout=subprocess.PIPE, stderr=self.err, text=True)
-        deadline = time.time() + 5
-        while time.time() < deadline:
-            check(self.p.poll() is None, "server exited: " + self.errtext())
-            if "listening" in self.errtext():
-                return
-            time.sleep(0.02)
-        raise Fail("server did not start")
-
-    def errtext(self):
-        self.err.seek(0)
-        return self.err.read()
+        super().__init__([bin, "server", "-v", "-l", self.log, "--ports", "30000-40000", *args,
+                          addr], open(os.path.join(TMP, "server-%d.err" % self.port), "w+"))
 
     def logtext(self):
         return open(self.log).read() if os.path.exists(self.log) else ""
 
     def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGINT)
-            try:
-                out, _ = self.p.communicate(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                raise Fail("server did not stop on SIGINT")
-            check(self.p.returncode == 0, "server exit %d" % self.p.returncode)
-            return out
-        raise Fail("server died: %s" % self.errtext())
+        return self.interrupt(timeout=5)
 
 
 def one_document(out, command, what):
