@@ -389,7 +389,6 @@ static int accept_of(enum sk_twctl_type t, const union twc_any *u)
 	}
 }
 
-/* Shows one message whose (plaintext) octets are all of mtvb. */
 /* Info column: the messages of one segment, ", " between them but none after what TCP put
  * first ("[TCP Out-Of-Order] "). Dissection is single-threaded; info_begin starts a packet. */
 static gboolean info_any;
@@ -409,6 +408,7 @@ static void info_add(packet_info *pinfo, const char *s)
 	info_any = TRUE;
 }
 
+/* Shows one message whose (plaintext) octets are all of mtvb. */
 static void show_message(tvbuff_t *mtvb, packet_info *pinfo, proto_tree *tree, proto_item *pi,
 			 enum sk_twctl_type t, enum sk_twsm_dir dir, gboolean guessed, int hmac,
 			 gboolean decrypted)
